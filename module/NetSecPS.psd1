@@ -1,0 +1,39 @@
+@{
+    RootModule             = 'NetSecPS.psm1'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '5b0f4c2e-8a51-4d1e-9f3c-2a6f1e0b7d41'
+    Author                 = 'NetSecPS contributors'
+    CompanyName            = 'NetSecPS'
+    Copyright              = '(c) NetSecPS contributors. Apache-2.0.'
+    Description            = 'Audits the network security of Kubernetes clusters: inventory, exact connectivity under NetworkPolicy and AdminNetworkPolicy, gap analysis, baselines and drift, Excel and PDF compliance reports.'
+    PowerShellVersion      = '7.4'
+    CompatiblePSEditions   = @('Core')
+    FormatsToProcess       = @('NetSecPS.Format.ps1xml')
+    FunctionsToExport      = @()
+    CmdletsToExport        = @(
+        'Get-NetSecSnapshot'
+        'Export-NetSecSnapshot'
+        'Import-NetSecSnapshot'
+        'Get-NetSecInventory'
+        'Get-NetSecConnectivity'
+        'ConvertTo-NetSecConnlist'
+        'Test-NetSecConnection'
+        'Export-NetSecConnectivity'
+        'Get-NetSecCheck'
+        'Invoke-NetSecAudit'
+        'Export-NetSecBaseline'
+        'Compare-NetSecBaseline'
+        'ConvertTo-NetSecConnlistDiff'
+        'Invoke-NetSecScan'
+        'Export-NetSecReport'
+    )
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('Kubernetes', 'NetworkPolicy', 'Security', 'Compliance', 'Audit', 'AdminNetworkPolicy')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://example.invalid/netsecps'
+        }
+    }
+}

@@ -1,0 +1,39 @@
+@{
+    Synopsis    = 'Lists the network-relevant objects of a cluster as typed records.'
+    Description = @'
+Get-NetSecInventory returns one record per namespace, workload, service, policy, ingress or route and other network-relevant object, each with a table view. Workloads are resolved from pods through their owner references (Pod -> ReplicaSet -> Deployment, Job -> CronJob, StatefulSet, DaemonSet, ReplicationController, or the bare Pod) or, when the input has no pods for them, from the workload's pod template; each is named as connectivity output names it (namespace/name[Kind]).
+
+Record types: NamespaceItem, WorkloadItem, ServiceItem, PolicyItem (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium and Calico policies), ExposureItem (Ingress, Route, Gateway API) and OtherItem.
+'@
+    Parameters  = @{
+        Path          = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath   = 'Like -Path, without wildcard expansion.'
+        Snapshot      = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context       = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
+        Kubeconfig    = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster     = 'Read the cluster this pod runs in, with its service-account token and CA.'
+        PageSize      = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify = 'Do not verify the API server''s certificate (insecure; warned).'
+        Kind          = 'Kinds to return, wildcards allowed: Namespace, Workload (every workload kind), Deployment, Service, NetworkPolicy, AdminNetworkPolicy, Ingress, Route, ...'
+        Namespace     = 'Namespaces to return, wildcards allowed. Cluster-scoped objects have no namespace and are left out when this is given.'
+    }
+    Inputs      = @('NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'Inventory of the demo cluster'
+            Code    = 'Get-NetSecInventory -Path ./samples -Kind Workload'
+            Remarks = 'Lists every workload of the demo cluster with its pods, ports and images.'
+        }
+        @{
+            Title   = 'Policies of one namespace from a saved snapshot'
+            Code    = 'Import-NetSecSnapshot ./prod.json.gz | Get-NetSecInventory -Kind *NetworkPolicy -Namespace payments'
+            Remarks = 'Shows the NetworkPolicies of the payments namespace with their policy types and rule counts.'
+        }
+        @{
+            Title   = 'Count objects per kind'
+            Code    = 'Get-NetSecInventory -Path ./manifests | Group-Object Kind -NoElement | Sort-Object Count -Descending'
+            Remarks = 'A quick census of what the manifests hold.'
+        }
+    )
+    Links       = @('Get-NetSecSnapshot', 'Get-NetSecConnectivity', 'about_NetSecPS')
+}

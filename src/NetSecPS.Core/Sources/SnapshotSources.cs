@@ -1,0 +1,33 @@
+using NetSecPS.Core.Sources.Live;
+
+namespace NetSecPS.Core.Sources;
+
+/// <summary>One entry point for every source of a snapshot: manifests, a saved snapshot, or a live cluster.</summary>
+public static class SnapshotSources
+{
+    /// <summary>Reads manifest files and folders, or a saved snapshot when the only path is a <c>.json.gz</c>.</summary>
+    public static ClusterData FromPaths(IReadOnlyList<string> paths, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        if (paths.Count == 1 && SnapshotFile.LooksLikeSnapshotPath(paths[0]) && File.Exists(paths[0]))
+        {
+            sink.Verbose($"Reading saved snapshot {paths[0]}");
+            using var stream = File.OpenRead(paths[0]);
+            return SnapshotFile.Read(stream, paths[0]);
+        }
+
+        sink.Verbose($"Reading manifests from {string.Join(", ", paths)}");
+        var data = ManifestSource.Read(paths, null, cancellationToken,
+            (i, n, f) => sink.Progress(new ProgressUpdate(1, "Reading manifests", f, n == 0 ? 100 : i * 100 / n)));
+        sink.Progress(new ProgressUpdate(1, "Reading manifests", "done", 100, Completed: true));
+        foreach (var d in data.Diagnostics)
+        {
+            sink.Diagnostic(d);
+        }
+
+        return data;
+    }
+
+    /// <summary>Reads a live cluster.</summary>
+    public static Task<ClusterData> FromClusterAsync(LiveOptions options, IOutputSink sink, CancellationToken cancellationToken) =>
+        LiveSource.CollectAsync(options, sink, cancellationToken);
+}

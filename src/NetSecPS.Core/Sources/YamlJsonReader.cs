@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace NetSecPS.Core.Sources;
+
+/// <summary>One YAML document converted to JSON, with where it starts.</summary>
+internal sealed record YamlDocument(JsonNode? Root, int Line, int Column, IReadOnlyDictionary<JsonNode, Mark> Marks);
+
+/// <summary>
+/// Reads YAML (and JSON, a subset of YAML) into JSON nodes with the line of every mapping,
+/// so diagnostics and SARIF can point at the exact object in a file. Plain scalars resolve as
+/// in the YAML 1.2 core schema that Kubernetes manifests rely on.
+/// </summary>
+internal static class YamlJsonReader
+{
+    public static IEnumerable<YamlDocument> ReadDocuments(TextReader reader)
+    {
+        var parser = new Parser(reader);
+        parser.Consume<StreamStart>();
+        while (!parser.Accept<StreamEnd>(out _))
+        {
+            var start = parser.Consume<DocumentStart>();
+            var marks = new Dictionary<JsonNode, Mark>(ReferenceEqualityComparer.Instance);
+            var anchors = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            JsonNode? root = null;
+            var line = (int)start.Start.Line;
+            var column = (int)start.Start.Column;
+            if (!parser.Accept<DocumentEnd>(out _))
+            {
+                var first = parser.Current!;
+                line = (int)first.Start.Line;
+                column = (int)first.Start.Column;
+                root = ReadNode(parser, marks, anchors, 0);
+            }
+
+            parser.Consume<DocumentEnd>();
+            yield return new YamlDocument(root, line, column, marks);
+        }
+    }
+
+    private static JsonNode? ReadNode(IParser parser, Dictionary<JsonNode, Mark> marks, Dictionary<string, JsonNode?> anchors, int depth)
+    {
+        if (depth > 200)
+        {
+            throw new YamlException(parser.Current!.Start, parser.Current.End, "Nesting is deeper than 200 levels.");
+        }
+
+        if (parser.TryConsume<AnchorAlias>(out var alias))
+        {
+            if (!anchors.TryGetValue(alias.Value.Value, out var target))
+            {
+                throw new YamlException(alias.Start, alias.End, $"Alias *{alias.Value.Value} refers to no anchor.");
+            }
+
+            return target?.DeepClone();
+        }
+
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            var value = ResolveScalar(scalar);
+            Remember(scalar.Anchor, value, anchors);
+            return value;
+        }
+
+        if (parser.TryConsume<SequenceStart>(out var seqStart))
+        {
+            var array = new JsonArray();
+            while (!parser.TryConsume<SequenceEnd>(out _))
+            {
+                array.Add(ReadNode(parser, marks, anchors, depth + 1));
+            }
+
+            Remember(seqStart.Anchor, array, anchors);
+            return array;
+        }
+
+        if (parser.TryConsume<MappingStart>(out var mapStart))
+        {
+            var obj = new JsonObject();
+            if (depth <= 4)
+            {
+                marks[obj] = mapStart.Start;
+            }
+
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyEvent = parser.Current!;
+                var keyNode = ReadNode(parser, marks, anchors, depth + 1);
+                var key = keyNode switch
+                {
+                    null => "null",
+                    JsonValue v => v.ToString(),
+                    _ => keyNode.ToJsonString(),
+                };
+                var value = ReadNode(parser, marks, anchors, depth + 1);
+                if (key == "<<" && value is JsonObject merge)
+                {
+                    foreach (var (k, v) in merge)
+                    {
+                        if (!obj.ContainsKey(k))
+                        {
+                            obj[k] = v?.DeepClone();
+                        }
+                    }
+
+                    continue;
+                }
+
+                if (obj.ContainsKey(key))
+                {
+                    throw new YamlException(keyEvent.Start, keyEvent.End, $"Duplicate key '{key}'.");
+                }
+
+                obj[key] = value;
+            }
+
+            Remember(mapStart.Anchor, obj, anchors);
+            return obj;
+        }
+
+        var unexpected = parser.Current!;
+        throw new YamlException(unexpected.Start, unexpected.End, $"Unexpected YAML event {unexpected.GetType().Name}.");
+    }
+
+    private static void Remember(AnchorName anchor, JsonNode? node, Dictionary<string, JsonNode?> anchors)
+    {
+        if (!anchor.IsEmpty)
+        {
+            anchors[anchor.Value] = node;
+        }
+    }
+
+    private static JsonNode? ResolveScalar(Scalar scalar)
+    {
+        var text = scalar.Value;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (tag is "tag:yaml.org,2002:str" or "!")
+        {
+            return JsonValue.Create(text);
+        }
+
+        if (scalar.Style != ScalarStyle.Plain && tag is null)
+        {
+            return JsonValue.Create(text);
+        }
+
+        switch (text)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return null;
+            case "true" or "True" or "TRUE":
+                return JsonValue.Create(true);
+            case "false" or "False" or "FALSE":
+                return JsonValue.Create(false);
+        }
+
+        if (LooksNumeric(text))
+        {
+            if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            {
+                return JsonValue.Create(l);
+            }
+
+            if (text.StartsWith("0x", StringComparison.Ordinal) &&
+                long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out l))
+            {
+                return JsonValue.Create(l);
+            }
+
+            if (text.StartsWith("0o", StringComparison.Ordinal))
+            {
+                try
+                {
+                    return JsonValue.Create(Convert.ToInt64(text[2..], 8));
+                }
+                catch (FormatException)
+                {
+                    return JsonValue.Create(text);
+                }
+            }
+
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d))
+            {
+                return JsonValue.Create(d);
+            }
+        }
+
+        return JsonValue.Create(text);
+    }
+
+    private static bool LooksNumeric(string text)
+    {
+        var c = text[0];
+        return char.IsAsciiDigit(c) || ((c is '-' or '+' or '.') && text.Length > 1 && (char.IsAsciiDigit(text[1]) || text[1] == '.'));
+    }
+}

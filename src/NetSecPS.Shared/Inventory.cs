@@ -1,0 +1,76 @@
+namespace NetSecPS;
+
+/// <summary>A network-relevant object of a snapshot, as <c>Get-NetSecInventory</c> returns it.</summary>
+public abstract record InventoryItem
+{
+    public required string Kind { get; init; }
+    public required string ApiVersion { get; init; }
+    public string? Namespace { get; init; }
+    public required string Name { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyLabels;
+    public string? SourceFile { get; init; }
+    public int? SourceLine { get; init; }
+
+    /// <summary>The resource as findings name it: <c>Kind/namespace/name</c>.</summary>
+    public string Resource => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
+}
+
+public sealed record NamespaceItem : InventoryItem
+{
+    public int Workloads { get; init; }
+    public int Pods { get; init; }
+    public int NetworkPolicies { get; init; }
+}
+
+/// <summary>A workload: pods grouped by their top owner, or a workload template in manifest mode.</summary>
+public sealed record WorkloadItem : InventoryItem
+{
+    /// <summary>Peer name as connectivity output names it: <c>namespace/name[Kind]</c>.</summary>
+    public required string Peer { get; init; }
+    public int Pods { get; init; }
+    public IReadOnlyList<string> Images { get; init; } = Array.Empty<string>();
+    /// <summary>Container ports as <c>name:port/PROTOCOL</c> (name omitted when unnamed).</summary>
+    public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
+    public bool HostNetwork { get; init; }
+    public string? ServiceAccount { get; init; }
+}
+
+public sealed record ServiceItem : InventoryItem
+{
+    public required string Type { get; init; }
+    public string? ClusterIP { get; init; }
+    /// <summary>Ports as <c>port[:nodePort]->targetPort/PROTOCOL</c>.</summary>
+    public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
+    public IReadOnlyDictionary<string, string> Selector { get; init; } = EmptyLabels;
+    public IReadOnlyList<string> ExternalIPs { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> LoadBalancerSourceRanges { get; init; } = Array.Empty<string>();
+    public string? ExternalTrafficPolicy { get; init; }
+}
+
+/// <summary>A NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy or a CNI/mesh policy.</summary>
+public sealed record PolicyItem : InventoryItem
+{
+    /// <summary>Human summary of the pods the policy applies to.</summary>
+    public string Subject { get; init; } = string.Empty;
+    public int? Priority { get; init; }
+    public IReadOnlyList<string> PolicyTypes { get; init; } = Array.Empty<string>();
+    public int IngressRules { get; init; }
+    public int EgressRules { get; init; }
+}
+
+/// <summary>An Ingress, OpenShift Route, or Gateway API route or gateway.</summary>
+public sealed record ExposureItem : InventoryItem
+{
+    public IReadOnlyList<string> Hosts { get; init; } = Array.Empty<string>();
+    /// <summary>Backends as <c>service:port</c>.</summary>
+    public IReadOnlyList<string> Backends { get; init; } = Array.Empty<string>();
+    public bool Tls { get; init; }
+}
+
+/// <summary>Any other object the analysis reads (nodes, RBAC, mesh and CNI objects, ...).</summary>
+public sealed record OtherItem : InventoryItem
+{
+    public string Summary { get; init; } = string.Empty;
+}

@@ -1,0 +1,22 @@
+using System.Management.Automation;
+
+namespace NetSecPS.Commands;
+
+/// <summary>Collects a snapshot from manifests, a saved snapshot, or a live cluster.</summary>
+[Cmdlet(VerbsCommon.Get, "NetSecSnapshot", DefaultParameterSetName = LiveSet)]
+[OutputType(typeof(Snapshot))]
+public sealed class GetNetSecSnapshotCommand : SnapshotInputCmdlet
+{
+    /// <summary>Namespaces to read from a live cluster; all when omitted.</summary>
+    [Parameter(ParameterSetName = LiveSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Namespace { get; set; }
+
+    protected override IReadOnlyList<string> LiveNamespaces => Namespace ?? Array.Empty<string>();
+
+    protected override void ProcessRecord()
+    {
+        var data = ReadInput();
+        WriteObject(data.ToSnapshot());
+    }
+}

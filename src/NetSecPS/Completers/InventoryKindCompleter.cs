@@ -1,0 +1,15 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using NetSecPS.Core.Sources;
+
+namespace NetSecPS.Commands;
+
+/// <summary>Completes <c>-Kind</c> with the kinds the inventory knows.</summary>
+public sealed class InventoryKindCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        KindRegistry.Kinds.Select(k => k.Kind).Append("Workload").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Where(k => k.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase))
+            .Select(k => new CompletionResult(k, k, CompletionResultType.ParameterValue, k));
+}

@@ -1,0 +1,127 @@
+using System.Management.Automation;
+using NetSecPS.Core;
+using NetSecPS.Core.Sources;
+using NetSecPS.Core.Sources.Live;
+
+namespace NetSecPS.Commands;
+
+/// <summary>
+/// Base of the analysis cmdlets: input from <c>-Path</c>/<c>-LiteralPath</c> (manifests or a saved
+/// snapshot), <c>-Snapshot</c> from the pipeline, or the live cluster (default).
+/// </summary>
+public abstract class SnapshotInputCmdlet : NetSecCmdlet
+{
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+    protected const string SnapshotSet = "Snapshot";
+    protected const string LiveSet = "Live";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = SnapshotSet, ValueFromPipeline = true)]
+    public Snapshot? Snapshot { get; set; }
+
+    [Parameter(ParameterSetName = LiveSet)]
+    [ArgumentCompleter(typeof(ContextCompleter))]
+    public string? Context { get; set; }
+
+    [Parameter(ParameterSetName = LiveSet)]
+    public string? Kubeconfig { get; set; }
+
+    [Parameter(ParameterSetName = LiveSet)]
+    public SwitchParameter InCluster { get; set; }
+
+    [Parameter(ParameterSetName = LiveSet)]
+    [ValidateRange(1, 10000)]
+    public int PageSize { get; set; } = 500;
+
+    [Parameter(ParameterSetName = LiveSet)]
+    public SwitchParameter SkipTlsVerify { get; set; }
+
+    /// <summary>Namespaces to read from a live cluster (others narrow their output with it too).</summary>
+    protected virtual IReadOnlyList<string> LiveNamespaces => Array.Empty<string>();
+
+    /// <summary>Resolves the input of this invocation to engine data, writing diagnostics as it goes.</summary>
+    protected ClusterData ReadInput()
+    {
+        switch (ParameterSetName)
+        {
+            case SnapshotSet:
+                return ClusterData.From(Snapshot!);
+            case PathSet:
+            case LiteralPathSet:
+                var paths = ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet);
+                if (paths.Count == 0)
+                {
+                    ThrowTerminating(new FileNotFoundException("No input path could be resolved."), "PathNotFound", ErrorCategory.ObjectNotFound, Path);
+                }
+
+                try
+                {
+                    return Run((sink, ct) => SnapshotSources.FromPaths(paths, sink, ct));
+                }
+                catch (InvalidDataException ex)
+                {
+                    ThrowTerminating(ex, "InvalidSnapshot", ErrorCategory.InvalidData, paths[0]);
+                    throw;
+                }
+
+            default:
+                if (SkipTlsVerify)
+                {
+                    WriteWarning("TLS verification of the API server is disabled (-SkipTlsVerify): the server's identity is not checked.");
+                }
+
+                var options = new LiveOptions
+                {
+                    Context = Context,
+                    Kubeconfig = Kubeconfig is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Kubeconfig),
+                    InCluster = InCluster,
+                    PageSize = PageSize,
+                    SkipTlsVerify = SkipTlsVerify,
+                    Namespaces = LiveNamespaces,
+                };
+                try
+                {
+                    return Run((sink, ct) => SnapshotSources.FromClusterAsync(options, sink, ct));
+                }
+                catch (Exception ex) when (ex is not PipelineStoppedException)
+                {
+                    ThrowTerminating(ex, "ClusterUnavailable", ex is UnauthorizedAccessException ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, Context);
+                    throw;
+                }
+        }
+    }
+
+    private List<string> ResolvePaths(string[] paths, bool literal)
+    {
+        var resolved = new List<string>();
+        foreach (var p in paths)
+        {
+            if (literal)
+            {
+                resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+                continue;
+            }
+
+            try
+            {
+                resolved.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "NetSecPS.PathNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+
+        return resolved;
+    }
+}
