@@ -1,0 +1,54 @@
+using System.Net;
+using NetSecPS.Core.Model;
+
+namespace NetSecPS.Core.Connectivity;
+
+/// <summary>Direction of traffic relative to a workload.</summary>
+public enum TrafficDirection
+{
+    Ingress,
+    Egress,
+}
+
+/// <summary>
+/// What the gap-analysis checks ask of the connectivity engine. Every answer is what the
+/// cluster would enforce, across all layers (AdminNetworkPolicy → NetworkPolicy →
+/// BaselineAdminNetworkPolicy). "Arbitrary peer" is defined in CHECKS.md: a pod with no labels
+/// in a namespace with no labels that exists nowhere in the snapshot, or an external address
+/// outside every ipBlock/network CIDR of the snapshot other than the /0 ones.
+/// </summary>
+public interface IConnectivityQuery
+{
+    /// <summary>The model the answers are about.</summary>
+    ClusterModel Model { get; }
+
+    /// <summary>Connections allowed between two workloads (both directions' policies applied).</summary>
+    ConnectionSet Between(Workload source, Workload destination);
+
+    /// <summary>Connections an arbitrary pod (unlabelled, in an unlabelled namespace not in the snapshot) may open to the workload.</summary>
+    ConnectionSet FromArbitraryPod(Workload destination);
+
+    /// <summary>Connections an arbitrary external address (the open internet) may open to the workload.</summary>
+    ConnectionSet FromInternet(Workload destination);
+
+    /// <summary>Connections the workload may open to an arbitrary pod.</summary>
+    ConnectionSet ToArbitraryPod(Workload source);
+
+    /// <summary>Connections the workload may open to an arbitrary external address.</summary>
+    ConnectionSet ToInternet(Workload source);
+
+    /// <summary>Connections the workload may open to one external IP address (e.g. 169.254.169.254).</summary>
+    ConnectionSet ToAddress(Workload source, IPAddress address);
+
+    /// <summary>Connections the ingress controller may open to the workload (exposure via Ingress, Route, Gateway API).</summary>
+    ConnectionSet FromIngressController(Workload destination);
+
+    /// <summary>
+    /// True when some policy layer isolates the workload in that direction: a NetworkPolicy with
+    /// that policy type selects it, or an admin policy applies to it in that direction.
+    /// </summary>
+    bool IsIsolated(Workload workload, TrafficDirection direction);
+
+    /// <summary>Every allowed flow, as connlist output lists them.</summary>
+    IReadOnlyList<Flow> Flows { get; }
+}
