@@ -446,7 +446,6 @@ internal static class ExcelReport
             new("Source namespace", f => f.SourceNamespace, 22),
             new("Destination namespace", f => f.DestinationNamespace, 22),
             new("Connections", f => f.Connections, 40),
-            new("All connections", f => f.AllConnections, 8),
         };
         var table = SheetTable.Write(ws, "Flows", columns, flows.Take(max), "No flow is allowed.", ct);
         if (flows.Count > max)
