@@ -11,7 +11,7 @@ internal static class ReportText
     /// <summary>The score as every report prints it.</summary>
     public static string Score(double score) => score.ToString("0.0", Culture);
 
-    public static string Time(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Culture);
+    public static string Time(DateTimeOffset t) => t.Year < 1900 ? "unknown" : t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Culture);
 
     public static string Number(int n) => n.ToString("#,0", Culture);
 

@@ -110,6 +110,12 @@ internal static class SheetTable
                 cell.SetValue(b);
                 return 6;
             case DateTimeOffset t:
+                if (t.Year < 1900)
+                {
+                    // Excel has no dates before 1900; an unset time stays blank.
+                    return 0;
+                }
+
                 cell.SetValue(t.UtcDateTime);
                 return 18;
             default:
