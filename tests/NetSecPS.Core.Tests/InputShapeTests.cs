@@ -169,16 +169,23 @@ public class InputShapeTests
     }
 
     [Fact]
-    public void An_invalid_object_is_an_error_with_file_and_line_and_the_rest_of_the_file_is_read()
+    public void An_invalid_object_is_an_error_with_file_line_and_the_wrong_field_and_the_rest_of_the_file_is_read()
     {
         var data = Read("manifests/invalid-pod.yaml");
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
-        Assert.Equal("InvalidObject", error.Code);
-        Assert.Equal(TestPaths.Fixture("manifests", "invalid-pod.yaml"), error.File);
-        Assert.Equal(7, error.Line);
-        Assert.Equal("Pod", error.Kind);
-        Assert.Equal("broken", error.Name);
-        Assert.Contains("Pod/broken", error.Message, StringComparison.Ordinal);
+        var errors = data.Diagnostics.Where(d => d.Severity == "Error").ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.Equal("InvalidObject", e.Code));
+        Assert.All(errors, e => Assert.Equal(TestPaths.Fixture("manifests", "invalid-pod.yaml"), e.File));
+
+        var pod = errors[0];
+        Assert.Equal((7, "Pod", "broken"), (pod.Line!.Value, pod.Kind!, pod.Name!));
+        Assert.Equal("Pod/broken is not a valid Pod: spec.containers must be a list, not a string", pod.Message);
+        Assert.EndsWith("invalid-pod.yaml:7:1: Pod/broken is not a valid Pod: spec.containers must be a list, not a string", pod.ToString(), StringComparison.Ordinal);
+
+        var configMap = errors[1];
+        Assert.Equal(27, configMap.Line);
+        Assert.Equal("ConfigMap/settings is not a valid ConfigMap: metadata.labels.version must be a string, not a number", configMap.Message);
+
         Assert.Equal(new[] { "Namespace/tools", "Service/tools/docs" }, data.Objects.Select(o => o.Key));
     }
 
@@ -214,5 +221,16 @@ public class InputShapeTests
         Assert.Equal(CoverageStatus.Read, data.Coverage.Single(c => c.Kind == "Deployment").Status);
         Assert.Equal(1, data.Coverage.Single(c => c.Kind == "NetworkPolicy" && c.ApiVersion == "networking.k8s.io/v1").Count);
         Assert.Equal(CoverageStatus.NotInInput, data.Coverage.Single(c => c.Kind == "Pod").Status);
+    }
+
+    [Fact]
+    public void An_object_given_twice_is_kept_once_with_a_warning_naming_where_the_first_is()
+    {
+        var data = Read("manifests/multi-doc.yaml", "tree/shop/namespace.yaml");
+        Assert.Single(data.Objects, o => o.Key == "Namespace/shop");
+        var warning = Assert.Single(data.Diagnostics, d => d.Severity == "Warning");
+        Assert.Equal("DuplicateObject", warning.Code);
+        Assert.Equal(TestPaths.Fixture("tree", "shop", "namespace.yaml"), warning.File);
+        Assert.Contains($"first in {TestPaths.Fixture("manifests", "multi-doc.yaml")}:2:1", warning.Message, StringComparison.Ordinal);
     }
 }

@@ -82,4 +82,19 @@ public class InventoryBuilderTests
         Assert.Equal("all()", calico.Subject);
         Assert.Equal(new[] { "Egress" }, calico.PolicyTypes);
     }
+
+    [Fact]
+    public void Every_record_has_one_line_of_details_for_the_mixed_table()
+    {
+        var items = Inventory(Demo);
+        Assert.All(items.Where(i => i is not OtherItem), i => Assert.False(string.IsNullOrWhiteSpace(i.Details), i.Resource));
+        Assert.Equal("3 workloads, 6 NetworkPolicies; team=storefront,netsec.example.com/baseline=enforced",
+            items.OfType<NamespaceItem>().Single(n => n.Name == "shop").Details);
+        Assert.Equal("metrics:9100/TCP; hostNetwork", items.OfType<WorkloadItem>().Single(w => w.Name == "node-exporter").Details);
+        Assert.Equal("LoadBalancer 443->https/TCP; sources 203.0.113.0/24; selects app=payments-api",
+            items.OfType<ServiceItem>().Single(w => w.Name == "payments-partner").Details);
+        Assert.Equal("priority 10; Egress; rules: 0 ingress, 1 egress; applies to pods in namespaces: all",
+            items.OfType<PolicyItem>().Single(w => w.Name == "cluster-deny-cloud-metadata").Details);
+        Assert.Equal("no TLS; grafana.example.com; -> grafana:3000", items.OfType<ExposureItem>().Single(w => w.Name == "grafana").Details);
+    }
 }
