@@ -233,4 +233,45 @@ public class InputShapeTests
         Assert.Equal(TestPaths.Fixture("tree", "shop", "namespace.yaml"), warning.File);
         Assert.Contains($"first in {TestPaths.Fixture("manifests", "multi-doc.yaml")}:2:1", warning.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_utf16_file_with_a_byte_order_mark_as_windows_powershell_writes_it_is_read()
+    {
+        Assert.Equal(new byte[] { 0xFF, 0xFE }, File.ReadAllBytes(TestPaths.Fixture("manifests", "utf16.yaml"))[..2]);
+        var data = Read("manifests/utf16.yaml");
+        AssertNoProblems(data);
+        Assert.Equal("desktop", Assert.Single(data.Objects).As<V1Namespace>()!.Metadata.Labels["team"]);
+    }
+
+    [Fact]
+    public void A_folder_without_manifests_is_warned_about()
+    {
+        var data = Read("empty-folder");
+        Assert.Empty(data.Objects);
+        var warning = Assert.Single(data.Diagnostics);
+        Assert.Equal(("Warning", "NoManifests"), (warning.Severity, warning.Code));
+        Assert.Equal(TestPaths.Fixture("empty-folder"), warning.File);
+    }
+
+    [Fact]
+    public void A_saved_snapshot_among_other_paths_is_refused_clearly()
+    {
+        var paths = new[] { TestPaths.Fixture("manifests", "single.yaml"), Path.Combine(Path.GetTempPath(), "saved.json.gz") };
+        var ex = Assert.Throws<InvalidDataException>(() => SnapshotSources.FromPaths(paths, new CollectingSink(), CancellationToken.None));
+        Assert.Contains("saved.json.gz is a saved snapshot, which is read on its own", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_with_tab_indentation_and_every_string_escape_reads_as_a_json_parser_reads_it()
+    {
+        var path = TestPaths.Fixture("manifests", "escapes.json");
+        var data = Read("manifests/escapes.json");
+        AssertNoProblems(data);
+        var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("data");
+        var actual = Assert.Single(data.Objects).As<V1ConfigMap>()!.Data;
+        Assert.Equal(expected.GetProperty("url").GetString(), actual["url"]);
+        Assert.Equal("https://example.com/a", actual["url"]);
+        Assert.Equal(expected.GetProperty("text").GetString(), actual["text"]);
+        Assert.Equal(string.Empty, actual["empty"]);
+    }
 }
