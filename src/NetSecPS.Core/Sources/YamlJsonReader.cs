@@ -160,20 +160,20 @@ internal static class YamlJsonReader
         {
             if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             {
-                return JsonValue.Create(l);
+                return Number(l);
             }
 
             if (text.StartsWith("0x", StringComparison.Ordinal) &&
                 long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out l))
             {
-                return JsonValue.Create(l);
+                return Number(l);
             }
 
             if (text.StartsWith("0o", StringComparison.Ordinal))
             {
                 try
                 {
-                    return JsonValue.Create(Convert.ToInt64(text[2..], 8));
+                    return Number(Convert.ToInt64(text[2..], 8));
                 }
                 catch (FormatException)
                 {
@@ -183,12 +183,18 @@ internal static class YamlJsonReader
 
             if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d))
             {
-                return JsonValue.Create(d);
+                return Number(d);
             }
         }
 
         return JsonValue.Create(text);
     }
+
+    /// <summary>
+    /// A number that behaves like one parsed from JSON text (TryGetValue&lt;int&gt; works on it), so
+    /// code reading raw objects sees the same values from YAML, JSON files and a live cluster.
+    /// </summary>
+    private static JsonValue Number<T>(T value) => JsonValue.Create(System.Text.Json.JsonSerializer.SerializeToElement(value))!;
 
     private static bool LooksNumeric(string text)
     {
