@@ -414,3 +414,141 @@ Describe 'The job entry script (jobs/Invoke-NetSecComplianceJob.ps1)' {
         $run.Stderr | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The job end to end against a cluster (the fake API server)' {
+    BeforeAll {
+        $script:FakeProject = Join-Path $RepoRoot 'tests/NetSecPS.FakeApiServer/NetSecPS.FakeApiServer.csproj'
+        $script:EndToEnd = (Test-Path $FakeProject) -and $Available['Invoke-NetSecScan'] -and $Available['Export-NetSecReport'] -and $Available['Export-NetSecBaseline']
+        $script:Servers = [System.Collections.Generic.List[object]]::new()
+        if (-not $EndToEnd) { return }
+
+        $script:FakeDll = Join-Path $RepoRoot 'out/fake-apiserver/NetSecPS.FakeApiServer.dll'
+        & dotnet build $FakeProject -c Release -o (Split-Path $FakeDll) --nologo -v q | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw 'building the fake API server failed' }
+
+        # Serves the manifests as a cluster on a free loopback port and returns its kubeconfig.
+        function Start-JobCluster {
+            param([string[]] $Manifests, [string[]] $Arguments = @())
+            $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive ('cluster-' + [guid]::NewGuid().ToString('N')))
+            $kubeconfig = Join-Path $dir 'kubeconfig'
+            $argList = @($FakeDll, '--kubeconfig-out', $kubeconfig) + @($Manifests | ForEach-Object { '--manifests', $_ }) + $Arguments
+            $process = Start-Process -FilePath 'dotnet' -ArgumentList $argList -PassThru -RedirectStandardOutput (Join-Path $dir 'out.txt') -RedirectStandardError (Join-Path $dir 'err.txt')
+            $Servers.Add($process)
+            # A safety net against a server that never starts, not a timing assertion.
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while (-not (Test-Path $kubeconfig)) {
+                if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "the fake API server did not start: $(Get-Content (Join-Path $dir 'err.txt') -Raw)" }
+                Start-Sleep -Milliseconds 100
+            }
+            $kubeconfig
+        }
+
+        $script:ClusterDir = Join-Path $JobFixtures 'cluster'
+        $script:Kubeconfig = Start-JobCluster -Manifests $ClusterDir
+    }
+
+    AfterAll {
+        foreach ($p in $Servers) {
+            if (-not $p.HasExited) { Stop-Process -Id $p.Id -ErrorAction SilentlyContinue; $null = $p.WaitForExit(10000) }
+        }
+    }
+
+    BeforeEach {
+        if (-not $EndToEnd) { Set-ItResult -Skipped -Because 'Invoke-NetSecScan, Export-NetSecReport, Export-NetSecBaseline and the fake API server are not all in this build yet' }
+    }
+
+    It 'runs twice: dated reports and history kept, the first run saved as the baseline and the second compared with it, old runs pruned' {
+        $out = Join-Path $TestDrive 'twice'
+        $settings = @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = $out; NETSEC_BASELINE_AUTO = 'true'; NETSEC_CLUSTER_NAME = 'fake prod'; NETSEC_FORMATS = 'xlsx,pdf,json'; NETSEC_HISTORY = '2' }
+
+        $first = Invoke-ComplianceJob $settings
+        $first.ExitCode | Should -Be 0 -Because ($first.Lines -join "`n")
+        (Get-Record $first 'baseline.saved').Count | Should -Be 1
+        Get-Record $first 'baseline.compared' | Should -BeNullOrEmpty
+        $baseline = Join-Path $out 'baseline.json'
+        $baselineHash = (Get-FileHash $baseline).Hash
+        $firstRun = (Get-Record $first 'job.end')[0].run
+        $firstRun | Should -Match '^\d{8}T\d{6}Z(-\d+)?$'
+        $stamp = $firstRun.Substring(0, 16)
+        $written = Get-Record $first 'report.written'
+        @($written.format) | Should -Be @('xlsx', 'pdf', 'json')
+        foreach ($w in $written) {
+            Split-Path $w.path -Leaf | Should -Be "netsec-fake-prod-$stamp.$($w.format)"
+            (Get-Item $w.path).Length | Should -Be $w.bytes
+        }
+        # The JSON report holds what the log summarised.
+        $report = Get-Content ($written | Where-Object format -eq 'json').path -Raw | ConvertFrom-Json -AsHashtable -Depth 64
+        $done = (Get-Record $first 'scan.done')[0]
+        $unsuppressed = @($report.Findings | Where-Object { -not $_.Suppressed })
+        $unsuppressed.Count | Should -Be (($done.findings.Values | Measure-Object -Sum).Sum)
+        @(Get-Content (Join-Path $out 'history.jsonl')).Count | Should -Be 1
+
+        $second = Invoke-ComplianceJob $settings
+        $second.ExitCode | Should -Be 0 -Because ($second.Lines -join "`n")
+        Get-Record $second 'baseline.saved' | Should -BeNullOrEmpty
+        $compared = Get-Record $second 'baseline.compared'
+        $compared.Count | Should -Be 1
+        $compared[0].driftRecords | Should -Be 0 -Because 'nothing changed in the cluster between the runs'
+        (Get-FileHash $baseline).Hash | Should -Be $baselineHash -Because 'the approved baseline is never overwritten'
+        @(Get-Content (Join-Path $out 'history.jsonl')).Count | Should -Be 2
+        @(Get-ChildItem (Join-Path $out 'runs') -Directory).Count | Should -Be 2
+
+        $third = Invoke-ComplianceJob $settings
+        $third.ExitCode | Should -Be 0
+        $runs = @(Get-ChildItem (Join-Path $out 'runs') -Directory -Force | Sort-Object Name)
+        $runs.Name | Should -Not -Contain $firstRun -Because 'NETSEC_HISTORY=2 keeps the two newest runs'
+        $runs.Count | Should -Be 2
+        (Get-Record $third 'runs.pruned')[0].removed | Should -Be @($firstRun)
+        @(Get-Content (Join-Path $out 'history.jsonl')).Count | Should -Be 3 -Because 'the trend keeps every scan'
+        $metrics = Get-Content (Join-Path $out 'netsec.prom')
+        $metrics | Should -Contain 'netsec_scan_success 1'
+        foreach ($severity in 'critical', 'high', 'medium', 'low', 'info') {
+            $metrics | Should -Contain "netsec_findings_by_severity{severity=`"$severity`"} $($done.findings[$severity])"
+        }
+        $metrics[-1] | Should -Be '# EOF'
+    }
+
+    It 'exits 1 when findings reach NETSEC_FAIL_ON and 0 when they stay below it' {
+        $probe = Invoke-ComplianceJob @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = "$TestDrive/probe"; NETSEC_FORMATS = 'json' }
+        $probe.ExitCode | Should -Be 0
+        $counts = (Get-Record $probe 'scan.done')[0].findings
+        $order = 'info', 'low', 'medium', 'high', 'critical'
+        $worst = $order | Where-Object { $counts[$_] -gt 0 } | Select-Object -Last 1
+        $worst | Should -Not -BeNullOrEmpty -Because 'the fixture cluster has an unprotected namespace'
+
+        $failing = Invoke-ComplianceJob @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = "$TestDrive/fail"; NETSEC_FORMATS = 'json'; NETSEC_FAIL_ON = $worst }
+        $failing.ExitCode | Should -Be 1
+        $end = (Get-Record $failing 'job.end')[0]
+        $end.outcome | Should -Be 'threshold-reached'
+        $end.failingFindings | Should -Be $counts[$worst] + (($order | Where-Object { $order.IndexOf($_) -gt $order.IndexOf($worst) } | ForEach-Object { $counts[$_] } | Measure-Object -Sum).Sum)
+        (Get-ChildItem "$TestDrive/fail/runs" -Directory).Count | Should -Be 1 -Because 'the reports are written whatever the verdict'
+
+        if ($worst -ne 'critical') {
+            $above = $order[$order.IndexOf($worst) + 1]
+            $passing = Invoke-ComplianceJob @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = "$TestDrive/pass"; NETSEC_FORMATS = 'json'; NETSEC_FAIL_ON = $above }
+            $passing.ExitCode | Should -Be 0
+            (Get-Record $passing 'job.end')[0].failingFindings | Should -Be 0
+        }
+    }
+
+    It 'reports the drift when the cluster changed since the baseline' {
+        $out = Join-Path $TestDrive 'drift'
+        $before = Invoke-ComplianceJob @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true' }
+        $before.ExitCode | Should -Be 0
+        $changed = Start-JobCluster -Manifests $ClusterDir, (Join-Path $JobFixtures 'cluster-change')
+        $after = Invoke-ComplianceJob @{ KUBECONFIG = $changed; NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true' }
+        $after.ExitCode | Should -Be 0
+        (Get-Record $after 'baseline.compared')[0].driftRecords | Should -BeGreaterThan 0 -Because 'the ledger database was opened to every source'
+        $report = Get-Content (Get-Record $after 'report.written')[0].path -Raw
+        $report | Should -Match 'allow-all-to-ledger'
+    }
+
+    It 'reports a kind the service account may not list as incomplete coverage and still succeeds' {
+        $forbidden = Start-JobCluster -Manifests $ClusterDir -Arguments @('--forbid', 'networking.k8s.io/networkpolicies')
+        $run = Invoke-ComplianceJob @{ KUBECONFIG = $forbidden; NETSEC_OUTPUT_DIR = "$TestDrive/forbidden"; NETSEC_FORMATS = 'json' }
+        $run.ExitCode | Should -Be 0
+        $gap = Get-Record $run 'coverage.incomplete' | Where-Object kind -eq 'NetworkPolicy'
+        $gap | Should -Not -BeNullOrEmpty
+        $gap[0].status | Should -Be 'Forbidden'
+    }
+}
