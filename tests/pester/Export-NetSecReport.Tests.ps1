@@ -86,6 +86,16 @@ Describe 'Export-NetSecReport' {
         $raw | Should -Match 'Quarterly network audit: pester-cluster'
     }
 
+    It 'takes a profile name as the CronJob passes it, and warns when it is not the scan''s profile' {
+        $warnings = $null
+        $scan | Export-NetSecReport -Path (Join-Path $dir 'same.json') -Profile 'default' -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+        $scan | Export-NetSecReport -Path (Join-Path $dir 'other.pdf') -Profile 'cis' -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match "profile 'default', not 'cis'"
+        Test-Path (Join-Path $dir 'other.pdf') | Should -BeTrue
+    }
+
     It 'shows a scan result as a one-line table' {
         $text = $scan | Format-Table | Out-String
         $text | Should -Match 'pester-cluster'
