@@ -47,7 +47,7 @@ internal static class IsolationFindings
             }
 
             var evidence = $"No policy isolates {w.Peer} for {type.ToLowerInvariant()}"
-                + (others.Count > 0 ? $"; {string.Join(", ", others)} select(s) it without {type} in policyTypes." : ".");
+                + (others.Count > 0 ? $"; {string.Join(", ", others.Select(o => "NetworkPolicy " + o))} select(s) it without {type} in policyTypes." : ".");
             var manifest = direction == TrafficDirection.Ingress
                 ? Remediations.DefaultDenyIngress(w.Namespace)
                 : Remediations.DefaultDenyEgress(w.Namespace, DnsTargets.Find(context));
