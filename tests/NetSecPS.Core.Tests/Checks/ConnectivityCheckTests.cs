@@ -53,6 +53,14 @@ public class ConnectivityCheckTests
     public void An_admin_network_policy_applying_to_the_workload_isolates_it_and_passes_NP_003() => Passes("NP-003", "admin-policy-isolates.yaml");
 
     [Fact]
+    public void An_admin_network_policy_that_only_allows_does_not_isolate_and_NP_003_fails_naming_it()
+    {
+        var f = Assert.Single(Fails("NP-003", "admin-policy-that-only-allows.yaml", "Deployment/shop/api"));
+        Assert.Contains(f.EvidenceData, e => e.Kind == "AdminPolicy" && e.Subject == "AdminNetworkPolicy/allow-prometheus-scrape");
+        Assert.NotEmpty(Audit(Read(FixturePath("NP-003", "fail", "admin-policy-that-only-allows.yaml")), new[] { "NP-001" }).Findings);
+    }
+
+    [Fact]
     public void An_ingress_only_policy_leaves_the_workload_open_for_egress_and_fails_NP_004()
     {
         var f = Assert.Single(Fails("NP-004", "ingress-only-policy.yaml", "Deployment/shop/api"));
