@@ -118,7 +118,7 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
             '--fail', 'services:2', '--expire-continue', 'pods:1', '--fail', 'configmaps:1000')
         try {
             $file = Join-Path $Faulty.Directory 'snap.json.gz'
-            $streams = Get-NetSecSnapshot -Kubeconfig $Faulty.Kubeconfig -PageSize 3 -Verbose 4>&1 3>&1 2>&1 |
+            $streams = Get-NetSecSnapshot -Kubeconfig $Faulty.Kubeconfig -PageSize 3 -Verbose -ErrorAction Continue 4>&1 3>&1 2>&1 |
                 ForEach-Object { if ($_ -is [NetSecPS.Snapshot]) { $_ | Export-NetSecSnapshot -Path $file -Force; 'SNAPSHOT' } else { "$_" } }
             $bad = Join-Path $Faulty.Directory 'stale-token'
             (Get-Content -LiteralPath $Faulty.Kubeconfig -Raw) -replace [regex]::Escape($Faulty.Token), ($Faulty.Token + 'x') | Set-Content -LiteralPath $bad
