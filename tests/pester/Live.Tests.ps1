@@ -128,6 +128,7 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
 
             $streams | Should -Contain 'SNAPSHOT'
             ($streams | Where-Object { $_ -match 'retry' }) | Should -Not -BeNullOrEmpty -Because 'the faults make the read retry, so there is output to search'
+            ($streams | Where-Object { $_ -match '^ConfigMap: Cannot list configmaps' }) | Should -Not -BeNullOrEmpty -Because 'a kind that keeps failing is an error record'
             $saved | Should -Match '"kind":"Pod"'
             $all = ($streams + $errorText + $saved) -join "`n"
             $all | Should -Not -Match ([regex]::Escape($Faulty.Token))
