@@ -39,11 +39,9 @@ public class OwnerResolutionTests
         Assert.All(model.Workloads, w => Assert.Null(w.Source));
     }
 
-    // ENGINE BUG, reported to the lead (ClusterModel.cs belongs to the engine helper): ClusterModel
-    // names the pod payments/api[Deployment] after the ReplicaSet's owner reference although no
-    // Deployment is in the input, and then adds the ReplicaSet's template as a second workload
-    // payments/api-5f6c9d7b8[ReplicaSet]: two workloads for one pod. Remove Skip once fixed.
-    [Fact(Skip = "ENGINE BUG in ClusterModel.ResolveTop: ReplicaSet without its Deployment gives two workloads (reported to the lead)")]
+    // The top owner is the highest owner in the input: one workload for the pod, not one named
+    // after the absent Deployment plus a second one from the ReplicaSet's template.
+    [Fact]
     public void A_replicaset_whose_deployment_is_not_in_the_input_is_the_top_owner()
     {
         var model = Model("owners/replicaset-without-deployment.yaml");
