@@ -289,14 +289,16 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     {
         var rows = direction == TrafficDirection.Egress ? egressRows : ingressRows;
         var done = direction == TrafficDirection.Egress ? egressRowDone : ingressRowDone;
-        if (done[program])
+        if (Volatile.Read(ref done[program]))
         {
             return rows[program];
         }
 
+        // Concurrent callers may compute the same row twice; both results are equal, and the
+        // row is published before its flag.
         var row = ComputeRow(direction, program);
         rows[program] = row;
-        done[program] = true;
+        Volatile.Write(ref done[program], true);
         return row;
     }
 
@@ -379,6 +381,32 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
         var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
         return mine.Count > 0 && mine.All(c => programs[of[c.Index]].IsIsolating);
+    }
+
+    /// <summary>
+    /// The policies that isolate or govern the workload in one direction, as <c>Kind name</c>:
+    /// admin policies whose subject holds it, NetworkPolicies that select it, and the baseline when
+    /// no NetworkPolicy does (it is never reached otherwise).
+    /// </summary>
+    public IReadOnlyList<string> PoliciesApplyingTo(Workload workload, TrafficDirection direction)
+    {
+        var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
+        var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
+        var result = new List<string>();
+        foreach (var c in ClassesOf(workload))
+        {
+            var p = programs[of[c.Index]];
+            foreach (var policy in p.AdminRules.Select(r => r.Policy).Concat(p.NetworkPolicies).Concat(p.NetworkRules is null ? p.BaselineRules.Select(r => r.Policy) : Enumerable.Empty<CompiledPolicy>()))
+            {
+                var name = policy.ToString();
+                if (!result.Contains(name))
+                {
+                    result.Add(name);
+                }
+            }
+        }
+
+        return result;
     }
 
     private int UnionOver(IReadOnlyList<PeerClass> list, Func<PeerClass, int> f)
