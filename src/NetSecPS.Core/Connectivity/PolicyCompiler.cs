@@ -314,6 +314,11 @@ internal sealed class PolicyCompiler
         }
 
         FinishPeers(rule, addresses, texts);
+        if (addresses.Count > 0 && rule.Ports.HasNamedPorts)
+        {
+            Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock addresses; for them only numbered ports count.");
+        }
+
         return rule;
     }
 
