@@ -302,13 +302,12 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         return row;
     }
 
-    private void ComputeAllRows()
+    private void ComputeAllRows(CancellationToken cancellationToken)
     {
         // Rows are independent: fill them in parallel, then read them without locks.
-        Parallel.For(0, egressPrograms.Count, i => egressRows[i] = ComputeRow(TrafficDirection.Egress, i));
-        Parallel.For(0, ingressPrograms.Count, i => ingressRows[i] = ComputeRow(TrafficDirection.Ingress, i));
-        Array.Fill(egressRowDone, true);
-        Array.Fill(ingressRowDone, true);
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        Parallel.For(0, egressPrograms.Count, parallel, i => Row(TrafficDirection.Egress, i));
+        Parallel.For(0, ingressPrograms.Count, parallel, i => Row(TrafficDirection.Ingress, i));
     }
 
     private int[]? ComputeRow(TrafficDirection direction, int program)
@@ -426,12 +425,15 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     // ------------------------------------------------------------------ flows
 
-    public IReadOnlyList<Flow> Flows => flows ??= ComputeFlows();
+    public IReadOnlyList<Flow> Flows => GetFlows(CancellationToken.None);
+
+    /// <summary>The flows, computed once; a cancelled computation leaves nothing half-made behind.</summary>
+    public IReadOnlyList<Flow> GetFlows(CancellationToken cancellationToken) => flows ??= ComputeFlows(cancellationToken);
 
     /// <summary>A peer of the flow list: a workload, an external range, or the ingress controller.</summary>
     private sealed record FlowPeer(string Name, PeerKind Kind, string? Namespace, int[] Classes, int RangeIndex);
 
-    private IReadOnlyList<Flow> ComputeFlows()
+    private IReadOnlyList<Flow> ComputeFlows(CancellationToken cancellationToken)
     {
         var workloads = Model.Workloads;
         if (workloads.Count == 0)
@@ -439,7 +441,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             return Array.Empty<Flow>();
         }
 
-        ComputeAllRows();
+        ComputeAllRows(cancellationToken);
         var peers = new List<FlowPeer>();
         foreach (var w in workloads)
         {
@@ -474,7 +476,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         destinationList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
 
         var perSource = new List<long>[sourceList.Count];
-        Parallel.For(0, sourceList.Count, i =>
+        Parallel.For(0, sourceList.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var src = peers[sourceList[i]];
             var found = new List<long>();
