@@ -146,6 +146,38 @@ public static class ConnlistDiff
         return lines;
     }
 
+    /// <summary>
+    /// The diff lines of the flow records in a drift stream (other categories are ignored); a
+    /// flow record carries its <c>workloads-diff-info</c> in <see cref="DriftRecord.Detail"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Render(IEnumerable<DriftRecord> drift)
+    {
+        var diffs = new List<FlowDiff>();
+        foreach (var r in drift)
+        {
+            if (r.Category != DriftCategory.Flow)
+            {
+                continue;
+            }
+
+            var arrow = r.Subject.IndexOf(" => ", StringComparison.Ordinal);
+            if (arrow <= 0)
+            {
+                throw new FormatException($"The flow drift record '{r.Subject}' does not name its flow as 'SOURCE => DESTINATION'.");
+            }
+
+            diffs.Add(new FlowDiff(r.Change, r.Subject[..arrow], r.Subject[(arrow + 4)..], Connections(r.Before), Connections(r.After))
+            {
+                WorkloadsInfo = r.Detail,
+            });
+        }
+
+        return Render(diffs);
+    }
+
+    private static ConnectionSet? Connections(string? text) =>
+        text is null || ConnectionText.Parse(text) is { IsEmpty: true } ? null : ConnectionText.Parse(text);
+
     internal static string FormatLine(DriftChange change, string source, string destination, string? before, string? after, string? workloadsInfo)
     {
         var type = change switch
