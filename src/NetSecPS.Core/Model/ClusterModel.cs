@@ -203,9 +203,17 @@ public sealed class ClusterModel
         Dictionary<(string, string, string), KubeObject> owners, KubeObject self)
     {
         var owner = ControllerOwner(refs);
-        if (owner is null || string.IsNullOrEmpty(owner.Kind) || string.IsNullOrEmpty(owner.Name))
+        if (owner is null || string.IsNullOrEmpty(owner.Name) || owner.Kind == "Node")
         {
+            // No owner, or a static pod mirrored by its node: the pod is its own workload.
             return (kind, name, self);
+        }
+
+        if (string.IsNullOrEmpty(owner.Kind))
+        {
+            // An owner reference without a kind still groups the pods under the owner's name;
+            // with no kind to name, the peer keeps the kind Pod (as netpol-analyzer names it).
+            return (kind, owner.Name, null);
         }
 
         var currentKind = owner.Kind;
