@@ -233,19 +233,17 @@ public sealed class ClusterModel
                 break;
             }
 
-            currentKind = up.Kind;
-            currentName = up.Name;
-            if (!owners.ContainsKey((ns, currentKind, currentName)))
+            if (!owners.ContainsKey((ns, up.Kind, up.Name)))
             {
-                // The owner's owner is not in the snapshot: name the workload after the owner we have.
-                if (!WorkloadKinds.Contains(currentKind))
-                {
-                    currentKind = obj.Kind;
-                    currentName = obj.Name;
-                }
-
+                // The owner's owner is not in the input: the top owner is the highest one we
+                // can see (a ReplicaSet without its Deployment is named [ReplicaSet]).
+                currentKind = obj.Kind;
+                currentName = obj.Name;
                 break;
             }
+
+            currentKind = up.Kind;
+            currentName = up.Name;
         }
 
         return (currentKind, currentName, source);
