@@ -75,13 +75,19 @@ public sealed class ExceptionsFile
     public static ExceptionsFile Parse(TextReader reader, string path)
     {
         var stream = new YamlStream();
+        var scanner = new Scanner(reader);
         try
         {
-            stream.Load(reader);
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException ex)
         {
             throw new ExceptionsFileException(path, (int)ex.Start.Line, "not valid YAML: " + FirstLine(ex.Message));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some unterminated constructs without a mark; the scanner knows where it stopped.
+            throw new ExceptionsFileException(path, (int)scanner.CurrentPosition.Line, "not valid YAML: " + FirstLine(ex.Message));
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })

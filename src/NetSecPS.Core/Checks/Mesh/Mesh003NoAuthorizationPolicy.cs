@@ -42,6 +42,11 @@ public sealed class Mesh003NoAuthorizationPolicy : Check
 
             var data = applying.Select(a => new EvidenceItem("AuthorizationPolicy", $"{a.Namespace}/{a.Name}",
                 MeshState.ActionOf(a) == "ALLOW" ? "ALLOW with an empty rule: admits every caller" : $"{MeshState.ActionOf(a)}: does not restrict callers by itself")).ToList();
+            if (data.Count == 0)
+            {
+                data.Add(new EvidenceItem("AuthorizationPolicy", w.Peer, $"no AuthorizationPolicy applies (none selects it, none is namespace-wide in {w.Namespace} or mesh-wide in {mesh.IstioRootNamespace})"));
+            }
+
             yield return Fail(w, $"No ALLOW AuthorizationPolicy restricts the callers of {w.Peer}"
                 + (applying.Count > 0 ? $"; applying: {string.Join(", ", data.Select(d => d.Subject + " (" + d.Detail + ")"))}." : "; none applies at all."), data);
         }

@@ -24,7 +24,7 @@ public sealed class Mesh005NoEncryptionInTransit : Check
         }
 
         var cluster = ResourceName.Cluster(context.Model.Data);
-        yield return Fail(cluster, null, $"No service mesh was found and {(context.Cni.Identified ? context.Cni.Describe() : "no known CNI")} has no encryption switched on.", null,
+        yield return Fail(cluster, null, context.Cni.Identified ? $"No service mesh was found and the network plugin ({context.Cni.Describe()}) has no encryption switched on." : "No service mesh and no known network plugin were found, so nothing encrypts pod-to-pod traffic.", null,
             new[] { new EvidenceItem("Cluster", cluster, $"mesh: none; CNI: {context.Cni.Describe()}; encryption: none") });
     }
 }
