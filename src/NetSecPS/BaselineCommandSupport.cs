@@ -65,29 +65,6 @@ internal static class BaselineCommandSupport
 {
     public const int MinimumKeyLength = 16;
 
-    /// <summary>The module's profiles folder (beside bin/).</summary>
-    public static string? ProfilesDirectory(PSModuleInfo? module)
-    {
-        if (module?.ModuleBase is { Length: > 0 } moduleBase)
-        {
-            var beside = Path.Combine(moduleBase, "profiles");
-            if (Directory.Exists(beside))
-            {
-                return beside;
-            }
-
-            var parent = Path.GetDirectoryName(moduleBase);
-            if (parent is not null && Directory.Exists(Path.Combine(parent, "profiles")))
-            {
-                return Path.Combine(parent, "profiles");
-            }
-        }
-
-        var bin = Path.GetDirectoryName(typeof(BaselineCommandSupport).Assembly.Location);
-        var root = bin is null ? null : Path.GetDirectoryName(bin);
-        return root is null ? null : Path.Combine(root, "profiles");
-    }
-
     /// <summary>
     /// Resolves a profile by name or path; <paramref name="fallbackName"/> (the baseline's
     /// profile) is used when none is given, and the built-in default when that one is not here.
@@ -100,7 +77,7 @@ internal static class BaselineCommandSupport
             nameOrPath = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(nameOrPath);
         }
 
-        var directory = ProfilesDirectory(cmdlet.MyInvocation.MyCommand.Module);
+        var directory = ModulePaths.ProfilesDirectory(cmdlet.MyInvocation.MyCommand.Module);
         if (nameOrPath is null && fallbackName is not null)
         {
             try
