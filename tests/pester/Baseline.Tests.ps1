@@ -64,6 +64,25 @@ Describe 'Export-NetSecBaseline' {
         Test-Path $new | Should -BeFalse
     }
 
+    It 'saves a ScanResult as it was reported, warning that a different -Profile is ignored' {
+        $snap = Get-NetSecSnapshot -Path (Join-Path $Shop 'shop-v1')
+        $scan = [NetSecPS.ScanResult]@{
+            Provenance = $snap.Provenance
+            Profile    = [NetSecPS.ProfileInfo]@{ Name = 'default' }
+            Score      = [NetSecPS.ScoreDetails]@{ Score = 50 }
+            Snapshot   = $snap
+            Flows      = [NetSecPS.Flow[]]@(Get-NetSecConnectivity -Snapshot $snap)
+            Findings   = [NetSecPS.Finding[]]@([NetSecPS.Finding]@{ CheckId = 'NP-001'; Title = 'No default deny'; Resource = 'Namespace/shop'; Severity = 'High' })
+        }
+        $file = Join-Path $TestDrive 'scan.json'
+        $scan | Export-NetSecBaseline -Path $file -Profile cis -WarningVariable warn -WarningAction SilentlyContinue
+        ($warn -join "`n") | Should -Match "profile 'default'.*-Profile 'cis' is ignored"
+        $doc = Get-Content $file -Raw | ConvertFrom-Json
+        $doc.posture.findings.checkId | Should -Be 'NP-001'
+        $doc.posture.profile.name | Should -Be 'default'
+        $doc.posture.flows.Count | Should -Be @($scan.Flows).Count
+    }
+
     It 'refuses a signing key given as a plain string' {
         { Get-NetSecSnapshot -Path (Join-Path $Shop 'shop-v1') | Export-NetSecBaseline -Path (Join-Path $TestDrive 'plain.json') -SigningKey 'secret' } |
             Should -Throw '*SecureString*'

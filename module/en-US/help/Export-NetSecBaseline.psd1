@@ -13,7 +13,7 @@ The file is written to a temporary file first and then moved into place, so a fa
         Path           = 'The baseline file to write, for example ./prod.baseline.json.'
         Snapshot       = 'The snapshot whose posture is saved, usually from the pipeline (Get-NetSecSnapshot, Import-NetSecSnapshot).'
         ScanResult     = 'A ScanResult from Invoke-NetSecScan, usually from the pipeline: its findings, flows and profile are saved as they were reported.'
-        Profile        = 'The report profile (name or path of a profile file) the audit runs with when the input is a snapshot. The default profile when omitted.'
+        Profile        = 'The report profile (name or path of a profile file) the audit runs with when the input is a snapshot; the default profile when omitted. A ScanResult keeps the profile it ran with (a different -Profile is ignored with a warning).'
         ExceptionsPath = 'An exceptions file (YAML) of suppressions: applied to the findings and saved whole in the baseline, so any change of a suppression changes the baseline''s digest.'
         SigningKey     = 'A key to sign the baseline with (HMAC-SHA256), as a SecureString or a byte[]; a plain string is refused so the key does not end up in the command history. Use at least 16 bytes, ideally 32 random bytes. The key is never stored.'
         Force          = 'Overwrite an existing file.'

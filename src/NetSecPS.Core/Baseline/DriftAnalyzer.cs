@@ -44,10 +44,33 @@ public static class DriftAnalyzer
     public static IReadOnlyList<string> ContextNotes(Posture baseline, Posture current)
     {
         var notes = new List<string>();
-        if (baseline.Profile is { } bp && current.Profile is { } cp
-            && (bp.Name != cp.Name || bp.Framework != cp.Framework || !bp.ExcludedNamespaces.SequenceEqual(cp.ExcludedNamespaces) || !bp.Checks.SequenceEqual(cp.Checks)))
+        if (baseline.Profile is { } bp && current.Profile is { } cp)
         {
-            notes.Add($"The profile in force ({cp.Name}) differs from the baseline's ({bp.Name}): some finding drift may come from the profile, not the cluster.");
+            var differences = new List<string>();
+            if (bp.Name != cp.Name)
+            {
+                differences.Add($"name {bp.Name} → {cp.Name}");
+            }
+
+            if (bp.Framework != cp.Framework)
+            {
+                differences.Add($"framework {bp.Framework ?? "none"} → {cp.Framework ?? "none"}");
+            }
+
+            if (!bp.Checks.SequenceEqual(cp.Checks))
+            {
+                differences.Add($"{bp.Checks.Count} → {cp.Checks.Count} checks");
+            }
+
+            if (!bp.ExcludedNamespaces.SequenceEqual(cp.ExcludedNamespaces))
+            {
+                differences.Add($"excluded namespaces [{string.Join(",", bp.ExcludedNamespaces)}] → [{string.Join(",", cp.ExcludedNamespaces)}]");
+            }
+
+            if (differences.Count > 0)
+            {
+                notes.Add($"The profile in force differs from the baseline's ({string.Join("; ", differences)}): some finding drift may come from the profile, not the cluster.");
+            }
         }
 
         if (baseline.Exceptions?.Digest != current.Exceptions?.Digest)

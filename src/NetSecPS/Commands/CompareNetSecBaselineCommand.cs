@@ -22,6 +22,7 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
     public byte[]? SigningKey { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(ProfileCompleter))]
     public string? Profile { get; set; }
 
     [Parameter]

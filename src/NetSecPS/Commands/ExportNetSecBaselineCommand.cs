@@ -28,7 +28,8 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ScanSet)]
     public ScanResult? ScanResult { get; set; }
 
-    [Parameter(ParameterSetName = SnapshotSet)]
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileCompleter))]
     public string? Profile { get; set; }
 
     [Parameter]
@@ -48,23 +49,6 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
     protected override void BeginProcessing()
     {
         BaselineCommandSupport.CheckKey(this, SigningKey);
-        if (ParameterSetName == SnapshotSet)
-        {
-            try
-            {
-                profile = BaselineCommandSupport.ResolveProfile(this, Profile);
-                WriteVerbose($"Profile {profile.Name}{(profile.SourcePath is null ? " (built in)" : " from " + profile.SourcePath)}");
-            }
-            catch (FileNotFoundException ex)
-            {
-                ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
-            }
-            catch (InvalidDataException ex)
-            {
-                ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
-            }
-        }
-
         if (ExceptionsPath is not null)
         {
             try
@@ -113,13 +97,18 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
                 WriteWarning("The scan's findings carry suppressions but no -ExceptionsPath was given: the baseline keeps their suppression state but not the exceptions file in force.");
             }
 
+            if (Profile is not null && !string.Equals(Profile, scan.Profile.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                WriteWarning($"The scan ran with profile '{scan.Profile.Name}'; its findings are saved as they are and -Profile '{Profile}' is ignored.");
+            }
+
             posture = PostureBuilder.FromScan(scan, exceptions?.Content);
             source = scan.Provenance;
         }
         else
         {
             var data = ClusterData.From(Snapshot!);
-            var auditProfile = profile!;
+            var auditProfile = profile ??= ResolveProfile();
             var inForce = exceptions;
             posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
             source = data.Provenance;
@@ -139,6 +128,26 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         if (PassThru)
         {
             WriteObject(new FileInfo(target));
+        }
+    }
+
+    private AuditProfile ResolveProfile()
+    {
+        try
+        {
+            var resolved = BaselineCommandSupport.ResolveProfile(this, Profile);
+            WriteVerbose($"Profile {resolved.Name}{(resolved.SourcePath is null ? " (built in)" : " from " + resolved.SourcePath)}");
+            return resolved;
+        }
+        catch (FileNotFoundException ex)
+        {
+            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
+            throw;
+        }
+        catch (InvalidDataException ex)
+        {
+            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
+            throw;
         }
     }
 

@@ -160,3 +160,17 @@ public class DriftAnalyzerTests
     public void Data_stores_are_recognised_by_image(string image, bool dataStore) =>
         Assert.Equal(dataStore, DataStores.IsDataStoreImage(image));
 }
+
+public class DriftContextTests
+{
+    [Fact]
+    public void A_different_profile_is_noted_with_what_differs()
+    {
+        var baseline = Postures.Build("shop-v1", profile: new ProfileInfo { Name = "default", Checks = new[] { "NP-001", "NP-002" } });
+        var current = Postures.Build("shop-v1", profile: new ProfileInfo { Name = "default", Checks = new[] { "NP-001" }, ExcludedNamespaces = new[] { "shop" } });
+        var note = Assert.Single(DriftAnalyzer.ContextNotes(baseline, current));
+        Assert.Contains("2 → 1 checks", note, StringComparison.Ordinal);
+        Assert.Contains("excluded namespaces [] → [shop]", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("name default", note, StringComparison.Ordinal);
+    }
+}

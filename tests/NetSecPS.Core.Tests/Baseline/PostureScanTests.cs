@@ -62,3 +62,40 @@ public class PostureScanTests
         Assert.Contains(drift, d => d is { Category: DriftCategory.Finding, Change: DriftChange.Added, Subject: "LAT-001 Deployment/shop/cache", Severity: Severity.High });
     }
 }
+
+public class PostureFromScanTests
+{
+    private static ScanResult Scan(Snapshot? snapshot, Posture posture) => new()
+    {
+        Provenance = new Provenance { Cluster = "prod" },
+        Profile = new ProfileInfo { Name = "default", ExcludedNamespaces = new[] { "kube-system" } },
+        Score = new ScoreDetails { Score = 80 },
+        Snapshot = snapshot,
+        Workloads = NetSecPS.Core.Model.InventoryBuilder.Build(Postures.Model("shop-v1")).OfType<WorkloadItem>().ToList(),
+        Policies = NetSecPS.Core.Model.InventoryBuilder.Build(Postures.Model("shop-v1")).OfType<PolicyItem>().ToList(),
+        Services = NetSecPS.Core.Model.InventoryBuilder.Build(Postures.Model("shop-v1")).OfType<ServiceItem>().ToList(),
+        Flows = posture.Flows.Select(f => new Flow { Source = f.Source, Destination = f.Destination, Connections = f.Connections }).ToList(),
+        Findings = new[] { Postures.Finding("NP-001", "Namespace/shop", Severity.High) },
+    };
+
+    [Fact]
+    public void A_scan_with_its_snapshot_gives_the_posture_of_that_snapshot()
+    {
+        var expected = Postures.Build("shop-v1", Postures.ShopV1Flows, new[] { Postures.Finding("NP-001", "Namespace/shop", Severity.High) },
+            new ProfileInfo { Name = "default", ExcludedNamespaces = new[] { "kube-system" } });
+        var snapshot = ManifestSource.Read(new[] { TestPaths.Fixture("baseline", "shop-v1") }).ToSnapshot();
+        Assert.Equal(BaselineFile.ContentDigest(expected), BaselineFile.ContentDigest(PostureBuilder.FromScan(Scan(snapshot, expected))));
+    }
+
+    [Fact]
+    public void A_scan_without_its_snapshot_still_keeps_workloads_flows_findings_exposures_and_policies()
+    {
+        var expected = Postures.Build("shop-v1", Postures.ShopV1Flows);
+        var posture = PostureBuilder.FromScan(Scan(null, expected));
+        Assert.Equal(expected.Workloads.Select(w => w.Peer), posture.Workloads.Select(w => w.Peer));
+        Assert.Equal(expected.Flows, posture.Flows);
+        Assert.Equal(expected.Exposures.Select(e => e.Key), posture.Exposures.Select(e => e.Key));
+        Assert.Equal("NetworkPolicy/shop/db-from-web", Assert.Single(posture.Policies).Key);
+        Assert.Equal("NP-001 Namespace/shop", Assert.Single(posture.Findings).Key);
+    }
+}
