@@ -127,7 +127,7 @@ public static class DriftAnalyzer
         }
 
         var fromOutside = d.Source == ConnlistDiff.IngressController || IsInternet(d.Source);
-        var intoDataStore = destination is not null && DataStores.IsDataStore(destination);
+        var intoDataStore = destination?.DataStore is not null;
         return (fromOutside, intoDataStore) switch
         {
             (true, true) => Severity.Critical,
@@ -373,41 +373,5 @@ public static class DriftAnalyzer
         public override string ToString() => Open
             ? $"{Severity}, open"
             : $"{Severity}, suppressed" + (SuppressedBy is null ? string.Empty : $" by {SuppressedBy}") + (Justification is null ? string.Empty : $": {Justification}");
-    }
-}
-
-/// <summary>
-/// Recognises data stores as CHECKS.md defines them: by container image or by declared port.
-/// </summary>
-public static class DataStores
-{
-    private static readonly string[] ImageNames =
-    {
-        "postgres", "mysql", "mariadb", "mongo", "redis", "elasticsearch", "opensearch", "cassandra", "memcached", "couchdb", "etcd",
-    };
-
-    private static readonly HashSet<int> Ports = new() { 5432, 3306, 27017, 6379, 9200, 9300, 9042, 11211, 5984, 2379 };
-
-    public static bool IsDataStore(PostureWorkload w) =>
-        w.Images.Any(IsDataStoreImage) || w.Ports.Any(p => PortOf(p) is { } n && Ports.Contains(n));
-
-    public static bool IsDataStoreImage(string image)
-    {
-        // The repository's last path segment without tag or digest: "docker.io/bitnami/redis:7" → "redis".
-        var name = image.Split('@')[0];
-        var slash = name.LastIndexOf('/');
-        name = slash >= 0 ? name[(slash + 1)..] : name;
-        var colon = name.IndexOf(':', StringComparison.Ordinal);
-        name = (colon >= 0 ? name[..colon] : name).ToLowerInvariant();
-        return ImageNames.Any(n => name == n || name.StartsWith(n + "-", StringComparison.Ordinal) || name.StartsWith(n, StringComparison.Ordinal) && name.Length <= n.Length + 2);
-    }
-
-    /// <summary>The number of a declared port, <c>name:port/PROTOCOL</c> or <c>port/PROTOCOL</c>.</summary>
-    private static int? PortOf(string declared)
-    {
-        var text = declared.Split('/')[0];
-        var colon = text.LastIndexOf(':');
-        text = colon >= 0 ? text[(colon + 1)..] : text;
-        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 }

@@ -53,6 +53,8 @@ public sealed record PostureWorkload
     public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
     public bool HostNetwork { get; init; }
     public string? ServiceAccount { get; init; }
+    /// <summary>The data store product the workload was recognised as (CHECKS.md: by image or declared port), or null.</summary>
+    public string? DataStore { get; init; }
 
     internal PostureWorkload Sorted() => this with { Labels = Posture.SortedMap(Labels), Images = Posture.SortedList(Images), Ports = Posture.SortedList(Ports) };
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
@@ -28,6 +29,9 @@ public static class PostureBuilder
         KubeObject? Find(InventoryItem item) =>
             objects[(item.Kind, item.Namespace, item.Name)].FirstOrDefault(o => o.ApiVersion == item.ApiVersion) ?? objects[(item.Kind, item.Namespace, item.Name)].FirstOrDefault();
 
+        // The audit's own classifier, so drift ranks data stores as LAT-001 and EX-006 see them.
+        var dataStores = model.Workloads.Select(w => (w.Peer, Product: WorkloadTraits.DataStore(w)?.Product))
+            .Where(x => x.Product is not null).ToDictionary(x => x.Peer, x => x.Product, StringComparer.Ordinal);
         var policies = items.OfType<PolicyItem>().Select(p => FromPolicy(p, Find(p))).ToList();
         foreach (var o in items.OfType<OtherItem>().Where(o => MeshPolicyKinds.Contains(o.Kind)))
         {
@@ -36,7 +40,7 @@ public static class PostureBuilder
 
         return new Posture
         {
-            Workloads = items.OfType<WorkloadItem>().Select(FromWorkload).ToList(),
+            Workloads = items.OfType<WorkloadItem>().Select(w => FromWorkload(w) with { DataStore = dataStores.GetValueOrDefault(w.Peer) }).ToList(),
             Policies = policies,
             Exposures = items.OfType<ServiceItem>().Select(FromService).OfType<PostureExposure>()
                 .Concat(items.OfType<ExposureItem>().Select(FromExposure)).ToList(),
@@ -105,7 +109,37 @@ public static class PostureBuilder
         Ports = w.Ports,
         HostNetwork = w.HostNetwork,
         ServiceAccount = string.IsNullOrEmpty(w.ServiceAccount) ? null : w.ServiceAccount,
+        DataStore = DataStoreOf(w),
     };
+
+    /// <summary>
+    /// The data store a workload record names, when only the record is known (a scan without its
+    /// snapshot): the image's repository name or a declared port of a product of the catalogue.
+    /// </summary>
+    private static string? DataStoreOf(WorkloadItem w)
+    {
+        foreach (var image in w.Images)
+        {
+            var product = WorkloadTraits.ImageName(image).Split('-', '_', '.')[0];
+            if (WorkloadTraits.DataStores.ContainsKey(product))
+            {
+                return product;
+            }
+        }
+
+        foreach (var declared in w.Ports)
+        {
+            var number = declared.Split('/')[0];
+            number = number[(number.LastIndexOf(':') + 1)..];
+            if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                && WorkloadTraits.DataStores.FirstOrDefault(d => d.Value.Contains(port)) is { Key: { } product })
+            {
+                return product;
+            }
+        }
+
+        return null;
+    }
 
     public static PostureFlow FromFlow(Flow f) =>
         new(f.Source, f.Destination, ConnectionText.TryParse(f.Connections, out var c) ? c.ToString() : f.Connections);

@@ -150,15 +150,14 @@ public class DriftAnalyzerTests
         Assert.Equal(ConnlistDiff.Render(DriftAnalyzer.FlowDiffs(baseline, current)), ConnlistDiff.Render(DriftAnalyzer.Compare(baseline, current)));
     }
 
-    [Theory]
-    [InlineData("postgres:16", true)]
-    [InlineData("docker.io/bitnami/postgresql:15.4.0", true)]
-    [InlineData("redis@sha256:0123", true)]
-    [InlineData("registry.example.com/shop/mongodb:7", true)]
-    [InlineData("nginx:1.27", false)]
-    [InlineData("redisinsight/redisinsight-ui:2", false)]
-    public void Data_stores_are_recognised_by_image(string image, bool dataStore) =>
-        Assert.Equal(dataStore, DataStores.IsDataStoreImage(image));
+    [Fact]
+    public void Data_stores_are_recognised_as_the_audit_recognises_them()
+    {
+        var workloads = Postures.Build("shop-v2").Workloads.ToDictionary(w => w.Peer, w => w.DataStore);
+        Assert.Equal("postgres", workloads["shop/db[StatefulSet]"]);
+        Assert.Equal("redis", workloads["shop/cache[Deployment]"]);
+        Assert.Null(workloads["shop/web[Deployment]"]);
+    }
 }
 
 public class DriftContextTests
