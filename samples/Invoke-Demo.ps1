@@ -92,6 +92,17 @@ $policies | Where-Object Kind -eq BaselineAdminNetworkPolicy | Format-Table Kind
 Write-Section 'RBAC' 'Roles and bindings in the input; the audit will tell which let non-admins change network policy.'
 $inventory | Where-Object Kind -in Role, ClusterRole, RoleBinding, ClusterRoleBinding | Format-Table Kind, Namespace, Name, Summary -AutoSize | Show
 
+Write-Section 'Audit' 'The check catalogue (Get-NetSecCheck), decided from the connectivity the cluster enforces; default profile.'
+$audit = Invoke-NetSecAudit -Snapshot $snapshot -Summary -WarningAction SilentlyContinue
+Write-Host "   Score $($audit.Score.Score.ToString('0.0')) / 100: $($audit.Critical) critical, $($audit.High) high, $($audit.Medium) medium, $($audit.Low) low, $($audit.Info) info findings over $($audit.Score.EvaluatedWorkloads) workloads" -ForegroundColor Yellow
+Write-Host "   $($audit.Score.Formula)" -ForegroundColor DarkGray
+$audit.Findings | Format-Table Severity, CheckId, Resource, Title -AutoSize | Show
+$example = $audit.Findings | Where-Object { $_.CheckId -eq 'NP-001' -and $_.Resource -eq 'Namespace/monitoring' }
+if ($example) {
+    Write-Host "   Why $($example.Resource) fails NP-001 although it has a default deny:" -ForegroundColor DarkGray
+    Write-Host "   $($example.Evidence)"
+}
+
 $saved = Join-Path $OutputDirectory 'demo-cluster.json.gz'
 $file = $snapshot | Export-NetSecSnapshot -Path $saved -Force -PassThru
 $reloaded = Import-NetSecSnapshot -Path $file.FullName
