@@ -98,6 +98,8 @@ public class PdfReportTests
         Assert.Contains("Not verified: the scan could not read ClusterRoleBinding (Forbidden)", text);
         Assert.Contains("Drift since the baseline", text);
         Assert.Contains("NetworkPolicy/shop/default-deny", text);
+        Assert.Contains(Squeeze("workload payments/postgres[StatefulSet] is a data store"), Squeeze(text));
+        Assert.Contains(Squeeze("1 check was not evaluated, so its result is unknown, not a pass: RBAC-002 (ClusterRoleBinding could not be read"), Squeeze(text));
         Assert.Contains("Trend across scans", text);
         Assert.Contains("Appendix A. Check catalogue", text);
         Assert.Contains("RBAC-002", text);
