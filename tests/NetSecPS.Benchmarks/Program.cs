@@ -21,6 +21,7 @@ namespace NetSecPS.Benchmarks;
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
 /// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// profile-load [--pods N]  where manifest reading spends its time, phase by phase
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
 /// </summary>
@@ -33,6 +34,7 @@ public static class Program
         return options.Command switch
         {
             "generate" => Generate(options),
+            "profile-load" => LoadProfile.Run(options.Shape()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             _ => Bench(options),
         };
