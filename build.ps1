@@ -104,7 +104,8 @@ function Get-TrxCounts {
         $c = $xml.TestRun.ResultSummary.Counters
         $passed += [int]$c.passed
         $failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
-        $skipped += [int]$c.notExecuted
+        # xUnit's skipped tests are neither executed nor counted as notExecuted in the TRX.
+        $skipped += [int]$c.total - [int]$c.executed
     }
     [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }

@@ -1,10 +1,12 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    The demo: runs NetSecPS's main job on the demo cluster in samples/cluster.
+    The demo: runs NetSecPS on the demo cluster in samples/cluster.
 .DESCRIPTION
-    Called by `build.ps1 demo` with the freshly built module. Prints the inventory summary of
-    the demo cluster; later stages add the connectivity, the audit and the reports.
+    Called by `build.ps1 demo` with the freshly built module. Reads the demo cluster's manifests
+    into a snapshot, prints its inventory (namespaces, workloads, exposure, policy layers), and
+    saves the snapshot to the output folder. Later stages add the connectivity, the audit and
+    the Excel and PDF reports.
 #>
 param(
     [Parameter(Mandatory)][string] $ModulePath,
@@ -16,22 +18,84 @@ Import-Module $ModulePath -Force
 $cluster = Join-Path $PSScriptRoot 'cluster'
 New-Item -ItemType Directory -Path $OutputDirectory -Force | Out-Null
 
-Write-Host "NetSecPS demo: the cluster in $cluster" -ForegroundColor Cyan
+function Write-Section([string] $Title, [string] $Note) {
+    Write-Host ''
+    Write-Host "== $Title" -ForegroundColor Cyan
+    if ($Note) { Write-Host "   $Note" -ForegroundColor DarkGray }
+}
+
+# Tables are printed at a fixed width so the output reads the same in a terminal and in a log.
+function Show([Parameter(ValueFromPipeline)] $InputObject) {
+    begin { $items = [System.Collections.Generic.List[object]]::new() }
+    process { $items.Add($InputObject) }
+    end { if ($items.Count) { $items | Out-String -Width 150 -Stream | Where-Object { $_.Trim() } | ForEach-Object { Write-Host "   $_" } } }
+}
+
+Write-Host "NetSecPS demo: the cluster described in $(Join-Path $cluster 'README.md')" -ForegroundColor Cyan
+
 $snapshot = Get-NetSecSnapshot -Path $cluster
-$snapshot | Format-Table | Out-Host
-$inventory = Get-NetSecInventory -Snapshot $snapshot
+$inventory = @(Get-NetSecInventory -Snapshot $snapshot)
+$workloads = @($inventory | Where-Object { $_ -is [NetSecPS.WorkloadItem] })
+$services = @($inventory | Where-Object { $_ -is [NetSecPS.ServiceItem] })
+$exposures = @($inventory | Where-Object { $_ -is [NetSecPS.ExposureItem] })
+$policies = @($inventory | Where-Object { $_ -is [NetSecPS.PolicyItem] })
 
-Write-Host 'Inventory by kind' -ForegroundColor Cyan
-$inventory | Group-Object Kind -NoElement | Sort-Object Name | Format-Table Name, Count -AutoSize | Out-Host
+Write-Section 'Snapshot' "$($snapshot.Provenance.Inputs.Count) manifest files, each recorded with its SHA-256; problems found while reading: $(@($snapshot.Diagnostics).Count)"
+$snapshot | Show
 
-Write-Host 'Namespaces' -ForegroundColor Cyan
-$inventory | Where-Object { $_ -is [NetSecPS.NamespaceItem] } | Format-Table | Out-Host
+Write-Section 'Namespaces' 'What runs where, and how much NetworkPolicy each namespace has.'
+$inventory | Where-Object { $_ -is [NetSecPS.NamespaceItem] } | ForEach-Object {
+    $ns = $_.Name
+    [pscustomobject]@{
+        Namespace       = $ns
+        Workloads       = $_.Workloads
+        Services        = @($services | Where-Object Namespace -eq $ns).Count
+        Ingresses       = @($exposures | Where-Object Namespace -eq $ns).Count
+        NetworkPolicies = $_.NetworkPolicies
+        HostNetwork     = @($workloads | Where-Object { $_.Namespace -eq $ns -and $_.HostNetwork }).Count
+    }
+} | Format-Table -AutoSize | Show
 
-Write-Host 'Workloads' -ForegroundColor Cyan
-$inventory | Where-Object { $_ -is [NetSecPS.WorkloadItem] } | Format-Table | Out-Host
+Write-Section 'Workloads' "$($workloads.Count) workloads, named as connectivity output names them (manifests: each workload is the pod its template would create)."
+$workloads | Sort-Object Namespace, Name | Format-Table @{ Label = 'Peer'; Expression = { $_.Peer } }, @{ Label = 'HostNet'; Expression = { if ($_.HostNetwork) { 'yes' } else { '' } } }, @{ Label = 'Ports'; Expression = { $_.Ports -join ', ' } } -AutoSize | Show
 
-Write-Host 'Services' -ForegroundColor Cyan
-$inventory | Where-Object { $_ -is [NetSecPS.ServiceItem] } | Format-Table | Out-Host
+Write-Section 'Exposure' 'How traffic from outside the cluster can come in.'
+@(
+    $services | Where-Object { $_.Type -in 'LoadBalancer', 'NodePort' -or $_.ExternalIPs.Count } | ForEach-Object {
+        $svc = $_
+        $how = if ($svc.Type -eq 'LoadBalancer' -and $svc.LoadBalancerSourceRanges.Count) { "LoadBalancer from $($svc.LoadBalancerSourceRanges -join ', ') only" }
+        elseif ($svc.Type -eq 'LoadBalancer') { 'LoadBalancer open to any source' }
+        elseif ($svc.Type -eq 'NodePort') { "NodePort $(($svc.Ports | ForEach-Object { ($_ -split '[:-]')[1] }) -join ', ') on every node" }
+        else { "externalIPs $($svc.ExternalIPs -join ', ')" }
+        [pscustomobject]@{ Resource = $svc.Resource; Exposure = $how; To = ($svc.Selector.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ',' }
+    }
+    $exposures | ForEach-Object {
+        [pscustomobject]@{ Resource = $_.Resource; Exposure = "$(if ($_.Tls) { 'HTTPS' } else { 'HTTP without TLS' }) $($_.Hosts -join ', ')"; To = $_.Backends -join ', ' }
+    }
+) | Format-Table -AutoSize | Show
 
-Write-Host 'Policies' -ForegroundColor Cyan
-$inventory | Where-Object { $_ -is [NetSecPS.PolicyItem] } | Format-Table | Out-Host
+Write-Section 'Policy layers' 'AdminNetworkPolicy (by priority), then NetworkPolicy per namespace, then the BaselineAdminNetworkPolicy.'
+$policies | Where-Object Kind -eq AdminNetworkPolicy | Sort-Object Priority | Format-Table Kind, Name, Priority, @{ Label = 'Rules'; Expression = { "$($_.IngressRules) in, $($_.EgressRules) out" } }, Subject -AutoSize | Show
+$policies | Where-Object Kind -eq NetworkPolicy | Group-Object Namespace | ForEach-Object {
+    [pscustomobject]@{
+        Namespace = $_.Name
+        Policies  = $_.Count
+        Ingress   = @($_.Group | Where-Object { $_.PolicyTypes -contains 'Ingress' }).Count
+        Egress    = @($_.Group | Where-Object { $_.PolicyTypes -contains 'Egress' }).Count
+        Names     = ($_.Group.Name | Sort-Object) -join ', '
+    }
+} | Format-Table -AutoSize | Show
+$namespacesWithoutPolicy = @($inventory | Where-Object { $_ -is [NetSecPS.NamespaceItem] -and $_.NetworkPolicies -eq 0 } | ForEach-Object Name)
+Write-Host "   Namespaces without any NetworkPolicy: $($namespacesWithoutPolicy -join ', ')" -ForegroundColor Yellow
+$policies | Where-Object Kind -eq BaselineAdminNetworkPolicy | Format-Table Kind, Name, @{ Label = 'Rules'; Expression = { "$($_.IngressRules) in, $($_.EgressRules) out" } }, Subject -AutoSize | Show
+
+Write-Section 'RBAC' 'Roles and bindings in the input; the audit will tell which let non-admins change network policy.'
+$inventory | Where-Object Kind -in Role, ClusterRole, RoleBinding, ClusterRoleBinding | Format-Table Kind, Namespace, Name, Summary -AutoSize | Show
+
+$saved = Join-Path $OutputDirectory 'demo-cluster.json.gz'
+$file = $snapshot | Export-NetSecSnapshot -Path $saved -Force -PassThru
+$reloaded = Import-NetSecSnapshot -Path $file.FullName
+Write-Section 'Saved' "$($file.FullName) ($([math]::Round($file.Length / 1KB, 1)) KiB, $($reloaded.ObjectCount) objects read back)"
+Write-Host '   Try: Import-Module ./out/NetSecPS/NetSecPS.psd1; Get-NetSecInventory -Path ./samples/cluster -Kind Workload' -ForegroundColor DarkGray
+Write-Host ''
+Write-Host 'Connectivity, the audit and the Excel/PDF reports are not built yet; they will run here on the same cluster.' -ForegroundColor DarkGray

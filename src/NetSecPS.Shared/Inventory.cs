@@ -14,6 +14,18 @@ public abstract record InventoryItem
     /// <summary>The resource as findings name it: <c>Kind/namespace/name</c>.</summary>
     public string Resource => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
 
+    /// <summary>
+    /// One line with what matters for this kind of record, so a mixed inventory fits in one table
+    /// (the type-specific properties are still on the record).
+    /// </summary>
+    public abstract string Details { get; }
+
+    internal static string Join(params string?[] parts) => string.Join("; ", parts.Where(p => !string.IsNullOrEmpty(p)));
+
+    internal static string Count(int n, string one, string many) => n == 1 ? $"1 {one}" : $"{n} {many}";
+
+    internal static string Labelled(IReadOnlyDictionary<string, string> labels) => string.Join(",", labels.Select(kv => $"{kv.Key}={kv.Value}"));
+
     internal static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
 }
 
@@ -22,6 +34,10 @@ public sealed record NamespaceItem : InventoryItem
     public int Workloads { get; init; }
     public int Pods { get; init; }
     public int NetworkPolicies { get; init; }
+
+    public override string Details => Join(
+        $"{Count(Workloads, "workload", "workloads")}, {Count(NetworkPolicies, "NetworkPolicy", "NetworkPolicies")}",
+        Labelled(Labels.Where(kv => kv.Key != "kubernetes.io/metadata.name").ToDictionary(kv => kv.Key, kv => kv.Value)));
 }
 
 /// <summary>A workload: pods grouped by their top owner, or a workload template in manifest mode.</summary>
@@ -35,6 +51,11 @@ public sealed record WorkloadItem : InventoryItem
     public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
     public bool HostNetwork { get; init; }
     public string? ServiceAccount { get; init; }
+
+    public override string Details => Join(
+        Ports.Count == 0 ? "no ports" : string.Join(",", Ports),
+        HostNetwork ? "hostNetwork" : null,
+        Pods > 0 ? Count(Pods, "pod", "pods") : null);
 }
 
 public sealed record ServiceItem : InventoryItem
@@ -47,6 +68,12 @@ public sealed record ServiceItem : InventoryItem
     public IReadOnlyList<string> ExternalIPs { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> LoadBalancerSourceRanges { get; init; } = Array.Empty<string>();
     public string? ExternalTrafficPolicy { get; init; }
+
+    public override string Details => Join(
+        $"{Type} {string.Join(",", Ports)}",
+        LoadBalancerSourceRanges.Count > 0 ? "sources " + string.Join(",", LoadBalancerSourceRanges) : null,
+        ExternalIPs.Count > 0 ? "externalIPs " + string.Join(",", ExternalIPs) : null,
+        Selector.Count > 0 ? "selects " + Labelled(Selector) : "no selector");
 }
 
 /// <summary>A NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy or a CNI/mesh policy.</summary>
@@ -58,6 +85,12 @@ public sealed record PolicyItem : InventoryItem
     public IReadOnlyList<string> PolicyTypes { get; init; } = Array.Empty<string>();
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
+
+    public override string Details => Join(
+        Priority is { } p ? $"priority {p}" : null,
+        PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,
+        $"rules: {IngressRules} ingress, {EgressRules} egress",
+        string.IsNullOrEmpty(Subject) ? null : "applies to " + Subject);
 }
 
 /// <summary>An Ingress, OpenShift Route, or Gateway API route or gateway.</summary>
@@ -67,10 +100,17 @@ public sealed record ExposureItem : InventoryItem
     /// <summary>Backends as <c>service:port</c>.</summary>
     public IReadOnlyList<string> Backends { get; init; } = Array.Empty<string>();
     public bool Tls { get; init; }
+
+    public override string Details => Join(
+        Tls ? "TLS" : "no TLS",
+        Hosts.Count > 0 ? string.Join(",", Hosts) : null,
+        Backends.Count > 0 ? "-> " + string.Join(",", Backends) : null);
 }
 
 /// <summary>Any other object the analysis reads (nodes, RBAC, mesh and CNI objects, ...).</summary>
 public sealed record OtherItem : InventoryItem
 {
     public string Summary { get; init; } = string.Empty;
+
+    public override string Details => Summary;
 }

@@ -58,6 +58,9 @@ public sealed class ScanResult
     /// <summary>Drift since the baseline; null when no baseline was given.</summary>
     public IReadOnlyList<DriftRecord>? Drift { get; init; }
     public string? BaselinePath { get; init; }
+    /// <summary>When the baseline was taken, when the baseline records it.</summary>
+    public DateTimeOffset? BaselineCreatedAt { get; init; }
+    /// <summary>Earlier scans and, last, this one when the scan appended itself to a history file; oldest first.</summary>
     public IReadOnlyList<HistoryRecord> History { get; init; } = Array.Empty<HistoryRecord>();
     public DateTimeOffset ScannedAt { get; init; }
 

@@ -56,7 +56,7 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
                 {
                     "Forbidden" => ErrorCategory.PermissionDenied,
                     "PathNotFound" => ErrorCategory.ObjectNotFound,
-                    "Unreachable" => ErrorCategory.ConnectionError,
+                    "Unreachable" or "ListFailed" => ErrorCategory.ConnectionError,
                     _ => ErrorCategory.InvalidData,
                 };
                 WriteError(new ErrorRecord(new InvalidDataException(d.ToString()), "NetSecPS." + d.Code, category, (object?)d.File ?? d.Kind)

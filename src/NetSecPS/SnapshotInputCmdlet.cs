@@ -95,7 +95,15 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                 }
                 catch (Exception ex) when (ex is not PipelineStoppedException)
                 {
-                    ThrowTerminating(ex, "ClusterUnavailable", ex is UnauthorizedAccessException ? ErrorCategory.AuthenticationError : ErrorCategory.ConnectionError, Context);
+                    var (errorId, category) = ex switch
+                    {
+                        UnauthorizedAccessException => ("ClusterUnauthorized", ErrorCategory.AuthenticationError),
+                        System.Security.Authentication.AuthenticationException => ("ClusterCertificateUntrusted", ErrorCategory.SecurityError),
+                        FileNotFoundException => ("KubeconfigNotFound", ErrorCategory.ObjectNotFound),
+                        InvalidDataException or InvalidOperationException => ("KubeconfigInvalid", ErrorCategory.InvalidArgument),
+                        _ => ("ClusterUnavailable", ErrorCategory.ConnectionError),
+                    };
+                    ThrowTerminating(ex, errorId, category, Context);
                     throw;
                 }
         }

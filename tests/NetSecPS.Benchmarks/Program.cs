@@ -22,6 +22,7 @@ namespace NetSecPS.Benchmarks;
 ///   --strict             exit 1 when a target FAILs
 /// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
+/// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
 /// </summary>
@@ -35,6 +36,7 @@ public static class Program
         {
             "generate" => Generate(options),
             "profile-load" => LoadProfile.Run(options.Shape()),
+            "engine" => EngineBenchmark.Run(args),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             _ => Bench(options),
         };

@@ -3,7 +3,9 @@
     Description = @'
 Get-NetSecInventory returns one record per namespace, workload, service, policy, ingress or route and other network-relevant object, each with a table view. Workloads are resolved from pods through their owner references (Pod -> ReplicaSet -> Deployment, Job -> CronJob, StatefulSet, DaemonSet, ReplicationController, or the bare Pod) or, when the input has no pods for them, from the workload's pod template; each is named as connectivity output names it (namespace/name[Kind]).
 
-Record types: NamespaceItem, WorkloadItem, ServiceItem, PolicyItem (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium and Calico policies), ExposureItem (Ingress, Route, Gateway API) and OtherItem.
+Record types: NamespaceItem, WorkloadItem, ServiceItem, PolicyItem (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium and Calico policies), ExposureItem (Ingress, Route, Gateway API) and OtherItem (kinds the client does not model are kept and listed here too).
+
+A mixed inventory is shown as one table (Kind, Namespace, Name, Details), where Details sums up each record in one line. When the output holds one record type only (for example -Kind Workload or -Kind Service), that type's own table is shown. Every view can also be chosen with Format-Table -View Namespace, Workload, Service, Policy, Exposure or Other; all the data stays on the records (Format-List * shows it).
 '@
     Parameters  = @{
         Path          = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
@@ -21,8 +23,8 @@ Record types: NamespaceItem, WorkloadItem, ServiceItem, PolicyItem (NetworkPolic
     Examples    = @(
         @{
             Title   = 'Inventory of the demo cluster'
-            Code    = 'Get-NetSecInventory -Path ./samples -Kind Workload'
-            Remarks = 'Lists every workload of the demo cluster with its pods, ports and images.'
+            Code    = 'Get-NetSecInventory -Path ./samples/cluster -Kind Workload'
+            Remarks = 'Lists every workload of the demo cluster (Deployments, StatefulSets, DaemonSets, CronJobs, bare Pods) with its pods, host networking and named ports.'
         }
         @{
             Title   = 'Policies of one namespace from a saved snapshot'
@@ -33,6 +35,11 @@ Record types: NamespaceItem, WorkloadItem, ServiceItem, PolicyItem (NetworkPolic
             Title   = 'Count objects per kind'
             Code    = 'Get-NetSecInventory -Path ./manifests | Group-Object Kind -NoElement | Sort-Object Count -Descending'
             Remarks = 'A quick census of what the manifests hold.'
+        }
+        @{
+            Title   = 'Exposed services of a namespace, with wildcards'
+            Code    = 'Get-NetSecInventory -Path ./samples/cluster -Kind Service -Namespace pay*, shop | Where-Object Type -ne ClusterIP'
+            Remarks = 'Lists the LoadBalancer and NodePort services of the payments and shop namespaces with their ports, source ranges and selectors.'
         }
     )
     Links       = @('Get-NetSecSnapshot', 'Get-NetSecConnectivity', 'about_NetSecPS')

@@ -5,7 +5,9 @@ Get-NetSecSnapshot reads every network-relevant object once (namespaces, pods an
 
 From files, -Path takes YAML and JSON files or folders (walked recursively): multi-document YAML, List and *List kinds and kubectl get -o json|yaml dumps are all read. Files that are not Kubernetes objects are skipped with a warning naming the file; malformed YAML gives an error record with file, line and column, and the other files are still read. A path ending in .json.gz is read as a snapshot saved by Export-NetSecSnapshot.
 
-Without -Path or -Snapshot, the live cluster of the current kubeconfig context is read (or -Context, -Kubeconfig, -InCluster).
+Without -Path or -Snapshot, the live cluster of the current kubeconfig context is read (or -Context, -Kubeconfig, -InCluster). KUBECONFIG may name several files, merged as kubectl merges them; without any kubeconfig, a pod uses its service account. The API server's certificate is verified against the certificate authority of the kubeconfig; token, client-certificate and exec-plugin credentials are used as the kubeconfig gives them and never appear in any output, error or saved snapshot.
+
+A live read first discovers which APIs the cluster serves: an optional API that is not installed (AdminNetworkPolicy, Istio, Linkerd, Cilium, Calico, Gateway API, OpenShift routes) is recorded as Absent, not as an error. Every kind is then listed in pages of -PageSize objects, several kinds at a time, with one progress line per kind. A busy or flaky API server is retried with backoff: 429 after the server's Retry-After, 5xx, timeouts and dropped connections, within a bounded number of attempts; an expired continue token (410) starts that list again without counting objects twice. A kind the server refuses (403) is recorded as Forbidden with the server's message and a warning, and the read goes on; a kind that still fails after the retries is recorded as Error. A 401 stops the read with an authentication error, an untrusted server certificate with a security error. Secrets are never requested.
 
 The snapshot records its provenance (paths with the SHA-256 of each input file, or the cluster and server version, and the time) and its coverage: which kinds were read, which were forbidden or absent. Secret values are never read.
 '@
@@ -13,11 +15,11 @@ The snapshot records its provenance (paths with the SHA-256 of each input file, 
         Path          = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
         LiteralPath   = 'Like -Path, without wildcard expansion.'
         Snapshot      = 'A snapshot already in memory; returned as is.'
-        Context       = 'The kubeconfig context of the live cluster to read; the current context when omitted. Tab completion lists the contexts of the kubeconfig.'
-        Kubeconfig    = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        Context       = 'The kubeconfig context of the live cluster to read; the current context when omitted. Tab completion lists the contexts of the kubeconfig. The snapshot''s provenance records the context, its cluster, the server URL and the server version.'
+        Kubeconfig    = 'The kubeconfig file; when omitted, the files KUBECONFIG names (merged), else ~/.kube/config, else the pod''s service account when running in a cluster.'
         InCluster     = 'Read the cluster this pod runs in, with its service-account token and CA.'
-        PageSize      = 'Objects per page when listing a live cluster (limit/continue). Default 500.'
-        SkipTlsVerify = 'Do not verify the API server''s certificate. Insecure: a warning is written every time.'
+        PageSize      = 'Objects per page when listing a live cluster (limit/continue). Default 500. Smaller pages put less load on the API server per request; larger ones need fewer requests.'
+        SkipTlsVerify = 'Do not verify the API server''s certificate against the kubeconfig''s certificate authority. Insecure: a warning is written every time. A kubeconfig that itself sets insecure-skip-tls-verify is warned about too.'
         Namespace     = 'Namespaces to read from a live cluster; all when omitted. Cluster-scoped objects are always read.'
     }
     Inputs      = @('NetSecPS.Snapshot')
@@ -31,6 +33,11 @@ The snapshot records its provenance (paths with the SHA-256 of each input file, 
             Title   = 'Read a live cluster and save the snapshot for later analysis'
             Code    = 'Get-NetSecSnapshot -Context prod -Namespace payments, shop | Export-NetSecSnapshot -Path ./prod.json.gz'
             Remarks = 'Reads two namespaces (and the cluster-scoped objects) of the prod context and saves them as a compressed, versioned snapshot file.'
+        }
+        @{
+            Title   = 'Read a cluster and list the kinds that could not be read, and why'
+            Code    = '$snap = Get-NetSecSnapshot -Kubeconfig ./audit.kubeconfig -Verbose; $snap.Coverage | Where-Object Status -in Forbidden, Error, Partial | Format-Table Kind, ApiVersion, Status, Message'
+            Remarks = 'Verbose output tells each list as it is read (objects, pages, time) and each retry. The coverage lists every kind with Read, Forbidden (with the API server''s message), Absent (an optional API that is not installed), Error or Partial.'
         }
         @{
             Title   = 'Show what could not be read'

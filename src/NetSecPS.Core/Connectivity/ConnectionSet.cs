@@ -112,23 +112,32 @@ public sealed class ConnectionSet : IEquatable<ConnectionSet>
             return NoRanges;
         }
 
-        var points = new SortedSet<int>();
+        var points = new int[(a.Length + b.Length) * 2];
+        var n = 0;
         foreach (var (f, t) in a)
         {
-            points.Add(f);
-            points.Add(t + 1);
+            points[n++] = f;
+            points[n++] = t + 1;
         }
 
         foreach (var (f, t) in b)
         {
-            points.Add(f);
-            points.Add(t + 1);
+            points[n++] = f;
+            points[n++] = t + 1;
         }
+
+        Array.Sort(points);
 
         var list = new List<(int, int)>();
         int? start = null;
-        foreach (var x in points)
+        for (var i = 0; i < points.Length; i++)
         {
+            var x = points[i];
+            if (i > 0 && points[i - 1] == x)
+            {
+                continue;
+            }
+
             var inside = op(In(a, x), In(b, x));
             if (inside && start is null)
             {

@@ -203,9 +203,17 @@ public sealed class ClusterModel
         Dictionary<(string, string, string), KubeObject> owners, KubeObject self)
     {
         var owner = ControllerOwner(refs);
-        if (owner is null || string.IsNullOrEmpty(owner.Kind) || string.IsNullOrEmpty(owner.Name))
+        if (owner is null || string.IsNullOrEmpty(owner.Name) || owner.Kind == "Node")
         {
+            // No owner, or a static pod mirrored by its node: the pod is its own workload.
             return (kind, name, self);
+        }
+
+        if (string.IsNullOrEmpty(owner.Kind))
+        {
+            // An owner reference without a kind still groups the pods under the owner's name;
+            // with no kind to name, the peer keeps the kind Pod (as netpol-analyzer names it).
+            return (kind, owner.Name, null);
         }
 
         var currentKind = owner.Kind;
@@ -225,19 +233,17 @@ public sealed class ClusterModel
                 break;
             }
 
-            currentKind = up.Kind;
-            currentName = up.Name;
-            if (!owners.ContainsKey((ns, currentKind, currentName)))
+            if (!owners.ContainsKey((ns, up.Kind, up.Name)))
             {
-                // The owner's owner is not in the snapshot: name the workload after the owner we have.
-                if (!WorkloadKinds.Contains(currentKind))
-                {
-                    currentKind = obj.Kind;
-                    currentName = obj.Name;
-                }
-
+                // The owner's owner is not in the input: the top owner is the highest one we
+                // can see (a ReplicaSet without its Deployment is named [ReplicaSet]).
+                currentKind = obj.Kind;
+                currentName = obj.Name;
                 break;
             }
+
+            currentKind = up.Kind;
+            currentName = up.Name;
         }
 
         return (currentKind, currentName, source);

@@ -35,7 +35,7 @@ public static class InventoryBuilder
             yield return new WorkloadItem
             {
                 Kind = w.Kind,
-                ApiVersion = w.Source?.ApiVersion ?? (w.Kind == "Pod" ? "v1" : "apps/v1"),
+                ApiVersion = w.Source?.ApiVersion ?? ApiVersionOf(w.Kind),
                 Namespace = w.Namespace,
                 Name = w.Name,
                 Peer = w.Peer,
@@ -60,6 +60,14 @@ public static class InventoryBuilder
             }
         }
     }
+
+    /// <summary>The apiVersion of a workload kind whose object is not in the input (named from owner references).</summary>
+    private static string ApiVersionOf(string kind) => kind switch
+    {
+        "Pod" or "ReplicationController" => "v1",
+        "Job" or "CronJob" => "batch/v1",
+        _ => "apps/v1",
+    };
 
     private static InventoryItem? Project(KubeObject o)
     {
@@ -162,14 +170,20 @@ public static class InventoryBuilder
         if (o.Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy" or "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "GlobalNetworkPolicy"
             || (o.Kind == "NetworkPolicy" && o.Group != "networking.k8s.io" && o.Group != "extensions"))
         {
+            var ingress = (spec?["ingress"] as JsonArray)?.Count ?? 0;
+            var egress = (spec?["egress"] as JsonArray)?.Count ?? 0;
+            var types = spec?["types"] is JsonArray calicoTypes
+                ? calicoTypes.Select(t => t?.ToString() ?? string.Empty).Where(t => t.Length > 0).ToList()
+                : new[] { ingress > 0 ? "Ingress" : null, egress > 0 ? "Egress" : null }.OfType<string>().ToList();
             return new PolicyItem
             {
                 Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = o.Source?.File, SourceLine = o.Source?.Line,
                 Labels = labels,
-                Priority = spec?["priority"] is JsonValue pv && pv.TryGetValue<int>(out var pr) ? pr : (spec?["order"] is JsonValue ov && ov.TryGetValue<double>(out var od) ? (int)od : null),
-                Subject = spec?["subject"]?.ToJsonString() ?? spec?["endpointSelector"]?.ToJsonString() ?? spec?["selector"]?.ToString() ?? string.Empty,
-                IngressRules = (spec?["ingress"] as JsonArray)?.Count ?? 0,
-                EgressRules = (spec?["egress"] as JsonArray)?.Count ?? 0,
+                Priority = WholeNumber(spec?["priority"]) ?? WholeNumber(spec?["order"]),
+                Subject = DescribeSubject(spec),
+                PolicyTypes = types,
+                IngressRules = ingress,
+                EgressRules = egress,
             };
         }
 
@@ -213,6 +227,73 @@ public static class InventoryBuilder
             Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = o.Source?.File, SourceLine = o.Source?.Line,
             Labels = labels,
         };
+    }
+
+    private static int? WholeNumber(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue<double>(out var d) && d >= int.MinValue && d <= int.MaxValue ? (int)d : null;
+
+    /// <summary>Who an admin, Cilium or Calico policy applies to, in the words kubectl describe uses.</summary>
+    private static string DescribeSubject(JsonObject? spec)
+    {
+        if (spec is null)
+        {
+            return string.Empty;
+        }
+
+        if (spec["subject"] is JsonObject subject)
+        {
+            if (subject["namespaces"] is JsonObject namespaces)
+            {
+                return "pods in namespaces: " + DescribeSelector(namespaces, "all");
+            }
+
+            if (subject["pods"] is JsonObject pods)
+            {
+                return $"pods: {DescribeSelector(pods["podSelector"] as JsonObject, "all")} in namespaces: {DescribeSelector(pods["namespaceSelector"] as JsonObject, "all")}";
+            }
+
+            return subject.ToJsonString();
+        }
+
+        if (spec["endpointSelector"] is JsonObject endpoints)
+        {
+            return DescribeSelector(endpoints, "all pods");
+        }
+
+        if (spec["nodeSelector"] is JsonObject nodes)
+        {
+            return "nodes: " + DescribeSelector(nodes, "all");
+        }
+
+        return spec["selector"]?.ToString() ?? string.Empty;
+    }
+
+    /// <summary>A label selector kept as JSON, described like <see cref="DescribeSelector(V1LabelSelector?)"/>.</summary>
+    private static string DescribeSelector(JsonObject? selector, string whenEmpty)
+    {
+        var parts = new List<string>();
+        if (selector?["matchLabels"] is JsonObject labels)
+        {
+            parts.AddRange(labels.Select(kv => $"{kv.Key}={kv.Value}"));
+        }
+
+        if (selector?["matchExpressions"] is JsonArray expressions)
+        {
+            foreach (var e in expressions.OfType<JsonObject>())
+            {
+                var values = string.Join(",", (e["values"] as JsonArray ?? new JsonArray()).Select(v => v?.ToString()));
+                parts.Add(e["operator"]?.ToString() switch
+                {
+                    "In" => $"{e["key"]} in ({values})",
+                    "NotIn" => $"{e["key"]} notin ({values})",
+                    "Exists" => $"{e["key"]}",
+                    "DoesNotExist" => $"!{e["key"]}",
+                    var op => $"{e["key"]} {op}",
+                });
+            }
+        }
+
+        return parts.Count == 0 ? whenEmpty : string.Join(",", parts);
     }
 
     /// <summary>policyTypes as the API server defaults them: Ingress always, Egress when egress rules exist.</summary>

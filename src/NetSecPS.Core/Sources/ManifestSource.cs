@@ -26,12 +26,19 @@ public static class ManifestSource
             }
             else if (Directory.Exists(path))
             {
+                var found = 0;
                 foreach (var f in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden }))
                 {
                     if (ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
                     {
                         files.Add(Path.GetFullPath(f));
+                        found++;
                     }
+                }
+
+                if (found == 0)
+                {
+                    builder.AddDiagnostic(new InputDiagnostic("Warning", "NoManifests", "The folder holds no .yaml, .yml or .json file.", Path.GetFullPath(path), null, null));
                 }
             }
             else
@@ -113,11 +120,7 @@ public static class ManifestSource
         }
 
         var input = new InputFile(file, Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), bytes.Length);
-        var text = new UTF8Encoding(false).GetString(bytes);
-        if (text.Length > 0 && text[0] == '\uFEFF')
-        {
-            text = text[1..];
-        }
+        var text = Decode(bytes);
 
         var notObjects = 0;
         var documents = 0;
@@ -163,6 +166,16 @@ public static class ManifestSource
         }
 
         return new FileResult(input, objects, diagnostics);
+    }
+
+    /// <summary>
+    /// UTF-8 unless a byte order mark says otherwise: Windows PowerShell 5.1 redirects
+    /// `kubectl get -o yaml > file` as UTF-16 with a BOM, and such files must read the same.
+    /// </summary>
+    private static string Decode(byte[] bytes)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     private static string CleanMessage(YamlException ex)

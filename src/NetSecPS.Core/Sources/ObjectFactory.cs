@@ -78,12 +78,101 @@ public static class ObjectFactory
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or NotSupportedException)
             {
-                return new Result(null, $"{kind}/{name} is not a valid {kind}: {FirstLine(ex.Message)}", null);
+                return new Result(null, $"{kind}/{name} is not a valid {kind}: {Explain(ex, json)}", null);
             }
         }
 
         return new Result(new KubeObject(apiVersion, kind, ns, name, null, json, source), null, null);
     }
+
+    /// <summary>
+    /// Says which field is wrong in the words of the manifest ("spec.containers must be a list, not
+    /// a string") instead of the serializer's type names and byte offsets.
+    /// </summary>
+    private static string Explain(Exception ex, JsonObject json)
+    {
+        if (ex is JsonException { Path: { Length: > 1 } path } && path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            var field = path[2..];
+            var found = Navigate(json, field);
+            var expected = ExpectedShape(ex.Message);
+            if (expected is not null && found is not null)
+            {
+                return $"{field} must be {expected}, not {ShapeOf(found)}";
+            }
+
+            return $"{field}: {FirstLine(ex.Message)}";
+        }
+
+        return FirstLine(ex.Message);
+    }
+
+    private static JsonNode? Navigate(JsonNode node, string path)
+    {
+        JsonNode? current = node;
+        foreach (var part in path.Split('.'))
+        {
+            var name = part;
+            var index = -1;
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            if (bracket > 0 && part.EndsWith(']') && int.TryParse(part[(bracket + 1)..^1], out var i))
+            {
+                name = part[..bracket];
+                index = i;
+            }
+
+            current = (current as JsonObject)?[name];
+            if (index >= 0)
+            {
+                current = current is JsonArray a && index < a.Count ? a[index] : null;
+            }
+
+            if (current is null)
+            {
+                return null;
+            }
+        }
+
+        return current;
+    }
+
+    private static string? ExpectedShape(string message)
+    {
+        var at = message.IndexOf("converted to ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var type = message[(at + "converted to ".Length)..];
+        var end = type.IndexOf(". Path", StringComparison.Ordinal);
+        if (end >= 0)
+        {
+            type = type[..end];
+        }
+
+        return type switch
+        {
+            _ when type.Contains("IList", StringComparison.Ordinal) || type.Contains("List`1", StringComparison.Ordinal) => "a list",
+            _ when type.Contains("IDictionary", StringComparison.Ordinal) => "a map of strings",
+            "System.String" => "a string",
+            "System.Boolean" => "true or false",
+            "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" or "System.Nullable`1[System.Int64]" => "a whole number",
+            "System.Double" or "System.Nullable`1[System.Double]" => "a number",
+            _ when type.StartsWith("k8s.Models.", StringComparison.Ordinal) => "an object",
+            _ => null,
+        };
+    }
+
+    private static string ShapeOf(JsonNode node) => node.GetValueKind() switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "true or false",
+        _ => "null",
+    };
 
     private static string FirstLine(string message)
     {

@@ -8,7 +8,7 @@ public sealed class SnapshotBuilder
 {
     private readonly object gate = new();
     private readonly List<KubeObject> objects = new();
-    private readonly HashSet<string> keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KubeObject> byKey = new(StringComparer.Ordinal);
     private readonly List<InputDiagnostic> diagnostics = new();
     private readonly Dictionary<string, CoverageEntry> coverage = new(StringComparer.Ordinal);
 
@@ -30,13 +30,15 @@ public sealed class SnapshotBuilder
     {
         lock (gate)
         {
-            if (!keys.Add(obj.Group + "|" + obj.Key))
+            if (byKey.TryGetValue(obj.Group + "|" + obj.Key, out var first))
             {
+                var where = first.Source is { } src ? $" (first in {src})" : string.Empty;
                 AddDiagnosticLocked(new InputDiagnostic("Warning", "DuplicateObject",
-                    $"{obj.Key} appears more than once; the first one is kept.", obj.Source?.File, obj.Source?.Line, obj.Source?.Column, obj.Kind, obj.Name));
+                    $"{obj.Key} appears more than once; the first one is kept{where}.", obj.Source?.File, obj.Source?.Line, obj.Source?.Column, obj.Kind, obj.Name));
                 return false;
             }
 
+            byKey[obj.Group + "|" + obj.Key] = obj;
             objects.Add(obj);
             return true;
         }

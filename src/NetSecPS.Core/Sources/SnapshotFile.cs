@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace NetSecPS.Core.Sources;
 
@@ -12,7 +13,13 @@ public static class SnapshotFile
 {
     public const string SchemaName = "netsecps.snapshot";
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Enums as names, so a saved file stays readable when an enum gains a member.
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     public static void Write(ClusterData data, Stream destination)
     {
@@ -52,31 +59,62 @@ public static class SnapshotFile
     /// <summary>Reads a saved snapshot; throws <see cref="InvalidDataException"/> for a file that is not one this module can read.</summary>
     public static ClusterData Read(Stream source, string displayPath)
     {
-        JsonObject root;
+        JsonNode? parsed;
         try
         {
             using var gz = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-            root = JsonNode.Parse(gz)?.AsObject() ?? throw new InvalidDataException($"{displayPath} is empty.");
+            parsed = JsonNode.Parse(gz);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot (not gzip-compressed JSON): {ex.Message}", ex);
+            // GZipStream's own message ("unsupported compression method") does not say what is wrong.
+            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot: it is not gzip-compressed (Export-NetSecSnapshot writes .json.gz files).", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot: its content is not JSON ({ex.Message}).", ex);
         }
 
-        if (root["schema"]?.GetValue<string>() != SchemaName)
+        if (parsed is not JsonObject root)
         {
-            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot (schema '{root["schema"]}').");
+            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot: it holds no JSON object.");
         }
 
-        var version = root["schemaVersion"]?.GetValue<int>() ?? 0;
-        if (version > Snapshot.CurrentSchemaVersion || version < 1)
+        var schema = root["schema"] is JsonValue sv && sv.TryGetValue<string>(out var sn) ? sn : root["schema"]?.ToJsonString();
+        if (schema != SchemaName)
         {
-            throw new InvalidDataException($"{displayPath} has snapshot schema version {version}; this NetSecPS reads version {Snapshot.CurrentSchemaVersion}. Update NetSecPS to read it.");
+            throw new InvalidDataException(
+                $"{displayPath} is not a NetSecPS snapshot: its schema is '{schema ?? "(none)"}', not '{SchemaName}'.");
         }
 
-        var provenance = root["provenance"].Deserialize<Provenance>(Options) ?? new Provenance();
-        var coverage = root["coverage"].Deserialize<List<CoverageEntry>>(Options) ?? new List<CoverageEntry>();
-        var diagnostics = root["diagnostics"].Deserialize<List<InputDiagnostic>>(Options) ?? new List<InputDiagnostic>();
+        var version = root["schemaVersion"] is JsonValue vv && vv.TryGetValue<int>(out var v) ? v : 0;
+        if (version > Snapshot.CurrentSchemaVersion)
+        {
+            throw new InvalidDataException(
+                $"{displayPath} is a snapshot of schema version {version}, newer than this NetSecPS reads ({Snapshot.CurrentSchemaVersion}). Update NetSecPS to read it.");
+        }
+
+        if (version < 1)
+        {
+            throw new InvalidDataException($"{displayPath} has no valid snapshot schema version ('{root["schemaVersion"]?.ToJsonString() ?? "(none)"}').");
+        }
+
+        Provenance provenance;
+        List<CoverageEntry> coverage;
+        List<InputDiagnostic> diagnostics;
+        JsonArray objects;
+        try
+        {
+            provenance = root["provenance"].Deserialize<Provenance>(Options) ?? new Provenance();
+            coverage = root["coverage"].Deserialize<List<CoverageEntry>>(Options) ?? new List<CoverageEntry>();
+            diagnostics = root["diagnostics"].Deserialize<List<InputDiagnostic>>(Options) ?? new List<InputDiagnostic>();
+            objects = root["objects"] as JsonArray ?? new JsonArray();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{displayPath} is a damaged NetSecPS snapshot: {ex.Message}", ex);
+        }
+
         var builder = new SnapshotBuilder();
         foreach (var d in diagnostics)
         {
@@ -88,7 +126,7 @@ public static class SnapshotFile
             builder.SetCoverage(c);
         }
 
-        foreach (var item in root["objects"]?.AsArray() ?? new JsonArray())
+        foreach (var item in objects)
         {
             if (item?["object"] is not JsonObject obj)
             {
@@ -96,8 +134,8 @@ public static class SnapshotFile
             }
 
             obj.Parent?.AsObject().Remove("object");
-            var src = item["source"] is JsonObject s
-                ? new SourceLocation(s["file"]!.GetValue<string>(), s["line"]!.GetValue<int>(), s["column"]!.GetValue<int>())
+            var src = item["source"] is JsonObject s && s["file"] is JsonValue f && f.TryGetValue<string>(out var file)
+                ? new SourceLocation(file, IntOrZero(s["line"]), IntOrZero(s["column"]))
                 : null;
             var result = ObjectFactory.Create(obj, src);
             if (result.Object is not null)
@@ -106,12 +144,14 @@ public static class SnapshotFile
             }
             else
             {
-                builder.AddDiagnostic(new InputDiagnostic("Error", "InvalidObject", $"{displayPath}: {result.Error ?? result.Warning}", displayPath, null, null));
+                builder.AddDiagnostic(new InputDiagnostic("Error", "InvalidObject", result.Error ?? result.Warning ?? "not a Kubernetes object", displayPath, null, null));
             }
         }
 
         return builder.Build(provenance);
     }
+
+    private static int IntOrZero(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : 0;
 
     public static bool LooksLikeSnapshotPath(string path) =>
         path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snapshot.gz", StringComparison.OrdinalIgnoreCase);

@@ -15,6 +15,11 @@ public static class SnapshotSources
             return SnapshotFile.Read(stream, paths[0]);
         }
 
+        if (paths.Count > 1 && paths.FirstOrDefault(SnapshotFile.LooksLikeSnapshotPath) is { } saved)
+        {
+            throw new InvalidDataException($"{saved} is a saved snapshot, which is read on its own: give it as the only path, or import it with Import-NetSecSnapshot.");
+        }
+
         sink.Verbose($"Reading manifests from {string.Join(", ", paths)}");
         var data = ManifestSource.Read(paths, null, cancellationToken,
             (i, n, f) => sink.Progress(new ProgressUpdate(1, "Reading manifests", f, n == 0 ? 100 : i * 100 / n)));

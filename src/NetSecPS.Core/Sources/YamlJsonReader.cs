@@ -84,6 +84,9 @@ internal static class YamlJsonReader
                 marks[obj] = mapStart.Start;
             }
 
+            // Keys written in the mapping win over keys brought in by a merge key ("<<"), wherever
+            // the merge key stands; of several merged mappings the first one wins.
+            var explicitKeys = new HashSet<string>(StringComparer.Ordinal);
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = parser.Current!;
@@ -95,20 +98,24 @@ internal static class YamlJsonReader
                     _ => keyNode.ToJsonString(),
                 };
                 var value = ReadNode(parser, marks, anchors, depth + 1);
-                if (key == "<<" && value is JsonObject merge)
+                if (key == "<<" && value is JsonObject or JsonArray)
                 {
-                    foreach (var (k, v) in merge)
+                    var sources = value is JsonArray list ? list.OfType<JsonObject>() : new[] { (JsonObject)value };
+                    foreach (var merge in sources)
                     {
-                        if (!obj.ContainsKey(k))
+                        foreach (var (k, v) in merge)
                         {
-                            obj[k] = v?.DeepClone();
+                            if (!obj.ContainsKey(k))
+                            {
+                                obj[k] = v?.DeepClone();
+                            }
                         }
                     }
 
                     continue;
                 }
 
-                if (obj.ContainsKey(key))
+                if (!explicitKeys.Add(key))
                 {
                     throw new YamlException(keyEvent.Start, keyEvent.End, $"Duplicate key '{key}'.");
                 }
@@ -160,20 +167,20 @@ internal static class YamlJsonReader
         {
             if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             {
-                return JsonValue.Create(l);
+                return Number(l.ToString(CultureInfo.InvariantCulture));
             }
 
             if (text.StartsWith("0x", StringComparison.Ordinal) &&
                 long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out l))
             {
-                return JsonValue.Create(l);
+                return Number(l.ToString(CultureInfo.InvariantCulture));
             }
 
             if (text.StartsWith("0o", StringComparison.Ordinal))
             {
                 try
                 {
-                    return JsonValue.Create(Convert.ToInt64(text[2..], 8));
+                    return Number(Convert.ToInt64(text[2..], 8).ToString(CultureInfo.InvariantCulture));
                 }
                 catch (FormatException)
                 {
@@ -181,14 +188,21 @@ internal static class YamlJsonReader
                 }
             }
 
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d))
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
             {
-                return JsonValue.Create(d);
+                return Number(d.ToString("R", CultureInfo.InvariantCulture));
             }
         }
 
         return JsonValue.Create(text);
     }
+
+    /// <summary>
+    /// A number backed by a JSON element, exactly as <see cref="JsonNode.Parse(string, JsonNodeOptions?, System.Text.Json.JsonDocumentOptions)"/>
+    /// gives it for a .json file or a saved snapshot: so <c>GetValue&lt;int&gt;()</c> works on a value read
+    /// from YAML too, instead of only <c>GetValue&lt;long&gt;()</c>.
+    /// </summary>
+    private static JsonNode Number(string canonical) => JsonNode.Parse(canonical)!;
 
     private static bool LooksNumeric(string text)
     {

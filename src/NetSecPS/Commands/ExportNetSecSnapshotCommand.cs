@@ -37,7 +37,16 @@ public sealed class ExportNetSecSnapshotCommand : NetSecCmdlet
         }
 
         var data = ClusterData.From(Snapshot!);
-        AtomicFile.Write(target, stream => SnapshotFile.Write(data, stream));
+        try
+        {
+            AtomicFile.Write(target, stream => SnapshotFile.Write(data, stream));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(ex, "NetSecPS.WriteFailed", ErrorCategory.WriteError, target));
+            return;
+        }
+
         if (PassThru)
         {
             WriteObject(new FileInfo(target));

@@ -27,6 +27,7 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
         var model = ClusterModel.Build(data);
         var kinds = Kind?.Select(k => WildcardPattern.Get(k, WildcardOptions.IgnoreCase)).ToList();
         var namespaces = Namespace?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
+        var selected = new List<InventoryItem>();
         foreach (var item in InventoryBuilder.Build(model))
         {
             if (kinds is not null && !kinds.Any(k => k.IsMatch(item.Kind) || (item is WorkloadItem && k.IsMatch("Workload"))))
@@ -34,12 +35,31 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
                 continue;
             }
 
-            if (namespaces is not null && !namespaces.Any(n => n.IsMatch(item is NamespaceItem ? item.Name : item.Namespace ?? string.Empty)))
+            // A namespace record matches by its own name; cluster-scoped objects belong to no namespace.
+            var itemNamespace = item is NamespaceItem ? item.Name : item.Namespace;
+            if (namespaces is not null && (itemNamespace is null || !namespaces.Any(n => n.IsMatch(itemNamespace))))
             {
                 continue;
             }
 
-            WriteObject(item);
+            selected.Add(item);
+        }
+
+        // Records of one type get that type's own table view (TYPE#Detail); a mix keeps the common
+        // view, because PowerShell lists every record that does not fit the first record's table.
+        var detail = selected.Select(i => i.GetType()).Distinct().Count() == 1;
+        foreach (var item in selected)
+        {
+            if (detail)
+            {
+                var wrapped = new PSObject(item);
+                wrapped.TypeNames.Insert(0, item.GetType().FullName + "#Detail");
+                WriteObject(wrapped);
+            }
+            else
+            {
+                WriteObject(item);
+            }
         }
     }
 }

@@ -15,4 +15,29 @@ public sealed record LiveOptions
     /// <summary>Skip TLS verification of the API server (warned about every time).</summary>
     public bool SkipTlsVerify { get; init; }
     public int MaxParallelKinds { get; init; } = 4;
+    /// <summary>How hard to insist when the API server is busy or flaky.</summary>
+    public RetryPolicy Retry { get; init; } = new();
+}
+
+/// <summary>
+/// Retries of one API request: 429 (after the server's Retry-After), 5xx, timeouts and dropped
+/// connections are retried with exponential backoff and jitter, within a bounded number of
+/// attempts and a bounded total wait, so a sick API server fails the read instead of hanging it.
+/// </summary>
+public sealed record RetryPolicy
+{
+    public int MaxAttempts { get; init; } = 6;
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(8);
+    /// <summary>The most time one request may spend waiting between attempts, Retry-After included.</summary>
+    public TimeSpan MaxTotalDelay { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long one attempt may take before it counts as timed out.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The wait before attempt <paramref name="attempt"/> (1-based retry number): exponential, capped, half of it jittered.</summary>
+    public TimeSpan Backoff(int attempt)
+    {
+        var cap = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, attempt - 1)));
+        return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
+    }
 }

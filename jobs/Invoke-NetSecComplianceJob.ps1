@@ -1,0 +1,560 @@
+#Requires -Version 7.4
+
+<#
+.SYNOPSIS
+    The NetSecPS compliance job: scan the cluster, compare with the baseline, write dated
+    reports, keep a bounded history, and say in its exit code whether the posture is acceptable.
+
+.DESCRIPTION
+    The entry point of the NetSecPS container (jobs/Dockerfile) and of the CronJob in
+    jobs/kubernetes. It takes no arguments: everything comes from the environment, so the
+    same script runs unchanged in a pod, in CI, or on a workstation.
+
+      NETSEC_OUTPUT_DIR     where reports, history and the baseline live (default /reports)
+      NETSEC_PROFILE        report profile: a built-in name or a profile file
+      NETSEC_EXCEPTIONS     exceptions (suppressions) file
+      NETSEC_BASELINE       baseline file to compare with (relative paths are under
+                            NETSEC_OUTPUT_DIR)
+      NETSEC_BASELINE_AUTO  true: when the baseline does not exist yet, save this run as the
+                            baseline (default path NETSEC_OUTPUT_DIR/baseline.json)
+      NETSEC_FORMATS        comma list of xlsx, pdf, json, csv, sarif, junit (default xlsx,pdf,json)
+      NETSEC_HISTORY        how many runs of reports to keep (default 30)
+      NETSEC_FAIL_ON        none, info, low, medium, high or critical (default none)
+      NETSEC_CLUSTER_NAME   the cluster's name in reports and file names
+      NETSEC_CONTEXT        kubeconfig context (only with KUBECONFIG)
+      NETSEC_METRICS        true (default): write an OpenMetrics file of finding counts
+      NETSEC_MODULE_PATH    the NetSecPS module (default: the image's copy)
+      KUBECONFIG            use this kubeconfig; without it the pod's service account is used
+
+    Layout of NETSEC_OUTPUT_DIR:
+      runs/<yyyyMMddTHHmmssZ>/netsec-<cluster>-<yyyyMMddTHHmmssZ>.<ext>   one folder per run
+      history.jsonl    one compact record per scan, appended by Invoke-NetSecScan
+      baseline.json    the approved posture (when NETSEC_BASELINE_AUTO saved it)
+      netsec.prom      OpenMetrics text of the last run, replaced atomically
+
+    stdout carries only one-line JSON log records: time, level, event and the event's fields.
+    Tokens and credentials are never logged.
+
+    Exit codes: 0 the scan ran and nothing reached NETSEC_FAIL_ON; 1 unsuppressed findings or
+    drift at or above NETSEC_FAIL_ON; 2 the job could not do its work (bad configuration,
+    module missing, cluster unreachable, reports not written).
+#>
+[CmdletBinding()]
+param()
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+# Progress records would reach stdout as escape sequences in a container log.
+$ProgressPreference = 'SilentlyContinue'
+
+$script:JobStarted = [DateTimeOffset]::UtcNow
+$script:SeverityRank = [ordered]@{ info = 0; low = 1; medium = 2; high = 3; critical = 4 }
+$script:FormatExtensions = [ordered]@{ xlsx = '.xlsx'; pdf = '.pdf'; json = '.json'; csv = '.csv'; sarif = '.sarif'; junit = '.junit.xml' }
+$script:DefaultModulePath = '/opt/netsecps/NetSecPS/NetSecPS.psd1'
+$script:RunNamePattern = '^\d{8}T\d{6}Z(-\d+)?$'
+
+# Scrubs anything that looks like a credential from text that leaves the process: an exception
+# message can quote a header or a kubeconfig line, and service-account tokens are JWTs.
+function Protect-LogValue {
+    param($Value)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string]) {
+        $text = $Value -replace 'eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*', '[redacted]'
+        return $text -replace '(?i)\b(bearer|token|password|passwd|secret|authorization|client-key-data|client-certificate-data)(["'']?\s*[:=]\s*["'']?|\s+)[^\s"'',;]+', '$1$2[redacted]'
+    }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $copy = [ordered]@{}
+        foreach ($key in $Value.Keys) { $copy["$key"] = Protect-LogValue $Value[$key] }
+        return $copy
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        return , @($Value | ForEach-Object { Protect-LogValue $_ })
+    }
+    if ($Value -is [enum]) { return $Value.ToString() }
+    return $Value
+}
+
+function Write-JobLog {
+    param(
+        [Parameter(Mandatory)][ValidateSet('debug', 'info', 'warn', 'error')][string] $Level,
+        [Parameter(Mandatory)][string] $Name,
+        [System.Collections.IDictionary] $Fields = @{}
+    )
+    $record = [ordered]@{
+        time  = [DateTimeOffset]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [cultureinfo]::InvariantCulture)
+        level = $Level
+        event = $Name
+    }
+    foreach ($key in $Fields.Keys) {
+        # The three record keys are reserved so a field can never disguise a record.
+        $fieldName = if ("$key" -in 'time', 'level', 'event') { "field_$key" } else { "$key" }
+        $record[$fieldName] = Protect-LogValue $Fields[$key]
+    }
+    [Console]::Out.WriteLine(($record | ConvertTo-Json -Compress -Depth 8))
+}
+
+function Get-Setting {
+    param([Parameter(Mandatory)][string] $Name, $Default = $null)
+    $value = [Environment]::GetEnvironmentVariable($Name)
+    if ([string]::IsNullOrWhiteSpace($value)) { return $Default }
+    $value.Trim()
+}
+
+function ConvertTo-SafeFileName {
+    param([string] $Name)
+    $safe = ($Name -replace '[^A-Za-z0-9._-]+', '-').Trim('-', '.')
+    if ($safe) { $safe } else { 'cluster' }
+}
+
+# Resolves a path relative to a base directory (the process's working directory is meaningless in a pod).
+function Resolve-JobPath {
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][string] $Base)
+    if ([IO.Path]::IsPathRooted($Path)) { return [IO.Path]::GetFullPath($Path) }
+    [IO.Path]::GetFullPath((Join-Path $Base $Path))
+}
+
+# Reads the environment into one configuration object. Every problem is reported, not only the first.
+function Read-JobConfiguration {
+    $problems = [System.Collections.Generic.List[object]]::new()
+    function Add-Problem([string] $Variable, [string] $Value, [string] $Reason) {
+        $problems.Add([ordered]@{ variable = $Variable; value = $Value; reason = $Reason })
+    }
+
+    $cwd = (Get-Location).ProviderPath
+    $outputDir = Resolve-JobPath (Get-Setting 'NETSEC_OUTPUT_DIR' '/reports') $cwd
+
+    $profileSetting = Get-Setting 'NETSEC_PROFILE'
+    if ($profileSetting -and ($profileSetting -match '[\\/]' -or $profileSetting -match '\.(ya?ml|json|psd1)$')) {
+        $profileSetting = Resolve-JobPath $profileSetting $cwd
+        if (-not (Test-Path -LiteralPath $profileSetting -PathType Leaf)) {
+            Add-Problem 'NETSEC_PROFILE' $profileSetting 'the profile file does not exist'
+        }
+    }
+
+    $exceptions = Get-Setting 'NETSEC_EXCEPTIONS'
+    if ($exceptions) {
+        $exceptions = Resolve-JobPath $exceptions $cwd
+        if (-not (Test-Path -LiteralPath $exceptions -PathType Leaf)) {
+            Add-Problem 'NETSEC_EXCEPTIONS' $exceptions 'the exceptions file does not exist'
+        }
+    }
+
+    $truthy = @('true', '1', 'yes', 'on')
+    $falsy = @('false', '0', 'no', 'off')
+    $autoSetting = (Get-Setting 'NETSEC_BASELINE_AUTO' 'false').ToLowerInvariant()
+    $baselineAuto = $false
+    if ($autoSetting -in $truthy) { $baselineAuto = $true }
+    elseif ($autoSetting -notin $falsy) { Add-Problem 'NETSEC_BASELINE_AUTO' $autoSetting 'expected true or false' }
+
+    $baseline = Get-Setting 'NETSEC_BASELINE'
+    if (-not $baseline -and $baselineAuto) { $baseline = 'baseline.json' }
+    $baselineExists = $false
+    if ($baseline) {
+        $baseline = Resolve-JobPath $baseline $outputDir
+        $baselineExists = Test-Path -LiteralPath $baseline -PathType Leaf
+        if (-not $baselineExists -and -not $baselineAuto) {
+            Add-Problem 'NETSEC_BASELINE' $baseline 'the baseline file does not exist; set NETSEC_BASELINE_AUTO=true to save this run as the baseline'
+        }
+    }
+
+    $formatSetting = Get-Setting 'NETSEC_FORMATS' 'xlsx,pdf,json'
+    $formats = [System.Collections.Generic.List[string]]::new()
+    foreach ($item in $formatSetting -split '[,;\s]+' | Where-Object { $_ }) {
+        $name = $item.ToLowerInvariant().TrimStart('.') -replace '^junit\.xml$', 'junit'
+        if (-not $script:FormatExtensions.Contains($name)) {
+            Add-Problem 'NETSEC_FORMATS' $formatSetting "unknown format '$item'; expected some of $($script:FormatExtensions.Keys -join ', ')"
+        }
+        elseif (-not $formats.Contains($name)) { $formats.Add($name) }
+    }
+    if ($formats.Count -eq 0 -and -not ($problems | Where-Object { $_.variable -eq 'NETSEC_FORMATS' })) {
+        Add-Problem 'NETSEC_FORMATS' $formatSetting 'no report format given'
+    }
+
+    $historySetting = Get-Setting 'NETSEC_HISTORY' '30'
+    $history = 0
+    if (-not [int]::TryParse($historySetting, [Globalization.NumberStyles]::None, [cultureinfo]::InvariantCulture, [ref]$history) -or $history -lt 1) {
+        Add-Problem 'NETSEC_HISTORY' $historySetting 'expected a whole number of runs to keep, at least 1'
+    }
+
+    $failOn = (Get-Setting 'NETSEC_FAIL_ON' 'none').ToLowerInvariant()
+    if ($failOn -ne 'none' -and -not $script:SeverityRank.Contains($failOn)) {
+        Add-Problem 'NETSEC_FAIL_ON' $failOn "expected none, $($script:SeverityRank.Keys -join ', ')"
+    }
+
+    $metricsSetting = (Get-Setting 'NETSEC_METRICS' 'true').ToLowerInvariant()
+    $metrics = $true
+    if ($metricsSetting -in $falsy) { $metrics = $false }
+    elseif ($metricsSetting -notin $truthy) { Add-Problem 'NETSEC_METRICS' $metricsSetting 'expected true or false' }
+
+    $clusterName = Get-Setting 'NETSEC_CLUSTER_NAME'
+    $context = Get-Setting 'NETSEC_CONTEXT'
+
+    # In-cluster credentials by default; a kubeconfig when the operator points at one.
+    $kubeconfig = Get-Setting 'KUBECONFIG'
+    $kubeconfigFiles = @(if ($kubeconfig) { $kubeconfig -split [regex]::Escape([IO.Path]::PathSeparator) | Where-Object { $_ } })
+    $credentials = $null
+    if ($kubeconfig) {
+        $kubeconfig = Resolve-JobPath $kubeconfigFiles[0] $cwd
+        $credentials = 'kubeconfig'
+        if (-not (Test-Path -LiteralPath $kubeconfig -PathType Leaf)) {
+            Add-Problem 'KUBECONFIG' $kubeconfig 'the kubeconfig file does not exist'
+        }
+    }
+    elseif (Get-Setting 'KUBERNETES_SERVICE_HOST') {
+        $credentials = 'in-cluster'
+        if ($context) { Add-Problem 'NETSEC_CONTEXT' $context 'a context needs KUBECONFIG; in-cluster credentials have none' }
+    }
+    else {
+        Add-Problem 'KUBECONFIG' '' 'no credentials: not running in a pod (KUBERNETES_SERVICE_HOST is unset) and KUBECONFIG is not set'
+    }
+
+    [pscustomobject]@{
+        OutputDirectory = $outputDir
+        Profile         = $profileSetting
+        ExceptionsPath  = $exceptions
+        Baseline        = $baseline
+        BaselineExists  = $baselineExists
+        BaselineAuto    = $baselineAuto
+        Formats         = @($formats)
+        History         = $history
+        FailOn          = $failOn
+        Metrics         = $metrics
+        ClusterName     = $clusterName
+        Context         = $context
+        Credentials     = $credentials
+        Kubeconfig      = $kubeconfig
+        KubeconfigCount = $kubeconfigFiles.Count
+        ModulePath      = Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath
+        Problems        = @($problems)
+    }
+}
+
+function Get-SeverityName {
+    param($Severity)
+    "$Severity".ToLowerInvariant()
+}
+
+function Get-FindingCounts {
+    param($Findings)
+    $counts = [ordered]@{ critical = 0; high = 0; medium = 0; low = 0; info = 0 }
+    foreach ($f in @($Findings | Where-Object { $_ -and -not $_.Suppressed })) {
+        $name = Get-SeverityName $f.Severity
+        if ($counts.Contains($name)) { $counts[$name]++ }
+    }
+    $counts
+}
+
+# A resolved finding shows up as drift too; it is good news and must never fail the job.
+function Test-DriftCounts {
+    param($Record)
+    -not ("$($Record.Category)" -eq 'Finding' -and "$($Record.Change)" -eq 'Removed')
+}
+
+function Format-MetricLabel {
+    param([string] $Value)
+    $Value.Replace('\', '\\').Replace('"', '\"').Replace("`n", '\n')
+}
+
+# The OpenMetrics text of one run, for a textfile collector or a push gateway.
+function Write-Metrics {
+    param([Parameter(Mandatory)][string] $Path, $Result, [bool] $Success)
+    $lines = [System.Collections.Generic.List[string]]::new()
+    $inv = [cultureinfo]::InvariantCulture
+    $lines.Add('# TYPE netsec_scan_success gauge')
+    $lines.Add('# HELP netsec_scan_success 1 when the last run scanned the cluster and wrote its reports, 0 when it failed.')
+    $lines.Add("netsec_scan_success $(if ($Success) { 1 } else { 0 })")
+    $lines.Add('# TYPE netsec_scan_timestamp_seconds gauge')
+    $lines.Add('# UNIT netsec_scan_timestamp_seconds seconds')
+    $lines.Add('# HELP netsec_scan_timestamp_seconds When the last run started, in seconds since the Unix epoch.')
+    $lines.Add("netsec_scan_timestamp_seconds $($script:JobStarted.ToUnixTimeSeconds())")
+    if ($Success -and $Result) {
+        $lines.Add('# TYPE netsec_score gauge')
+        $lines.Add('# HELP netsec_score Posture score from 0 to 100 of the last scan.')
+        $lines.Add("netsec_score $(([double]$Result.Score.Score).ToString('0.###', $inv))")
+        $lines.Add('# TYPE netsec_findings_by_severity gauge')
+        $lines.Add('# HELP netsec_findings_by_severity Unsuppressed findings of the last scan by severity.')
+        $counts = Get-FindingCounts $Result.Findings
+        foreach ($severity in $counts.Keys) {
+            $lines.Add("netsec_findings_by_severity{severity=`"$severity`"} $($counts[$severity])")
+        }
+        $lines.Add('# TYPE netsec_findings gauge')
+        $lines.Add('# HELP netsec_findings Unsuppressed findings of the last scan by check and severity.')
+        $groups = @($Result.Findings | Where-Object { $_ -and -not $_.Suppressed } |
+                Group-Object { "$($_.CheckId)|$(Get-SeverityName $_.Severity)" } | Sort-Object Name)
+        foreach ($g in $groups) {
+            $check, $severity = $g.Name -split '\|', 2
+            $lines.Add("netsec_findings{check=`"$(Format-MetricLabel $check)`",severity=`"$severity`"} $($g.Count)")
+        }
+        $lines.Add('# TYPE netsec_findings_suppressed gauge')
+        $lines.Add('# HELP netsec_findings_suppressed Findings of the last scan suppressed by an exception.')
+        $lines.Add("netsec_findings_suppressed $(@($Result.Findings | Where-Object { $_ -and $_.Suppressed }).Count)")
+        if ($null -ne $Result.Drift) {
+            $lines.Add('# TYPE netsec_drift_records gauge')
+            $lines.Add('# HELP netsec_drift_records Differences from the baseline found by the last scan, by severity.')
+            foreach ($severity in $script:SeverityRank.Keys) {
+                $n = @($Result.Drift | Where-Object { $_ -and (Get-SeverityName $_.Severity) -eq $severity }).Count
+                $lines.Add("netsec_drift_records{severity=`"$severity`"} $n")
+            }
+        }
+    }
+    $lines.Add('# EOF')
+    $temp = "$Path.$PID.tmp"
+    [IO.File]::WriteAllText($temp, ($lines -join "`n") + "`n", [Text.UTF8Encoding]::new($false))
+    [IO.File]::Move($temp, $Path, $true)
+}
+
+# Keeps the newest $Keep run folders; run folder names sort in time order.
+function Remove-OldRuns {
+    param([Parameter(Mandatory)][string] $RunsDirectory, [Parameter(Mandatory)][int] $Keep)
+    $runs = @(Get-ChildItem -LiteralPath $RunsDirectory -Directory | Where-Object { $_.Name -match $script:RunNamePattern } |
+            Sort-Object { $_.Name.Substring(0, 16) }, { if ($_.Name.Length -gt 16) { [int]$_.Name.Substring(17) } else { 0 } } -Descending)
+    $removed = @()
+    foreach ($old in $runs | Select-Object -Skip $Keep) {
+        Remove-Item -LiteralPath $old.FullName -Recurse -Force
+        $removed += $old.Name
+    }
+    # Staging folders left by a run that was killed mid-write (concurrencyPolicy Forbid means none is live).
+    foreach ($stale in Get-ChildItem -LiteralPath $RunsDirectory -Directory -Force | Where-Object { $_.Name -like '.*.partial' }) {
+        Remove-Item -LiteralPath $stale.FullName -Recurse -Force
+        $removed += $stale.Name
+    }
+    [pscustomobject]@{ Kept = [Math]::Min($runs.Count, $Keep); Removed = $removed }
+}
+
+function Get-ErrorFields {
+    param([Parameter(Mandatory)] $ErrorRecord)
+    $ex = $ErrorRecord.Exception
+    [ordered]@{
+        error    = $ex.Message
+        errorId  = $ErrorRecord.FullyQualifiedErrorId
+        category = "$($ErrorRecord.CategoryInfo.Category)"
+        type     = $ex.GetType().FullName
+    }
+}
+
+function Exit-ComplianceJob {
+    param([Parameter(Mandatory)][int] $ExitCode, [Parameter(Mandatory)][string] $Outcome, [System.Collections.IDictionary] $Fields = @{})
+    $end = [ordered]@{ exitCode = $ExitCode; outcome = $Outcome; durationSeconds = [Math]::Round(([DateTimeOffset]::UtcNow - $script:JobStarted).TotalSeconds, 1) }
+    foreach ($key in $Fields.Keys) { $end[$key] = $Fields[$key] }
+    Write-JobLog -Level $(if ($ExitCode -eq 2) { 'error' } elseif ($ExitCode -eq 1) { 'warn' } else { 'info' }) -Name 'job.end' -Fields $end
+    exit $ExitCode
+}
+
+function Invoke-ComplianceJob {
+    $config = Read-JobConfiguration
+    Write-JobLog info 'job.start' ([ordered]@{
+            outputDirectory = $config.OutputDirectory
+            formats         = $config.Formats
+            profile         = $config.Profile
+            exceptions      = $config.ExceptionsPath
+            baseline        = $config.Baseline
+            baselineAuto    = $config.BaselineAuto
+            history         = $config.History
+            failOn          = $config.FailOn
+            cluster         = $config.ClusterName
+            credentials     = $config.Credentials
+            kubeconfig      = $config.Kubeconfig
+            context         = $config.Context
+            modulePath      = $config.ModulePath
+            powershell      = "$($PSVersionTable.PSVersion)"
+        })
+    if ($config.Problems.Count -gt 0) {
+        foreach ($p in $config.Problems) { Write-JobLog error 'config.invalid' $p }
+        Exit-ComplianceJob 2 'configuration-invalid' ([ordered]@{ problems = $config.Problems.Count })
+    }
+    if ($config.KubeconfigCount -gt 1) {
+        Write-JobLog warn 'config.kubeconfig' ([ordered]@{ kubeconfig = $config.Kubeconfig; reason = 'KUBECONFIG lists several files; only the first is read' })
+    }
+
+    # The report folder must be writable before a possibly long scan starts.
+    try {
+        $runsDirectory = Join-Path $config.OutputDirectory 'runs'
+        $null = New-Item -ItemType Directory -Path $runsDirectory -Force
+        $probe = Join-Path $config.OutputDirectory ".write-probe-$PID"
+        [IO.File]::WriteAllText($probe, '')
+        Remove-Item -LiteralPath $probe -Force
+    }
+    catch {
+        Write-JobLog error 'output.unwritable' ([ordered]@{ outputDirectory = $config.OutputDirectory } + (Get-ErrorFields $_))
+        Exit-ComplianceJob 2 'output-unwritable'
+    }
+    $metricsPath = Join-Path $config.OutputDirectory 'netsec.prom'
+    $failed = {
+        param([string] $Outcome)
+        if ($config.Metrics) {
+            try { Write-Metrics -Path $metricsPath -Result $null -Success $false } catch { Write-JobLog warn 'metrics.failed' (Get-ErrorFields $_) }
+        }
+        Exit-ComplianceJob 2 $Outcome
+    }
+
+    $modulePath = $config.ModulePath
+    if (Test-Path -LiteralPath $modulePath -PathType Container) { $modulePath = Join-Path $modulePath 'NetSecPS.psd1' }
+    try {
+        $module = Import-Module -Name $modulePath -PassThru -Force -ErrorAction Stop -WarningAction SilentlyContinue | Select-Object -First 1
+    }
+    catch {
+        Write-JobLog error 'module.import_failed' ([ordered]@{ modulePath = $modulePath } + (Get-ErrorFields $_))
+        & $failed 'module-missing'
+    }
+    Write-JobLog info 'module.loaded' ([ordered]@{ modulePath = $module.ModuleBase; version = "$($module.Version)" })
+
+    $needsBaselineSave = $config.BaselineAuto -and -not $config.BaselineExists
+    $required = @('Invoke-NetSecScan', 'Export-NetSecReport') + @(if ($needsBaselineSave) { 'Export-NetSecBaseline' })
+    $missing = @($required | Where-Object { -not $module.ExportedCommands.ContainsKey($_) })
+    if ($missing.Count -gt 0) {
+        Write-JobLog error 'cmdlet.missing' ([ordered]@{ missing = $missing; modulePath = $module.ModuleBase; reason = 'this build of NetSecPS does not provide the cmdlets the job needs' })
+        & $failed 'cmdlet-missing'
+    }
+
+    $scanCommand = $module.ExportedCommands['Invoke-NetSecScan']
+    $reportCommand = $module.ExportedCommands['Export-NetSecReport']
+    $historyPath = Join-Path $config.OutputDirectory 'history.jsonl'
+    $scanParameters = @{ HistoryPath = $historyPath }
+    if ($config.Credentials -eq 'in-cluster') { $scanParameters.InCluster = $true }
+    else {
+        $scanParameters.Kubeconfig = $config.Kubeconfig
+        if ($config.Context) { $scanParameters.Context = $config.Context }
+    }
+    if ($config.Profile) { $scanParameters.Profile = $config.Profile }
+    if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }
+    if ($config.BaselineExists) { $scanParameters.Baseline = $config.Baseline }
+    $unsupported = @($scanParameters.Keys | Where-Object { -not $scanCommand.Parameters.ContainsKey($_) })
+    if ($unsupported.Count -gt 0) {
+        Write-JobLog error 'cmdlet.incompatible' ([ordered]@{ cmdlet = 'Invoke-NetSecScan'; missingParameters = $unsupported })
+        & $failed 'cmdlet-incompatible'
+    }
+    # The cluster's own name is unknown in-cluster; the operator's name goes into the reports when the cmdlet takes it.
+    if ($config.ClusterName -and $scanCommand.Parameters.ContainsKey('ClusterName')) { $scanParameters.ClusterName = $config.ClusterName }
+
+    Write-JobLog info 'scan.start' ([ordered]@{ credentials = $config.Credentials; baseline = if ($config.BaselineExists) { $config.Baseline } else { $null }; history = $historyPath })
+    $scanErrors = $null
+    $scanWarnings = $null
+    $historyBefore = if (Test-Path -LiteralPath $historyPath) { @(Get-Content -LiteralPath $historyPath).Count } else { 0 }
+    try {
+        $results = @(& $scanCommand @scanParameters -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue -WarningVariable scanWarnings)
+    }
+    catch {
+        foreach ($w in @($scanWarnings)) { Write-JobLog warn 'scan.warning' ([ordered]@{ message = "$w" }) }
+        Write-JobLog error 'scan.failed' (Get-ErrorFields $_)
+        & $failed 'scan-failed'
+    }
+    foreach ($w in @($scanWarnings)) { Write-JobLog warn 'scan.warning' ([ordered]@{ message = "$w" }) }
+    foreach ($e in @($scanErrors)) { Write-JobLog warn 'scan.error' (Get-ErrorFields $e) }
+    $result = $results | Where-Object { $null -ne $_ -and $_.PSObject.Properties['Findings'] } | Select-Object -First 1
+    if (-not $result) {
+        Write-JobLog error 'scan.failed' ([ordered]@{ error = 'Invoke-NetSecScan returned no scan result'; errors = @($scanErrors).Count })
+        & $failed 'scan-failed'
+    }
+
+    $counts = Get-FindingCounts $result.Findings
+    $denied = @($result.Coverage | Where-Object { $_ -and "$($_.Status)" -notin 'Read', 'Absent', 'NotInInput' })
+    foreach ($c in $denied) {
+        Write-JobLog warn 'coverage.incomplete' ([ordered]@{ kind = $c.Kind; apiVersion = $c.ApiVersion; status = "$($c.Status)"; message = $c.Message })
+    }
+    $clusterLabel = if ($config.ClusterName) { $config.ClusterName } elseif ($result.Provenance.Cluster) { $result.Provenance.Cluster } elseif ($result.Provenance.Context) { $result.Provenance.Context } else { 'cluster' }
+    Write-JobLog info 'scan.done' ([ordered]@{
+            cluster         = $clusterLabel
+            serverVersion   = $result.Provenance.ServerVersion
+            score           = $result.Score.Score
+            findings        = $counts
+            suppressed      = @($result.Findings | Where-Object { $_ -and $_.Suppressed }).Count
+            flows           = @($result.Flows).Count
+            drift           = if ($null -ne $result.Drift) { @($result.Drift).Count } else { $null }
+            kindsIncomplete = $denied.Count
+        })
+    if ($null -ne $result.Drift) {
+        Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
+    }
+    $historyAfter = if (Test-Path -LiteralPath $historyPath) { @(Get-Content -LiteralPath $historyPath).Count } else { 0 }
+    if ($historyAfter -gt $historyBefore) {
+        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $historyAfter })
+    }
+    else {
+        Write-JobLog warn 'history.unchanged' ([ordered]@{ path = $historyPath; reason = 'Invoke-NetSecScan appended no record' })
+    }
+
+    # Reports go to a hidden staging folder that becomes the run folder only when every format was
+    # written, so a run folder never holds half a run.
+    $stamp = $script:JobStarted.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", [cultureinfo]::InvariantCulture)
+    $runName = $stamp
+    for ($n = 1; Test-Path -LiteralPath (Join-Path $runsDirectory $runName); $n++) { $runName = "$stamp-$n" }
+    $runDirectory = Join-Path $runsDirectory $runName
+    $staging = Join-Path $runsDirectory ".$runName.partial"
+    $baseName = "netsec-$(ConvertTo-SafeFileName $clusterLabel)-$stamp"
+    $files = @($config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
+    try {
+        $null = New-Item -ItemType Directory -Path $staging -Force
+        $reportParameters = @{ Path = $files; Force = $true }
+        if ($config.Profile -and $reportCommand.Parameters.ContainsKey('Profile')) { $reportParameters.Profile = $config.Profile }
+        $null = $result | & $reportCommand @reportParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
+        foreach ($w in @($reportWarnings)) { Write-JobLog warn 'report.warning' ([ordered]@{ message = "$w" }) }
+        $absent = @($files | Where-Object { -not (Test-Path -LiteralPath $_ -PathType Leaf) -or (Get-Item -LiteralPath $_).Length -eq 0 })
+        if ($absent.Count -gt 0) { throw "Export-NetSecReport did not write $($absent -join ', ')" }
+        Move-Item -LiteralPath $staging -Destination $runDirectory
+    }
+    catch {
+        Write-JobLog error 'report.failed' (Get-ErrorFields $_)
+        Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
+        & $failed 'report-failed'
+    }
+    foreach ($format in $config.Formats) {
+        $file = Join-Path $runDirectory ($baseName + $script:FormatExtensions[$format])
+        Write-JobLog info 'report.written' ([ordered]@{ format = $format; path = $file; bytes = (Get-Item -LiteralPath $file).Length })
+    }
+
+    if ($needsBaselineSave) {
+        try {
+            $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
+            $baselineParameters = @{ Path = $config.Baseline }
+            if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
+            if ($config.Profile -and $baselineCommand.Parameters.ContainsKey('Profile')) { $baselineParameters.Profile = $config.Profile }
+            $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue
+            if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
+            Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; reason = 'NETSEC_BASELINE_AUTO: first run' })
+        }
+        catch {
+            Write-JobLog error 'baseline.failed' ([ordered]@{ path = $config.Baseline } + (Get-ErrorFields $_))
+            & $failed 'baseline-failed'
+        }
+    }
+
+    try {
+        $pruned = Remove-OldRuns -RunsDirectory $runsDirectory -Keep $config.History
+        Write-JobLog info 'runs.pruned' ([ordered]@{ kept = $pruned.Kept; removed = $pruned.Removed; keep = $config.History })
+    }
+    catch {
+        # Old reports that could not be deleted do not make this run's reports wrong.
+        Write-JobLog warn 'runs.prune_failed' (Get-ErrorFields $_)
+    }
+
+    if ($config.Metrics) {
+        try {
+            Write-Metrics -Path $metricsPath -Result $result -Success $true
+            Write-JobLog info 'metrics.written' ([ordered]@{ path = $metricsPath })
+        }
+        catch { Write-JobLog warn 'metrics.failed' (Get-ErrorFields $_) }
+    }
+
+    $summary = [ordered]@{ run = $runName; findings = $counts; failOn = $config.FailOn }
+    if ($config.FailOn -eq 'none') { Exit-ComplianceJob 0 'ok' $summary }
+    $threshold = $script:SeverityRank[$config.FailOn]
+    $atOrAbove = { param($s) $rank = $script:SeverityRank[(Get-SeverityName $s)]; $null -ne $rank -and $rank -ge $threshold }
+    $failingFindings = @($result.Findings | Where-Object { $_ -and -not $_.Suppressed -and (& $atOrAbove $_.Severity) })
+    $failingDrift = @($result.Drift | Where-Object { $_ -and (Test-DriftCounts $_) -and (& $atOrAbove $_.Severity) })
+    $summary.failingFindings = $failingFindings.Count
+    $summary.failingDrift = $failingDrift.Count
+    if ($failingFindings.Count -gt 0 -or $failingDrift.Count -gt 0) {
+        $summary.failingChecks = @($failingFindings | ForEach-Object { $_.CheckId } | Sort-Object -Unique)
+        Exit-ComplianceJob 1 'threshold-reached' $summary
+    }
+    Exit-ComplianceJob 0 'ok' $summary
+}
+
+try {
+    Invoke-ComplianceJob
+}
+catch {
+    # Anything not foreseen above: still one log record and the scan-failed exit code.
+    Write-JobLog error 'job.crashed' (Get-ErrorFields $_)
+    Exit-ComplianceJob 2 'crashed'
+}

@@ -1,0 +1,48 @@
+@{
+    Synopsis    = 'Writes a scan result as Excel, PDF, JSON, CSV, SARIF or JUnit reports.'
+    Description = @'
+Export-NetSecReport lays out one ScanResult (from Invoke-NetSecScan) in every file named by -Path; each file's extension chooses its format.
+
+.xlsx: a workbook with the sheets Summary, Findings, Checks, Workloads, Exposure, Policies, Flows, Flow matrix, Drift, History, Coverage (and Diagnostics), each a filterable table with a frozen bold header and colour by severity or status.
+
+.pdf: the auditor's report: a cover with the score, an executive summary with a severity chart and the top risks, drift since the baseline, the trend across the history, findings by check with evidence, remediation and fixing YAML, and an appendix with the check catalogue, the coverage, the method and the provenance. Fonts are embedded.
+
+.json: the whole scan result in camelCase with enums as names (schema netsecps.scanresult, version 1).
+
+.csv: the findings, one per line (RFC 4180, UTF-8 with a byte order mark so Excel reads names right).
+
+.sarif (or .sarif.json): SARIF 2.1.0 for CI code scanning: one rule per check; findings read from manifests point at their file and line, others at the Kubernetes resource.
+
+.junit.xml: JUnit XML for CI test tabs: one test case per check and resource; open findings fail, suppressed ones are skipped with their justification.
+
+Reports only show what the scan holds; they compute nothing. The workbook lists at most 100,000 flows and the PDF at most 150 findings per check; both say so where they cut, and the JSON holds everything. Each file is written to a temporary file beside it and moved into place, so a failure or Ctrl+C never leaves half a report. An existing file is only replaced with -Force. Relative manifest paths in SARIF are relative to the current directory.
+'@
+    Parameters  = @{
+        Path        = 'The report files to write. The extension of each chooses its format: .xlsx, .pdf, .json, .csv, .sarif (or .sarif.json), .junit.xml.'
+        InputObject = 'The scan result to lay out, usually from Invoke-NetSecScan through the pipeline. Give one scan per call: a second scan would overwrite (with -Force) or fail on the same files.'
+        Profile     = 'A report profile whose Title and Organization replace the scan profile''s on the cover and in the running header, e.g. @{ Name = ''board''; Title = ''Quarterly network audit''; Organization = ''Example Corp'' }.'
+        Force       = 'Overwrite report files that exist.'
+        PassThru    = 'Return the FileInfo of each report written.'
+        WhatIf      = 'Show which reports would be written without writing them.'
+        Confirm     = 'Ask before writing each report.'
+    }
+    Inputs      = @('NetSecPS.ScanResult')
+    Examples    = @(
+        @{
+            Title   = 'Workbook and PDF of a cluster'
+            Code    = 'Invoke-NetSecScan -Context prod -Baseline ./prod.baseline.json | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf -PassThru'
+            Remarks = 'Scans the prod cluster, compares it with its baseline and writes the Excel workbook and the PDF report; the two FileInfo objects are returned.'
+        }
+        @{
+            Title   = 'Reports for CI code scanning and test results'
+            Code    = 'Invoke-NetSecScan -Path ./manifests | Export-NetSecReport -Path ./netsec.sarif, ./netsec.junit.xml, ./netsec.csv -Force'
+            Remarks = 'Audits the manifests of a repository; the SARIF file points each finding at its manifest file and line, the JUnit file fails one test case per failing check and resource.'
+        }
+        @{
+            Title   = 'Branding a report for a board'
+            Code    = '$scan | Export-NetSecReport -Path ./board.pdf -Profile @{ Name = ''board''; Title = ''Quarterly network security audit''; Organization = ''Example Corp'' } -WhatIf'
+            Remarks = 'Shows that ./board.pdf would be written with the given title and organization, without writing it.'
+        }
+    )
+    Links       = @('Invoke-NetSecScan', 'Export-NetSecBaseline', 'about_NetSecPS')
+}

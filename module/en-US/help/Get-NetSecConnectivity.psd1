@@ -1,0 +1,45 @@
+@{
+    Synopsis    = 'Lists the connections the cluster allows between workloads, external address ranges and the ingress controller.'
+    Description = @'
+Get-NetSecConnectivity evaluates every policy layer exactly as the cluster enforces it: AdminNetworkPolicy rules by priority (Allow, Deny, Pass), then NetworkPolicy (isolation per direction, the union of all policies that select a pod, named ports resolved on each destination pod, ipBlock with except, endPort, TCP/UDP/SCTP), then the BaselineAdminNetworkPolicy. Ingress, OpenShift Route and Gateway API routes make their backend workloads reachable from {ingress-controller} on the resolved target ports.
+
+Each Flow record has Source, Destination (namespace/name[Kind], first-last[External] or {ingress-controller}), Connections in connlist text form (All Connections, or TCP 80,UDP 53) and the same connections as structured Ports. External peers are the disjoint ranges the ipBlocks and networks cut the address space into: sources by the ingress rules, destinations by the egress rules. A workload's connections to itself are not listed.
+
+Host-network pods: by default policies do not select them (as Kubernetes documents for most network plugins) and, as a peer, their traffic carries the node address, so only ipBlocks holding that address (or rules open to every address) match them. -HostNetworkAsPod evaluates them like other pods, as netpol-analyzer does.
+
+Invalid selectors, CIDRs, ports and rules are reported as errors naming the policy and the reason; the rest of the policy and all other policies are still evaluated.
+'@
+    Parameters  = @{
+        Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath      = 'Like -Path, without wildcard expansion.'
+        Snapshot         = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context          = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
+        Kubeconfig       = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster        = 'Read the cluster this pod runs in, with its service-account token and CA.'
+        PageSize         = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
+        Source           = 'Keep only flows whose source matches: namespace/name (any kind), namespace/name[Kind], an external range or {ingress-controller}. * and ? are wildcards; square brackets are literal.'
+        Destination      = 'Keep only flows whose destination matches, written like -Source.'
+        Namespace        = 'Keep only flows with the source or the destination in one of these namespaces (wildcards allowed).'
+        HostNetworkAsPod = 'Evaluate host-network pods like any other pod (netpol-analyzer semantics) instead of as the node''s address.'
+    }
+    Inputs      = @('NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'Every allowed flow of a folder of manifests, as connlist text'
+            Code    = 'Get-NetSecConnectivity -Path ./manifests | ConvertTo-NetSecConnlist'
+            Remarks = 'Prints lines such as "frontend/web[Deployment] => payments/api[Deployment] : TCP 8080", sorted like netpol-analyzer output.'
+        }
+        @{
+            Title   = 'What may reach the payments namespace'
+            Code    = 'Get-NetSecConnectivity -Path ./manifests -Destination ''payments/*'''
+            Remarks = 'Lists the flows whose destination is any workload of the payments namespace, including flows from external ranges and the ingress controller.'
+        }
+        @{
+            Title   = 'Flows that open every port'
+            Code    = 'Import-NetSecSnapshot ./prod.json.gz | Get-NetSecConnectivity | Where-Object AllConnections | Group-Object DestinationNamespace'
+            Remarks = 'Counts, per destination namespace, the flows that allow all connections.'
+        }
+    )
+    Links       = @('ConvertTo-NetSecConnlist', 'Test-NetSecConnection', 'Export-NetSecConnectivity', 'about_NetSecPS')
+}

@@ -1,0 +1,45 @@
+@{
+    Synopsis    = 'Tells whether one connection is allowed and which layer, policy and rule decided it.'
+    Description = @'
+Test-NetSecConnection evaluates a single connection (protocol and port) from one peer to another through every layer the cluster enforces: the source's egress (AdminNetworkPolicy rules by priority, NetworkPolicy isolation and rules, the BaselineAdminNetworkPolicy) and then the destination's ingress. A connection from {ingress-controller} must also be exposed by an Ingress, Route or Gateway API route on that port.
+
+The verdict has Allowed, the deciding Layer (AdminNetworkPolicy, NetworkPolicy, BaselineAdminNetworkPolicy, Exposure, HostNetwork or Default), the Policy and the Rule. With -Explain it also carries an Explanation sentence, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53", and the Steps of the evaluation, egress side first.
+
+Peers are written namespace/name (a workload of any kind, or a pod), namespace/name[Kind], an IP address (an external address) or {ingress-controller}. When a workload's pods differ (labels or ports), the connection is allowed if it is allowed for some of its pods.
+'@
+    Parameters  = @{
+        Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath      = 'Like -Path, without wildcard expansion.'
+        Snapshot         = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context          = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
+        Kubeconfig       = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster        = 'Read the cluster this pod runs in, with its service-account token and CA.'
+        PageSize         = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
+        From             = 'The source peer: namespace/name, namespace/name[Kind], an IP address or {ingress-controller}. Binds from the Peer property of piped workload records.'
+        To               = 'The destination peer, written like -From.'
+        Port             = 'The destination port, 1-65535.'
+        Protocol         = 'TCP (default), UDP or SCTP.'
+        Explain          = 'Adds the explanation sentence and every evaluation step, shown as a list.'
+        HostNetworkAsPod = 'Evaluate host-network pods like any other pod (netpol-analyzer semantics) instead of exempting them from policies.'
+    }
+    Inputs      = @('System.String (Peer by property name)', 'NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'Why can the web front end not reach the database?'
+            Code    = 'Test-NetSecConnection -Path ./manifests -From frontend/web -To payments/db -Port 5432 -Explain'
+            Remarks = 'Shows the verdict with the policy and rule that decided it, and each evaluation step.'
+        }
+        @{
+            Title   = 'Is the cloud metadata endpoint reachable?'
+            Code    = 'Test-NetSecConnection -Path ./manifests -From shop/checkout -To 169.254.169.254 -Port 80'
+            Remarks = 'Tests egress from a workload to an external address.'
+        }
+        @{
+            Title   = 'Test every workload of a namespace'
+            Code    = 'Get-NetSecInventory -Path ./manifests -Kind Workload -Namespace shop | Test-NetSecConnection -Path ./manifests -To payments/api -Port 8080'
+            Remarks = 'The Peer property of each workload binds to -From.'
+        }
+    )
+    Links       = @('Get-NetSecConnectivity', 'about_NetSecPS')
+}

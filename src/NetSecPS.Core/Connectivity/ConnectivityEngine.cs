@@ -1,0 +1,529 @@
+using System.Collections.Concurrent;
+using System.Net;
+using NetSecPS.Core.Model;
+
+namespace NetSecPS.Core.Connectivity;
+
+/// <summary>
+/// The connectivity engine: every policy layer (AdminNetworkPolicy by priority, then
+/// NetworkPolicy, then BaselineAdminNetworkPolicy) evaluated into allowed connections between
+/// peer classes, external address ranges and the ingress controller.
+/// </summary>
+/// <remarks>
+/// Cost grows with classes, not pods. Each class gets, per direction, a <em>program</em>: the
+/// ordered admin rules, NetworkPolicy rules (or none: not isolated) and baseline rules that apply
+/// to it. Classes with the same program share one row of results over every peer, and a
+/// connection set is an interned integer, so the pairwise work is table look-ups.
+/// </remarks>
+public sealed partial class ConnectivityEngine : IConnectivityQuery
+{
+    /// <summary>The peer name of the ingress controller.</summary>
+    public const string IngressControllerPeer = "{ingress-controller}";
+
+    private readonly ConnectionTable table = new();
+    private readonly PeerClassBuilder.Result classes;
+    private readonly PolicySet policies;
+    private readonly ExposureMap exposure;
+    private readonly IOutputSink sink;
+    private readonly int classCount;
+
+    // Peers of a row: classes, then external ranges of that direction, then the two "any address" peers.
+    private readonly IReadOnlyList<IpRange> sourceRanges;
+    private readonly IReadOnlyList<IpRange> destinationRanges;
+
+    private readonly List<Program> egressPrograms = new();
+    private readonly List<Program> ingressPrograms = new();
+    private readonly int[] egressProgramOf;
+    private readonly int[] ingressProgramOf;
+    private readonly int[]?[] egressRows;
+    private readonly int[]?[] ingressRows;
+    private readonly bool[] egressRowDone;
+    private readonly bool[] ingressRowDone;
+    private readonly int[] numericPorts;
+    private readonly ConcurrentDictionary<long, int> namedPorts = new();
+    private IReadOnlyList<Flow>? flows;
+
+    private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink)
+    {
+        Model = model;
+        Options = options;
+        this.sink = sink;
+        classes = PeerClassBuilder.Build(model, options);
+        classCount = classes.Classes.Count;
+        policies = new PolicyCompiler(model, classes, sink).Compile();
+        exposure = ExposureMap.Build(model, classes, sink);
+        sourceRanges = IpSet.Cut(policies.IngressCuts);
+        destinationRanges = IpSet.Cut(policies.EgressCuts);
+        numericPorts = policies.Rules.Select(r => table.Intern(r.Ports.Numeric)).ToArray();
+
+        egressProgramOf = AssignPrograms(TrafficDirection.Egress, egressPrograms);
+        ingressProgramOf = AssignPrograms(TrafficDirection.Ingress, ingressPrograms);
+        egressRows = new int[]?[egressPrograms.Count];
+        ingressRows = new int[]?[ingressPrograms.Count];
+        egressRowDone = new bool[egressPrograms.Count];
+        ingressRowDone = new bool[ingressPrograms.Count];
+        sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classCount - 2} peer classes, {policies.NetworkPolicies.Count} NetworkPolicies, " +
+            $"{policies.AdminPolicies.Count} AdminNetworkPolicies{(policies.Baseline is null ? string.Empty : ", 1 BaselineAdminNetworkPolicy")}; " +
+            $"{egressPrograms.Count} egress and {ingressPrograms.Count} ingress rule programs.");
+    }
+
+    /// <summary>Compiles the model's policies and exposure; flows are computed when first asked for.</summary>
+    public static ConnectivityEngine Build(ClusterModel model, IOutputSink? sink = null, ConnectivityOptions? options = null) =>
+        new(model, options ?? ConnectivityOptions.Default, sink ?? new CollectingSink());
+
+    public ClusterModel Model { get; }
+
+    public ConnectivityOptions Options { get; }
+
+    /// <summary>The peer classes, the synthetic ones (arbitrary pod, ingress controller) last.</summary>
+    public IReadOnlyList<PeerClass> Classes => classes.Classes;
+
+    /// <summary>The external ranges that ingress ipBlocks cut the address space into (sources of flows).</summary>
+    public IReadOnlyList<IpRange> ExternalSourceRanges => sourceRanges;
+
+    /// <summary>The external ranges that egress ipBlocks and networks cut the address space into (destinations of flows).</summary>
+    public IReadOnlyList<IpRange> ExternalDestinationRanges => destinationRanges;
+
+    public IReadOnlyList<PeerClass> ClassesOf(Workload workload) =>
+        classes.ByWorkload.TryGetValue(workload, out var l) ? l : Array.Empty<PeerClass>();
+
+    /// <summary>The objects that expose the workload to the ingress controller, with the ports each opens.</summary>
+    public IReadOnlyList<ExposureSource> ExposureOf(Workload workload) => ClassesOf(workload).SelectMany(exposure.SourcesOf).Distinct().ToList();
+
+    // ------------------------------------------------------------------ programs
+
+    /// <summary>The rules that apply to one class in one direction, in the order the cluster evaluates them.</summary>
+    private sealed class Program
+    {
+        public required CompiledRule[] AdminRules { get; init; }
+        /// <summary>Null: no NetworkPolicy isolates the class in this direction.</summary>
+        public required CompiledRule[]? NetworkRules { get; init; }
+        public required CompiledPolicy[] NetworkPolicies { get; init; }
+        public required CompiledRule[] BaselineRules { get; init; }
+        /// <summary>For ingress: the class whose named ports the rules resolve to (null when no rule has a named port).</summary>
+        public PeerClass? PortsOwner { get; init; }
+        public bool IsOpen => AdminRules.Length == 0 && NetworkRules is null && BaselineRules.Length == 0;
+        public bool IsIsolating => !IsOpen;
+    }
+
+    private int[] AssignPrograms(TrafficDirection direction, List<Program> programs)
+    {
+        var result = new int[classCount];
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        var key = new System.Text.StringBuilder();
+        foreach (var c in classes.Classes)
+        {
+            var admin = new List<CompiledRule>();
+            foreach (var anp in policies.AdminPolicies)
+            {
+                if (anp.Affects(direction) && anp.Subject.Contains(c.Index))
+                {
+                    admin.AddRange(anp.Rules(direction));
+                }
+            }
+
+            List<CompiledPolicy>? nps = null;
+            if (policies.NetworkPoliciesByNamespace.TryGetValue(c.Namespace, out var inNs))
+            {
+                foreach (var np in inNs)
+                {
+                    if (np.Affects(direction) && np.Subject.Contains(c.Index))
+                    {
+                        (nps ??= new List<CompiledPolicy>()).Add(np);
+                    }
+                }
+            }
+
+            var baseline = policies.Baseline is { } b && b.Affects(direction) && b.Subject.Contains(c.Index) ? b.Rules(direction).ToArray() : Array.Empty<CompiledRule>();
+            var npRules = nps?.SelectMany(p => p.Rules(direction)).ToArray();
+            var named = direction == TrafficDirection.Ingress &&
+                (admin.Any(r => r.Ports.HasNamedPorts) || (npRules?.Any(r => r.Ports.HasNamedPorts) ?? false) || baseline.Any(r => r.Ports.HasNamedPorts));
+
+            key.Clear();
+            key.AppendJoin(',', admin.Select(r => r.Id)).Append('|');
+            if (nps is null)
+            {
+                key.Append('-');
+            }
+            else
+            {
+                key.AppendJoin(',', nps.Select(p => p.Namespace + "/" + p.Name));
+            }
+
+            key.Append('|').AppendJoin(',', baseline.Select(r => r.Id)).Append('|').Append(named ? c.NamedPortSignature : -1);
+            var k = key.ToString();
+            if (!byKey.TryGetValue(k, out var index))
+            {
+                index = programs.Count;
+                programs.Add(new Program
+                {
+                    AdminRules = admin.ToArray(),
+                    NetworkRules = npRules,
+                    NetworkPolicies = nps?.ToArray() ?? Array.Empty<CompiledPolicy>(),
+                    BaselineRules = baseline,
+                    PortsOwner = named ? c : null,
+                });
+                byKey[k] = index;
+            }
+
+            result[c.Index] = index;
+        }
+
+        return result;
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    /// <summary>A peer as rules see it: a class, an address range, or "an address no CIDR but /0 names" of a family.</summary>
+    private readonly record struct PeerRef(int ClassIndex, IpRange Range, int AnyAddressFamily)
+    {
+        public static PeerRef Class(int index) => new(index, default, 0);
+        public static PeerRef Address(IpRange range) => new(-1, range, 0);
+        public static PeerRef AnyAddress(int family) => new(-1, default, family);
+        public bool IsClass => ClassIndex >= 0;
+    }
+
+    private static bool Matches(CompiledRule rule, PeerRef peer) =>
+        peer.IsClass ? rule.MatchesClass(peer.ClassIndex) :
+        peer.AnyAddressFamily != 0 ? rule.MatchesAnyAddress(peer.AnyAddressFamily) :
+        rule.MatchesRange(peer.Range);
+
+    /// <summary>The rule's connections on a destination class (named ports resolved on it), interned.</summary>
+    private int Resolve(CompiledRule rule, PeerClass? destination)
+    {
+        if (!rule.Ports.HasNamedPorts || destination is null)
+        {
+            return numericPorts[rule.Id];
+        }
+
+        var key = ((long)rule.Id << 32) | (uint)destination.NamedPortSignature;
+        return namedPorts.GetOrAdd(key, _ => table.Intern(rule.Ports.Resolve(destination)));
+    }
+
+    /// <summary>What one direction's rules allow towards one peer, layer by layer.</summary>
+    private int Evaluate(Program program, PeerRef peer, PeerClass? destination)
+    {
+        if (program.IsOpen)
+        {
+            return ConnectionTable.All;
+        }
+
+        int allowed = ConnectionTable.None, denied = ConnectionTable.None, passed = ConnectionTable.None;
+        foreach (var r in program.AdminRules)
+        {
+            if (!Matches(r, peer))
+            {
+                continue;
+            }
+
+            // Earlier rules (and higher-priority policies) take precedence: only what is still undecided counts.
+            var c = table.Subtract(table.Subtract(table.Subtract(Resolve(r, destination), allowed), denied), passed);
+            switch (r.Action)
+            {
+                case RuleAction.Allow:
+                    allowed = table.Union(allowed, c);
+                    break;
+                case RuleAction.Deny:
+                    denied = table.Union(denied, c);
+                    break;
+                default:
+                    passed = table.Union(passed, c);
+                    break;
+            }
+        }
+
+        if (program.NetworkRules is { } npRules)
+        {
+            var np = ConnectionTable.None;
+            foreach (var r in npRules)
+            {
+                if (Matches(r, peer))
+                {
+                    np = table.Union(np, Resolve(r, destination));
+                }
+            }
+
+            // Passed and unmatched connections are decided by the NetworkPolicies; admin decisions stand.
+            return table.Union(allowed, table.Subtract(np, denied));
+        }
+
+        int bAllowed = ConnectionTable.None, bDenied = ConnectionTable.None;
+        foreach (var r in program.BaselineRules)
+        {
+            if (!Matches(r, peer))
+            {
+                continue;
+            }
+
+            var c = Resolve(r, destination);
+            if (r.Action == RuleAction.Allow)
+            {
+                bAllowed = table.Union(bAllowed, table.Subtract(c, bDenied));
+            }
+            else
+            {
+                bDenied = table.Union(bDenied, table.Subtract(c, bAllowed));
+            }
+        }
+
+        // Not isolated by NetworkPolicy: everything the admin and baseline layers do not deny is allowed.
+        return table.Union(allowed, table.Subtract(table.Subtract(ConnectionTable.All, denied), bDenied));
+    }
+
+    private int PeerCount(TrafficDirection direction) => classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + 2;
+
+    private PeerRef PeerAt(TrafficDirection direction, int index)
+    {
+        if (index < classCount)
+        {
+            return PeerRef.Class(index);
+        }
+
+        var ranges = direction == TrafficDirection.Egress ? destinationRanges : sourceRanges;
+        var i = index - classCount;
+        return i < ranges.Count ? PeerRef.Address(ranges[i]) : PeerRef.AnyAddress(i == ranges.Count ? 4 : 6);
+    }
+
+    /// <summary>A program's results over every peer of its direction; null for an open program (everything allowed).</summary>
+    private int[]? Row(TrafficDirection direction, int program)
+    {
+        var rows = direction == TrafficDirection.Egress ? egressRows : ingressRows;
+        var done = direction == TrafficDirection.Egress ? egressRowDone : ingressRowDone;
+        if (done[program])
+        {
+            return rows[program];
+        }
+
+        var row = ComputeRow(direction, program);
+        rows[program] = row;
+        done[program] = true;
+        return row;
+    }
+
+    private void ComputeAllRows()
+    {
+        // Rows are independent: fill them in parallel, then read them without locks.
+        Parallel.For(0, egressPrograms.Count, i => egressRows[i] = ComputeRow(TrafficDirection.Egress, i));
+        Parallel.For(0, ingressPrograms.Count, i => ingressRows[i] = ComputeRow(TrafficDirection.Ingress, i));
+        Array.Fill(egressRowDone, true);
+        Array.Fill(ingressRowDone, true);
+    }
+
+    private int[]? ComputeRow(TrafficDirection direction, int program)
+    {
+        var p = (direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms)[program];
+        if (p.IsOpen)
+        {
+            return null;
+        }
+
+        var row = new int[PeerCount(direction)];
+        for (var i = 0; i < row.Length; i++)
+        {
+            var peer = PeerAt(direction, i);
+            var destination = direction == TrafficDirection.Ingress ? p.PortsOwner : peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
+            row[i] = Evaluate(p, peer, destination);
+        }
+
+        return row;
+    }
+
+    private int Egress(int sourceClass, int peerIndex) => Row(TrafficDirection.Egress, egressProgramOf[sourceClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+
+    private int Ingress(int destinationClass, int peerIndex) => Row(TrafficDirection.Ingress, ingressProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+
+    /// <summary>Connections from one class to another: what the source's egress and the destination's ingress both allow.</summary>
+    private int ClassToClass(int source, int destination) => table.Intersect(Egress(source, destination), Ingress(destination, source));
+
+    private int AnyAddressIndex(TrafficDirection direction, int family) =>
+        classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + (family == 4 ? 0 : 1);
+
+    // ------------------------------------------------------------------ IConnectivityQuery
+
+    public ConnectionSet Between(Workload source, Workload destination) =>
+        table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d => ClassToClass(s.Index, d.Index)))];
+
+    public ConnectionSet FromArbitraryPod(Workload destination) =>
+        table[UnionOver(ClassesOf(destination), d => ClassToClass(classes.Arbitrary.Index, d.Index))];
+
+    public ConnectionSet FromInternet(Workload destination) =>
+        table[UnionOver(ClassesOf(destination), d => table.Union(
+            Ingress(d.Index, AnyAddressIndex(TrafficDirection.Ingress, 4)), Ingress(d.Index, AnyAddressIndex(TrafficDirection.Ingress, 6))))];
+
+    public ConnectionSet ToArbitraryPod(Workload source) =>
+        table[UnionOver(ClassesOf(source), s => ClassToClass(s.Index, classes.Arbitrary.Index))];
+
+    public ConnectionSet ToInternet(Workload source) =>
+        table[UnionOver(ClassesOf(source), s => table.Union(
+            Egress(s.Index, AnyAddressIndex(TrafficDirection.Egress, 4)), Egress(s.Index, AnyAddressIndex(TrafficDirection.Egress, 6))))];
+
+    public ConnectionSet ToAddress(Workload source, IPAddress address)
+    {
+        var (family, value) = IpRange.ToNumber(address);
+        var peer = PeerRef.Address(new IpRange(family, value, value));
+        return table[UnionOver(ClassesOf(source), s => Evaluate(egressPrograms[egressProgramOf[s.Index]], peer, null))];
+    }
+
+    public ConnectionSet FromIngressController(Workload destination) =>
+        table[UnionOver(ClassesOf(destination), d => FromIngressController(d))];
+
+    private int FromIngressController(PeerClass d)
+    {
+        var exposed = exposure.ConnectionsOf(d);
+        return exposed.IsEmpty ? ConnectionTable.None : table.Intersect(table.Intern(exposed), ClassToClass(classes.IngressController.Index, d.Index));
+    }
+
+    public bool IsIsolated(Workload workload, TrafficDirection direction)
+    {
+        var mine = ClassesOf(workload);
+        var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
+        var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
+        return mine.Count > 0 && mine.All(c => programs[of[c.Index]].IsIsolating);
+    }
+
+    private int UnionOver(IReadOnlyList<PeerClass> list, Func<PeerClass, int> f)
+    {
+        var result = ConnectionTable.None;
+        foreach (var c in list)
+        {
+            result = table.Union(result, f(c));
+            if (result == ConnectionTable.All)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    // ------------------------------------------------------------------ flows
+
+    public IReadOnlyList<Flow> Flows => flows ??= ComputeFlows();
+
+    private IReadOnlyList<Flow> ComputeFlows()
+    {
+        var result = new List<Flow>();
+        var workloads = Model.Workloads;
+        if (workloads.Count == 0)
+        {
+            return result;
+        }
+
+        ComputeAllRows();
+        var texts = new Dictionary<int, (string Text, IReadOnlyList<PortRange> Ports)>();
+        (string, IReadOnlyList<PortRange>) Describe(int id)
+        {
+            if (!texts.TryGetValue(id, out var t))
+            {
+                var set = table[id];
+                texts[id] = t = (set.ToString(), set.ToPortRanges());
+            }
+
+            return t;
+        }
+
+        void Add(string src, PeerKind srcKind, string? srcNs, string dst, PeerKind dstKind, string? dstNs, int id)
+        {
+            var (text, ports) = Describe(id);
+            result.Add(new Flow
+            {
+                Source = src, SourceKind = srcKind, SourceNamespace = srcNs,
+                Destination = dst, DestinationKind = dstKind, DestinationNamespace = dstNs,
+                Connections = text, AllConnections = id == ConnectionTable.All, Ports = ports,
+            });
+        }
+
+        var classLists = workloads.Select(w => ClassesOf(w).Select(c => c.Index).ToArray()).ToArray();
+        for (var i = 0; i < workloads.Count; i++)
+        {
+            var src = workloads[i];
+            for (var j = 0; j < workloads.Count; j++)
+            {
+                if (i == j)
+                {
+                    continue;
+                }
+
+                var conns = ConnectionTable.None;
+                foreach (var s in classLists[i])
+                {
+                    foreach (var d in classLists[j])
+                    {
+                        conns = table.Union(conns, ClassToClass(s, d));
+                    }
+                }
+
+                if (conns != ConnectionTable.None)
+                {
+                    var dst = workloads[j];
+                    Add(src.Peer, PeerKind.Workload, src.Namespace, dst.Peer, PeerKind.Workload, dst.Namespace, conns);
+                }
+            }
+        }
+
+        for (var r = 0; r < sourceRanges.Count; r++)
+        {
+            var name = sourceRanges[r] + "[External]";
+            for (var j = 0; j < workloads.Count; j++)
+            {
+                var conns = ConnectionTable.None;
+                foreach (var d in classLists[j])
+                {
+                    conns = table.Union(conns, Ingress(d, classCount + r));
+                }
+
+                if (conns != ConnectionTable.None)
+                {
+                    Add(name, PeerKind.External, null, workloads[j].Peer, PeerKind.Workload, workloads[j].Namespace, conns);
+                }
+            }
+        }
+
+        for (var r = 0; r < destinationRanges.Count; r++)
+        {
+            var name = destinationRanges[r] + "[External]";
+            for (var i = 0; i < workloads.Count; i++)
+            {
+                var conns = ConnectionTable.None;
+                foreach (var s in classLists[i])
+                {
+                    conns = table.Union(conns, Egress(s, classCount + r));
+                }
+
+                if (conns != ConnectionTable.None)
+                {
+                    Add(workloads[i].Peer, PeerKind.Workload, workloads[i].Namespace, name, PeerKind.External, null, conns);
+                }
+            }
+        }
+
+        if (!exposure.IsEmpty)
+        {
+            foreach (var w in workloads)
+            {
+                var exposed = ExposureOf(w);
+                if (exposed.Count == 0)
+                {
+                    continue;
+                }
+
+                var conns = UnionOver(ClassesOf(w), FromIngressController);
+                if (conns == ConnectionTable.None)
+                {
+                    sink.Warning($"{string.Join(", ", exposed.Select(e => $"{e.Kind} {e.Namespace}/{e.Name}").Distinct())} exposes {w.Peer}, " +
+                        "but policies block every connection from the ingress controller to it.");
+                    continue;
+                }
+
+                Add(IngressControllerPeer, PeerKind.IngressController, null, w.Peer, PeerKind.Workload, w.Namespace, conns);
+            }
+        }
+
+        result.Sort((a, b) =>
+        {
+            var c = string.CompareOrdinal(a.Source, b.Source);
+            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
+        });
+        return result;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace NetSecPS.Core.Connectivity;
+
+/// <summary>A named port of a rule: the name, and the protocol the rule gives it (null: the port's own, as admin policies use it).</summary>
+internal sealed record NamedPortRef(string Name, string? Protocol);
+
+/// <summary>
+/// The connections a rule's <c>ports</c> allow before named ports are known: numbered ports and
+/// ranges as a <see cref="ConnectionSet"/>, plus named ports that resolve per destination pod.
+/// </summary>
+internal sealed class PortSpec
+{
+    public PortSpec(ConnectionSet numeric, IReadOnlyList<NamedPortRef> named, string text)
+    {
+        Numeric = numeric;
+        Named = named;
+        Text = text;
+    }
+
+    /// <summary>No <c>ports</c>: every port of every protocol.</summary>
+    public static PortSpec AllPorts { get; } = new(ConnectionSet.All, Array.Empty<NamedPortRef>(), "all ports");
+
+    public ConnectionSet Numeric { get; }
+    public IReadOnlyList<NamedPortRef> Named { get; }
+    public bool HasNamedPorts => Named.Count > 0;
+
+    /// <summary>Human form: <c>TCP 80, UDP 53, TCP port named http</c>.</summary>
+    public string Text { get; }
+
+    /// <summary>The connections on a destination: a named port counts only where the pod declares it (with the rule's protocol, when it names one).</summary>
+    public ConnectionSet Resolve(PeerClass? destination)
+    {
+        if (!HasNamedPorts)
+        {
+            return Numeric;
+        }
+
+        var result = Numeric;
+        if (destination is null)
+        {
+            return result;
+        }
+
+        foreach (var n in Named)
+        {
+            var p = destination.NamedPort(n.Name);
+            if (p is null || (n.Protocol is not null && !string.Equals(p.Protocol, n.Protocol, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            if (ConnectionSet.Protocols.Contains(p.Protocol))
+            {
+                result = result.Union(ConnectionSet.Port(p.Protocol, p.Port));
+            }
+        }
+
+        return result;
+    }
+
+    public static string Describe(string protocol, int from, int to) =>
+        from == ConnectionSet.MinPort && to == ConnectionSet.MaxPort ? protocol + " (all ports)" :
+        from == to ? string.Create(CultureInfo.InvariantCulture, $"{protocol} {from}") : string.Create(CultureInfo.InvariantCulture, $"{protocol} {from}-{to}");
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NetSecPS.Core.Scanning;
+
+/// <summary>
+/// The scan history: one compact JSON object per line (JSON Lines), one line per scan, oldest
+/// first. A scan appends its own record and keeps the newest N, so the file stays small however
+/// long a CronJob runs; the reports draw their trend from it. Keep one file per cluster.
+/// </summary>
+public static class HistoryFile
+{
+    /// <summary>How many scans a history keeps unless told otherwise: a year of daily scans, and some.</summary>
+    public const int DefaultKeep = 400;
+
+    private static readonly JsonSerializerOptions Json = CreateOptions();
+
+    /// <summary>The record of a scan: its time, cluster, score, open findings per severity, suppressed findings and flows.</summary>
+    public static HistoryRecord RecordOf(ScanResult scan)
+    {
+        ArgumentNullException.ThrowIfNull(scan);
+        var open = new int[5];
+        var suppressed = 0;
+        foreach (var f in scan.Findings)
+        {
+            if (f.Suppressed)
+            {
+                suppressed++;
+            }
+            else
+            {
+                open[(int)f.Severity]++;
+            }
+        }
+
+        return new HistoryRecord
+        {
+            Time = scan.ScannedAt,
+            Cluster = scan.Provenance.Cluster ?? scan.Provenance.Context,
+            Score = scan.Score.Score,
+            Critical = open[(int)Severity.Critical],
+            High = open[(int)Severity.High],
+            Medium = open[(int)Severity.Medium],
+            Low = open[(int)Severity.Low],
+            Info = open[(int)Severity.Info],
+            Suppressed = suppressed,
+            Flows = scan.Flows.Count,
+        };
+    }
+
+    /// <summary>
+    /// Reads a history, oldest first. A missing file is an empty history; a line that is not a
+    /// record is skipped with a warning that names the file and line, and the rest is read.
+    /// </summary>
+    public static IReadOnlyList<HistoryRecord> Read(string path, IOutputSink? sink = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            return Array.Empty<HistoryRecord>();
+        }
+
+        var records = new List<HistoryRecord>();
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (JsonSerializer.Deserialize<HistoryRecord>(line, Json) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+            catch (JsonException ex)
+            {
+                sink?.Diagnostic(new InputDiagnostic("Warning", "BadHistoryLine", $"skipped a history line that is not a scan record: {ex.Message}", path, number, null));
+            }
+        }
+
+        return records.OrderBy(r => r.Time).ToArray();
+    }
+
+    /// <summary>
+    /// Adds a record and keeps the newest <paramref name="keep"/> records, rewriting the file
+    /// atomically so an interrupted scan never corrupts the history. Returns the history as kept.
+    /// </summary>
+    public static IReadOnlyList<HistoryRecord> Append(string path, HistoryRecord record, int keep = DefaultKeep, IOutputSink? sink = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        var all = Read(path, sink).Append(record).OrderBy(r => r.Time).ToList();
+        var kept = all.Skip(Math.Max(0, all.Count - keep)).ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            foreach (var r in kept)
+            {
+                writer.Write(JsonSerializer.Serialize(r, Json));
+                writer.Write('\n');
+            }
+        });
+        return kept;
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

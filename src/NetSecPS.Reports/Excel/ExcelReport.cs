@@ -1,0 +1,611 @@
+using ClosedXML.Excel;
+using NetSecPS.Core;
+
+namespace NetSecPS.Reports.Excel;
+
+/// <summary>
+/// The workbook: a Summary sheet, then one sheet per topic (findings, checks, workloads, exposure,
+/// policies, flows, the namespace flow matrix, drift, history, coverage, input diagnostics), each a
+/// filterable table with a frozen bold header and colour by severity or status.
+/// </summary>
+internal static class ExcelReport
+{
+    private const string DateFormat = "yyyy-mm-dd hh:mm";
+    private const int ProgressId = 7101;
+
+    public static void Write(ScanResult scan, Stream stream, ReportOptions options, IOutputSink? sink = null, CancellationToken cancellationToken = default)
+    {
+        var view = new ReportView(scan, options);
+        using var wb = new XLWorkbook();
+        wb.Author = scan.Provenance.Tool;
+        wb.Properties.Title = $"{view.Title}: {view.Cluster}";
+        wb.Properties.Subject = "Kubernetes network security";
+        wb.Properties.Company = view.Organization ?? string.Empty;
+
+        var steps = new (string Name, Action Write)[]
+        {
+            ("Summary", () => Summary(wb.Worksheets.Add("Summary"), view)),
+            ("Findings", () => Findings(wb.Worksheets.Add("Findings"), view, cancellationToken)),
+            ("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)),
+            ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
+            ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
+            ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
+            ("Flows", () => Flows(wb.Worksheets.Add("Flows"), view, cancellationToken)),
+            ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
+            ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
+            ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
+            ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),
+            ("Diagnostics", () => Diagnostics(wb, view, cancellationToken)),
+        };
+
+        for (var i = 0; i < steps.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {steps[i].Name}", i * 90 / steps.Length));
+            steps[i].Write();
+        }
+
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Saving", 92));
+        wb.Worksheet("Summary").SetTabActive();
+        wb.SaveAs(stream);
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Done", 100, Completed: true));
+    }
+
+    private static XLColor Rgb((byte R, byte G, byte B) c) => XLColor.FromArgb(c.R, c.G, c.B);
+
+    private static void SeverityColours(IXLRange range)
+    {
+        foreach (var s in ReportView.SeveritiesDescending)
+        {
+            var font = ReportText.SeverityTextIsDark(s) ? XLColor.Black : XLColor.White;
+            range.AddConditionalFormat().WhenEquals($"\"{s}\"").Fill.SetBackgroundColor(Rgb(ReportText.SeverityColor(s))).Font.SetFontColor(font);
+        }
+    }
+
+    private static IXLRange? DataColumn(IXLTable? table, string header)
+    {
+        if (table is null)
+        {
+            return null;
+        }
+
+        var field = table.Fields.FirstOrDefault(f => f.Name == header);
+        return field is null ? null : table.DataRange.Column(field.Index + 1).AsRange();
+    }
+
+    private static void Summary(IXLWorksheet ws, ReportView view)
+    {
+        var scan = view.Scan;
+        ws.Column(1).Width = 34;
+        ws.Column(2).Width = 16;
+        ws.Column(3).Width = 16;
+        ws.Column(4).Width = 16;
+        ws.Column(5).Width = 60;
+
+        ws.Cell(1, 1).SetValue(view.Title);
+        ws.Cell(1, 1).Style.Font.Bold = true;
+        ws.Cell(1, 1).Style.Font.FontSize = 16;
+        var row = 2;
+        if (view.Organization is { } org)
+        {
+            ws.Cell(row++, 1).SetValue(org);
+        }
+
+        ws.Cell(row, 1).SetValue(view.Cluster);
+        ws.Cell(row, 1).Style.Font.FontSize = 12;
+        row += 2;
+
+        ws.Cell(row, 1).SetValue("Posture score");
+        ws.Cell(row, 1).Style.Font.Bold = true;
+        var score = ws.Cell(row, 2);
+        score.SetValue(Math.Round(scan.Score.Score, 1));
+        score.Style.NumberFormat.Format = "0.0";
+        score.Style.Font.Bold = true;
+        score.Style.Font.FontSize = 18;
+        score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
+        ws.Cell(row, 3).SetValue($"of 100 ({ReportText.ScoreBand(scan.Score.Score)})");
+        row++;
+        row = Pairs(ws, row, new (string, object?)[]
+        {
+            ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
+            ("Penalty", Math.Round(scan.Score.Penalty, 2)),
+            ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
+        });
+
+        row = Heading(ws, row + 1, "Findings by severity", "Severity", "Open", "Suppressed");
+        var sevStart = row;
+        foreach (var s in ReportView.SeveritiesDescending)
+        {
+            ws.Cell(row, 1).SetValue(s.ToString());
+            ws.Cell(row, 1).Style.Fill.BackgroundColor = Rgb(ReportText.SeverityColor(s));
+            ws.Cell(row, 1).Style.Font.FontColor = ReportText.SeverityTextIsDark(s) ? XLColor.Black : XLColor.White;
+            ws.Cell(row, 2).SetValue(view.OpenBySeverity[(int)s]);
+            ws.Cell(row, 3).SetValue(view.SuppressedBySeverity[(int)s]);
+            row++;
+        }
+
+        ws.Cell(row, 1).SetValue("Total");
+        ws.Cell(row, 2).FormulaA1 = $"SUM(B{sevStart}:B{row - 1})";
+        ws.Cell(row, 3).FormulaA1 = $"SUM(C{sevStart}:C{row - 1})";
+        ws.Range(row, 1, row, 3).Style.Font.Bold = true;
+        row++;
+
+        row = Heading(ws, row + 1, "Findings by framework control", "Control", "Open", "Suppressed");
+        if (view.Frameworks.Count == 0)
+        {
+            ws.Cell(row++, 1).SetValue("No finding maps to a framework control.");
+        }
+
+        foreach (var fw in view.Frameworks)
+        {
+            ws.Cell(row, 1).SetValue(fw.Framework);
+            ws.Cell(row, 2).SetValue(fw.Open);
+            ws.Cell(row, 3).SetValue(fw.Suppressed);
+            row++;
+        }
+
+        row = Heading(ws, row + 1, "Drift since the baseline", "Category", "Added", "Removed", "Changed");
+        if (scan.Drift is null)
+        {
+            ws.Cell(row++, 1).SetValue("No baseline was given, so drift was not computed.");
+        }
+        else
+        {
+            ws.Cell(row++, 1).SetValue($"Baseline: {scan.BaselinePath ?? "(unnamed)"}" + (scan.BaselineCreatedAt is { } at ? $", taken {ReportText.Time(at)}" : string.Empty));
+            if (view.DriftTotals.Count == 0)
+            {
+                ws.Cell(row++, 1).SetValue("No change since the baseline.");
+            }
+
+            foreach (var d in view.DriftTotals)
+            {
+                ws.Cell(row, 1).SetValue(d.Category.ToString());
+                ws.Cell(row, 2).SetValue(d.Added);
+                ws.Cell(row, 3).SetValue(d.Removed);
+                ws.Cell(row, 4).SetValue(d.Changed);
+                row++;
+            }
+        }
+
+        row = Heading(ws, row + 1, "Coverage", "Status", "Kinds", "Objects");
+        foreach (var g in scan.Coverage.GroupBy(c => c.Status).OrderBy(g => g.Key))
+        {
+            ws.Cell(row, 1).SetValue(g.Key.ToString());
+            ws.Cell(row, 2).SetValue(g.Count());
+            ws.Cell(row, 3).SetValue(g.Sum(c => c.Count));
+            row++;
+        }
+
+        foreach (var gap in view.CoverageGaps)
+        {
+            ws.Cell(row, 1).SetValue($"{gap.Kind} ({gap.ApiVersion})");
+            ws.Cell(row, 2).SetValue(gap.Status.ToString());
+            ws.Cell(row, 5).SetValue($"Not verified: {gap.Message ?? gap.Status.ToString()}");
+            ws.Range(row, 1, row, 5).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
+            row++;
+        }
+
+        row = Heading(ws, row + 1, "Inventory", "Kind", "Objects");
+        foreach (var pair in scan.Inventory.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            ws.Cell(row, 1).SetValue(pair.Key);
+            ws.Cell(row, 2).SetValue(pair.Value);
+            row++;
+        }
+
+        var flowsListed = Math.Min(scan.Flows.Count, view.Options.MaxFlowRows);
+        row = Pairs(ws, row, new (string, object?)[]
+        {
+            ("Allowed flows", scan.Flows.Count),
+            ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : ReportText.Number(flowsListed)),
+        });
+
+        row = Heading(ws, row + 1, "Provenance");
+        var p = scan.Provenance;
+        row = Pairs(ws, row, new (string, object?)[]
+        {
+            ("Source", p.SourceKind),
+            ("Cluster", p.Cluster),
+            ("Context", p.Context),
+            ("API server", p.Server),
+            ("Server version", p.ServerVersion),
+            ("Collected (UTC)", p.CollectedAt),
+            ("Scanned (UTC)", scan.ScannedAt),
+            ("Profile", scan.Profile.Name),
+            ("Excluded namespaces", string.Join(", ", scan.Profile.ExcludedNamespaces)),
+            ("Tool", $"{p.Tool} {p.ToolVersion}"),
+            ("Input paths", string.Join(", ", p.Paths)),
+        });
+        foreach (var input in p.Inputs)
+        {
+            ws.Cell(row, 1).SetValue(input.Path);
+            ws.Cell(row, 2).SetValue($"SHA-256 {input.Sha256}");
+            row++;
+        }
+
+        row = Heading(ws, row + 1, "Sheets");
+        foreach (var name in new[] { "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
+        {
+            var cell = ws.Cell(row++, 1);
+            cell.SetValue(name);
+            cell.Hyperlink = new XLHyperlink($"'{name}'!A1");
+            cell.Style.Font.FontColor = XLColor.FromArgb(0x1F, 0x5F, 0xA8);
+            cell.Style.Font.Underline = XLFontUnderlineValues.Single;
+        }
+
+        ws.Column(5).Style.Alignment.WrapText = false;
+    }
+
+    private static int Heading(IXLWorksheet ws, int row, string title, params string[] headers)
+    {
+        ws.Cell(row, 1).SetValue(title);
+        ws.Cell(row, 1).Style.Font.Bold = true;
+        ws.Cell(row, 1).Style.Font.FontSize = 12;
+        row++;
+        if (headers.Length > 0)
+        {
+            for (var i = 0; i < headers.Length; i++)
+            {
+                ws.Cell(row, i + 1).SetValue(headers[i]);
+            }
+
+            var h = ws.Range(row, 1, row, headers.Length);
+            h.Style.Font.Bold = true;
+            h.Style.Border.BottomBorder = XLBorderStyleValues.Thin;
+            row++;
+        }
+
+        return row;
+    }
+
+    private static int Pairs(IXLWorksheet ws, int row, IEnumerable<(string Label, object? Value)> pairs)
+    {
+        foreach (var (label, value) in pairs)
+        {
+            if (value is null || (value is string s && s.Length == 0))
+            {
+                continue;
+            }
+
+            ws.Cell(row, 1).SetValue(label);
+            SheetTable.SetCell(ws.Cell(row, 2), value);
+            if (value is DateTimeOffset)
+            {
+                ws.Cell(row, 2).Style.NumberFormat.Format = DateFormat;
+            }
+
+            row++;
+        }
+
+        return row;
+    }
+
+    private static void Findings(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var rows = view.Scan.Findings
+            .OrderBy(f => f.Suppressed)
+            .ThenByDescending(f => f.Severity)
+            .ThenBy(f => f.CheckId, StringComparer.Ordinal)
+            .ThenBy(f => f.Namespace, StringComparer.Ordinal)
+            .ThenBy(f => f.Resource, StringComparer.Ordinal);
+        var columns = new SheetColumn<Finding>[]
+        {
+            new("Severity", f => f.Severity.ToString(), 10),
+            new("Check", f => f.CheckId, 10),
+            new("Title", f => f.Title, 45),
+            new("Namespace", f => f.Namespace, 24),
+            new("Resource", f => f.Resource, 50),
+            new("Status", f => f.Suppressed ? "Suppressed" : "Open", 11),
+            new("Evidence", f => f.Evidence, 70),
+            new("Remediation", f => f.Remediation, 70),
+            new("Fix manifest", f => f.RemediationManifest, 40),
+            new("Frameworks", f => string.Join("; ", f.Frameworks), 30),
+            new("Justification", f => f.Justification, 40),
+            new("Suppressed by", f => f.SuppressedBy, 20),
+            new("Suppression expires", f => f.SuppressionExpires, 18, "yyyy-mm-dd"),
+            new("Source file", f => f.SourceFile, 40),
+            new("Line", f => f.SourceLine, 6),
+        };
+        var table = SheetTable.Write(ws, "Findings", columns, rows, "No findings: every check passed.", ct);
+        if (DataColumn(table, "Severity") is { } sev)
+        {
+            SeverityColours(sev);
+        }
+
+        if (DataColumn(table, "Status") is { } status)
+        {
+            status.AddConditionalFormat().WhenEquals("\"Suppressed\"").Font.SetFontColor(XLColor.Gray).Font.SetItalic();
+        }
+    }
+
+    private static void Checks(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var columns = new SheetColumn<CheckInfo>[]
+        {
+            new("Check", c => c.Id, 10),
+            new("Severity", c => c.Severity.ToString(), 10),
+            new("Title", c => c.Title, 50),
+            new("Category", c => c.Category, 16),
+            new("Status", c => view.StatusOf(c), 11),
+            new("Open", c => view.OpenCount(c.Id), 8),
+            new("Suppressed", c => view.SuppressedCount(c.Id), 11),
+            new("Frameworks", c => string.Join("; ", c.Frameworks), 36),
+            new("Fails when", c => c.FailsWhen, 70),
+            new("Rationale", c => c.Rationale, 60),
+            new("Remediation", c => c.Remediation, 60),
+            new("Notes", c => c.Notes, 40),
+        };
+        var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct);
+        if (DataColumn(table, "Severity") is { } sev)
+        {
+            SeverityColours(sev);
+        }
+
+        if (DataColumn(table, "Status") is { } status)
+        {
+            status.AddConditionalFormat().WhenEquals("\"Fail\"").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
+            status.AddConditionalFormat().WhenEquals("\"Pass\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
+        }
+    }
+
+    private static void Workloads(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var columns = new SheetColumn<WorkloadItem>[]
+        {
+            new("Namespace", w => w.Namespace, 24),
+            new("Name", w => w.Name, 40),
+            new("Kind", w => w.Kind, 14),
+            new("Peer", w => w.Peer, 50),
+            new("Pods", w => w.Pods, 6),
+            new("Ports", w => string.Join(", ", w.Ports), 30),
+            new("Images", w => string.Join(", ", w.Images), 50),
+            new("Host network", w => w.HostNetwork, 8),
+            new("Service account", w => w.ServiceAccount, 24),
+            new("Labels", w => Labels(w.Labels), 50),
+            new("Open findings", w => view.OpenByResource.GetValueOrDefault(w.Resource), 8),
+            new("Source file", w => w.SourceFile, 40),
+        };
+        var rows = view.Scan.Workloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal);
+        var table = SheetTable.Write(ws, "Workloads", columns, rows, "The scan holds no workloads.", ct);
+        if (DataColumn(table, "Open findings") is { } open)
+        {
+            open.AddConditionalFormat().WhenGreaterThan(0).Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
+        }
+    }
+
+    private sealed record ExposureRow(string Kind, string? Namespace, string Name, string Type, string Addresses, string Ports, string Backends, bool? Tls, string SourceRanges, string? TrafficPolicy, string Resource);
+
+    private static void Exposure(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var rows = new List<ExposureRow>();
+        foreach (var s in view.Scan.Services)
+        {
+            // A ClusterIP Service without externalIPs is not reachable from outside the cluster.
+            if (s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0)
+            {
+                rows.Add(new ExposureRow("Service", s.Namespace, s.Name, s.Type, string.Join(", ", s.ExternalIPs), string.Join(", ", s.Ports),
+                    Labels(s.Selector), null, string.Join(", ", s.LoadBalancerSourceRanges), s.ExternalTrafficPolicy, s.Resource));
+            }
+        }
+
+        foreach (var e in view.Scan.Exposures)
+        {
+            rows.Add(new ExposureRow(e.Kind, e.Namespace, e.Name, e.Kind, string.Join(", ", e.Hosts), string.Empty, string.Join(", ", e.Backends), e.Tls, string.Empty, null, e.Resource));
+        }
+
+        var columns = new SheetColumn<ExposureRow>[]
+        {
+            new("Kind", r => r.Kind, 16),
+            new("Namespace", r => r.Namespace, 24),
+            new("Name", r => r.Name, 36),
+            new("Type", r => r.Type, 14),
+            new("Hosts / external IPs", r => r.Addresses, 40),
+            new("Ports", r => r.Ports, 30),
+            new("Backends / selector", r => r.Backends, 40),
+            new("TLS", r => r.Tls, 6),
+            new("Source ranges", r => r.SourceRanges, 30),
+            new("Traffic policy", r => r.TrafficPolicy, 12),
+            new("Open findings", r => view.OpenByResource.GetValueOrDefault(r.Resource), 8),
+        };
+        var ordered = rows.OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal);
+        var table = SheetTable.Write(ws, "Exposure", columns, ordered, "Nothing is exposed outside the cluster.", ct);
+        if (DataColumn(table, "TLS") is { } tls)
+        {
+            tls.AddConditionalFormat().WhenEquals("FALSE").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
+        }
+    }
+
+    private static void Policies(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var columns = new SheetColumn<PolicyItem>[]
+        {
+            new("Kind", p => p.Kind, 26),
+            new("Namespace", p => p.Namespace, 24),
+            new("Name", p => p.Name, 40),
+            new("Priority", p => p.Priority, 8),
+            new("Policy types", p => string.Join(", ", p.PolicyTypes), 16),
+            new("Ingress rules", p => p.IngressRules, 8),
+            new("Egress rules", p => p.EgressRules, 8),
+            new("Applies to", p => p.Subject, 50),
+            new("Open findings", p => view.OpenByResource.GetValueOrDefault(p.Resource), 8),
+            new("Source file", p => p.SourceFile, 40),
+            new("Line", p => p.SourceLine, 6),
+        };
+        var rows = view.Scan.Policies.OrderBy(p => p.Kind, StringComparer.Ordinal).ThenBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal);
+        SheetTable.Write(ws, "Policies", columns, rows, "The scan holds no network policies.", ct);
+    }
+
+    private static void Flows(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var flows = view.Scan.Flows;
+        var max = Math.Max(0, view.Options.MaxFlowRows);
+        var columns = new SheetColumn<Flow>[]
+        {
+            new("Source", f => f.Source, 50),
+            new("Destination", f => f.Destination, 50),
+            new("Source namespace", f => f.SourceNamespace, 22),
+            new("Destination namespace", f => f.DestinationNamespace, 22),
+            new("Connections", f => f.Connections, 40),
+        };
+        var table = SheetTable.Write(ws, "Flows", columns, flows.Take(max), "No flow is allowed.", ct);
+        if (flows.Count > max)
+        {
+            var row = (table?.LastRow().RowNumber() ?? 2) + 2;
+            ws.Cell(row, 1).SetValue($"Only the first {ReportText.Number(max)} of {ReportText.Number(flows.Count)} allowed flows are listed here; the Flow matrix sheet counts them all and the JSON report lists every one.");
+            ws.Cell(row, 1).Style.Font.Bold = true;
+            ws.Cell(row, 1).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
+        }
+    }
+
+    private static void FlowMatrix(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var cells = view.Scan.NamespaceFlows;
+        var all = cells.Select(c => c.SourceNamespace).Concat(cells.Select(c => c.DestinationNamespace)).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        ws.Cell(1, 1).SetValue("Source \\ Destination");
+        ws.Cell(1, 1).Style.Font.Bold = true;
+        ws.Column(1).Width = 30;
+        if (all.Count == 0)
+        {
+            ws.Cell(2, 1).SetValue("No flow between namespaces.");
+            return;
+        }
+
+        var shown = all.Take(Math.Max(1, view.Options.MaxMatrixNamespaces)).ToList();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < shown.Count; i++)
+        {
+            index[shown[i]] = i;
+            ws.Cell(1, i + 2).SetValue(shown[i]);
+            ws.Cell(i + 2, 1).SetValue(shown[i]);
+        }
+
+        var n = 0;
+        foreach (var c in cells)
+        {
+            if ((++n & 1023) == 0)
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+
+            if (c.Flows > 0 && index.TryGetValue(c.SourceNamespace, out var r) && index.TryGetValue(c.DestinationNamespace, out var d))
+            {
+                ws.Cell(r + 2, d + 2).SetValue(c.Flows);
+            }
+        }
+
+        var header = ws.Range(1, 1, 1, shown.Count + 1);
+        header.Style.Font.Bold = true;
+        header.Style.Alignment.TextRotation = 90;
+        ws.Range(2, 1, shown.Count + 1, 1).Style.Font.Bold = true;
+        for (var i = 0; i < shown.Count; i++)
+        {
+            ws.Column(i + 2).Width = 5;
+        }
+
+        ws.Column(1).Width = Math.Clamp(shown.Max(s => s.Length) + 2, 22, 50);
+        ws.SheetView.Freeze(1, 1);
+        var body = ws.Range(2, 2, shown.Count + 1, shown.Count + 1);
+        body.AddConditionalFormat().ColorScale().LowestValue(XLColor.FromArgb(0xFF, 0xF4, 0xE5)).HighestValue(XLColor.FromArgb(0xD6, 0x3A, 0x2F));
+        var note = shown.Count + 3;
+        ws.Cell(note, 1).SetValue("Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.");
+        ws.Cell(note, 1).Style.Font.Italic = true;
+        if (shown.Count < all.Count)
+        {
+            ws.Cell(note + 1, 1).SetValue($"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.");
+            ws.Cell(note + 1, 1).Style.Font.Bold = true;
+        }
+    }
+
+    private static void Drift(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        if (view.Scan.Drift is null)
+        {
+            ws.Cell(1, 1).SetValue("No baseline was given, so drift was not computed. Pass -Baseline to Invoke-NetSecScan.");
+            ws.Cell(1, 1).Style.Font.Italic = true;
+            ws.Column(1).Width = 90;
+            return;
+        }
+
+        var columns = new SheetColumn<DriftRecord>[]
+        {
+            new("Category", d => d.Category.ToString(), 12),
+            new("Change", d => d.Change.ToString(), 10),
+            new("Severity", d => d.Severity.ToString(), 10),
+            new("Namespace", d => d.Namespace, 24),
+            new("Subject", d => d.Subject, 60),
+            new("Baseline", d => d.Before, 40),
+            new("Now", d => d.After, 40),
+        };
+        var rows = view.Scan.Drift.OrderByDescending(d => d.Severity).ThenBy(d => d.Category).ThenBy(d => d.Subject, StringComparer.Ordinal);
+        var table = SheetTable.Write(ws, "Drift", columns, rows, "No change since the baseline.", ct);
+        if (DataColumn(table, "Severity") is { } sev)
+        {
+            SeverityColours(sev);
+        }
+    }
+
+    private static void History(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var columns = new SheetColumn<HistoryRecord>[]
+        {
+            new("Time (UTC)", h => h.Time, 18, DateFormat),
+            new("Cluster", h => h.Cluster, 30),
+            new("Score", h => Math.Round(h.Score, 1), 8, "0.0"),
+            new("Critical", h => h.Critical, 8),
+            new("High", h => h.High, 8),
+            new("Medium", h => h.Medium, 8),
+            new("Low", h => h.Low, 8),
+            new("Info", h => h.Info, 8),
+            new("Suppressed", h => h.Suppressed, 10),
+            new("Flows", h => h.Flows, 10),
+        };
+        SheetTable.Write(ws, "History", columns, view.Scan.History.OrderBy(h => h.Time), "No history: pass -HistoryPath to Invoke-NetSecScan to keep one.", ct);
+    }
+
+    private static void Coverage(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    {
+        var columns = new SheetColumn<CoverageEntry>[]
+        {
+            new("Kind", c => c.Kind, 30),
+            new("API version", c => c.ApiVersion, 36),
+            new("Status", c => c.Status.ToString(), 12),
+            new("Objects", c => c.Count, 8),
+            new("Message", c => c.Message, 80),
+        };
+        var table = SheetTable.Write(ws, "Coverage", columns, view.Scan.Coverage.OrderBy(c => c.Kind, StringComparer.Ordinal), "The scan carried no coverage.", ct);
+        if (DataColumn(table, "Status") is { } status)
+        {
+            foreach (var bad in new[] { CoverageStatus.Forbidden, CoverageStatus.Error })
+            {
+                status.AddConditionalFormat().WhenEquals($"\"{bad}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetFontColor(XLColor.White);
+            }
+
+            status.AddConditionalFormat().WhenEquals($"\"{CoverageStatus.Partial}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xF0, 0x8C, 0x1A));
+            status.AddConditionalFormat().WhenEquals($"\"{CoverageStatus.Read}\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
+        }
+    }
+
+    private static void Diagnostics(XLWorkbook wb, ReportView view, CancellationToken ct)
+    {
+        if (view.Scan.Diagnostics.Count == 0)
+        {
+            return;
+        }
+
+        var columns = new SheetColumn<InputDiagnostic>[]
+        {
+            new("Severity", d => d.Severity, 10),
+            new("Code", d => d.Code, 20),
+            new("File", d => d.File, 50),
+            new("Line", d => d.Line, 6),
+            new("Column", d => d.Column, 6),
+            new("Kind", d => d.Kind, 20),
+            new("Name", d => d.Name, 30),
+            new("Message", d => d.Message, 80),
+        };
+        SheetTable.Write(wb.Worksheets.Add("Diagnostics"), "Diagnostics", columns, view.Scan.Diagnostics, string.Empty, ct);
+    }
+
+    private static string Labels(IReadOnlyDictionary<string, string> labels) =>
+        string.Join(", ", labels.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+}

@@ -1,0 +1,144 @@
+using ClosedXML.Excel;
+
+namespace NetSecPS.Reports.Excel;
+
+/// <summary>One column of a sheet's table: its header, how a row gives its value, and the widest it may grow.</summary>
+internal sealed record SheetColumn<T>(string Header, Func<T, object?> Value, double MaxWidth = 40, string? NumberFormat = null);
+
+/// <summary>
+/// Writes rows as an Excel table the way ImportExcel users expect: header in the first row, bold and
+/// frozen, a filter on every column, widths sized from the text. Widths come from text lengths
+/// because ClosedXML's AdjustToContents needs System.Drawing, which does not work on Linux.
+/// </summary>
+internal static class SheetTable
+{
+    /// <summary>Excel's limit on the characters of one cell.</summary>
+    public const int MaxCellText = 32_767;
+
+    private const string TruncatedNote = " … [truncated at Excel's cell limit; the JSON report has the full text]";
+
+    public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken)
+    {
+        var widths = new double[columns.Count];
+        for (var c = 0; c < columns.Count; c++)
+        {
+            ws.Cell(1, c + 1).SetValue(columns[c].Header);
+            // Room for the filter button beside the header text.
+            widths[c] = columns[c].Header.Length + 4;
+        }
+
+        var r = 1;
+        foreach (var row in rows)
+        {
+            r++;
+            if ((r & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var value = columns[c].Value(row);
+                var cell = ws.Cell(r, c + 1);
+                var len = SetCell(cell, value);
+                if (len + 2 > widths[c])
+                {
+                    widths[c] = len + 2;
+                }
+
+                // Styling only the cells that hold a value keeps a sheet of 100,000 rows quick to save.
+                if (value is not null && columns[c].NumberFormat is { } format)
+                {
+                    cell.Style.NumberFormat.Format = format;
+                }
+            }
+        }
+
+        var header = ws.Range(1, 1, 1, columns.Count);
+        header.Style.Font.Bold = true;
+        ws.SheetView.FreezeRows(1);
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var col = ws.Column(c + 1);
+            col.Width = Math.Clamp(widths[c], 6, Math.Max(columns[c].MaxWidth, columns[c].Header.Length + 4));
+        }
+
+        if (r == 1)
+        {
+            // An Excel table needs a data row; an empty sheet says why it is empty instead.
+            header.SetAutoFilter();
+            ws.Cell(2, 1).SetValue(emptyNote);
+            ws.Cell(2, 1).Style.Font.Italic = true;
+            return null;
+        }
+
+        var table = ws.Range(1, 1, r, columns.Count).CreateTable(tableName);
+        table.Theme = XLTableTheme.TableStyleLight9;
+        table.ShowAutoFilter = true;
+        table.HeadersRow().Style.Font.Bold = true;
+        return table;
+    }
+
+    /// <summary>Sets a typed cell value (text never turns into a formula or a number) and returns the widest line's length.</summary>
+    public static int SetCell(IXLCell cell, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                return 0;
+            case string s:
+                if (s.Length == 0)
+                {
+                    return 0;
+                }
+
+                s = ReportText.Clean(s);
+                if (s.Length > MaxCellText)
+                {
+                    s = string.Concat(s.AsSpan(0, MaxCellText - TruncatedNote.Length), TruncatedNote);
+                }
+
+                cell.SetValue(s);
+                return LongestLine(s);
+            case int i:
+                cell.SetValue(i);
+                return 8;
+            case double d:
+                cell.SetValue(d);
+                return 8;
+            case bool b:
+                cell.SetValue(b);
+                return 6;
+            case DateTimeOffset t:
+                if (t.Year < 1900)
+                {
+                    // Excel has no dates before 1900; an unset time stays blank.
+                    return 0;
+                }
+
+                cell.SetValue(t.UtcDateTime);
+                return 18;
+            default:
+                var text = Convert.ToString(value, ReportText.Culture) ?? string.Empty;
+                cell.SetValue(text);
+                return LongestLine(text);
+        }
+    }
+
+    private static int LongestLine(string s)
+    {
+        var nl = s.IndexOf('\n');
+        if (nl < 0)
+        {
+            return s.Length;
+        }
+
+        var longest = 0;
+        foreach (var line in s.Split('\n'))
+        {
+            longest = Math.Max(longest, line.Length);
+        }
+
+        return longest;
+    }
+}

@@ -1,0 +1,570 @@
+using NetSecPS.Core;
+using PdfSharp.Drawing;
+using PdfSharp.Pdf;
+
+namespace NetSecPS.Reports.Pdf;
+
+/// <summary>
+/// The PDF an auditor reads: a cover with the cluster, time and score; an executive summary with a
+/// severity chart and the top risks in plain language; drift since the baseline; the trend across
+/// the history; findings grouped by check with evidence, remediation and fixing YAML; and an appendix
+/// with the check catalogue, the coverage, the method and the provenance.
+/// </summary>
+internal static class PdfReport
+{
+    private const int ProgressId = 7102;
+    private const int TopRisks = 5;
+
+    public static void Write(ScanResult scan, Stream stream, ReportOptions options, IOutputSink? sink = null, CancellationToken cancellationToken = default)
+    {
+        var view = new ReportView(scan, options);
+        using var c = new PdfComposer();
+        var doc = c.Document;
+        doc.Info.Title = $"{view.Title}: {view.Cluster}";
+        doc.Info.Subject = "Kubernetes network security";
+        doc.Info.Author = view.Organization ?? scan.Provenance.Tool;
+        doc.Info.Creator = $"{scan.Provenance.Tool} {scan.Provenance.ToolVersion}";
+        doc.Info.CreationDate = scan.ScannedAt.UtcDateTime;
+
+        var steps = new (string Name, Action<PdfComposer, ReportView, CancellationToken> Write)[]
+        {
+            ("Cover", (x, v, _) => Cover(x, v)),
+            ("Executive summary", (x, v, _) => Summary(x, v)),
+            ("Drift", Drift),
+            ("Trend", (x, v, _) => Trend(x, v)),
+            ("Findings", Findings),
+            ("Appendix", Appendix),
+        };
+        for (var i = 0; i < steps.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", steps[i].Name, i * 90 / steps.Length));
+            steps[i].Write(c, view, cancellationToken);
+        }
+
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", "Page numbers", 92));
+        var scanned = $"{scan.Provenance.Tool} {scan.Provenance.ToolVersion} · scanned {ReportText.Time(scan.ScannedAt)}";
+        c.Decorate((g, page, count) => Decorate(c, g, view, scanned, page, count));
+        doc.Save(stream, false);
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", "Done", 100, Completed: true));
+    }
+
+    private static void Decorate(PdfComposer c, XGraphics g, ReportView view, string scanned, int page, int count)
+    {
+        var font = c.Fonts.Header;
+        var m = c.M(font);
+        var rule = new XPen(PdfComposer.Rule, 0.5);
+        if (page > 1)
+        {
+            var right = m.Fit(view.Cluster, (PdfComposer.Width / 2) - 10);
+            var left = m.Fit(view.Title, PdfComposer.Width - m.Width(right) - 20);
+            g.DrawString(left, font, c.MutedBrush, PdfComposer.Left, 32, XStringFormats.TopLeft);
+            g.DrawString(right, font, c.MutedBrush, PdfComposer.Right - m.Width(right), 32, XStringFormats.TopLeft);
+            g.DrawLine(rule, PdfComposer.Left, 44, PdfComposer.Right, 44);
+        }
+
+        var footY = PdfComposer.Bottom + 22;
+        g.DrawLine(rule, PdfComposer.Left, footY - 6, PdfComposer.Right, footY - 6);
+        var number = $"Page {page} of {count}";
+        g.DrawString(m.Fit(scanned, PdfComposer.Width - m.Width(number) - 20), font, c.MutedBrush, PdfComposer.Left, footY, XStringFormats.TopLeft);
+        g.DrawString(number, font, c.MutedBrush, PdfComposer.Right - m.Width(number), footY, XStringFormats.TopLeft);
+    }
+
+    private static readonly XBrush PassBrush = new XSolidBrush(PdfCharts.Color(ReportText.ScoreColor(100)));
+
+    private static XBrush SeverityBrush(Severity s) => new XSolidBrush(PdfCharts.Color(ReportText.SeverityColor(s)));
+
+    private static XBrush SeverityText(Severity s) => ReportText.SeverityTextIsDark(s) ? XBrushes.Black : XBrushes.White;
+
+    private static CellStyle? SeverityPill(PdfComposer c, string text) =>
+        Enum.TryParse<Severity>(text, out var s) ? new CellStyle(SeverityBrush(s), SeverityText(s), c.Fonts.SmallBold, Pill: true) : null;
+
+    private static void Cover(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
+        c.NewPage();
+        var g = c.G;
+        const double band = 250;
+        g.DrawRectangle(c.AccentBrush, 0, 0, PdfComposer.PageWidth, band);
+        var light = new XSolidBrush(XColor.FromArgb(0xC9, 0xD6, 0xE6));
+        g.DrawString("KUBERNETES NETWORK SECURITY", c.Fonts.SmallBold, light, PdfComposer.Left, 70, XStringFormats.TopLeft);
+        var titleFont = PdfFonts.Make(BundledFontResolver.Family, 24, XFontStyleEx.Bold);
+        var y = 92.0;
+        foreach (var line in c.M(titleFont).Wrap(view.Title, PdfComposer.Width, 3))
+        {
+            g.DrawString(line, titleFont, c.White, PdfComposer.Left, y, XStringFormats.TopLeft);
+            y += titleFont.Size * 1.25;
+        }
+
+        if (view.Organization is { } org)
+        {
+            g.DrawString(c.M(c.Fonts.H2).Fit(org, PdfComposer.Width), c.Fonts.H2, light, PdfComposer.Left, y + 6, XStringFormats.TopLeft);
+        }
+
+        // Cluster and scan facts on the left, the score on the right.
+        const double columnWidth = 300;
+        y = band + 40;
+        g.DrawString("Cluster", c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
+        y += 12;
+        var clusterFont = PdfFonts.Make(BundledFontResolver.Family + " Light", 22, XFontStyleEx.Regular);
+        foreach (var line in c.M(clusterFont).Wrap(view.Cluster, columnWidth, 4))
+        {
+            g.DrawString(line, clusterFont, c.InkBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
+            y += clusterFont.Size * 1.25;
+        }
+
+        y += 14;
+        var p = scan.Provenance;
+        var facts = new List<(string, string)>
+        {
+            ("Scanned", ReportText.Time(scan.ScannedAt)),
+            ("Source", p.SourceKind switch { "live" => "live cluster", "snapshot" => "saved snapshot", _ => "manifest files" }),
+            ("Profile", scan.Profile.Name + (scan.Profile.Framework is { } fw ? $" ({fw})" : string.Empty)),
+        };
+        if (p.ServerVersion is { } version)
+        {
+            facts.Add(("Kubernetes", version));
+        }
+
+        if (p.Context is { } context && context != view.Cluster)
+        {
+            facts.Add(("Context", context));
+        }
+
+        facts.Add(("Workloads", ReportText.Number(scan.Score.EvaluatedWorkloads > 0 ? scan.Score.EvaluatedWorkloads : scan.Workloads.Count)));
+        foreach (var (label, value) in facts)
+        {
+            g.DrawString(label, c.Fonts.Body, c.MutedBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
+            foreach (var line in c.M(c.Fonts.Body).Wrap(value, columnWidth - 80, 2))
+            {
+                g.DrawString(line, c.Fonts.Body, c.InkBrush, PdfComposer.Left + 80, y, XStringFormats.TopLeft);
+                y += 13;
+            }
+
+            y += 3;
+        }
+
+        PdfCharts.ScoreGauge(c, g, PdfComposer.Right - 85, band + 120, 68, scan.Score.Score);
+        var scoreLabel = "Posture score";
+        g.DrawString(scoreLabel, c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.SmallBold).Width(scoreLabel) / 2), band + 30, XStringFormats.TopLeft);
+
+        // Open findings per severity as five tiles.
+        var tileY = Math.Max(y + 30, 590);
+        var tileW = (PdfComposer.Width - 20) / 5;
+        var i = 0;
+        foreach (var s in ReportView.SeveritiesDescending)
+        {
+            var x = PdfComposer.Left + (i++ * (tileW + 5));
+            g.DrawRoundedRectangle(SeverityBrush(s), x, tileY, tileW, 58, 6, 6);
+            var count = ReportText.Number(view.OpenBySeverity[(int)s]);
+            var brush = SeverityText(s);
+            g.DrawString(count, c.Fonts.H1, brush, x + 10, tileY + 8, XStringFormats.TopLeft);
+            g.DrawString(s.ToString(), c.Fonts.Body, brush, x + 10, tileY + 36, XStringFormats.TopLeft);
+        }
+
+        g.DrawString("Open findings by severity" + (view.SuppressedFindings > 0 ? $"; {ReportText.Plural(view.SuppressedFindings, "more finding is", "more findings are")} suppressed by exceptions" : string.Empty),
+            c.Fonts.Small, c.MutedBrush, PdfComposer.Left, tileY + 64, XStringFormats.TopLeft);
+
+        var note = $"Generated by {p.Tool} {p.ToolVersion}. The score's method, the check catalogue and the coverage of this scan are in the appendix.";
+        var ny = PdfComposer.Bottom - 24;
+        foreach (var line in c.M(c.Fonts.Small).Wrap(note, PdfComposer.Width))
+        {
+            g.DrawString(line, c.Fonts.Small, c.MutedBrush, PdfComposer.Left, ny, XStringFormats.TopLeft);
+            ny += 10;
+        }
+
+        c.Document.Outlines.Add("Cover", c.Page, true);
+
+        // The cover is drawn at fixed places; mark the page full so the next section starts a new one.
+        c.Y = PdfComposer.Bottom;
+    }
+
+    private static void Summary(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
+        c.Section("Executive summary");
+        var failing = view.FailingGroups.Count();
+        var sentence = $"{view.Cluster} scores {ReportText.Score(scan.Score.Score)} of 100 ({ReportText.ScoreBand(scan.Score.Score)}). " +
+            $"The scan evaluated {ReportText.Plural(scan.Score.EvaluatedWorkloads, "workload", "workloads")} against {ReportText.Plural(view.Catalogue.Count, "check", "checks")} " +
+            $"and found {ReportText.Plural(view.OpenFindings, "open finding", "open findings")} from {ReportText.Plural(failing, "failing check", "failing checks")}";
+        var crit = view.OpenBySeverity[(int)Severity.Critical];
+        var high = view.OpenBySeverity[(int)Severity.High];
+        sentence += crit + high > 0 ? $", {ReportText.Number(crit)} of them critical and {ReportText.Number(high)} high." : ".";
+        if (view.SuppressedFindings > 0)
+        {
+            sentence += $" {ReportText.Plural(view.SuppressedFindings, "finding is", "findings are")} suppressed by documented exceptions and listed with their justification.";
+        }
+
+        c.Paragraph(sentence, after: 8);
+        if (view.CoverageGaps.Count > 0)
+        {
+            var kinds = string.Join(", ", view.CoverageGaps.Select(g => $"{g.Kind} ({g.Status})"));
+            c.Callout($"Not verified: the scan could not read {kinds}. Checks that depend on these kinds may miss problems; see Appendix B.", PdfCharts.Color((0xC0, 0x2B, 0x2B)));
+        }
+
+        c.Heading("Open findings by severity", c.Fonts.H3);
+        c.Ensure(120);
+        c.Y += 4;
+        c.Y += PdfCharts.SeverityBars(c, view, PdfComposer.Left, c.Y, PdfComposer.Width) + 8;
+
+        c.Heading("Key figures", c.Fonts.H3);
+        var exposedServices = scan.Services.Count(s => s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0);
+        var figures = new List<string[]>
+        {
+            new[] { "Workloads evaluated", ReportText.Number(scan.Score.EvaluatedWorkloads) },
+        };
+        if (scan.Inventory.TryGetValue("Namespace", out var namespaces))
+        {
+            figures.Add(new[] { "Namespaces", ReportText.Number(namespaces) });
+        }
+
+        figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
+        figures.Add(new[] { "Entry points from outside (Ingress, Route, Gateway, LoadBalancer, NodePort, externalIPs)", ReportText.Number(scan.Exposures.Count + exposedServices) });
+        figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
+        figures.Add(new[] { "Checks failing / suppressed only / passing", $"{failing} / {view.CheckGroups.Count - failing} / {Math.Max(0, view.Catalogue.Count - view.CheckGroups.Count)}" });
+        if (scan.Drift is not null)
+        {
+            figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
+        }
+
+        c.Table(new PdfTable(new[] { "Figure", "Value" }, new[] { 3.2, 1.0 }), figures);
+
+        c.Heading("Top risks", c.Fonts.H3);
+        var top = view.FailingGroups.Take(TopRisks).ToList();
+        if (top.Count == 0)
+        {
+            c.Paragraph("No check fails: every evaluated check passed or its findings are covered by documented exceptions.");
+            return;
+        }
+
+        var n = 1;
+        foreach (var g in top)
+        {
+            var ch = g.Check;
+            c.Ensure(48);
+            c.Paragraph($"{n++}. {ch.Title} ({ch.Id}, {ch.Severity})", c.Fonts.BodyBold, after: 1);
+            var examples = g.Open.Select(f => f.Resource).Distinct(StringComparer.Ordinal).Take(3).ToList();
+            var affected = $"{ReportText.Plural(g.OpenResources, "resource is", "resources are")} affected";
+            affected += examples.Count > 0 ? $", for example {string.Join(", ", examples)}." : ".";
+            var why = !string.IsNullOrWhiteSpace(ch.Rationale) ? ch.Rationale.Trim() : !string.IsNullOrWhiteSpace(ch.FailsWhen) ? $"It fails when {ch.FailsWhen.Trim()}." : string.Empty;
+            c.Paragraph($"{affected} {why}".Trim(), indent: 12, after: 1);
+            var fix = !string.IsNullOrWhiteSpace(ch.Remediation) ? ch.Remediation : g.Open[0].Remediation;
+            if (!string.IsNullOrWhiteSpace(fix))
+            {
+                c.Paragraph($"What to do: {fix.Trim()}", c.Fonts.Body, c.MutedBrush, indent: 12, after: 6);
+            }
+        }
+    }
+
+    private static void Drift(PdfComposer c, ReportView view, CancellationToken ct)
+    {
+        var scan = view.Scan;
+        c.Section("Drift since the baseline");
+        if (scan.Drift is null)
+        {
+            c.Paragraph("No baseline was given, so nothing is compared. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
+            return;
+        }
+
+        var taken = scan.BaselineCreatedAt is { } at ? $", taken {ReportText.Time(at)}" : string.Empty;
+        c.Paragraph($"Compared with the baseline {scan.BaselinePath ?? "(unnamed)"}{taken}: {ReportText.Plural(scan.Drift.Count, "change", "changes")}.");
+        if (scan.Drift.Count == 0)
+        {
+            c.Paragraph("The posture matches the baseline: no flow, exposure, finding, policy or workload changed.");
+            return;
+        }
+
+        c.Table(new PdfTable(new[] { "Category", "Added", "Removed", "Changed" }, new[] { 2.0, 1, 1, 1 }),
+            view.DriftTotals.Select(d => new[] { d.Category.ToString(), ReportText.Number(d.Added), ReportText.Number(d.Removed), ReportText.Number(d.Changed) }));
+
+        var max = view.Options.MaxPdfDriftRecords;
+        var rows = scan.Drift.OrderByDescending(d => d.Severity).ThenBy(d => d.Category).ThenBy(d => d.Subject, StringComparer.Ordinal).Take(max)
+            .Select(d => new[] { d.Severity.ToString(), $"{d.Category} {d.Change.ToString().ToLowerInvariant()}", d.Subject, d.Before ?? "—", d.After ?? "—" });
+        ct.ThrowIfCancellationRequested();
+        c.Heading("Changes, most severe first", c.Fonts.H3);
+        c.Table(new PdfTable(new[] { "Severity", "Change", "Subject", "Baseline", "Now" }, new[] { 0.8, 1.1, 2.6, 1.6, 1.6 })
+        {
+            Caption = "Changes since the baseline",
+            Style = (row, col) => col == 0 ? SeverityPill(c, row[0]) : null,
+        }, rows);
+        if (scan.Drift.Count > max)
+        {
+            c.Callout($"Only the {ReportText.Number(max)} most severe of {ReportText.Number(scan.Drift.Count)} changes are listed; the workbook's Drift sheet lists them all.", PdfComposer.Accent);
+        }
+    }
+
+    private static void Trend(PdfComposer c, ReportView view)
+    {
+        var history = view.Scan.History.OrderBy(h => h.Time).ToList();
+        if (c.Y > PdfComposer.Bottom - 330)
+        {
+            c.NewPage();
+        }
+        else
+        {
+            c.Space(12);
+        }
+
+        c.Heading("Trend across scans", c.Fonts.H1, brush: c.AccentBrush);
+        c.Document.Outlines.Add("Trend across scans", c.Page, false);
+        if (history.Count < 2)
+        {
+            c.Paragraph(history.Count == 0
+                ? "No history: pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and this page shows the score and the findings over time."
+                : "This is the first scan in the history; the trend appears from the second scan on.");
+            return;
+        }
+
+        const int shown = 24;
+        var recent = history.Skip(Math.Max(0, history.Count - shown)).ToList();
+        var first = recent[0];
+        var last = recent[^1];
+        var delta = last.Score - first.Score;
+        var direction = Math.Abs(delta) < 0.05 ? "held steady" : delta > 0 ? $"rose by {ReportText.Score(delta)} points" : $"fell by {ReportText.Score(-delta)} points";
+        c.Paragraph($"Over the last {recent.Count} scans ({ReportText.Time(first.Time)} to {ReportText.Time(last.Time)}) the score {direction}, " +
+            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}.");
+        c.Ensure(200);
+        PdfCharts.Trend(c, recent, PdfComposer.Left, c.Y, PdfComposer.Width, 190);
+        c.Y += 200;
+        var table = recent.AsEnumerable().Reverse().Take(12).Select(h => new[]
+        {
+            ReportText.Time(h.Time), ReportText.Score(h.Score), ReportText.Number(h.Critical), ReportText.Number(h.High), ReportText.Number(h.Medium),
+            ReportText.Number(h.Low), ReportText.Number(h.Info), ReportText.Number(h.Suppressed), ReportText.Number(h.Flows),
+        });
+        c.Table(new PdfTable(new[] { "Scan", "Score", "Critical", "High", "Medium", "Low", "Info", "Suppressed", "Flows" }, new[] { 2.2, 1, 1, 1, 1, 1, 1, 1.2, 1.2 }) { Caption = "Recent scans" }, table);
+    }
+
+    private static void Findings(PdfComposer c, ReportView view, CancellationToken ct)
+    {
+        var outline = c.Section("Findings by check");
+        if (view.CheckGroups.Count == 0)
+        {
+            c.Paragraph("No findings: every evaluated check passed.");
+            return;
+        }
+
+        c.Paragraph("Each failing check below states what it tests, why it matters and how to fix it, then lists the resources it failed on with the evidence. Suppressed findings are listed after the open ones with their justification. Checks are ordered by severity, then by the number of open findings.", c.Fonts.Body, c.MutedBrush, after: 6);
+        var cap = Math.Max(1, view.Options.MaxPdfFindingsPerCheck);
+        foreach (var g in view.CheckGroups)
+        {
+            ct.ThrowIfCancellationRequested();
+            var ch = g.Check;
+            c.Ensure(110);
+            c.Space(6);
+            c.Heading($"{ch.Id}  {ch.Title}", c.Fonts.H2, outline);
+
+            // Severity pill, then category, frameworks and counts on one line.
+            var pill = ch.Severity.ToString();
+            var pw = c.M(c.Fonts.SmallBold).Width(pill) + 8;
+            c.G.DrawRoundedRectangle(SeverityBrush(ch.Severity), PdfComposer.Left, c.Y - 1, pw, 11, 4, 4);
+            c.Text(pill, c.Fonts.SmallBold, SeverityText(ch.Severity), PdfComposer.Left + 4, c.Y - 0.5);
+            var meta = new List<string>();
+            if (!string.IsNullOrEmpty(ch.Category))
+            {
+                meta.Add(ch.Category);
+            }
+
+            if (ch.Frameworks.Count > 0)
+            {
+                meta.Add(string.Join(", ", ch.Frameworks));
+            }
+
+            meta.Add($"{ReportText.Number(g.Open.Count)} open, {ReportText.Number(g.Suppressed.Count)} suppressed");
+            var mm = c.M(c.Fonts.Small);
+            var metaLines = mm.Wrap(string.Join("  ·  ", meta), PdfComposer.Width - pw - 8);
+            foreach (var line in metaLines)
+            {
+                c.Text(line, c.Fonts.Small, c.MutedBrush, PdfComposer.Left + pw + 8, c.Y);
+                c.Y += mm.LineHeight;
+            }
+
+            c.Space(4);
+            if (!string.IsNullOrWhiteSpace(ch.FailsWhen))
+            {
+                c.Labelled("Fails when:", ch.FailsWhen.Trim());
+            }
+
+            if (!string.IsNullOrWhiteSpace(ch.Rationale))
+            {
+                c.Labelled("Why it matters:", ch.Rationale.Trim());
+            }
+
+            var remediation = !string.IsNullOrWhiteSpace(ch.Remediation) ? ch.Remediation : g.Open.Concat(g.Suppressed).First().Remediation;
+            if (!string.IsNullOrWhiteSpace(remediation))
+            {
+                c.Labelled("Remediation:", remediation.Trim());
+            }
+
+            var manifests = g.Open.Where(f => !string.IsNullOrWhiteSpace(f.RemediationManifest))
+                .GroupBy(f => f.RemediationManifest!.Trim(), StringComparer.Ordinal).ToList();
+            foreach (var m in manifests.Take(view.Options.MaxPdfManifestsPerCheck))
+            {
+                c.Ensure(60);
+                c.Paragraph($"A manifest that fixes {m.First().Resource}" + (m.Count() > 1 ? $" and {ReportText.Plural(m.Count() - 1, "other resource", "other resources")}:" : ":"), c.Fonts.SmallItalic, c.MutedBrush, after: 1);
+                c.Code(m.Key);
+            }
+
+            if (manifests.Count > view.Options.MaxPdfManifestsPerCheck)
+            {
+                c.Paragraph($"{ReportText.Plural(manifests.Count - view.Options.MaxPdfManifestsPerCheck, "more manifest", "more manifests")} for the other resources are in the workbook (Fix manifest column) and the JSON report.", c.Fonts.SmallItalic, c.MutedBrush);
+            }
+
+            var listed = g.Open.Concat(g.Suppressed).Take(cap).Select(f => new[]
+            {
+                f.Resource + (f.SourceFile is null ? string.Empty : $"\nin {f.SourceFile}" + (f.SourceLine is { } line ? $", line {line}" : string.Empty)),
+                string.IsNullOrWhiteSpace(f.Evidence) ? "—" : f.Evidence.Trim(),
+                f.Suppressed ? "Suppressed: " + (f.Justification ?? "no justification given") + Owner(f) : "Open",
+            });
+            c.Table(new PdfTable(new[] { "Resource", "Evidence", "Status" }, new[] { 2.3, 3.6, 1.4 })
+            {
+                Caption = $"{ch.Id} findings",
+                Style = (row, col) => col != 2 ? null
+                    : row[2] == "Open" ? new CellStyle(Text: SeverityBrush(Severity.High), Font: c.Fonts.SmallBold)
+                    : new CellStyle(Text: c.MutedBrush, Font: c.Fonts.SmallItalic),
+            }, listed);
+            if (g.Total > cap)
+            {
+                c.Callout($"{ReportText.Number(cap)} of {ReportText.Number(g.Total)} findings of {ch.Id} are listed here; the workbook's Findings sheet (filter Check = {ch.Id}), the CSV and the JSON report list every one.", PdfComposer.Accent, c.Fonts.Small);
+            }
+        }
+    }
+
+    private static string Owner(Finding f)
+    {
+        var parts = new List<string>();
+        if (f.SuppressedBy is { } by)
+        {
+            parts.Add(by);
+        }
+
+        if (f.SuppressionExpires is { } until)
+        {
+            parts.Add("until " + until.ToString("yyyy-MM-dd", ReportText.Culture));
+        }
+
+        return parts.Count == 0 ? string.Empty : $" ({string.Join(", ", parts)})";
+    }
+
+    private static void Appendix(PdfComposer c, ReportView view, CancellationToken ct)
+    {
+        var scan = view.Scan;
+        c.Section("Appendix A. Check catalogue");
+        c.Paragraph("Every check of the profile with its framework mappings and its result in this scan. Checks are semantic: they are decided from the computed connectivity and the model, not from the mere presence of an object.", c.Fonts.Body, c.MutedBrush);
+        c.Table(new PdfTable(new[] { "Check", "Severity", "Title", "Frameworks", "Result" }, new[] { 0.8, 0.85, 3.0, 2.0, 0.9 })
+        {
+            Caption = "Check catalogue",
+            Style = (row, col) => col == 1 ? SeverityPill(c, row[1])
+                : col == 4 && row[4].StartsWith("Fail", StringComparison.Ordinal) ? new CellStyle(Text: SeverityBrush(Severity.High), Font: c.Fonts.SmallBold)
+                : col == 4 && row[4] == "Pass" ? new CellStyle(Text: PassBrush)
+                : null,
+        }, view.Catalogue.Select(ch => new[]
+        {
+            ch.Id, ch.Severity.ToString(), ch.Title, string.Join(", ", ch.Frameworks),
+            view.StatusOf(ch) switch { "Fail" => $"Fail ({ReportText.Number(view.OpenCount(ch.Id))})", var s => s },
+        }));
+
+        ct.ThrowIfCancellationRequested();
+        c.Section("Appendix B. Coverage");
+        c.Paragraph("What the scan could read, kind by kind. A kind that was forbidden, failed or was read in part is not verified: checks that depend on it may miss problems. A kind that is absent is an optional API the cluster does not serve.", c.Fonts.Body, c.MutedBrush);
+        if (scan.Coverage.Count == 0)
+        {
+            c.Paragraph("The scan carried no coverage information.");
+        }
+        else
+        {
+            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 1.6, 1.8, 0.9, 0.7, 2.6 })
+            {
+                Caption = "Coverage",
+                Style = (row, col) => col != 2 ? null : row[2] switch
+                {
+                    "Forbidden" or "Error" => new CellStyle(Text: SeverityBrush(Severity.Critical), Font: c.Fonts.SmallBold),
+                    "Partial" => new CellStyle(Text: SeverityBrush(Severity.Medium), Font: c.Fonts.SmallBold),
+                    _ => null,
+                },
+            }, scan.Coverage.OrderBy(e => e.Kind, StringComparer.Ordinal).Select(e => new[] { e.Kind, e.ApiVersion, e.Status.ToString(), ReportText.Number(e.Count), e.Message ?? string.Empty }));
+        }
+
+        if (scan.Diagnostics.Count > 0)
+        {
+            c.Heading("Input diagnostics", c.Fonts.H3);
+            const int maxDiagnostics = 200;
+            c.Table(new PdfTable(new[] { "Severity", "Where", "Message" }, new[] { 0.8, 2.2, 3.5 }) { Caption = "Input diagnostics" },
+                scan.Diagnostics.Take(maxDiagnostics).Select(d => new[] { d.Severity, d.File is null ? $"{d.Kind}/{d.Name}" : d.Line is null ? d.File : $"{d.File}:{d.Line}", d.Message }));
+            if (scan.Diagnostics.Count > maxDiagnostics)
+            {
+                c.Paragraph($"{ReportText.Number(maxDiagnostics)} of {ReportText.Number(scan.Diagnostics.Count)} diagnostics are listed; the workbook's Diagnostics sheet lists them all.", c.Fonts.SmallItalic, c.MutedBrush);
+            }
+        }
+
+        c.Section("Appendix C. Method");
+        c.Heading("Score", c.Fonts.H3);
+        c.Paragraph(ReportText.ScoreMethod);
+        if (!string.IsNullOrWhiteSpace(scan.Score.Formula))
+        {
+            c.Labelled("Formula:", scan.Score.Formula.Trim());
+        }
+
+        c.Paragraph($"In this scan: a penalty of {scan.Score.Penalty.ToString("0.##", ReportText.Culture)} over {ReportText.Plural(scan.Score.EvaluatedWorkloads, "evaluated workload", "evaluated workloads")} gives a score of {ReportText.Score(scan.Score.Score)}.");
+        c.Table(new PdfTable(new[] { "Severity", "Weight per open finding", "Open findings in this scan" }, new[] { 1.0, 1.4, 1.6 })
+        {
+            Style = (row, col) => col == 0 ? SeverityPill(c, row[0]) : null,
+        }, ReportView.SeveritiesDescending.Select(s => new[] { s.ToString(), Weight(s), ReportText.Number(view.OpenBySeverity[(int)s]) }));
+        c.Heading("Arbitrary peer", c.Fonts.H3);
+        c.Paragraph(ReportText.ArbitraryPeer);
+        c.Heading("Exposed", c.Fonts.H3);
+        c.Paragraph(ReportText.Exposed);
+        c.Heading("Suppressions", c.Fonts.H3);
+        c.Paragraph(ReportText.Suppressions);
+        if (scan.Profile.ExcludedNamespaces.Count > 0)
+        {
+            c.Heading("Excluded namespaces", c.Fonts.H3);
+            c.Paragraph($"The profile {scan.Profile.Name} excludes {string.Join(", ", scan.Profile.ExcludedNamespaces)} from the coverage checks.");
+        }
+
+        c.Section("Appendix D. Provenance");
+        var p = scan.Provenance;
+        var facts = new List<string[]>
+        {
+            new[] { "Source", p.SourceKind },
+            new[] { "Cluster", p.Cluster ?? "—" },
+            new[] { "Context", p.Context ?? "—" },
+            new[] { "API server", p.Server ?? "—" },
+            new[] { "Server version", p.ServerVersion ?? "—" },
+            new[] { "Collected", ReportText.Time(p.CollectedAt) },
+            new[] { "Scanned", ReportText.Time(scan.ScannedAt) },
+            new[] { "Profile", scan.Profile.Name },
+            new[] { "Tool", $"{p.Tool} {p.ToolVersion}" },
+        };
+        if (scan.BaselinePath is { } baseline)
+        {
+            facts.Add(new[] { "Baseline", baseline });
+        }
+
+        if (p.Paths.Count > 0)
+        {
+            facts.Add(new[] { "Input paths", string.Join("\n", p.Paths) });
+        }
+
+        c.Table(new PdfTable(new[] { "Fact", "Value" }, new[] { 1.0, 3.5 }), facts);
+        if (p.Inputs.Count > 0)
+        {
+            const int maxInputs = 300;
+            c.Heading("Input files and their SHA-256", c.Fonts.H3);
+            c.Table(new PdfTable(new[] { "File", "Bytes", "SHA-256" }, new[] { 2.6, 0.6, 3.0 }) { Caption = "Input files" },
+                p.Inputs.Take(maxInputs).Select(i => new[] { i.Path, ReportText.Number((int)Math.Min(int.MaxValue, i.Length)), i.Sha256 }));
+            if (p.Inputs.Count > maxInputs)
+            {
+                c.Paragraph($"{ReportText.Number(maxInputs)} of {ReportText.Number(p.Inputs.Count)} input files are listed; the JSON report lists them all.", c.Fonts.SmallItalic, c.MutedBrush);
+            }
+        }
+    }
+
+    private static string Weight(Severity s) => s switch
+    {
+        Severity.Critical => "10",
+        Severity.High => "5",
+        Severity.Medium => "2",
+        Severity.Low => "1",
+        _ => "0",
+    };
+}

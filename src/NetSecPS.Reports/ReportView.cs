@@ -1,0 +1,168 @@
+namespace NetSecPS.Reports;
+
+/// <summary>A failed (or fully suppressed) check with its findings, in the order the reports list them.</summary>
+internal sealed record CheckGroup(CheckInfo Check, IReadOnlyList<Finding> Open, IReadOnlyList<Finding> Suppressed)
+{
+    public int Total => Open.Count + Suppressed.Count;
+
+    /// <summary>Resources with at least one open finding of the check.</summary>
+    public int OpenResources => Open.Select(f => f.Resource).Distinct(StringComparer.Ordinal).Count();
+}
+
+/// <summary>Findings of one framework control.</summary>
+internal sealed record FrameworkCount(string Framework, int Open, int Suppressed);
+
+/// <summary>Drift records of one category, by kind of change.</summary>
+internal sealed record DriftTotal(DriftCategory Category, int Added, int Removed, int Changed);
+
+/// <summary>
+/// The groupings and totals every report shows, taken once from a <see cref="ScanResult"/>.
+/// It only sorts and counts what the scan holds; it decides nothing (no scoring, no checks).
+/// </summary>
+internal sealed class ReportView
+{
+    public static readonly Severity[] SeveritiesDescending = { Severity.Critical, Severity.High, Severity.Medium, Severity.Low, Severity.Info };
+
+    public ReportView(ScanResult scan, ReportOptions options)
+    {
+        Scan = scan;
+        Options = options;
+        Title = options.TitleFor(scan);
+        Organization = options.OrganizationFor(scan);
+        Cluster = scan.Provenance.Cluster ?? scan.Provenance.Context
+            ?? (scan.Provenance.Paths.Count > 0 ? string.Join(", ", scan.Provenance.Paths) : "(unnamed input)");
+
+        var checksById = new Dictionary<string, CheckInfo>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in scan.Checks)
+        {
+            checksById.TryAdd(c.Id, c);
+        }
+
+        var groups = new List<CheckGroup>();
+        foreach (var byCheck in scan.Findings.GroupBy(f => f.CheckId, StringComparer.OrdinalIgnoreCase))
+        {
+            var first = byCheck.First();
+            // A finding whose check is missing from the catalogue still gets a heading of its own.
+            var check = checksById.TryGetValue(byCheck.Key, out var known) ? known : new CheckInfo
+            {
+                Id = first.CheckId,
+                Title = first.Title,
+                Severity = first.Severity,
+                Frameworks = first.Frameworks,
+                Remediation = first.Remediation,
+            };
+            groups.Add(new CheckGroup(
+                check,
+                byCheck.Where(f => !f.Suppressed).OrderBy(f => f.Namespace, StringComparer.Ordinal).ThenBy(f => f.Resource, StringComparer.Ordinal).ToArray(),
+                byCheck.Where(f => f.Suppressed).OrderBy(f => f.Namespace, StringComparer.Ordinal).ThenBy(f => f.Resource, StringComparer.Ordinal).ToArray()));
+        }
+
+        CheckGroups = groups
+            .OrderByDescending(g => g.Open.Count > 0)
+            .ThenByDescending(g => g.Check.Severity)
+            .ThenByDescending(g => g.Open.Count)
+            .ThenBy(g => g.Check.Id, StringComparer.Ordinal)
+            .ToArray();
+        GroupsById = CheckGroups.ToDictionary(g => g.Check.Id, StringComparer.OrdinalIgnoreCase);
+
+        Catalogue = scan.Checks.Count > 0
+            ? scan.Checks.OrderBy(c => c.Id, CheckIdComparer.Instance).ToArray()
+            : CheckGroups.Select(g => g.Check).OrderBy(c => c.Id, CheckIdComparer.Instance).ToArray();
+
+        foreach (var f in scan.Findings)
+        {
+            if (f.Suppressed)
+            {
+                SuppressedBySeverity[(int)f.Severity]++;
+            }
+            else
+            {
+                OpenBySeverity[(int)f.Severity]++;
+            }
+        }
+
+        OpenFindings = OpenBySeverity.Sum();
+        SuppressedFindings = SuppressedBySeverity.Sum();
+
+        Frameworks = scan.Findings
+            .SelectMany(f => f.Frameworks.Distinct(StringComparer.OrdinalIgnoreCase).Select(fw => (fw, f.Suppressed)))
+            .GroupBy(x => x.fw, StringComparer.OrdinalIgnoreCase)
+            .Select(g => new FrameworkCount(g.Key, g.Count(x => !x.Suppressed), g.Count(x => x.Suppressed)))
+            .OrderBy(x => x.Framework, StringComparer.OrdinalIgnoreCase)
+            .ToArray();
+
+        DriftTotals = scan.Drift is null ? Array.Empty<DriftTotal>() : scan.Drift
+            .GroupBy(d => d.Category)
+            .OrderBy(g => g.Key)
+            .Select(g => new DriftTotal(g.Key, g.Count(d => d.Change == DriftChange.Added), g.Count(d => d.Change == DriftChange.Removed), g.Count(d => d.Change == DriftChange.Changed)))
+            .ToArray();
+
+        CoverageGaps = scan.Coverage.Where(c => c.Status is CoverageStatus.Forbidden or CoverageStatus.Error or CoverageStatus.Partial).ToArray();
+
+        var openByResource = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var f in scan.Findings)
+        {
+            if (!f.Suppressed)
+            {
+                openByResource[f.Resource] = openByResource.GetValueOrDefault(f.Resource) + 1;
+            }
+        }
+
+        OpenByResource = openByResource;
+    }
+
+    public ScanResult Scan { get; }
+    public ReportOptions Options { get; }
+    public string Title { get; }
+    public string? Organization { get; }
+    /// <summary>The cluster, context or input paths, as the reports name what was scanned.</summary>
+    public string Cluster { get; }
+    public IReadOnlyList<CheckGroup> CheckGroups { get; }
+    public IReadOnlyDictionary<string, CheckGroup> GroupsById { get; }
+    /// <summary>Every check of the catalogue, by id.</summary>
+    public IReadOnlyList<CheckInfo> Catalogue { get; }
+    /// <summary>Open findings per severity, indexed by the severity's value.</summary>
+    public int[] OpenBySeverity { get; } = new int[5];
+    public int[] SuppressedBySeverity { get; } = new int[5];
+    public int OpenFindings { get; }
+    public int SuppressedFindings { get; }
+    public IReadOnlyList<FrameworkCount> Frameworks { get; }
+    public IReadOnlyList<DriftTotal> DriftTotals { get; }
+    public IReadOnlyList<CoverageEntry> CoverageGaps { get; }
+    public IReadOnlyDictionary<string, int> OpenByResource { get; }
+
+    public IEnumerable<CheckGroup> FailingGroups => CheckGroups.Where(g => g.Open.Count > 0);
+
+    /// <summary>Pass, Fail or Suppressed (every finding of the check suppressed) for a check of the catalogue.</summary>
+    public string StatusOf(CheckInfo check) =>
+        !GroupsById.TryGetValue(check.Id, out var g) ? "Pass" : g.Open.Count > 0 ? "Fail" : "Suppressed";
+
+    public int OpenCount(string checkId) => GroupsById.TryGetValue(checkId, out var g) ? g.Open.Count : 0;
+
+    public int SuppressedCount(string checkId) => GroupsById.TryGetValue(checkId, out var g) ? g.Suppressed.Count : 0;
+
+    /// <summary>Orders NP-2 before NP-10 and groups by prefix.</summary>
+    private sealed class CheckIdComparer : IComparer<string>
+    {
+        public static readonly CheckIdComparer Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            if (x is null || y is null)
+            {
+                return string.CompareOrdinal(x, y);
+            }
+
+            var (px, nx) = Split(x);
+            var (py, ny) = Split(y);
+            var c = string.CompareOrdinal(px, py);
+            return c != 0 ? c : nx != ny ? nx.CompareTo(ny) : string.CompareOrdinal(x, y);
+        }
+
+        private static (string Prefix, int Number) Split(string id)
+        {
+            var dash = id.LastIndexOf('-');
+            return dash > 0 && int.TryParse(id.AsSpan(dash + 1), out var n) ? (id[..dash], n) : (id, 0);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+
+namespace NetSecPS.Commands;
+
+/// <summary>Base of the cmdlets that evaluate connectivity: reads the input once and builds the engine once per invocation.</summary>
+public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
+{
+    private ConnectivityEngine? engine;
+
+    /// <summary>Evaluate host-network pods like other pods, as netpol-analyzer does.</summary>
+    [Parameter]
+    public SwitchParameter HostNetworkAsPod { get; set; }
+
+    /// <summary>The engine for this invocation's input, built on first use with its diagnostics written.</summary>
+    protected ConnectivityEngine Engine(bool withFlows = false)
+    {
+        if (engine is null)
+        {
+            var data = ReadInput();
+            var options = HostNetworkAsPod ? ConnectivityOptions.NetpolAnalyzerCompatible : ConnectivityOptions.Default;
+            engine = Run((sink, ct) =>
+            {
+                sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "compiling policies", 0));
+                var e = ConnectivityEngine.Build(ClusterModel.Build(data), sink, options);
+                if (withFlows)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "computing flows", 50));
+                    _ = e.Flows;
+                }
+
+                sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "done", 100, Completed: true));
+                return e;
+            });
+        }
+
+        return engine;
+    }
+}

@@ -1,0 +1,70 @@
+using NetSecPS.Core.Connectivity;
+
+namespace NetSecPS.Core.Tests;
+
+public class AddressAndSelectorTests
+{
+    [Fact]
+    public void Cidrs_cut_the_space_at_their_boundaries_and_ipv6_appears_only_when_used()
+    {
+        Assert.True(IpRange.TryParseCidr("10.0.0.0/8", out var ten, out _));
+        Assert.True(IpRange.TryParseCidr("10.1.0.0/16", out var tenOne, out _));
+        Assert.Equal(new[] { "0.0.0.0-9.255.255.255", "10.0.0.0-10.0.255.255", "10.1.0.0-10.1.255.255", "10.2.0.0-10.255.255.255", "11.0.0.0-255.255.255.255" },
+            IpSet.Cut(new[] { ten, tenOne }).Select(r => r.ToString()));
+
+        Assert.True(IpRange.TryParseCidr("fd00::/8", out var ula, out var prefix));
+        Assert.Equal(8, prefix);
+        Assert.Equal(new[] { "0.0.0.0-255.255.255.255", "::-fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff" },
+            IpSet.Cut(new[] { ula }).Select(r => r.ToString()));
+    }
+
+    [Fact]
+    public void A_cidr_with_host_bits_is_masked_and_a_bad_one_is_refused()
+    {
+        Assert.True(IpRange.TryParseCidr("192.168.1.77/24", out var r, out _));
+        Assert.Equal("192.168.1.0-192.168.1.255", r.ToString());
+        Assert.False(IpRange.TryParseCidr("10.0.0.0/33", out _, out _));
+        Assert.False(IpRange.TryParseCidr("10.0.0/8x", out _, out _));
+        Assert.False(IpRange.TryParseCidr("10.0.0.1", out _, out _));
+    }
+
+    [Fact]
+    public void An_except_removes_addresses_and_containment_is_by_whole_range()
+    {
+        Assert.True(IpRange.TryParseCidr("10.0.0.0/8", out var ten, out _));
+        Assert.True(IpRange.TryParseCidr("10.1.0.0/16", out var hole, out _));
+        var set = IpSet.Of(new[] { ten }).Subtract(new[] { hole });
+        Assert.Equal("10.0.0.0-10.0.255.255,10.2.0.0-10.255.255.255", set.ToString());
+        Assert.True(IpRange.TryParseAddress("10.0.0.1", out var inside));
+        Assert.True(IpRange.TryParseAddress("10.1.0.1", out var excepted));
+        Assert.True(set.Contains(inside));
+        Assert.False(set.Contains(excepted));
+    }
+
+    [Theory]
+    [InlineData("In", new string[0], "needs at least one value")]
+    [InlineData("Exists", new[] { "x" }, "takes no values")]
+    [InlineData("Equals", new[] { "x" }, "not a valid selector operator")]
+    public void Invalid_match_expressions_are_refused_with_the_reason(string op, string[] values, string reason)
+    {
+        var selector = new k8s.Models.V1LabelSelector
+        {
+            MatchExpressions = new List<k8s.Models.V1LabelSelectorRequirement> { new() { Key = "app", OperatorProperty = op, Values = values } },
+        };
+        LabelSelector.Parse(selector, out var error);
+        Assert.NotNull(error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NotIn_matches_pods_without_the_label_and_equal_selectors_share_a_canonical_form()
+    {
+        var notIn = LabelSelector.Parse(System.Text.Json.Nodes.JsonNode.Parse("""{"matchExpressions":[{"key":"tier","operator":"NotIn","values":["db"]}]}"""), out var e1);
+        Assert.Null(e1);
+        Assert.True(notIn.Matches(new Dictionary<string, string> { ["app"] = "web" }));
+        Assert.False(notIn.Matches(new Dictionary<string, string> { ["tier"] = "db" }));
+        var a = LabelSelector.Parse(System.Text.Json.Nodes.JsonNode.Parse("""{"matchLabels":{"a":"1","b":"2"}}"""), out _);
+        var b = LabelSelector.Parse(System.Text.Json.Nodes.JsonNode.Parse("""{"matchLabels":{"b":"2","a":"1"}}"""), out _);
+        Assert.Equal(a.Canonical, b.Canonical);
+    }
+}

@@ -1,0 +1,21 @@
+namespace NetSecPS.FakeApiServer;
+
+/// <summary>What the fake API server serves and how.</summary>
+public sealed record FakeApiServerOptions
+{
+    /// <summary>Manifest files or folders, read with NetSecPS's ManifestSource.</summary>
+    public IReadOnlyList<string> ManifestPaths { get; init; } = Array.Empty<string>();
+    /// <summary>0 for a free port.</summary>
+    public int Port { get; init; }
+    /// <summary>The bearer token the server accepts; a random one when null.</summary>
+    public string? Token { get; init; }
+    /// <summary>Add what a running cluster shows: nodes, ReplicaSets, pods with owners and IPs, cluster IPs.</summary>
+    public bool RunningState { get; init; } = true;
+    /// <summary>Nodes to create when the manifests hold none (running state only).</summary>
+    public int Nodes { get; init; } = 3;
+    /// <summary>Extra API group versions to serve even without objects, e.g. <c>security.istio.io/v1</c>.</summary>
+    public IReadOnlyList<string> InstallApis { get; init; } = Array.Empty<string>();
+    public string GitVersion { get; init; } = "v1.31.2";
+    public DateTimeOffset CreationTime { get; init; } = DateTimeOffset.UtcNow.AddHours(-1);
+    public FaultPlan Faults { get; init; } = new();
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using NetSecPS.FakeApiServer;
+
+// dotnet run --project tests/NetSecPS.FakeApiServer -- --manifests <dir> --kubeconfig-out <file> [--port N] [options]
+var manifests = new List<string>();
+var install = new List<string>();
+string? kubeconfigOut = null;
+string? token = null;
+var port = 0;
+var nodes = 3;
+var runningState = true;
+var faults = new FaultPlan();
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--manifests": manifests.Add(Next()); break;
+        case "--kubeconfig-out": kubeconfigOut = Next(); break;
+        case "--port": port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--token": token = Next(); break;
+        case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--no-running-state": runningState = false; break;
+        case "--install-api": install.Add(Next()); break;
+        case "--latency-ms": faults.Latency = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
+        case "--forbid": faults.Forbid(Next()); break;
+        case "--throttle":
+            {
+                var p = Next().Split(':');
+                faults.Throttle(p[0], int.Parse(p[1], CultureInfo.InvariantCulture), int.Parse(p[2], CultureInfo.InvariantCulture));
+                break;
+            }
+
+        case "--fail":
+            {
+                var p = Next().Split(':');
+                faults.FailWith500(p[0], int.Parse(p[1], CultureInfo.InvariantCulture));
+                break;
+            }
+
+        case "--expire-continue":
+            {
+                var p = Next().Split(':');
+                faults.ExpireContinue(p[0], int.Parse(p[1], CultureInfo.InvariantCulture));
+                break;
+            }
+
+        case "-h" or "--help":
+            Console.WriteLine("""
+                NetSecPS fake Kubernetes API server
+                  --manifests <path>         manifest file or folder (repeatable)
+                  --kubeconfig-out <file>    write a kubeconfig (server, CA, token) for this server
+                  --port <n>                 port on 127.0.0.1 (default: a free one)
+                  --token <t>                bearer token to accept (default: random)
+                  --nodes <n>                nodes to create when the manifests have none (default 3)
+                  --no-running-state         serve the manifests only: no pods, ReplicaSets, nodes
+                  --install-api <g/v>        serve an API group version with no objects
+                  --latency-ms <n>           delay every request
+                  --forbid <resource>        403 for a resource (plural or group/plural)
+                  --throttle <res>:<n>:<s>   n times 429 with Retry-After s
+                  --fail <res>:<n>           n times 500
+                  --expire-continue <res>:<n> n times 410 for a continue token
+                """);
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown argument {args[i]} (--help lists them)");
+            return 2;
+    }
+}
+
+var server = await FakeApiServer.StartAsync(new FakeApiServerOptions
+{
+    ManifestPaths = manifests,
+    Port = port,
+    Token = token,
+    Nodes = nodes,
+    RunningState = runningState,
+    InstallApis = install,
+    Faults = faults,
+});
+if (kubeconfigOut is not null)
+{
+    // Written whole, then moved, so a watcher never reads half a kubeconfig.
+    var tmp = kubeconfigOut + ".tmp";
+    server.WriteKubeconfig(tmp);
+    File.Move(tmp, kubeconfigOut, overwrite: true);
+}
+
+var counts = string.Join(", ", server.Cluster.Types.Select(t => (t.Plural, Count: server.Cluster.Objects(t).Count)).Where(x => x.Count > 0).Select(x => $"{x.Count} {x.Plural}"));
+Console.WriteLine($"listening on {server.Url}");
+Console.WriteLine($"serving {counts}");
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C or SIGTERM: stop serving.
+}
+
+await server.DisposeAsync();
+return 0;

@@ -1,0 +1,173 @@
+using ClosedXML.Excel;
+
+namespace NetSecPS.Reports.Tests;
+
+public class ExcelReportTests
+{
+    private static readonly ScanResult Scan = SampleScan.Create(extraFindings: 40);
+    private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Scan, "sample.xlsx"));
+
+    private static XLWorkbook Open() => new(Workbook.Value);
+
+    [Fact]
+    public void The_findings_sheet_has_one_row_per_finding_with_its_evidence_and_remediation()
+    {
+        using var wb = Open();
+        var table = wb.Worksheet("Findings").Tables.Single();
+        var headers = table.HeadersRow().Cells().Select(c => c.GetString()).ToList();
+        Assert.Equal(Scan.Findings.Count, table.DataRange.RowCount());
+
+        string Cell(IXLTableRow row, string header) => row.Cell(headers.IndexOf(header) + 1).GetString();
+        var rows = table.DataRange.Rows().Select(r => (Check: Cell(r, "Check"), Resource: Cell(r, "Resource"), Status: Cell(r, "Status"))).OrderBy(x => x.ToString(), StringComparer.Ordinal);
+        var expected = Scan.Findings.Select(f => (Check: f.CheckId, f.Resource, Status: f.Suppressed ? "Suppressed" : "Open")).OrderBy(x => x.ToString(), StringComparer.Ordinal);
+        Assert.Equal(expected, rows);
+
+        var storefront = table.DataRange.Rows().Single(r => Cell(r, "Resource") == "Service/shop/storefront");
+        Assert.Equal("type LoadBalancer, no loadBalancerSourceRanges, no internal annotation.", Cell(storefront, "Evidence"));
+        Assert.Equal("Set loadBalancerSourceRanges.", Cell(storefront, "Remediation"));
+        var legacy = table.DataRange.Rows().Single(r => Cell(r, "Resource") == "Namespace/legacy");
+        Assert.Equal("Isolated by the VPC firewall; decommissioned in Q1", Cell(legacy, "Justification"));
+        var shop = table.DataRange.Rows().Single(r => Cell(r, "Resource") == "Namespace/shop");
+        Assert.Contains("kind: NetworkPolicy", Cell(shop, "Fix manifest"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_findings_table_has_a_filter_and_a_frozen_bold_header()
+    {
+        using var wb = Open();
+        var ws = wb.Worksheet("Findings");
+        var table = ws.Tables.Single();
+        Assert.True(table.ShowAutoFilter);
+        Assert.Equal(1, ws.SheetView.SplitRow);
+        Assert.All(table.HeadersRow().Cells(), c => Assert.True(c.Style.Font.Bold, c.GetString() + " is not bold"));
+        Assert.Equal("Severity", table.HeadersRow().FirstCell().GetString());
+    }
+
+    [Fact]
+    public void Every_topic_has_its_sheet_and_data_sheets_are_filterable_tables_with_frozen_headers()
+    {
+        using var wb = Open();
+        var names = wb.Worksheets.Select(w => w.Name).ToList();
+        Assert.Equal(new[] { "Summary", "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage", "Diagnostics" }, names);
+        foreach (var name in new[] { "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Drift", "History", "Coverage", "Diagnostics" })
+        {
+            var ws = wb.Worksheet(name);
+            Assert.True(ws.Tables.Count() == 1, name + " has no table");
+            Assert.True(ws.Tables.Single().ShowAutoFilter, name + " has no filter");
+            Assert.Equal(1, ws.SheetView.SplitRow);
+        }
+
+        Assert.Equal(Scan.Workloads.Count, wb.Worksheet("Workloads").Tables.Single().DataRange.RowCount());
+        Assert.Equal(Scan.Flows.Count, wb.Worksheet("Flows").Tables.Single().DataRange.RowCount());
+        Assert.Equal(Scan.Checks.Count, wb.Worksheet("Checks").Tables.Single().DataRange.RowCount());
+    }
+
+    [Fact]
+    public void Severity_cells_are_coloured_by_conditional_formats()
+    {
+        using var wb = Open();
+        var ws = wb.Worksheet("Findings");
+        var rules = ws.ConditionalFormats.SelectMany(cf => cf.Values.Values.Select(v => v.Value)).ToList();
+        foreach (var s in new[] { "Critical", "High", "Medium", "Low", "Info" })
+        {
+            Assert.Contains($"\"{s}\"", rules);
+        }
+    }
+
+    [Fact]
+    public void Column_widths_fit_the_text_without_running_wide()
+    {
+        using var wb = Open();
+        var ws = wb.Worksheet("Findings");
+        var headers = ws.Row(1).CellsUsed().Select(c => c.GetString()).ToList();
+        double Width(string header) => ws.Column(headers.IndexOf(header) + 1).Width;
+        Assert.InRange(Width("Severity"), "Severity".Length + 2, 14);
+        Assert.InRange(Width("Resource"), "Namespace/shop".Length, 50.01);
+        Assert.Equal(50, Width("Resource"), 1);
+        Assert.InRange(Width("Evidence"), 40, 70.01);
+    }
+
+    [Fact]
+    public void Text_that_looks_like_a_formula_stays_text()
+    {
+        using var wb = Open();
+        var evidence = wb.Worksheet("Findings").CellsUsed().Single(c => c.GetString().StartsWith("=HYPERLINK", StringComparison.Ordinal));
+        Assert.False(evidence.HasFormula);
+        Assert.Equal(XLDataType.Text, evidence.DataType);
+    }
+
+    [Fact]
+    public void The_summary_shows_score_severity_counts_coverage_gaps_and_drift_totals()
+    {
+        using var wb = Open();
+        var ws = wb.Worksheet("Summary");
+        IXLCell Find(string text) => ws.CellsUsed().First(c => c.GetString() == text);
+        Assert.Equal(57.4, Find("Posture score").CellRight().GetDouble(), 1);
+        var high = Find("High");
+        Assert.Equal(Scan.Findings.Count(f => f.Severity == Severity.High && !f.Suppressed), high.CellRight().GetDouble());
+        Assert.Equal(Scan.Findings.Count(f => f.Severity == Severity.High && f.Suppressed), high.CellRight().CellRight().GetDouble());
+        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "ClusterRoleBinding (rbac.authorization.k8s.io/v1)" && c.CellRight().GetString() == "Forbidden");
+        var flow = Find("Flow");
+        Assert.Equal(1, flow.CellRight().GetDouble());
+        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "CIS 5.3.2");
+    }
+
+    [Fact]
+    public void Coverage_marks_forbidden_kinds()
+    {
+        using var wb = Open();
+        var table = wb.Worksheet("Coverage").Tables.Single();
+        var forbidden = table.DataRange.Rows().Where(r => r.Cell(3).GetString() == "Forbidden").Select(r => r.Cell(1).GetString()).ToList();
+        Assert.Equal(new[] { "ClusterRoleBinding", "PeerAuthentication" }, forbidden);
+    }
+
+    [Fact]
+    public void A_huge_flow_list_is_capped_with_a_note_and_the_matrix_still_counts_every_flow()
+    {
+        var path = TestFiles.Write(Scan, "capped-flows.xlsx", new ReportOptions { MaxFlowRows = 10 });
+        using var wb = new XLWorkbook(path);
+        var ws = wb.Worksheet("Flows");
+        Assert.Equal(10, ws.Tables.Single().DataRange.RowCount());
+        Assert.Contains(ws.CellsUsed(), c => c.GetString().StartsWith($"Only the first 10 of {Scan.Flows.Count} allowed flows", StringComparison.Ordinal));
+
+        var matrix = wb.Worksheet("Flow matrix");
+        var shopToPayments = Scan.NamespaceFlows.Single(n => n.SourceNamespace == "shop" && n.DestinationNamespace == "payments").Flows;
+        var col = matrix.Row(1).CellsUsed().Single(c => c.GetString() == "payments").Address.ColumnNumber;
+        var row = matrix.Column(1).CellsUsed().Single(c => c.GetString() == "shop").Address.RowNumber;
+        Assert.Equal(shopToPayments, matrix.Cell(row, col).GetDouble());
+    }
+
+    [Fact]
+    public void Text_longer_than_an_excel_cell_is_cut_with_a_note_instead_of_breaking_the_file()
+    {
+        var scan = SampleScan.Create();
+        var huge = new Finding { CheckId = "NP-001", Title = "Namespace has no effective default-deny ingress", Resource = "Namespace/huge", Evidence = new string('x', 40_000) };
+        var path = TestFiles.Write(WithFindings(scan, scan.Findings.Append(huge).ToArray()), "huge-cell.xlsx");
+        using var wb = new XLWorkbook(path);
+        var cell = wb.Worksheet("Findings").CellsUsed().Single(c => c.GetString().StartsWith("xxxx", StringComparison.Ordinal));
+        Assert.Equal(32_767, cell.GetString().Length);
+        Assert.EndsWith("the JSON report has the full text]", cell.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_scan_without_findings_or_baseline_still_writes_a_workbook_that_says_so()
+    {
+        var path = TestFiles.Write(new ScanResult
+        {
+            Provenance = new Provenance { Paths = new[] { "manifests/" } },
+            Profile = new ProfileInfo { Name = "default" },
+            Score = new ScoreDetails { Score = 100 },
+        }, "empty.xlsx");
+        using var wb = new XLWorkbook(path);
+        Assert.Empty(wb.Worksheet("Findings").Tables);
+        Assert.Equal("No findings: every check passed.", wb.Worksheet("Findings").Cell(2, 1).GetString());
+        Assert.StartsWith("No baseline was given", wb.Worksheet("Drift").Cell(1, 1).GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, wb.Worksheet("Findings").SheetView.SplitRow);
+    }
+
+    internal static ScanResult WithFindings(ScanResult s, IReadOnlyList<Finding> findings) => new()
+    {
+        Provenance = s.Provenance, Profile = s.Profile, Score = s.Score, Checks = s.Checks, Findings = findings, Coverage = s.Coverage, ScannedAt = s.ScannedAt,
+        Workloads = s.Workloads, Flows = s.Flows, NamespaceFlows = s.NamespaceFlows, Drift = s.Drift, History = s.History,
+    };
+}

@@ -1,0 +1,31 @@
+namespace NetSecPS.Reports.Tests;
+
+/// <summary>Where the tests write their reports: out/test-reports under the repository, kept after the run so a person can open them.</summary>
+internal static class TestFiles
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string Directory { get; } = System.IO.Directory.CreateDirectory(Path.Combine(RepoRoot, "out", "test-reports")).FullName;
+
+    public static string PathFor(string name) => Path.Combine(Directory, name);
+
+    /// <summary>Writes the report to a file the way Export-NetSecReport does and returns its path.</summary>
+    public static string Write(ScanResult scan, string name, ReportOptions? options = null)
+    {
+        var path = PathFor(name);
+        var format = ReportFormats.FromPath(path) ?? throw new ArgumentException("no format for " + name);
+        ReportWriter.WriteFile(scan, path, format, options);
+        return path;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "NetSecPS.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+}
