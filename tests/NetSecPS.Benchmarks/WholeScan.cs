@@ -142,6 +142,16 @@ internal static class WholeScan
         Row("**peak working set, MiB** (whole scan incl. reports; from a snapshot)", s =>
             (manifests[s].PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture),
              snapshots.TryGetValue(s, out var sm) ? sm.PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture) : "-"));
+        var notes = manifests.Values.First().Stages.Where(x => x.Built && x.Note is not null).ToList();
+        if (notes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var n in notes)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {n.Stage}: {n.Note}");
+            }
+        }
+
         return sb.ToString();
     }
 
