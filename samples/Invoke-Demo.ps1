@@ -97,5 +97,8 @@ $file = $snapshot | Export-NetSecSnapshot -Path $saved -Force -PassThru
 $reloaded = Import-NetSecSnapshot -Path $file.FullName
 Write-Section 'Saved' "$($file.FullName) ($([math]::Round($file.Length / 1KB, 1)) KiB, $($reloaded.ObjectCount) objects read back)"
 Write-Host '   Try: Import-Module ./out/NetSecPS/NetSecPS.psd1; Get-NetSecInventory -Path ./samples/cluster -Kind Workload' -ForegroundColor DarkGray
+if (Get-Command Get-NetSecConnectivity -Module NetSecPS -ErrorAction SilentlyContinue) {
+    Write-Host '   Try: Get-NetSecConnectivity -Path ./samples/cluster | ConvertTo-NetSecConnlist' -ForegroundColor DarkGray
+}
 Write-Host ''
-Write-Host 'Connectivity, the audit and the Excel/PDF reports are not built yet; they will run here on the same cluster.' -ForegroundColor DarkGray
+Write-Host 'The audit and the Excel/PDF reports will run here on the same cluster as they are built.' -ForegroundColor DarkGray
