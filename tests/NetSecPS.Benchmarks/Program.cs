@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NetSecPS.Core;
+using NetSecPS.Core.Checks;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
@@ -8,7 +9,7 @@ using NetSecPS.Benchmarks;
 
 // The connectivity benchmark of issue 3: a generated cluster of 10,000 pods, 2,000 workloads and
 // 2,000 policies; reports snapshot load time and connectivity time (connectivity must stay
-// within twice the load time). Arguments: [--keep] [--runs N] [--open].
+// within twice the load time), and the time of a full audit (Invoke-NetSecAudit's engine). Arguments: [--keep] [--runs N] [--open].
 var keep = args.Contains("--keep");
 // --open: no NetworkPolicy at all, the worst case for the number of flows (every pair connects).
 var open = args.Contains("--open");
@@ -36,6 +37,13 @@ try
         bestConn = Math.Min(bestConn, conn);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"run {run}: load {load:F2} s ({data.Objects.Count} objects); model + connectivity {conn:F2} s (model {modelTime:F2}, compile {compileTime:F2}, flows {conn - modelTime - compileTime:F2}; {engine.Classes.Count - 2} classes, {flows.Count} flows)"));
+
+
+        // The audit of issue 4: every check of the catalogue over the same model and engine.
+        sw.Restart();
+        var audit = Auditor.Run(model, engine, AuditProfile.BuiltInDefault, null, new CollectingSink());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"run {run}: audit {sw.Elapsed.TotalSeconds:F2} s ({audit.Checks.Count} checks, {audit.Findings.Count} findings, score {audit.Score.Score:F1})"));
     }
 
     var ratio = bestConn / bestLoad;
