@@ -28,7 +28,7 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
                 {
                     ct.ThrowIfCancellationRequested();
                     sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "computing flows", 50));
-                    _ = e.Flows;
+                    _ = e.GetFlows(ct);
                 }
 
                 sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "done", 100, Completed: true));

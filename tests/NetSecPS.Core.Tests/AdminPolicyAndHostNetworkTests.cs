@@ -99,4 +99,15 @@ public class AdminPolicyAndHostNetworkTests
         Assert.True(g.Engine.FromInternet(api).IsEmpty, "10.0.0.0/8 is not the open internet");
         Assert.True(g.Engine.FromArbitraryPod(api).IsEmpty);
     }
+
+    [Fact]
+    public void The_policies_that_govern_a_workload_are_listed_per_direction_in_evaluation_order()
+    {
+        var f = new ConnectivityFixture("admin-layers/cluster.yaml");
+        Assert.Equal(new[] { "AdminNetworkPolicy pass-everything", "NetworkPolicy pass/server-from-client" },
+            f.Engine.PoliciesApplyingTo(f.Workload("pass/server[Pod]"), TrafficDirection.Ingress));
+        Assert.Equal(new[] { "AdminNetworkPolicy pass-everything", "BaselineAdminNetworkPolicy default" },
+            f.Engine.PoliciesApplyingTo(f.Workload("pass/server2[Pod]"), TrafficDirection.Ingress));
+        Assert.Empty(f.Engine.PoliciesApplyingTo(f.Workload("pass/server[Pod]"), TrafficDirection.Egress));
+    }
 }

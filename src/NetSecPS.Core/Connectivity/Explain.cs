@@ -276,6 +276,12 @@ public sealed partial class ConnectivityEngine
             var tail = withRules.Count == 0
                 ? $"none of them has an {dir} rule"
                 : $"no {dir} rule of {string.Join(", ", withRules)} admits {peerName} on {what}";
+            if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
+            {
+                var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
+                tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
+            }
+
             return Record(new Decision(false, "NetworkPolicy", program.NetworkPolicies[0], null,
                 $"pod {subjectName} is isolated for {dir} by {isolating}; {tail}", true));
         }
