@@ -15,6 +15,7 @@ public sealed class AuditContext
     private readonly Lazy<MeshState> mesh;
     private readonly Lazy<CniState> cni;
     private readonly Lazy<RbacIndex> rbac;
+    private readonly Lazy<AdminPolicies> adminPolicies;
     private readonly Lazy<IReadOnlyList<Workload>> evaluated;
 
     public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default)
@@ -30,6 +31,7 @@ public sealed class AuditContext
         mesh = new Lazy<MeshState>(() => new MeshState(model));
         cni = new Lazy<CniState>(() => new CniState(model));
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
+        adminPolicies = new Lazy<AdminPolicies>(() => new AdminPolicies(model));
         evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());
     }
 
@@ -57,10 +59,19 @@ public sealed class AuditContext
 
     public RbacIndex Rbac => rbac.Value;
 
+    public AdminPolicies AdminPolicies => adminPolicies.Value;
+
     /// <summary>Workloads outside the profile's excluded namespaces: what coverage checks and the score count.</summary>
     public IReadOnlyList<Workload> EvaluatedWorkloads => evaluated.Value;
 
     public bool IsExcluded(string? ns) => Profile.IsExcluded(ns);
+
+    /// <summary>
+    /// Isolation as CHECKS.md defines it for NP-003/NP-004: a NetworkPolicy of that type selects
+    /// the workload, or an admin policy that selects it denies every peer by default.
+    /// </summary>
+    public bool IsIsolated(Workload w, TrafficDirection direction) =>
+        Policies.Selecting(w).Any(p => p.Has(direction.ToString())) || AdminPolicies.DenyingByDefault(w, direction).Any();
 
     /// <summary>The connectivity engine, for checks that declared <see cref="Check.NeedsConnectivity"/>.</summary>
     public IConnectivityQuery RequireConnectivity() =>

@@ -62,10 +62,11 @@ public static class ManifestSource
 
         var files = ExpandFiles(pathList, builder);
         var results = new FileResult[files.Count];
+        var objectReader = new ObjectReader();
         var done = 0;
         Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            results[i] = ReadFile(files[i]);
+            results[i] = ReadFile(files[i], objectReader);
             Interlocked.Increment(ref done);
         });
 
@@ -104,7 +105,7 @@ public static class ManifestSource
     private sealed record FileResult(InputFile? Input, List<KubeObject> Objects, List<InputDiagnostic> Diagnostics);
 
     /// <summary>Reads one file; never throws for bad content.</summary>
-    private static FileResult ReadFile(string file)
+    private static FileResult ReadFile(string file, ObjectReader objectReader)
     {
         var objects = new List<KubeObject>();
         var diagnostics = new List<InputDiagnostic>();
@@ -140,7 +141,7 @@ public static class ManifestSource
                     continue;
                 }
 
-                notObjects += AddDocument(root, file, doc, objects, diagnostics);
+                notObjects += AddDocument(root, file, doc, objects, diagnostics, objectReader);
             }
         }
         catch (YamlException ex)
@@ -186,7 +187,7 @@ public static class ManifestSource
     }
 
     /// <summary>Adds one document's objects, unwrapping lists; returns how many parts were not objects.</summary>
-    private static int AddDocument(JsonObject root, string file, YamlDocument doc, List<KubeObject> objects, List<InputDiagnostic> diagnostics)
+    private static int AddDocument(JsonObject root, string file, YamlDocument doc, List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader)
     {
         var kind = root["kind"]?.ToString();
         if (kind is not null && (kind == "List" || kind.EndsWith("List", StringComparison.Ordinal)) && root["items"] is JsonArray items)
@@ -204,21 +205,21 @@ public static class ManifestSource
 
                 var loc = Location(file, obj, doc);
                 obj.Parent?.AsArray().Remove(obj);
-                skipped += AddObject(obj, loc, listApiVersion, itemKind, objects, diagnostics);
+                skipped += AddObject(obj, loc, listApiVersion, itemKind, objects, diagnostics, objectReader);
             }
 
             return skipped;
         }
 
-        return AddObject(root, Location(file, root, doc), null, null, objects, diagnostics);
+        return AddObject(root, Location(file, root, doc), null, null, objects, diagnostics, objectReader);
     }
 
     private static SourceLocation Location(string file, JsonObject node, YamlDocument doc) =>
         doc.Marks.TryGetValue(node, out var m) ? new SourceLocation(file, (int)m.Line, (int)m.Column) : new SourceLocation(file, doc.Line, doc.Column);
 
-    private static int AddObject(JsonObject obj, SourceLocation loc, string? apiVersion, string? kind, List<KubeObject> objects, List<InputDiagnostic> diagnostics)
+    private static int AddObject(JsonObject obj, SourceLocation loc, string? apiVersion, string? kind, List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader)
     {
-        var result = ObjectFactory.Create(obj, loc, apiVersion, kind);
+        var result = objectReader.Create(obj, loc, apiVersion, kind);
         if (result.Object is not null)
         {
             objects.Add(result.Object);

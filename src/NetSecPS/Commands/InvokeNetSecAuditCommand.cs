@@ -82,7 +82,8 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
         var auditProfile = profile!;
         var result = Run((sink, ct) =>
         {
-            IConnectivityQuery? connectivity = null;
+            sink.Progress(new NetSecPS.Core.ProgressUpdate(2, "Auditing", "Computing connectivity", 0));
+            var connectivity = ConnectivityEngine.Build(model, sink);
             return Auditor.Run(model, connectivity, auditProfile, exceptions, sink, options, ct);
         });
 

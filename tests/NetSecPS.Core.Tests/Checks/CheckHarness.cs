@@ -20,8 +20,8 @@ internal static class CheckHarness
         return data;
     }
 
-    /// <summary>The connectivity engine for a model, or null while the engine is not part of this build.</summary>
-    public static IConnectivityQuery? Connectivity(ClusterModel model) => null;
+    /// <summary>The real connectivity engine: the semantic checks are tested against what it computes.</summary>
+    public static IConnectivityQuery Connectivity(ClusterModel model) => ConnectivityEngine.Build(model);
 
     public static AuditResult Audit(ClusterData data, IReadOnlyList<string>? checks = null, AuditProfile? profile = null, ExceptionsFile? exceptions = null,
         CollectingSink? sink = null, DateTimeOffset? now = null)

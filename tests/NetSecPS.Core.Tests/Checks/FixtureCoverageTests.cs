@@ -27,13 +27,7 @@ public class FixtureCoverageTests
     [MemberData(nameof(Fixtures))]
     public void A_fixture_in_fail_fails_its_check_and_one_in_pass_does_not(string checkId, string outcome, string file)
     {
-        var check = CheckCatalogue.Find(checkId);
-        Assert.NotNull(check);
-        if (check.NeedsConnectivity && CheckHarness.Connectivity(NetSecPS.Core.Model.ClusterModel.Build(CheckHarness.Read(CheckHarness.FixturePath(checkId, outcome, file)))) is null)
-        {
-            return;
-        }
-
+        Assert.NotNull(CheckCatalogue.Find(checkId));
         var findings = CheckHarness.Run(checkId, outcome, file);
         if (outcome == "fail")
         {

@@ -68,7 +68,9 @@ internal static class DefaultDenyFinding
         data.AddRange(rules);
 
         var type = ingress ? "Ingress" : "Egress";
-        var denyAll = context.Policies.NetworkPolicies.Where(p => p.Namespace == ns && p.PodSelector.IsEmpty && p.Has(type)).ToList();
+        // A deny-all is a policy over every pod of the namespace with no rules in that direction.
+        var denyAll = context.Policies.NetworkPolicies.Where(p => p.Namespace == ns && p.PodSelector.IsEmpty && p.Has(type)
+            && (ingress ? p.Ingress.Count == 0 : p.Egress.Count == 0)).ToList();
         foreach (var p in denyAll)
         {
             data.Add(new EvidenceItem("Policy", $"NetworkPolicy {p.Key}", $"selects every pod for {type}, yet the rules above (or other layers) still admit arbitrary peers"));

@@ -35,7 +35,7 @@ public sealed class Np009MetadataEndpoint : Check
                 continue;
             }
 
-            var isolated = conn.IsIsolated(w, TrafficDirection.Egress);
+            var isolated = context.IsIsolated(w, TrafficDirection.Egress);
             var rules = context.Policies.Selecting(w).Where(p => p.Has("Egress"))
                 .SelectMany(p => Enumerable.Range(0, p.Egress.Count).Where(i => AdmitsMetadata(p.Egress[i])).Select(i =>
                     new EvidenceItem("Rule", $"NetworkPolicy {p.Key} egress[{i}]", RuleExplain.Describe(p.Egress[i].To, p.Egress[i].Ports, "to"))))

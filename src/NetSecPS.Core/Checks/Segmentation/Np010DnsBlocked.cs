@@ -28,7 +28,7 @@ public sealed class Np010DnsBlocked : Check
         var dnsServers = context.Model.Workloads.Where(WorkloadTraits.IsClusterDns).ToList();
         foreach (var w in context.EvaluatedWorkloads.Where(w => !w.HostNetwork && !WorkloadTraits.IsClusterDns(w)))
         {
-            if (!conn.IsIsolated(w, TrafficDirection.Egress))
+            if (!context.IsIsolated(w, TrafficDirection.Egress))
             {
                 continue;
             }

@@ -77,6 +77,7 @@ public sealed class Np014RedundantRule : Check
     private sealed class RuleShape
     {
         public required PolicyEntry Policy { get; init; }
+        public required HashSet<Workload> Selected { get; init; }
         public required string Direction { get; init; }
         public required int Index { get; init; }
         public required bool AllPeers { get; init; }
@@ -132,14 +133,14 @@ public sealed class Np014RedundantRule : Check
 
             return new RuleShape
             {
-                Policy = p, Direction = direction, Index = i, AllPeers = all, Workloads = workloads, Arbitrary = arbitrary, Blocks = blocks, Ports = portShapes,
+                Policy = p, Selected = p.Selected.ToHashSet(), Direction = direction, Index = i, AllPeers = all, Workloads = workloads, Arbitrary = arbitrary, Blocks = blocks, Ports = portShapes,
             };
         }
 
         /// <summary>True when every connection <paramref name="other"/> allows, this rule allows to the same pods.</summary>
         public bool Contains(RuleShape other)
         {
-            if (!other.Policy.Selected.All(Policy.Selected.Contains))
+            if (!other.Selected.IsSubsetOf(Selected))
             {
                 return false;
             }

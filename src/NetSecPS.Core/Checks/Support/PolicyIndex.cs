@@ -32,6 +32,7 @@ public sealed class PolicyIndex
 
     private readonly ClusterModel model;
     private readonly Dictionary<string, List<Workload>> workloadsByNs;
+    private readonly Dictionary<Workload, List<PolicyEntry>> selecting = new();
 
     public PolicyIndex(ClusterModel model)
     {
@@ -51,6 +52,19 @@ public sealed class PolicyIndex
         }
 
         NetworkPolicies = list;
+        foreach (var p in list)
+        {
+            foreach (var w in p.Selected)
+            {
+                if (!selecting.TryGetValue(w, out var l))
+                {
+                    selecting[w] = l = new List<PolicyEntry>();
+                }
+
+                l.Add(p);
+            }
+        }
+
         CniPolicies = CniPolicyKinds.SelectMany(k => model.Data.OfKind(k.Kind, k.Group).Where(o => o.Group == k.Group)).ToList();
     }
 
@@ -61,7 +75,7 @@ public sealed class PolicyIndex
 
     public IReadOnlyList<Workload> WorkloadsIn(string ns) => workloadsByNs.TryGetValue(ns, out var l) ? l : (IReadOnlyList<Workload>)Array.Empty<Workload>();
 
-    public IEnumerable<PolicyEntry> Selecting(Workload w) => NetworkPolicies.Where(p => p.Namespace == w.Namespace && p.Selected.Contains(w));
+    public IReadOnlyList<PolicyEntry> Selecting(Workload w) => selecting.TryGetValue(w, out var l) ? l : Array.Empty<PolicyEntry>();
 
     /// <summary>A selector selects a workload when it selects one of its pods.</summary>
     public static bool Selects(LabelSelector selector, Workload w) => w.Pods.Any(p => selector.Matches(p.Labels));
