@@ -85,6 +85,28 @@ internal static class LoadProfile
                 }
             }
         });
+        Phase("YAML → JSON text (ReadDocumentsAsJson)", () =>
+        {
+            foreach (var t in texts)
+            {
+                foreach (var d in YamlJsonReader.ReadDocumentsAsJson(new StringReader(t)))
+                {
+                    count += d.IsObject ? 1 : 0;
+                }
+            }
+        });
+        var reader = new ObjectReader();
+        var typed = 0;
+        Phase("YAML → JSON text → typed objects (pooled)", () =>
+        {
+            foreach (var t in texts)
+            {
+                foreach (var d in YamlJsonReader.ReadDocumentsAsJson(new StringReader(t)))
+                {
+                    typed += reader.Create(d.Json.Span, null).Object is null ? 0 : 1;
+                }
+            }
+        });
         Phase("ManifestSource.Read (parallel, as the cmdlets run it)", () => ManifestSource.Read(new[] { dataset.ManifestsFolder }));
         Phase("snapshot builder + coverage", () =>
         {

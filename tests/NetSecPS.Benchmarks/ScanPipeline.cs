@@ -179,7 +179,8 @@ internal sealed class ScanPipeline
             sw.Stop();
             var cpu = CpuTime() - cpuBefore;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-            var heap = GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes;
+            // Live data the stage leaves behind (after a full collection, outside the timing).
+            var heap = GC.GetTotalMemory(forceFullCollection: true);
             using var process = Process.GetCurrentProcess();
             results.Add(new StageResult(stage.Name, sw.Elapsed.TotalSeconds, cpu.TotalSeconds, allocated / 1048576.0, heap / 1048576.0,
                 process.PeakWorkingSet64 / 1048576.0, stage.Note, stage.InScan));

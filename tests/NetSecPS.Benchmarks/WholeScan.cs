@@ -33,7 +33,7 @@ internal static class WholeScan
                 results.Add(m);
                 foreach (var s in m.Stages.Where(s => s.Built))
                 {
-                    log.WriteLine($"  {s.Stage,-32} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,8:0} MiB  peak WS {s.PeakWorkingSetMiB,6:0} MiB");
+                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,8:0} MiB  heap {s.HeapAfterMiB,6:0} MiB  peak WS {s.PeakWorkingSetMiB,6:0} MiB");
                 }
             }
         }

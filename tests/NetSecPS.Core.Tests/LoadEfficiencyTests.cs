@@ -92,4 +92,43 @@ public sealed class LoadEfficiencyTests : IDisposable
         Assert.Null(result.Object);
         Assert.Contains("spec.containers must be a list, not a string", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Items_of_a_json_list_point_at_the_line_and_column_their_object_starts_on()
+    {
+        var data = ManifestSource.Read(new[] { TestPaths.Fixture("manifests", "list.json") });
+        Assert.Equal(new[] { (5, 5), (11, 5) }, data.Objects.Select(o => (o.Source!.Line, o.Source.Column)));
+    }
+
+    [Theory]
+    [InlineData("dumps", "kubectl-get-pods.json")]
+    [InlineData("dumps", "podlist.json")]
+    [InlineData("manifests", "escapes.json")]
+    public void A_json_dump_reads_the_same_as_through_the_yaml_reader(string folder, string name)
+    {
+        // A comment line first makes the file YAML-only, so the YAML reader reads the same JSON.
+        var yamlPath = Path.Combine(dir, name + ".yaml");
+        File.WriteAllText(yamlPath, "# the same dump, read as YAML\n" + File.ReadAllText(TestPaths.Fixture(folder, name)));
+        var json = ManifestSource.Read(new[] { TestPaths.Fixture(folder, name) });
+        var yaml = ManifestSource.Read(new[] { yamlPath });
+        Assert.Equal(yaml.Objects.Select(o => o.Key), json.Objects.Select(o => o.Key));
+        Assert.Equal(yaml.Objects.Select(o => o.Source!.Line - 1), json.Objects.Select(o => o.Source!.Line));
+        foreach (var (a, b) in yaml.Objects.Zip(json.Objects))
+        {
+            Assert.True(JsonNode.DeepEquals(ObjectFactory.ToJson(a), ObjectFactory.ToJson(b)), $"{a.Key} differs");
+        }
+    }
+
+    [Fact]
+    public void A_json_file_with_a_key_given_twice_is_refused_naming_the_key_and_line()
+    {
+        var path = Path.Combine(dir, "twice.json");
+        File.WriteAllText(path, "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Namespace\",\n  \"metadata\": {\"name\": \"a\", \"name\": \"b\"}\n}\n");
+        var data = ManifestSource.Read(new[] { path });
+        Assert.Empty(data.Objects);
+        var error = Assert.Single(data.Diagnostics);
+        Assert.Equal("MalformedYaml", error.Code);
+        Assert.Contains("Duplicate key 'name'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, error.Line);
+    }
 }
