@@ -21,7 +21,7 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
         Port             = 'The destination port, 1-65535.'
         Protocol         = 'TCP (default), UDP or SCTP.'
         Explain          = 'Adds every evaluation step (egress side, then ingress side) and shows the verdict as a list with its explanation.'
-        HostNetworkAsPod = 'Evaluate host-network pods like any other pod (netpol-analyzer semantics) instead of exempting them from policies.'
+        NetpolAnalyzerSemantics = 'netpol-analyzer semantics: evaluate host-network pods like any other pod instead of exempting them from policies, and model {ingress-controller} as an unlabelled pod.'
     }
     Inputs      = @('System.String (Peer by property name)', 'NetSecPS.Snapshot')
     Examples    = @(

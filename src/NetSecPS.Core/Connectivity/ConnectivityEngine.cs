@@ -371,8 +371,15 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private int FromIngressController(PeerClass d)
     {
         var exposed = exposure.ConnectionsOf(d);
-        return exposed.IsEmpty ? ConnectionTable.None : table.Intersect(table.Intern(exposed), ClassToClass(classes.IngressController.Index, d.Index));
+        return exposed.IsEmpty ? ConnectionTable.None : table.Intersect(table.Intern(exposed), UnionOver(IngressControllerClasses, c => ClassToClass(c.Index, d.Index)));
     }
+
+    /// <summary>
+    /// The pods that stand for <c>{ingress-controller}</c>: the controllers found in the snapshot,
+    /// else an unlabelled pod in a namespace of its own.
+    /// </summary>
+    public IReadOnlyList<PeerClass> IngressControllerClasses =>
+        classes.DetectedIngressControllers.Count > 0 ? classes.DetectedIngressControllers : new[] { classes.IngressController };
 
     public bool IsIsolated(Workload workload, TrafficDirection direction)
     {
@@ -468,7 +475,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         {
             controller = peers.Count;
             sourceList.Add(controller);
-            peers.Add(new FlowPeer(IngressControllerPeer, PeerKind.IngressController, null, new[] { classes.IngressController.Index }, -1));
+            peers.Add(new FlowPeer(IngressControllerPeer, PeerKind.IngressController, null, Array.Empty<int>(), -1));
         }
 
         // Ordering the peers once orders the flows: no sort over millions of lines.

@@ -38,7 +38,7 @@ public sealed partial class ConnectivityEngine
         var t = text.Trim();
         if (string.Equals(t, IngressControllerPeer, StringComparison.OrdinalIgnoreCase) || string.Equals(t, "ingress-controller", StringComparison.OrdinalIgnoreCase))
         {
-            return new ConnectionEndpoint(IngressControllerPeer, new[] { classes.IngressController }, null, null, true);
+            return new ConnectionEndpoint(IngressControllerPeer, IngressControllerClasses, null, null, true);
         }
 
         if (IpRange.TryParseAddress(t, out var address))
@@ -142,6 +142,11 @@ public sealed partial class ConnectivityEngine
             else
             {
                 steps.Add($"exposure: {string.Join(", ", sources.Select(e => $"{e.Kind} {e.Namespace}/{e.Name} (service {e.Service})"))} exposes {to} on {what}");
+            }
+
+            if (s is not null && s.Kind == PeerClassKind.Pod)
+            {
+                steps.Add($"the ingress controller is {string.Join(", ", s.Workloads.Select(w => w.Peer))}, recognised by its labels");
             }
         }
 

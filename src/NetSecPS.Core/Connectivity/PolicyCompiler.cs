@@ -314,9 +314,10 @@ internal sealed class PolicyCompiler
         }
 
         FinishPeers(rule, addresses, texts);
-        if (addresses.Count > 0 && rule.Ports.HasNamedPorts)
+        if (direction == TrafficDirection.Egress && addresses.Count > 0 && rule.Ports.HasNamedPorts)
         {
-            Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock addresses; for them only numbered ports count.");
+            // An egress named port resolves on the destination, and an address declares no ports.
+            Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock destinations; for them only numbered ports count.");
         }
 
         return rule;
