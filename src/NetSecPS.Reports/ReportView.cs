@@ -146,6 +146,29 @@ internal sealed class ReportView
     public IEnumerable<CheckGroup> FailingGroups => CheckGroups.Where(g => g.Open.Count > 0);
 
     /// <summary>
+    /// A manifest path as a reader wants it: relative to the input folder it was found under
+    /// (<c>shop/frontend.yaml</c> rather than the scanning machine's absolute path), else as given.
+    /// </summary>
+    public string DisplayPath(string file)
+    {
+        foreach (var root in Scan.Provenance.Paths)
+        {
+            if (string.IsNullOrEmpty(root))
+            {
+                continue;
+            }
+
+            var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+            if (file.StartsWith(prefix, StringComparison.Ordinal) && file.Length > prefix.Length)
+            {
+                return file[prefix.Length..];
+            }
+        }
+
+        return file;
+    }
+
+    /// <summary>
     /// Fail, Suppressed (every finding of the check suppressed), Not evaluated (the scan could not
     /// decide it, e.g. a kind it needs was forbidden) or Pass, for a check of the catalogue.
     /// </summary>

@@ -223,7 +223,12 @@ internal static class PdfReport
         figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
         figures.Add(new[] { "Entry points from outside", ReportText.Number(scan.Exposures.Count + exposedServices) });
         figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
-        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {Math.Max(0, view.Catalogue.Count - view.CheckGroups.Count)}" });
+        var passing = view.Catalogue.Count(ch => view.StatusOf(ch) == "Pass");
+        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {passing}" });
+        if (view.NotEvaluated.Count > 0)
+        {
+            figures.Add(new[] { "Checks not evaluated", ReportText.Number(view.NotEvaluated.Count) });
+        }
         if (scan.Drift is not null)
         {
             figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
@@ -421,7 +426,7 @@ internal static class PdfReport
 
             var listed = g.Open.Concat(g.Suppressed).Take(cap).Select(f => new[]
             {
-                f.Resource + (f.SourceFile is null ? string.Empty : $"\nin {f.SourceFile}" + (f.SourceLine is { } line ? $", line {line}" : string.Empty)),
+                f.Resource + (f.SourceFile is null ? string.Empty : $"\nin {view.DisplayPath(f.SourceFile)}" + (f.SourceLine is { } line ? $", line {line}" : string.Empty)),
                 string.IsNullOrWhiteSpace(f.Evidence) ? "—" : f.Evidence.Trim(),
                 f.Suppressed ? "Suppressed: " + (f.Justification ?? "no justification given") + Owner(f) : "Open",
             });
