@@ -479,7 +479,8 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         # The JSON report holds what the log summarised.
         $report = Get-Content ($written | Where-Object format -eq 'json').path -Raw | ConvertFrom-Json -AsHashtable -Depth 64
         $done = (Get-Record $first 'scan.done')[0]
-        $unsuppressed = @($report.Findings | Where-Object { -not $_.Suppressed })
+        # The JSON report is camelCase (Export-NetSecReport help: schema netsecps.scanresult).
+        $unsuppressed = @($report.findings | Where-Object { -not $_.suppressed })
         $unsuppressed.Count | Should -Be (($done.findings.Values | Measure-Object -Sum).Sum)
         @(Get-Content (Join-Path $out 'history.jsonl')).Count | Should -Be 1
 
@@ -520,7 +521,7 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $failing.ExitCode | Should -Be 1
         $end = (Get-Record $failing 'job.end')[0]
         $end.outcome | Should -Be 'threshold-reached'
-        $end.failingFindings | Should -Be $counts[$worst] + (($order | Where-Object { $order.IndexOf($_) -gt $order.IndexOf($worst) } | ForEach-Object { $counts[$_] } | Measure-Object -Sum).Sum)
+        $end.failingFindings | Should -Be ($counts[$worst] + (($order | Where-Object { $order.IndexOf($_) -gt $order.IndexOf($worst) } | ForEach-Object { $counts[$_] } | Measure-Object -Sum).Sum))
         (Get-ChildItem "$TestDrive/fail/runs" -Directory).Count | Should -Be 1 -Because 'the reports are written whatever the verdict'
 
         if ($worst -ne 'critical') {
@@ -547,7 +548,8 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $forbidden = Start-JobCluster -Manifests $ClusterDir -Arguments @('--forbid', 'networking.k8s.io/networkpolicies')
         $run = Invoke-ComplianceJob @{ KUBECONFIG = $forbidden; NETSEC_OUTPUT_DIR = "$TestDrive/forbidden"; NETSEC_FORMATS = 'json' }
         $run.ExitCode | Should -Be 0
-        $gap = Get-Record $run 'coverage.incomplete' | Where-Object kind -eq 'NetworkPolicy'
+        $incomplete = Get-Record $run 'coverage.incomplete'
+        $gap = @($incomplete | Where-Object kind -eq 'NetworkPolicy')
         $gap | Should -Not -BeNullOrEmpty
         $gap[0].status | Should -Be 'Forbidden'
     }
