@@ -504,8 +504,13 @@ function Invoke-ComplianceJob {
 
     if ($needsBaselineSave) {
         try {
-            # The scan result carries the profile and the exceptions in force, which the baseline records.
-            $null = $result | & $module.ExportedCommands['Export-NetSecBaseline'] -Path $config.Baseline -ErrorAction Stop -WarningAction SilentlyContinue
+            # The scan result carries the profile and the findings' suppression state; the exceptions
+            # file is recorded beside them so a later comparison knows which exceptions were in force.
+            $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
+            $baselineParameters = @{ Path = $config.Baseline }
+            if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
+            $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
+            foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }
             if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
             Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; reason = 'NETSEC_BASELINE_AUTO: first run' })
         }

@@ -109,4 +109,11 @@ $reloaded = Import-NetSecSnapshot -Path $file.FullName
 Write-Section 'Saved' "$($file.FullName) ($([math]::Round($file.Length / 1KB, 1)) KiB, $($reloaded.ObjectCount) objects read back)"
 Write-Host '   Try: Import-Module ./out/NetSecPS/NetSecPS.psd1; Get-NetSecInventory -Path ./samples/cluster -Kind Workload' -ForegroundColor DarkGray
 Write-Host ''
-Write-Host 'The Excel/PDF reports are not built yet; they will run here on the same cluster.' -ForegroundColor DarkGray
+if (Get-Command Invoke-NetSecScan -Module NetSecPS -ErrorAction SilentlyContinue) {
+    $reports = Invoke-NetSecScan -Path $cluster | Export-NetSecReport -Path (Join-Path $OutputDirectory 'demo.xlsx'), (Join-Path $OutputDirectory 'demo.pdf') -Force -PassThru
+    Write-Section 'Reports' (($reports | ForEach-Object { "$($_.FullName) ($([math]::Round($_.Length / 1KB, 1)) KiB)" }) -join '; ')
+    Write-Host '   Look at the PDF page by page: ./tests/tools/Render-PdfPages.ps1 -Path ./out/demo/demo.pdf' -ForegroundColor DarkGray
+}
+else {
+    Write-Host 'The scan (Invoke-NetSecScan) is not built yet; when it is, the Excel and PDF reports of this cluster are written here.' -ForegroundColor DarkGray
+}

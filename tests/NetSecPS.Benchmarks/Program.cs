@@ -1,60 +1,192 @@
-using System.Diagnostics;
 using System.Globalization;
-using NetSecPS.Core;
-using NetSecPS.Core.Checks;
-using NetSecPS.Core.Connectivity;
-using NetSecPS.Core.Model;
-using NetSecPS.Core.Sources;
-using NetSecPS.Benchmarks;
+using System.Runtime.InteropServices;
+using System.Text;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using NetSecPS.ClusterGenerator;
 
-// The connectivity benchmark of issue 3: a generated cluster of 10,000 pods, 2,000 workloads and
-// 2,000 policies; reports snapshot load time and connectivity time (connectivity must stay
-// within twice the load time), and the time of a full audit (Invoke-NetSecAudit's engine). Arguments: [--keep] [--runs N] [--open].
-var keep = args.Contains("--keep");
-// --open: no NetworkPolicy at all, the worst case for the number of flows (every pair connects).
-var open = args.Contains("--open");
-var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(3);
-var dir = Path.Combine(Path.GetTempPath(), "netsecps-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-var (pods, workloads, policies) = new ClusterGenerator { PoliciesPerNamespace = open ? 0 : 20, AdminPolicies = !open }.Write(dir);
-Console.WriteLine($"Generated {pods} pods, {workloads} workloads, {policies} policies in {dir}");
-try
+namespace NetSecPS.Benchmarks;
+
+/// <summary>
+/// Entry point of <c>build.ps1 bench</c>.
+/// <code>
+/// (no command)  whole-scan table at 1,000 / 10,000 / 50,000 pods, the targets, then a short BenchmarkDotNet run
+///   --full               the long BenchmarkDotNet run (default job, in process)
+///   --sizes 1000,10000   whole-scan sizes (pods; 1,000 / 10,000 / 50,000 are the reference shapes)
+///   --no-scan, --no-bdn  skip one half
+///   --filter PATTERN     BenchmarkDotNet filter (default *)
+///   --strict             exit 1 when a target FAILs
+/// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// profile-load [--pods N]  where manifest reading spends its time, phase by phase
+/// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
+/// scan-one ...           (internal) one measured scan in a fresh process
+/// </code>
+/// </summary>
+public static class Program
 {
-    double bestLoad = double.MaxValue, bestConn = double.MaxValue;
-    for (var run = 1; run <= runs; run++)
+    public static int Main(string[] args)
     {
-        var sw = Stopwatch.StartNew();
-        var data = ManifestSource.Read(new[] { dir });
-        var load = sw.Elapsed.TotalSeconds;
-
-        sw.Restart();
-        var model = ClusterModel.Build(data);
-        var modelTime = sw.Elapsed.TotalSeconds;
-        var engine = ConnectivityEngine.Build(model, new CollectingSink());
-        var compileTime = sw.Elapsed.TotalSeconds - modelTime;
-        var flows = engine.Flows;
-        var conn = sw.Elapsed.TotalSeconds;
-        bestLoad = Math.Min(bestLoad, load);
-        bestConn = Math.Min(bestConn, conn);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run {run}: load {load:F2} s ({data.Objects.Count} objects); model + connectivity {conn:F2} s (model {modelTime:F2}, compile {compileTime:F2}, flows {conn - modelTime - compileTime:F2}; {engine.Classes.Count - 2} classes, {flows.Count} flows)"));
-
-
-        // The audit of issue 4: every check of the catalogue over the same model and engine.
-        sw.Restart();
-        var audit = Auditor.Run(model, engine, AuditProfile.BuiltInDefault, null, new CollectingSink());
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"run {run}: audit {sw.Elapsed.TotalSeconds:F2} s ({audit.Checks.Count} checks, {audit.Findings.Count} findings, score {audit.Score.Score:F1})"));
+        ArgumentNullException.ThrowIfNull(args);
+        var options = Options.Parse(args);
+        return options.Command switch
+        {
+            "generate" => Generate(options),
+            "profile-load" => LoadProfile.Run(options.Shape()),
+            "engine" => EngineBenchmark.Run(args),
+            "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
+            _ => Bench(options),
+        };
     }
 
-    var ratio = bestConn / bestLoad;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"best: load {bestLoad:F2} s, connectivity {bestConn:F2} s, ratio {ratio:F2} (limit 2.00): {(ratio <= 2 ? "OK" : "TOO SLOW")}"));
-    return ratio <= 2 ? 0 : 1;
-}
-finally
-{
-    if (!keep)
+    private static int Generate(Options o)
     {
-        Directory.Delete(dir, recursive: true);
+        var shape = o.Shape();
+        var folder = o.Get("--out") ?? throw new ArgumentException("generate needs --out <folder>");
+        var format = string.Equals(o.Get("--format"), "json", StringComparison.OrdinalIgnoreCase) ? ManifestFormat.ListJson : ManifestFormat.Yaml;
+        var generator = new SyntheticCluster(shape);
+        var summary = ClusterOutput.WriteManifests(generator, folder, format);
+        Console.WriteLine(summary);
+        if (o.Get("--snapshot") is { } snapshot)
+        {
+            ClusterOutput.WriteSnapshot(NetSecPS.Core.Sources.ManifestSource.Read(new[] { folder }), snapshot);
+            Console.WriteLine($"snapshot: {snapshot}");
+        }
+
+        return 0;
+    }
+
+    private static int Bench(Options o)
+    {
+        var output = Path.Combine(BenchData.OutFolder, "bench");
+        Directory.CreateDirectory(output);
+        var report = new StringBuilder();
+        report.AppendLine("# NetSecPS benchmark results").AppendLine();
+        report.AppendLine(Machine()).AppendLine();
+        var failed = false;
+
+        if (!o.Has("--no-scan"))
+        {
+            var sizes = (o.Get("--sizes") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            var results = WholeScan.Run(sizes, Console.Out);
+            var table = WholeScan.Table(results);
+            var targets = Targets.Evaluate(results);
+            failed = targets.Any(t => t.Verdict == "FAIL");
+            Console.WriteLine();
+            Console.WriteLine(Machine());
+            Console.WriteLine();
+            Console.WriteLine(table);
+            Console.WriteLine("Targets:");
+            foreach (var t in targets)
+            {
+                Console.WriteLine("  " + t);
+            }
+
+            report.AppendLine("## Whole scan").AppendLine().AppendLine(table);
+            report.AppendLine("## Targets").AppendLine();
+            foreach (var t in targets)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
+            }
+
+            report.AppendLine();
+            foreach (var r in results.Where(r => r.Input == "manifests"))
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- {r.Pods:N0} pods: {string.Join(", ", r.Facts.Select(f => $"{f.Key} {f.Value}"))}");
+            }
+        }
+
+        if (!o.Has("--no-bdn"))
+        {
+            var job = o.Has("--full")
+                ? Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithId("full")
+                : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithId("short");
+            var config = ManualConfig.CreateEmpty()
+                .AddJob(job)
+                .AddDiagnoser(MemoryDiagnoser.Default)
+                .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
+                .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
+                .AddExporter(MarkdownExporter.GitHub)
+                .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"))
+                .WithOptions(ConfigOptions.JoinSummary);
+            var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(new[] { "--filter", o.Get("--filter") ?? "*" }, config);
+            report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations") + ")").AppendLine();
+            foreach (var s in summaries)
+            {
+                var md = Directory.GetFiles(s.ResultsDirectoryPath, "*-report-github.md").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
+                if (md is not null)
+                {
+                    report.AppendLine(File.ReadAllText(md));
+                }
+            }
+        }
+
+        var reportPath = Path.Combine(output, "results.md");
+        File.WriteAllText(reportPath, report.ToString());
+        Console.WriteLine($"Results written to {reportPath}");
+        return failed && o.Has("--strict") ? 1 : 0;
+    }
+
+    /// <summary>The machine, as docs/performance.md describes it.</summary>
+    internal static string Machine()
+    {
+        var cpu = "unknown CPU";
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
+        return $"Machine: {Environment.ProcessorCount} cores ({cpu}), {memory:0.0} GiB memory, {RuntimeInformation.OSDescription}, " +
+               $".NET {Environment.Version}, workstation GC{(System.Runtime.GCSettings.IsServerGC ? " (server!)" : string.Empty)}.";
+    }
+
+    private sealed class Options
+    {
+        private readonly Dictionary<string, string?> values = new(StringComparer.OrdinalIgnoreCase);
+
+        public string Command { get; private set; } = "bench";
+
+        public static Options Parse(string[] args)
+        {
+            var o = new Options();
+            var i = 0;
+            if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
+            {
+                o.Command = args[0];
+                i = 1;
+            }
+
+            for (; i < args.Length; i++)
+            {
+                var key = args[i];
+                string? value = null;
+                if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    value = args[++i];
+                }
+
+                o.values[key] = value;
+            }
+
+            return o;
+        }
+
+        public bool Has(string key) => values.ContainsKey(key);
+
+        public string? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
+
+        private int? Int(string key) => Get(key) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+
+        public ClusterShape Shape()
+        {
+            var pods = Int("--pods") ?? 10_000;
+            var preset = ClusterShape.ForPods(pods);
+            return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed);
+        }
     }
 }

@@ -260,6 +260,12 @@ public static class BaselineFile
             throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its content does not fit baseline schema {version}: {ex.Message}", ex);
         }
 
+        // Sealed is not the same as sound: a baseline written by hand or another tool must still be comparable.
+        if (posture.Flows.FirstOrDefault(f => !ConnectionText.TryParse(f.Connections, out _)) is { } bad)
+        {
+            throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its flow {bad.Source} => {bad.Destination} has connections '{bad.Connections}' that are not in connlist form.");
+        }
+
         return new VerifiedBaseline(posture, provenance, version, contentDigest, documentDigest, signature is not null, verified);
     }
 

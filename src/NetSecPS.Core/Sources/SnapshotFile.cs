@@ -48,7 +48,7 @@ public static class SnapshotFile
             }
 
             writer.WritePropertyName("object");
-            ObjectFactory.ToJson(o).WriteTo(writer);
+            ObjectReader.WriteJson(writer, o);
             writer.WriteEndObject();
         }
 
@@ -56,14 +56,21 @@ public static class SnapshotFile
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads a saved snapshot; throws <see cref="InvalidDataException"/> for a file that is not one this module can read.</summary>
+    /// <summary>
+    /// Reads a saved snapshot; throws <see cref="InvalidDataException"/> for a file that is not one
+    /// this module can read. The file is read as a stream, one object at a time, so reading it
+    /// takes little more memory than the objects themselves.
+    /// </summary>
     public static ClusterData Read(Stream source, string displayPath)
     {
-        JsonNode? parsed;
         try
         {
             using var gz = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-            parsed = JsonNode.Parse(gz);
+            return ReadDocument(new JsonStreamReader(gz), displayPath);
+        }
+        catch (RefusedSnapshotException ex)
+        {
+            throw new InvalidDataException(ex.Message, ex.InnerException);
         }
         catch (InvalidDataException ex)
         {
@@ -74,70 +81,180 @@ public static class SnapshotFile
         {
             throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot: its content is not JSON ({ex.Message}).", ex);
         }
+    }
 
-        if (parsed is not JsonObject root)
+    /// <summary>A file this module refuses, with the reason; kept apart from the decompressor's own InvalidDataException.</summary>
+    private sealed class RefusedSnapshotException(string message, Exception? inner = null) : Exception(message, inner);
+
+    private static ClusterData ReadDocument(JsonStreamReader json, string displayPath)
+    {
+        if (json.ReadToken().Type != JsonTokenType.StartObject)
         {
-            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot: it holds no JSON object.");
+            throw new RefusedSnapshotException($"{displayPath} is not a NetSecPS snapshot: it holds no JSON object.");
         }
 
-        var schema = root["schema"] is JsonValue sv && sv.TryGetValue<string>(out var sn) ? sn : root["schema"]?.ToJsonString();
-        if (schema != SchemaName)
-        {
-            throw new InvalidDataException(
-                $"{displayPath} is not a NetSecPS snapshot: its schema is '{schema ?? "(none)"}', not '{SchemaName}'.");
-        }
-
-        var version = root["schemaVersion"] is JsonValue vv && vv.TryGetValue<int>(out var v) ? v : 0;
-        if (version > Snapshot.CurrentSchemaVersion)
-        {
-            throw new InvalidDataException(
-                $"{displayPath} is a snapshot of schema version {version}, newer than this NetSecPS reads ({Snapshot.CurrentSchemaVersion}). Update NetSecPS to read it.");
-        }
-
-        if (version < 1)
-        {
-            throw new InvalidDataException($"{displayPath} has no valid snapshot schema version ('{root["schemaVersion"]?.ToJsonString() ?? "(none)"}').");
-        }
-
-        Provenance provenance;
-        List<CoverageEntry> coverage;
-        List<InputDiagnostic> diagnostics;
-        JsonArray objects;
-        try
-        {
-            provenance = root["provenance"].Deserialize<Provenance>(Options) ?? new Provenance();
-            coverage = root["coverage"].Deserialize<List<CoverageEntry>>(Options) ?? new List<CoverageEntry>();
-            diagnostics = root["diagnostics"].Deserialize<List<InputDiagnostic>>(Options) ?? new List<InputDiagnostic>();
-            objects = root["objects"] as JsonArray ?? new JsonArray();
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{displayPath} is a damaged NetSecPS snapshot: {ex.Message}", ex);
-        }
-
+        string? schema = null;
+        string? versionText = null;
+        var checkedHeader = false;
+        var provenance = new Provenance();
         var builder = new SnapshotBuilder();
-        foreach (var d in diagnostics)
+        var reader = new ObjectReader();
+        void CheckHeader()
         {
-            builder.AddDiagnostic(d);
+            if (checkedHeader)
+            {
+                return;
+            }
+
+            checkedHeader = true;
+            if (schema != SchemaName)
+            {
+                throw new RefusedSnapshotException(
+                    $"{displayPath} is not a NetSecPS snapshot: its schema is '{schema ?? "(none)"}', not '{SchemaName}'.");
+            }
+
+            var version = int.TryParse(versionText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0;
+            if (version > Snapshot.CurrentSchemaVersion)
+            {
+                throw new RefusedSnapshotException(
+                    $"{displayPath} is a snapshot of schema version {version}, newer than this NetSecPS reads ({Snapshot.CurrentSchemaVersion}). Update NetSecPS to read it.");
+            }
+
+            if (version < 1)
+            {
+                throw new RefusedSnapshotException($"{displayPath} has no valid snapshot schema version ('{versionText ?? "(none)"}').");
+            }
         }
 
-        foreach (var c in coverage)
+        T Section<T>(string name)
+            where T : class
         {
-            builder.SetCoverage(c);
+            CheckHeader();
+            if (!json.TryReadValue(out var value))
+            {
+                throw new RefusedSnapshotException($"{displayPath} is a damaged NetSecPS snapshot: '{name}' has no value.");
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize<T>(value, Options) ?? throw new JsonException($"'{name}' is null.");
+            }
+            catch (JsonException ex)
+            {
+                throw new RefusedSnapshotException($"{displayPath} is a damaged NetSecPS snapshot: {ex.Message}", ex);
+            }
         }
 
-        foreach (var item in objects)
+        while (true)
         {
-            if (item?["object"] is not JsonObject obj)
+            var (type, name) = json.ReadToken();
+            if (type == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            switch (name)
+            {
+                case "schema":
+                    schema = ScalarText(json);
+                    break;
+                case "schemaVersion":
+                    versionText = ScalarText(json);
+                    break;
+                case "provenance":
+                    provenance = Section<Provenance>(name);
+                    break;
+                case "coverage":
+                    foreach (var c in Section<List<CoverageEntry>>(name))
+                    {
+                        builder.SetCoverage(c);
+                    }
+
+                    break;
+                case "diagnostics":
+                    foreach (var d in Section<List<InputDiagnostic>>(name))
+                    {
+                        builder.AddDiagnostic(d);
+                    }
+
+                    break;
+                case "objects":
+                    CheckHeader();
+                    ReadObjects(json, reader, builder, displayPath);
+                    break;
+                default:
+                    json.TryReadValue(out _);
+                    break;
+            }
+        }
+
+        CheckHeader();
+        return builder.Build(provenance);
+    }
+
+    /// <summary>The text of a scalar value (a string's content, a number's digits); null for anything else.</summary>
+    private static string? ScalarText(JsonStreamReader json)
+    {
+        if (!json.TryReadValue(out var value))
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(value);
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+            _ => System.Text.Encoding.UTF8.GetString(value),
+        };
+    }
+
+    private static void ReadObjects(JsonStreamReader json, ObjectReader reader, SnapshotBuilder builder, string displayPath)
+    {
+        if (json.ReadToken().Type != JsonTokenType.StartArray)
+        {
+            throw new RefusedSnapshotException($"{displayPath} is a damaged NetSecPS snapshot: 'objects' is not a list.");
+        }
+
+        while (json.TryReadValue(out var item))
+        {
+            var entry = new Utf8JsonReader(item);
+            if (!entry.Read() || entry.TokenType != JsonTokenType.StartObject)
             {
                 continue;
             }
 
-            obj.Parent?.AsObject().Remove("object");
-            var src = item["source"] is JsonObject s && s["file"] is JsonValue f && f.TryGetValue<string>(out var file)
-                ? new SourceLocation(file, IntOrZero(s["line"]), IntOrZero(s["column"]))
-                : null;
-            var result = ObjectFactory.Create(obj, src);
+            SourceLocation? source = null;
+            var objectStart = -1;
+            var objectLength = 0;
+            while (entry.Read() && entry.TokenType == JsonTokenType.PropertyName)
+            {
+                if (entry.ValueTextEquals("object"u8))
+                {
+                    entry.Read();
+                    objectStart = (int)entry.TokenStartIndex;
+                    entry.Skip();
+                    objectLength = (int)entry.BytesConsumed - objectStart;
+                }
+                else if (entry.ValueTextEquals("source"u8))
+                {
+                    entry.Read();
+                    source = ReadSource(ref entry);
+                }
+                else
+                {
+                    entry.Read();
+                    entry.Skip();
+                }
+            }
+
+            if (objectStart < 0)
+            {
+                continue;
+            }
+
+            var result = reader.Create(item.Slice(objectStart, objectLength), source);
             if (result.Object is not null)
             {
                 builder.Add(result.Object);
@@ -147,11 +264,44 @@ public static class SnapshotFile
                 builder.AddDiagnostic(new InputDiagnostic("Error", "InvalidObject", result.Error ?? result.Warning ?? "not a Kubernetes object", displayPath, null, null));
             }
         }
-
-        return builder.Build(provenance);
     }
 
-    private static int IntOrZero(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : 0;
+    private static SourceLocation? ReadSource(ref Utf8JsonReader entry)
+    {
+        if (entry.TokenType != JsonTokenType.StartObject)
+        {
+            entry.Skip();
+            return null;
+        }
+
+        string? file = null;
+        int line = 0, column = 0;
+        while (entry.Read() && entry.TokenType == JsonTokenType.PropertyName)
+        {
+            var isFile = entry.ValueTextEquals("file"u8);
+            var isLine = entry.ValueTextEquals("line"u8);
+            var isColumn = entry.ValueTextEquals("column"u8);
+            entry.Read();
+            if (isFile && entry.TokenType == JsonTokenType.String)
+            {
+                file = entry.GetString();
+            }
+            else if (isLine && entry.TokenType == JsonTokenType.Number && entry.TryGetInt32(out var l))
+            {
+                line = l;
+            }
+            else if (isColumn && entry.TokenType == JsonTokenType.Number && entry.TryGetInt32(out var c))
+            {
+                column = c;
+            }
+            else
+            {
+                entry.Skip();
+            }
+        }
+
+        return file is null ? null : new SourceLocation(file, line, column);
+    }
 
     public static bool LooksLikeSnapshotPath(string path) =>
         path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snapshot.gz", StringComparison.OrdinalIgnoreCase);

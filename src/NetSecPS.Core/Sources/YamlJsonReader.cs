@@ -13,7 +13,7 @@ internal sealed record YamlDocument(JsonNode? Root, int Line, int Column, IReadO
 /// so diagnostics and SARIF can point at the exact object in a file. Plain scalars resolve as
 /// in the YAML 1.2 core schema that Kubernetes manifests rely on.
 /// </summary>
-internal static class YamlJsonReader
+internal static partial class YamlJsonReader
 {
     public static IEnumerable<YamlDocument> ReadDocuments(TextReader reader)
     {
@@ -139,62 +139,86 @@ internal static class YamlJsonReader
         }
     }
 
-    private static JsonNode? ResolveScalar(Scalar scalar)
+    private static JsonNode? ResolveScalar(Scalar scalar) => Classify(scalar, out var integer, out var real) switch
     {
+        ScalarKind.Null => null,
+        ScalarKind.True => JsonValue.Create(true),
+        ScalarKind.False => JsonValue.Create(false),
+        ScalarKind.Integer => Number(integer.ToString(CultureInfo.InvariantCulture)),
+        ScalarKind.Float => Number(real.ToString("R", CultureInfo.InvariantCulture)),
+        _ => JsonValue.Create(scalar.Value),
+    };
+
+    private enum ScalarKind
+    {
+        String,
+        Null,
+        True,
+        False,
+        Integer,
+        Float,
+    }
+
+    /// <summary>What a scalar is under the YAML 1.2 core schema (tags and quoting respected).</summary>
+    private static ScalarKind Classify(Scalar scalar, out long integer, out double real)
+    {
+        integer = 0;
+        real = 0;
         var text = scalar.Value;
         var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
         if (tag is "tag:yaml.org,2002:str" or "!")
         {
-            return JsonValue.Create(text);
+            return ScalarKind.String;
         }
 
         if (scalar.Style != ScalarStyle.Plain && tag is null)
         {
-            return JsonValue.Create(text);
+            return ScalarKind.String;
         }
 
         switch (text)
         {
             case "" or "~" or "null" or "Null" or "NULL":
-                return null;
+                return ScalarKind.Null;
             case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
+                return ScalarKind.True;
             case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
+                return ScalarKind.False;
         }
 
         if (LooksNumeric(text))
         {
-            if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out integer))
             {
-                return Number(l.ToString(CultureInfo.InvariantCulture));
+                return ScalarKind.Integer;
             }
 
             if (text.StartsWith("0x", StringComparison.Ordinal) &&
-                long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out l))
+                long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out integer))
             {
-                return Number(l.ToString(CultureInfo.InvariantCulture));
+                return ScalarKind.Integer;
             }
 
             if (text.StartsWith("0o", StringComparison.Ordinal))
             {
                 try
                 {
-                    return Number(Convert.ToInt64(text[2..], 8).ToString(CultureInfo.InvariantCulture));
+                    integer = Convert.ToInt64(text[2..], 8);
+                    return ScalarKind.Integer;
                 }
-                catch (FormatException)
+                catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
                 {
-                    return JsonValue.Create(text);
+                    return ScalarKind.String;
                 }
             }
 
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out real) && double.IsFinite(real))
             {
-                return Number(d.ToString("R", CultureInfo.InvariantCulture));
+                return ScalarKind.Float;
             }
         }
 
-        return JsonValue.Create(text);
+        return ScalarKind.String;
     }
 
     /// <summary>

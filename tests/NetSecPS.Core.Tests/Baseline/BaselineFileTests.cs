@@ -243,3 +243,16 @@ public class BaselineFileTests
         }
     }
 }
+
+public class BaselineSoundnessTests
+{
+    [Fact]
+    public void A_sealed_baseline_with_flows_not_in_connlist_form_is_refused_as_malformed()
+    {
+        var posture = new Posture { Flows = new[] { new PostureFlow("a/x[Pod]", "a/y[Pod]", "port 80 please") } };
+        var bytes = BaselineFile.Serialize(posture, new BaselineProvenance());
+        var ex = Assert.Throws<BaselineRejectedException>(() => BaselineFile.Read(bytes, "odd.json"));
+        Assert.Equal(BaselineRejection.Malformed, ex.Reason);
+        Assert.Contains("port 80 please", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -27,6 +27,31 @@ public class PostureScanTests
     }
 
     [Fact]
+    public void Two_exports_of_the_demo_cluster_are_byte_identical_apart_from_time_and_provenance()
+    {
+        byte[] Export(DateTimeOffset at)
+        {
+            var data = ManifestSource.Read(new[] { Path.Combine(TestPaths.RepoRoot, "samples", "cluster") });
+            var posture = PostureScan.Run(data, AuditProfile.BuiltInDefault, null, new CollectingSink(), Today);
+            return BaselineFile.Serialize(posture, new BaselineProvenance { CreatedAt = at, Source = data.Provenance });
+        }
+
+        static string WithoutProvenance(byte[] file)
+        {
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(file)!.AsObject();
+            doc.Remove("provenance");
+            ((System.Text.Json.Nodes.JsonObject)doc["integrity"]!).Remove("documentDigest");
+            return CanonicalJson.Serialize(doc, indented: true);
+        }
+
+        var first = Export(Today);
+        var second = Export(Today.AddHours(3));
+        Assert.NotEqual(first, second);
+        Assert.Equal(WithoutProvenance(first), WithoutProvenance(second));
+        Assert.True(System.Text.Json.Nodes.JsonNode.Parse(first)!["posture"]!["flows"]!.AsArray().Count > 50);
+    }
+
+    [Fact]
     public void Suppressions_are_part_of_the_baseline_digest()
     {
         Assert.NotEqual(BaselineFile.ContentDigest(Scan("shop-v1")), BaselineFile.ContentDigest(Scan("shop-v1", "exceptions.yaml")));

@@ -35,6 +35,27 @@ public class PlatformAndAccessTests
     public void Flannel_without_any_policy_has_nothing_to_ignore_and_passes_CNI_001() => Passes("CNI-001", "flannel-without-policies.yaml");
 
     [Fact]
+    public void Cilium_with_policy_enforcement_set_to_never_fails_CNI_001()
+    {
+        var f = Assert.Single(Fails("CNI-001", "cilium-enforcement-never.yaml", "Cluster/cluster"));
+        Assert.Contains("enable-policy=never", f.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kindnet_older_than_kind_0_24_and_kube_router_without_its_firewall_fail_CNI_001()
+    {
+        var f = Assert.Single(Fails("CNI-001", "old-kindnet-and-kube-router-without-firewall.yaml", "Cluster/cluster"));
+        Assert.Contains(f.EvidenceData, e => e.Subject == "kindnet" && e.Detail.Contains("image date 20230511", StringComparison.Ordinal));
+        Assert.Contains(f.EvidenceData, e => e.Subject == "kube-router" && e.Detail.Contains("--run-firewall=false", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_kindnet_from_kind_0_24_on_enforces_policies_and_passes_CNI_001() => Passes("CNI-001", "kindnet-with-network-policies.yaml");
+
+    [Fact]
+    public void Weave_net_with_its_policy_controller_passes_CNI_001() => Passes("CNI-001", "weave-with-npc.yaml");
+
+    [Fact]
     public void A_cluster_whose_daemonsets_are_no_known_plugin_fails_CNI_002() => Fails("CNI-002", "no-known-plugin.yaml", "Cluster/cluster");
 
     [Fact]

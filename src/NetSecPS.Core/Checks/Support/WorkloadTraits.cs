@@ -39,7 +39,7 @@ public static class WorkloadTraits
     /// <summary>Image name parts that mark a helper next to a product rather than the product itself.</summary>
     private static readonly HashSet<string> HelperTokens = new(StringComparer.OrdinalIgnoreCase)
     {
-        "exporter", "operator", "client", "cli", "proxy", "backup", "ui", "admin", "commander", "insight", "sentinel-exporter", "init", "tools", "agent",
+        "exporter", "operator", "client", "cli", "proxy", "backup", "ui", "admin", "commander", "insight", "init", "tools", "agent",
     };
 
     /// <summary>The repository name of an image: <c>docker.io/bitnami/postgresql:15@sha..</c> → <c>postgresql</c>.</summary>

@@ -1,0 +1,103 @@
+using System.Globalization;
+
+namespace NetSecPS.Benchmarks;
+
+/// <summary>One performance target and how the measurement fares against it.</summary>
+internal sealed record TargetResult(string Target, string Verdict, string Detail)
+{
+    public override string ToString() => $"{Verdict,-4} {Target}: {Detail}";
+}
+
+/// <summary>
+/// The targets of issues 3, 7 and 9, checked against the whole-scan measurements. A target
+/// whose stages are not built yet reads <c>n/a</c>, never PASS.
+/// </summary>
+internal static class Targets
+{
+    private const int Reference = 10_000;
+    private const int Largest = 50_000;
+
+    public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyList<ScanMeasurement> results)
+    {
+        var manifests = results.Where(r => r.Input == "manifests").ToDictionary(r => r.Pods);
+        var list = new List<TargetResult>();
+        manifests.TryGetValue(Reference, out var reference);
+        manifests.TryGetValue(Largest, out var largest);
+
+        if (reference is null)
+        {
+            list.Add(new("10,000-pod targets", "n/a", "the 10,000-pod size was not run"));
+        }
+        else
+        {
+            var load = WholeScan.StageSeconds(reference, "snapshot load")!.Value;
+            var model = WholeScan.StageSeconds(reference, "model") ?? 0;
+            var connectivity = WholeScan.StageSeconds(reference, "connectivity");
+            list.Add(connectivity is null
+                ? new("connectivity <= 2x load at 10k (issue 3)", "n/a", "connectivity engine not built yet")
+                : Ratio("connectivity <= 2x load at 10k (issue 3)", model + connectivity.Value, load, 2,
+                    $"model + connectivity {F(model + connectivity.Value)} s vs load {F(load)} s"));
+
+            var scan = WholeScan.ScanSeconds(reference);
+            var complete = reference.Stages.Where(s => s.InScan).All(s => s.Built);
+            var scanDetail = $"scan {F(scan)} s vs load {F(load)} s";
+            list.Add(complete
+                ? Ratio("full scan <= 3x load at 10k (issue 9)", scan, load, 3, scanDetail)
+                : new("full scan <= 3x load at 10k (issue 9)", "n/a", $"{scanDetail} so far; not built yet: {Missing(reference)}"));
+            list.Add(complete
+                ? Limit("full scan < 30 s at 10k (issue 9)", scan, 30)
+                : new("full scan < 30 s at 10k (issue 9)", "n/a", $"{F(scan)} s so far; not built yet: {Missing(reference)}"));
+            list.Add(Report(reference, "Excel", 30, "Excel report < 30 s at 10k (issue 7)"));
+            list.Add(Report(reference, "PDF", 15, "PDF report < 15 s at 10k (issue 7)"));
+        }
+
+        if (reference is null || largest is null)
+        {
+            list.Add(new("50k/10k scan cost <= 6 (issue 9)", "n/a", "needs both the 10,000- and the 50,000-pod sizes"));
+        }
+        else
+        {
+            var complete = largest.Stages.Where(s => s.InScan).All(s => s.Built);
+            var ratio = WholeScan.ScanSeconds(largest) / WholeScan.ScanSeconds(reference);
+            var detail = $"{F(WholeScan.ScanSeconds(largest))} s / {F(WholeScan.ScanSeconds(reference))} s = {ratio:0.00}";
+            list.Add(complete
+                ? new("50k/10k scan cost <= 6 (issue 9)", ratio <= 6 ? "PASS" : "FAIL", detail)
+                : new("50k/10k scan cost <= 6 (issue 9)", "n/a", $"{detail} for the stages built so far; not built yet: {Missing(largest)}"));
+        }
+
+        if (largest is null)
+        {
+            list.Add(new("peak memory < 2 GB at 50k (issue 9)", "n/a", "the 50,000-pod size was not run"));
+        }
+        else
+        {
+            var complete = largest.Stages.All(s => s.Built);
+            var peak = largest.PeakWorkingSetMiB;
+            var detail = $"peak working set {peak:N0} MiB";
+            list.Add(complete
+                ? new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "PASS" : "FAIL", detail)
+                : new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "n/a" : "FAIL", $"{detail} for the stages built so far; not built yet: {Missing(largest)}"));
+        }
+
+        return list;
+    }
+
+    private static TargetResult Report(ScanMeasurement m, string prefix, double limit, string name)
+    {
+        var seconds = WholeScan.StageSeconds(m, prefix);
+        return seconds is null ? new(name, "n/a", $"{prefix} writer not built yet") : Limit(name, seconds.Value, limit);
+    }
+
+    private static TargetResult Ratio(string name, double value, double basis, double max, string detail)
+    {
+        var ratio = value / basis;
+        return new(name, ratio <= max ? "PASS" : "FAIL", $"{detail} = {ratio:0.00}x");
+    }
+
+    private static TargetResult Limit(string name, double seconds, double max) =>
+        new(name, seconds < max ? "PASS" : "FAIL", $"{F(seconds)} s");
+
+    private static string Missing(ScanMeasurement m) => string.Join(", ", m.Stages.Where(s => !s.Built).Select(s => s.Stage));
+
+    private static string F(double seconds) => seconds.ToString("0.00", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NetSecPS.ClusterGenerator;
+
+namespace NetSecPS.Benchmarks;
+
+/// <summary>
+/// Whole-scan timings: for each size, one fresh child process per input (manifests, saved
+/// snapshot) so each size's peak memory is its own, after a warm-up scan of a small cluster in
+/// the same process so JIT time is not counted. The parent prints the table and the targets.
+/// </summary>
+internal static class WholeScan
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    /// <summary>The warm-up cluster: every stage's code runs once before anything is timed.</summary>
+    private static readonly ClusterShape WarmUpShape = new(300, 60, 60);
+
+    public static IReadOnlyList<ScanMeasurement> Run(IReadOnlyList<int> sizes, TextWriter log)
+    {
+        BenchData.Ensure(WarmUpShape, log);
+        var datasets = sizes.Select(s => BenchData.Ensure(ClusterShape.ForPods(s), log)).ToList();
+        GC.Collect();
+        var results = new List<ScanMeasurement>();
+        foreach (var d in datasets)
+        {
+            foreach (var input in new[] { "manifests", "snapshot" })
+            {
+                log.WriteLine($"Scanning {d.Shape} from {input} ...");
+                var m = RunChild(d, input);
+                results.Add(m);
+                foreach (var s in m.Stages.Where(s => s.Built))
+                {
+                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,8:0} MiB  heap {s.HeapAfterMiB,6:0} MiB  peak WS {s.PeakWorkingSetMiB,6:0} MiB");
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static ScanMeasurement RunChild(Dataset dataset, string input)
+    {
+        var resultFile = Path.Combine(Path.GetTempPath(), $"netsecps-bench-{Environment.ProcessId}-{dataset.Shape.Id}-{input}.json");
+        var exe = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the benchmark executable.");
+        var start = new ProcessStartInfo(exe) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(typeof(WholeScan).Assembly.Location);
+        }
+
+        foreach (var a in new[] { "scan-one", "--pods", dataset.Shape.Pods.ToString(CultureInfo.InvariantCulture),
+                     "--workloads", dataset.Shape.Workloads.ToString(CultureInfo.InvariantCulture),
+                     "--policies", dataset.Shape.Policies.ToString(CultureInfo.InvariantCulture),
+                     "--seed", dataset.Shape.Seed.ToString(CultureInfo.InvariantCulture), "--input", input, "--result", resultFile })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("Cannot start the scan process.");
+        child.WaitForExit();
+        if (child.ExitCode != 0 || !File.Exists(resultFile))
+        {
+            throw new InvalidOperationException($"The scan of {dataset.Shape} from {input} failed (exit code {child.ExitCode}).");
+        }
+
+        var m = JsonSerializer.Deserialize<ScanMeasurement>(File.ReadAllText(resultFile))!;
+        File.Delete(resultFile);
+        return m;
+    }
+
+    /// <summary>The child process: warm up on the small cluster, then measure one size from one input.</summary>
+    public static int RunOne(ClusterShape shape, string input, string resultFile)
+    {
+        var log = TextWriter.Null;
+        var warmUp = BenchData.Ensure(WarmUpShape, log);
+        new ScanPipeline(warmUp, input).Run();
+        var dataset = BenchData.Ensure(shape, log);
+        var m = new ScanPipeline(dataset, input).Run();
+        File.WriteAllText(resultFile, JsonSerializer.Serialize(m, JsonOptions));
+        return 0;
+    }
+
+    /// <summary>The table: one row per stage, one column pair (seconds, allocated) per size.</summary>
+    public static string Table(IReadOnlyList<ScanMeasurement> results)
+    {
+        var sizes = results.Select(r => r.Pods).Distinct().Order().ToList();
+        var manifests = results.Where(r => r.Input == "manifests").ToDictionary(r => r.Pods);
+        var snapshots = results.Where(r => r.Input == "snapshot").ToDictionary(r => r.Pods);
+        var sb = new StringBuilder();
+        sb.Append("| stage |");
+        foreach (var s in sizes)
+        {
+            var m = manifests[s];
+            sb.Append(CultureInfo.InvariantCulture, $" {s:N0} pods / {m.Workloads:N0} wl / {m.Policies:N0} pol: seconds (CPU s) | allocated MiB |");
+        }
+
+        sb.AppendLine();
+        sb.Append("| --- |");
+        foreach (var _ in sizes)
+        {
+            sb.Append(" ---: | ---: |");
+        }
+
+        sb.AppendLine();
+        void Row(string name, Func<int, (string Seconds, string Alloc)> cell)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {name} |");
+            foreach (var s in sizes)
+            {
+                var (sec, alloc) = cell(s);
+                sb.Append(CultureInfo.InvariantCulture, $" {sec} | {alloc} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        static (string, string) Cell(StageResult? r) => r is null ? ("-", "-") :
+            r.Built ? (r.Seconds!.Value.ToString("0.00", CultureInfo.InvariantCulture) + " (" + r.CpuSeconds.ToString("0.00", CultureInfo.InvariantCulture) + ")", r.AllocatedMiB.ToString("N0", CultureInfo.InvariantCulture))
+                    : (r.Note ?? "n/a", "-");
+
+        var stageNames = manifests.Values.First().Stages.Select(s => s.Stage).ToList();
+        var snapshotLoad = snapshots.Values.FirstOrDefault()?.Stages.FirstOrDefault()?.Stage;
+        if (snapshotLoad is not null)
+        {
+            Row(snapshotLoad, s => snapshots.TryGetValue(s, out var m) ? Cell(m.Stages[0]) : ("-", "-"));
+        }
+
+        foreach (var name in stageNames)
+        {
+            Row(name, s => Cell(manifests[s].Stages.FirstOrDefault(x => x.Stage == name)));
+        }
+
+        Row("**scan total** (load + analysis stages built so far)", s =>
+        {
+            var m = manifests[s];
+            return (ScanSeconds(m).ToString("0.00", CultureInfo.InvariantCulture),
+                m.Stages.Where(x => x.InScan && x.Built).Sum(x => x.AllocatedMiB).ToString("N0", CultureInfo.InvariantCulture));
+        });
+        Row("**peak working set, MiB** (whole scan incl. reports; from a snapshot)", s =>
+            (manifests[s].PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture),
+             snapshots.TryGetValue(s, out var sm) ? sm.PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture) : "-"));
+        var notes = manifests.Values.First().Stages.Where(x => x.Built && x.Note is not null).ToList();
+        if (notes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var n in notes)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {n.Stage}: {n.Note}");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public static double ScanSeconds(ScanMeasurement m) => m.Stages.Where(x => x.InScan && x.Built).Sum(x => x.Seconds!.Value);
+
+    public static double? StageSeconds(ScanMeasurement m, string prefix) =>
+        m.Stages.FirstOrDefault(x => x.Stage.StartsWith(prefix, StringComparison.Ordinal))?.Seconds;
+}

@@ -1,0 +1,38 @@
+namespace NetSecPS.ClusterGenerator;
+
+/// <summary>
+/// What to generate. <see cref="Pods"/>, <see cref="Workloads"/> and <see cref="Policies"/>
+/// are met exactly (pods counted as running Pod objects, workloads as top owners the way
+/// connectivity output names peers, policies as NetworkPolicy objects); everything else
+/// (nodes, namespaces, services, admin policies, RBAC) follows from them as in a real cluster.
+/// </summary>
+public sealed record ClusterShape(int Pods, int Workloads, int Policies, int Seed = ClusterShape.DefaultSeed)
+{
+    public const int DefaultSeed = 20250106;
+
+    /// <summary>A small production cluster: 1,000 pods, 200 workloads, 200 policies.</summary>
+    public static ClusterShape Small { get; } = new(1_000, 200, 200);
+
+    /// <summary>The reference shape of issue 9: 10,000 pods, 2,000 workloads, 2,000 policies.</summary>
+    public static ClusterShape Medium { get; } = new(10_000, 2_000, 2_000);
+
+    /// <summary>
+    /// 50,000 pods with workloads and policies grown in proportion (10,000 each): a cluster five
+    /// times larger has five times as many teams, not five times as many replicas per team.
+    /// </summary>
+    public static ClusterShape Large { get; } = new(50_000, 10_000, 10_000);
+
+    /// <summary>The three benchmark shapes by pod count.</summary>
+    public static ClusterShape ForPods(int pods) => pods switch
+    {
+        1_000 => Small,
+        10_000 => Medium,
+        50_000 => Large,
+        _ => new ClusterShape(pods, Math.Max(20, pods / 5), Math.Max(20, pods / 5)),
+    };
+
+    /// <summary>A stable folder name for cached output.</summary>
+    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}";
+
+    public override string ToString() => $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies (seed {Seed})";
+}
