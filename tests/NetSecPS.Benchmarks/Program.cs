@@ -22,6 +22,7 @@ namespace NetSecPS.Benchmarks;
 ///   --strict             exit 1 when a target FAILs
 /// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
+/// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
@@ -37,6 +38,7 @@ public static class Program
             "generate" => Generate(options),
             "profile-load" => LoadProfile.Run(options.Shape()),
             "engine" => EngineBenchmark.Run(args),
+            "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             _ => Bench(options),
         };
@@ -54,6 +56,26 @@ public static class Program
         {
             ClusterOutput.WriteSnapshot(NetSecPS.Core.Sources.ManifestSource.Read(new[] { folder }), snapshot);
             Console.WriteLine($"snapshot: {snapshot}");
+        }
+
+        return 0;
+    }
+
+    private static int LoadOnce(IReadOnlyList<string> paths)
+    {
+        for (var run = 1; run <= 3; run++)
+        {
+            GC.Collect();
+            var alloc = GC.GetTotalAllocatedBytes(true);
+            using var p = System.Diagnostics.Process.GetCurrentProcess();
+            var cpu = p.TotalProcessorTime;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var data = NetSecPS.Core.Sources.SnapshotSources.FromPaths(paths, new NullSink(), CancellationToken.None);
+            sw.Stop();
+            p.Refresh();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {run}: {data.Objects.Count:N0} objects, {data.Diagnostics.Count} diagnostics in {sw.Elapsed.TotalSeconds:0.00} s (CPU {(p.TotalProcessorTime - cpu).TotalSeconds:0.00} s), " +
+                $"allocated {(GC.GetTotalAllocatedBytes(true) - alloc) / 1048576.0:N0} MiB, live {GC.GetTotalMemory(true) / 1048576.0:N0} MiB, peak working set {p.PeakWorkingSet64 / 1048576.0:N0} MiB"));
         }
 
         return 0;
