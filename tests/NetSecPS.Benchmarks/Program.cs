@@ -18,9 +18,10 @@ namespace NetSecPS.Benchmarks;
 ///   --full               the long BenchmarkDotNet run (default job, in process)
 ///   --sizes 1000,10000   whole-scan sizes (pods; 1,000 / 10,000 / 50,000 are the reference shapes)
 ///   --no-scan, --no-bdn  skip one half
+///   --scaling            also: the 10,000-pod cluster with pods, workloads, policies or ipBlocks grown one at a time
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
-/// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
@@ -122,6 +123,14 @@ public static class Program
             }
         }
 
+        if (o.Has("--scaling"))
+        {
+            var scaling = WholeScan.Scaling(Console.Out);
+            Console.WriteLine();
+            Console.WriteLine(scaling);
+            report.AppendLine("## How cost grows").AppendLine().AppendLine(scaling);
+        }
+
         if (!o.Has("--no-bdn"))
         {
             var job = o.Has("--full")
@@ -208,7 +217,10 @@ public static class Program
         {
             var pods = Int("--pods") ?? 10_000;
             var preset = ClusterShape.ForPods(pods);
-            return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed);
+            return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed)
+            {
+                ExtraIpBlocks = Int("--extra-ipblocks") ?? 0,
+            };
         }
     }
 }

@@ -54,7 +54,8 @@ internal static class WholeScan
         foreach (var a in new[] { "scan-one", "--pods", dataset.Shape.Pods.ToString(CultureInfo.InvariantCulture),
                      "--workloads", dataset.Shape.Workloads.ToString(CultureInfo.InvariantCulture),
                      "--policies", dataset.Shape.Policies.ToString(CultureInfo.InvariantCulture),
-                     "--seed", dataset.Shape.Seed.ToString(CultureInfo.InvariantCulture), "--input", input, "--result", resultFile })
+                     "--seed", dataset.Shape.Seed.ToString(CultureInfo.InvariantCulture),
+                     "--extra-ipblocks", dataset.Shape.ExtraIpBlocks.ToString(CultureInfo.InvariantCulture), "--input", input, "--result", resultFile })
         {
             start.ArgumentList.Add(a);
         }
@@ -69,6 +70,44 @@ internal static class WholeScan
         var m = JsonSerializer.Deserialize<ScanMeasurement>(File.ReadAllText(resultFile))!;
         File.Delete(resultFile);
         return m;
+    }
+
+    /// <summary>
+    /// How cost grows: the 10,000-pod reference cluster with one dimension grown at a time
+    /// (pods per workload, workloads, policies, ipBlocks), each scanned from manifests in its own process.
+    /// </summary>
+    public static string Scaling(TextWriter log)
+    {
+        var reference = ClusterShape.Medium;
+        var variants = new (string Name, ClusterShape Shape)[]
+        {
+            ("reference", reference),
+            ("pods x2 (replicas)", reference with { Pods = 20_000 }),
+            ("workloads x2", reference with { Workloads = 4_000 }),
+            ("policies x2", reference with { Policies = 4_000 }),
+            ("ipBlocks x5", reference with { ExtraIpBlocks = 4 }),
+        };
+        BenchData.Ensure(WarmUpShape, log);
+        var sb = new StringBuilder();
+        sb.AppendLine("| variant | pods | workloads | policies | distinct CIDRs | classes | flows | external ranges | load s (CPU) | model + connectivity s (CPU) | scan s (CPU) | peak WS MiB |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, shape) in variants)
+        {
+            var dataset = BenchData.Ensure(shape, log);
+            log.WriteLine($"Scanning {shape} ({name}) ...");
+            var m = RunChild(dataset, "manifests");
+            var load = m.Stages[0];
+            var scan = m.Stages.Where(x => x.Built && x.InScan).ToList();
+            var connectivity = m.Stages.Where(x => x.Built && (x.Stage.StartsWith("model", StringComparison.Ordinal) || x.Stage == "connectivity")).ToList();
+            string Pair(IEnumerable<StageResult> stages) => string.Create(CultureInfo.InvariantCulture,
+                $"{stages.Sum(x => x.Seconds!.Value):0.00} ({stages.Sum(x => x.CpuSeconds):0.00})");
+            string Fact(string key) => m.Facts.TryGetValue(key, out var v) ? v : "-";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {shape.Pods:N0} | {shape.Workloads:N0} | {shape.Policies:N0} | {dataset.Summary.IpBlocks:N0} | {Fact("classes")} | {Fact("flows")} | {Fact("externalRanges")} | " +
+                $"{Pair(new[] { load })} | {Pair(connectivity)} | {Pair(scan)} | {m.PeakWorkingSetMiB:N0} |");
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>The child process: warm up on the small cluster, then measure one size from one input.</summary>
