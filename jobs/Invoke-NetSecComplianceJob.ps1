@@ -429,7 +429,8 @@ function Invoke-ComplianceJob {
     Write-JobLog info 'scan.start' ([ordered]@{ credentials = $config.Credentials; baseline = if ($config.BaselineExists) { $config.Baseline } else { $null }; history = $historyPath })
     $scanErrors = $null
     $scanWarnings = $null
-    $historyBefore = if (Test-Path -LiteralPath $historyPath) { @(Get-Content -LiteralPath $historyPath).Count } else { 0 }
+    # The scan appends one line and may trim the oldest: a new last line or more lines mean it appended.
+    $historyBefore = @(if (Test-Path -LiteralPath $historyPath) { Get-Content -LiteralPath $historyPath | Where-Object { $_.Trim() } })
     try {
         $results = @(& $scanCommand @scanParameters -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue -WarningVariable scanWarnings)
     }
@@ -465,9 +466,9 @@ function Invoke-ComplianceJob {
     if ($null -ne $result.Drift) {
         Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
     }
-    $historyAfter = if (Test-Path -LiteralPath $historyPath) { @(Get-Content -LiteralPath $historyPath).Count } else { 0 }
-    if ($historyAfter -gt $historyBefore) {
-        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $historyAfter })
+    $historyAfter = @(if (Test-Path -LiteralPath $historyPath) { Get-Content -LiteralPath $historyPath | Where-Object { $_.Trim() } })
+    if ($historyAfter.Count -gt 0 -and ($historyAfter.Count -gt $historyBefore.Count -or $historyAfter[-1] -ne $(if ($historyBefore.Count) { $historyBefore[-1] }))) {
+        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $historyAfter.Count })
     }
     else {
         Write-JobLog warn 'history.unchanged' ([ordered]@{ path = $historyPath; reason = 'Invoke-NetSecScan appended no record' })
@@ -484,9 +485,8 @@ function Invoke-ComplianceJob {
     $files = @($config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
     try {
         $null = New-Item -ItemType Directory -Path $staging -Force
-        $reportParameters = @{ Path = $files; Force = $true }
-        if ($config.Profile -and $reportCommand.Parameters.ContainsKey('Profile')) { $reportParameters.Profile = $config.Profile }
-        $null = $result | & $reportCommand @reportParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
+        # The title and branding come from the profile the scan ran with, which the result carries.
+        $null = $result | & $reportCommand -Path $files -Force -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
         foreach ($w in @($reportWarnings)) { Write-JobLog warn 'report.warning' ([ordered]@{ message = "$w" }) }
         $absent = @($files | Where-Object { -not (Test-Path -LiteralPath $_ -PathType Leaf) -or (Get-Item -LiteralPath $_).Length -eq 0 })
         if ($absent.Count -gt 0) { throw "Export-NetSecReport did not write $($absent -join ', ')" }
@@ -504,11 +504,13 @@ function Invoke-ComplianceJob {
 
     if ($needsBaselineSave) {
         try {
+            # The scan result carries the profile and the findings' suppression state; the exceptions
+            # file is recorded beside them so a later comparison knows which exceptions were in force.
             $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
             $baselineParameters = @{ Path = $config.Baseline }
             if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
-            if ($config.Profile -and $baselineCommand.Parameters.ContainsKey('Profile')) { $baselineParameters.Profile = $config.Profile }
-            $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue
+            $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
+            foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }
             if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
             Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; reason = 'NETSEC_BASELINE_AUTO: first run' })
         }

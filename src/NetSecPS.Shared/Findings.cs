@@ -58,4 +58,6 @@ public sealed record DriftRecord
     public string? After { get; init; }
     public Severity Severity { get; init; }
     public string? Namespace { get; init; }
+    /// <summary>More about the change: for a flow, the workloads that exist on one side only (<c>workload NAME added</c>); for a finding, its title.</summary>
+    public string? Detail { get; init; }
 }

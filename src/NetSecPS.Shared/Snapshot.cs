@@ -28,7 +28,7 @@ public sealed record InputDiagnostic(string Severity, string Code, string Messag
 {
     public override string ToString()
     {
-        var where = File is null ? (Kind is null ? string.Empty : $"{Kind}/{Name}: ") :
+        var where = File is null ? (Kind is null ? string.Empty : Name is null ? $"{Kind}: " : $"{Kind}/{Name}: ") :
             Line is null ? $"{File}: " : $"{File}:{Line}:{Column}: ";
         return where + Message;
     }

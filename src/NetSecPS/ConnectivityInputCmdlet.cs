@@ -9,9 +9,9 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
 {
     private ConnectivityEngine? engine;
 
-    /// <summary>Evaluate host-network pods like other pods, as netpol-analyzer does.</summary>
+    /// <summary>Evaluate as netpol-analyzer does: host-network pods like other pods, the ingress controller as an unlabelled pod.</summary>
     [Parameter]
-    public SwitchParameter HostNetworkAsPod { get; set; }
+    public SwitchParameter NetpolAnalyzerSemantics { get; set; }
 
     /// <summary>The engine for this invocation's input, built on first use with its diagnostics written.</summary>
     protected ConnectivityEngine Engine(bool withFlows = false)
@@ -19,7 +19,7 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
         if (engine is null)
         {
             var data = ReadInput();
-            var options = HostNetworkAsPod ? ConnectivityOptions.NetpolAnalyzerCompatible : ConnectivityOptions.Default;
+            var options = NetpolAnalyzerSemantics ? ConnectivityOptions.NetpolAnalyzerCompatible : ConnectivityOptions.Default;
             engine = Run((sink, ct) =>
             {
                 sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "compiling policies", 0));
@@ -28,7 +28,7 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
                 {
                     ct.ThrowIfCancellationRequested();
                     sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "computing flows", 50));
-                    _ = e.Flows;
+                    _ = e.GetFlows(ct);
                 }
 
                 sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "done", 100, Completed: true));

@@ -18,6 +18,7 @@ internal sealed class ClusterGenerator
     public int WorkloadsPerNamespace { get; init; } = 20;
     public int PodsPerWorkload { get; init; } = 5;
     public int PoliciesPerNamespace { get; init; } = 20;
+    public bool AdminPolicies { get; init; } = true;
 
     public (int Pods, int Workloads, int Policies) Write(string directory)
     {
@@ -58,6 +59,11 @@ internal sealed class ClusterGenerator
 
             policies += WritePolicies(sb, ns, n);
             File.WriteAllText(Path.Combine(directory, ns + ".yaml"), sb.ToString());
+        }
+
+        if (!AdminPolicies)
+        {
+            return (pods, workloads, policies);
         }
 
         var admin = new StringBuilder();

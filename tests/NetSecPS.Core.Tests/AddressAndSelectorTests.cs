@@ -67,4 +67,23 @@ public class AddressAndSelectorTests
         var b = LabelSelector.Parse(System.Text.Json.Nodes.JsonNode.Parse("""{"matchLabels":{"b":"2","a":"1"}}"""), out _);
         Assert.Equal(a.Canonical, b.Canonical);
     }
+
+    [Theory]
+    [InlineData("All Connections")]
+    [InlineData("No Connections")]
+    [InlineData("SCTP 1-9002,9004-65535,TCP 80,UDP 53")]
+    [InlineData("TCP 10053-10054,UDP 10053")]
+    public void Connlist_connection_text_reads_back_to_the_same_set(string text)
+    {
+        Assert.True(ConnectionSet.TryParse(text, out var set));
+        Assert.Equal(text, set.ToString());
+    }
+
+    [Theory]
+    [InlineData("TCP")]
+    [InlineData("ICMP 1")]
+    [InlineData("TCP 0")]
+    [InlineData("80")]
+    [InlineData("TCP 90-80")]
+    public void Malformed_connection_text_is_refused(string text) => Assert.False(ConnectionSet.TryParse(text, out _));
 }

@@ -99,4 +99,31 @@ public class AdminPolicyAndHostNetworkTests
         Assert.True(g.Engine.FromInternet(api).IsEmpty, "10.0.0.0/8 is not the open internet");
         Assert.True(g.Engine.FromArbitraryPod(api).IsEmpty);
     }
+
+    [Fact]
+    public void The_policies_that_govern_a_workload_are_listed_per_direction_in_evaluation_order()
+    {
+        var f = new ConnectivityFixture("admin-layers/cluster.yaml");
+        Assert.Equal(new[] { "AdminNetworkPolicy pass-everything", "NetworkPolicy pass/server-from-client" },
+            f.Engine.PoliciesApplyingTo(f.Workload("pass/server[Pod]"), TrafficDirection.Ingress));
+        Assert.Equal(new[] { "AdminNetworkPolicy pass-everything", "BaselineAdminNetworkPolicy default" },
+            f.Engine.PoliciesApplyingTo(f.Workload("pass/server2[Pod]"), TrafficDirection.Ingress));
+        Assert.Empty(f.Engine.PoliciesApplyingTo(f.Workload("pass/server[Pod]"), TrafficDirection.Egress));
+    }
+
+    [Fact]
+    public void An_ingress_controller_found_in_the_snapshot_connects_as_its_own_pods()
+    {
+        var f = new ConnectivityFixture("exposure-controller/cluster.yaml");
+        Assert.Equal("ingress-nginx/ingress-nginx-controller[Deployment]", Assert.Single(f.Engine.IngressControllerClasses).Workloads.Single().Peer);
+        Assert.Contains("{ingress-controller} => app/web[Deployment] : TCP 8080", f.Lines);
+        var v = f.Test("{ingress-controller}", "app/web", 8080);
+        Assert.True(v.Allowed);
+        Assert.Contains(v.Steps, s => s.Contains("the ingress controller is ingress-nginx/ingress-nginx-controller[Deployment]", StringComparison.Ordinal));
+
+        // As netpol-analyzer models it, the controller is an unlabelled pod that this policy does not admit.
+        var g = new ConnectivityFixture(ConnectivityOptions.NetpolAnalyzerCompatible, "exposure-controller/cluster.yaml");
+        Assert.DoesNotContain(g.Lines, l => l.StartsWith("{ingress-controller}", StringComparison.Ordinal));
+        Assert.Contains(g.Sink.Warnings, w => w.Contains("Ingress app/web exposes app/web[Deployment], but policies block every connection", StringComparison.Ordinal));
+    }
 }

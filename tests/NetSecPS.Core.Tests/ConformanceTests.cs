@@ -6,9 +6,10 @@ namespace NetSecPS.Core.Tests;
 
 /// <summary>
 /// Every connlist golden file of netpol-analyzer, run against its scenario and compared as a set
-/// of lines. The engine runs with <see cref="ConnectivityOptions.NetpolAnalyzerCompatible"/>:
-/// netpol-analyzer evaluates host-network pods like other pods, where NetSecPS by default
-/// follows the Kubernetes documentation (policies do not select them).
+/// of lines. The engine runs with its default options, except for scenarios with host-network
+/// pods: netpol-analyzer evaluates those like other pods, where NetSecPS by default follows the
+/// Kubernetes documentation (policies do not select them), so those scenarios run with
+/// <see cref="ConnectivityOptions.NetpolAnalyzerCompatible"/>.
 /// </summary>
 public class ConformanceTests
 {
@@ -42,7 +43,9 @@ public class ConformanceTests
     {
         var expected = File.ReadAllLines(Path.Combine(Golden, name + ".txt")).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal);
         var data = ManifestSource.Read(new[] { Path.Combine(TestPaths.Conformance, "scenarios", name) });
-        var engine = ConnectivityEngine.Build(ClusterModel.Build(data), new CollectingSink(), ConnectivityOptions.NetpolAnalyzerCompatible);
+        var model = ClusterModel.Build(data);
+        var options = model.Pods.Any(p => p.HostNetwork) ? ConnectivityOptions.NetpolAnalyzerCompatible : ConnectivityOptions.Default;
+        var engine = ConnectivityEngine.Build(model, new CollectingSink(), options);
         var actual = engine.Flows.Select(f => f.ToString()).ToHashSet(StringComparer.Ordinal);
 
         var missing = expected.Except(actual).Order(StringComparer.Ordinal).ToList();

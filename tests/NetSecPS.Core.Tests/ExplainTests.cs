@@ -87,6 +87,9 @@ public class ExplainTests
         Assert.True(v.Allowed);
         Assert.Equal("HostNetwork", v.Layer);
         Assert.Contains("uses the host network", v.Explanation, StringComparison.Ordinal);
+        var asPeer = h.Test("infra/agent", "infra/web", 80);
+        Assert.False(asPeer.Allowed);
+        Assert.Contains("only ipBlocks holding its node address 192.168.1.10", asPeer.Explanation, StringComparison.Ordinal);
 
         var e = new ConnectivityFixture("exposure/cluster.yaml");
         var notExposed = e.Test("{ingress-controller}", "front/web", 9000);

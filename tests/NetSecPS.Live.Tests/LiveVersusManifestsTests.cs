@@ -1,3 +1,4 @@
+using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
@@ -63,5 +64,24 @@ public sealed class LiveVersusManifestsTests
         Assert.Equal(3, liveWorkloads.Single(w => w.Peer == "shop/frontend[Deployment]").Pods);
         Assert.Equal(0, liveWorkloads.Single(w => w.Peer == "shop/report[CronJob]").Pods);
         Assert.All(InventoryBuilder.Build(ClusterModel.Build(manifests)).OfType<WorkloadItem>(), w => Assert.Equal(0, w.Pods));
+    }
+
+    [Fact]
+    public async Task The_same_cluster_read_live_and_from_its_manifests_gives_the_same_connectivity()
+    {
+        var manifests = ManifestSource.Read(new[] { TestPaths.Fixture("live", "cluster") });
+        await using var h = await LiveHarness.StartAsync();
+
+        var live = await h.CollectAsync();
+
+        static List<string> Connlist(ClusterData data) =>
+            ConnectivityEngine.Build(ClusterModel.Build(data)).Flows.Select(f => f.ToString()).Order(StringComparer.Ordinal).ToList();
+        var fromFiles = Connlist(manifests);
+        var fromCluster = Connlist(live);
+        Assert.Equal(fromFiles, fromCluster);
+        // Not vacuous: the policies shape what is allowed, in both reads alike.
+        Assert.Contains("shop/cart[Deployment] => payments/billing[Deployment] : TCP 8443", fromCluster);
+        Assert.DoesNotContain(fromCluster, f => f.StartsWith("shop/frontend[Deployment] => payments/billing[Deployment]", StringComparison.Ordinal));
+        Assert.DoesNotContain(fromCluster, f => f.StartsWith("shop/frontend[Deployment] => shop/redis[StatefulSet]", StringComparison.Ordinal));
     }
 }

@@ -47,11 +47,11 @@ Describe 'Get-NetSecConnectivity' {
         ($flows | ConvertTo-NetSecConnlist) | Should -Contain 'broken/app[Pod] => broken/db[Pod] : TCP 5432'
     }
 
-    It 'treats host-network pods as node addresses unless -HostNetworkAsPod is given' {
+    It 'treats host-network pods as node addresses unless -NetpolAnalyzerSemantics is given' {
         $path = Join-Path $Conn 'hostnetwork'
         $default = Get-NetSecConnectivity -Path $path | ConvertTo-NetSecConnlist
         $default | Should -Contain 'infra/web[Pod] => infra/agent[DaemonSet] : All Connections'
-        $asPod = Get-NetSecConnectivity -Path $path -HostNetworkAsPod | ConvertTo-NetSecConnlist
+        $asPod = Get-NetSecConnectivity -Path $path -NetpolAnalyzerSemantics | ConvertTo-NetSecConnlist
         $asPod | Should -Not -Contain 'infra/web[Pod] => infra/agent[DaemonSet] : All Connections'
         $asPod | Should -Contain 'infra/agent[DaemonSet] => infra/web[Pod] : All Connections'
     }

@@ -86,6 +86,34 @@ Describe 'Export-NetSecReport' {
         $raw | Should -Match 'Quarterly network audit: pester-cluster'
     }
 
+    It 'takes a profile name as the CronJob passes it, and warns when it is not the scan''s profile' {
+        $warnings = $null
+        $scan | Export-NetSecReport -Path (Join-Path $dir 'same.json') -Profile 'default' -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+        $scan | Export-NetSecReport -Path (Join-Path $dir 'other.pdf') -Profile 'cis' -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -Match "profile 'default', not 'cis'"
+        Test-Path (Join-Path $dir 'other.pdf') | Should -BeTrue
+    }
+
+    It 'keeps ClosedXML, OpenXml and PDFsharp out of the default load context while writing' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+`$scan = [NetSecPS.ScanResult]@{ Provenance = [NetSecPS.Provenance]@{ Cluster = 'alc' }; Profile = [NetSecPS.ProfileInfo]@{ Name = 'default' }; Score = [NetSecPS.ScoreDetails]@{ Score = 90 } }
+`$null = `$scan | Export-NetSecReport -Path '$dir/alc.xlsx', '$dir/alc.pdf'
+[System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | ForEach-Object { 'DEFAULT:' + `$_.GetName().Name }
+([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'NetSecPS').Assemblies | ForEach-Object { 'NETSEC:' + `$_.GetName().Name }
+"@
+        $r.ExitCode | Should -Be 0
+        $default = $r.Output | Where-Object { $_ -like 'DEFAULT:*' } | ForEach-Object { $_.Substring(8) }
+        $private = $r.Output | Where-Object { $_ -like 'NETSEC:*' } | ForEach-Object { $_.Substring(7) }
+        foreach ($name in 'ClosedXML', 'DocumentFormat.OpenXml', 'PdfSharp', 'PdfSharp.WPFonts') {
+            $default | Should -Not -Contain $name
+            $private | Should -Contain $name
+        }
+        Test-Path "$dir/alc.xlsx", "$dir/alc.pdf" | Should -Be @($true, $true)
+    }
+
     It 'shows a scan result as a one-line table' {
         $text = $scan | Format-Table | Out-String
         $text | Should -Match 'pester-cluster'

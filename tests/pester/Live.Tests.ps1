@@ -118,7 +118,7 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
             '--fail', 'services:2', '--expire-continue', 'pods:1', '--fail', 'configmaps:1000')
         try {
             $file = Join-Path $Faulty.Directory 'snap.json.gz'
-            $streams = Get-NetSecSnapshot -Kubeconfig $Faulty.Kubeconfig -PageSize 3 -Verbose 4>&1 3>&1 2>&1 |
+            $streams = Get-NetSecSnapshot -Kubeconfig $Faulty.Kubeconfig -PageSize 3 -Verbose -ErrorAction Continue 4>&1 3>&1 2>&1 |
                 ForEach-Object { if ($_ -is [NetSecPS.Snapshot]) { $_ | Export-NetSecSnapshot -Path $file -Force; 'SNAPSHOT' } else { "$_" } }
             $bad = Join-Path $Faulty.Directory 'stale-token'
             (Get-Content -LiteralPath $Faulty.Kubeconfig -Raw) -replace [regex]::Escape($Faulty.Token), ($Faulty.Token + 'x') | Set-Content -LiteralPath $bad
@@ -128,6 +128,7 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
 
             $streams | Should -Contain 'SNAPSHOT'
             ($streams | Where-Object { $_ -match 'retry' }) | Should -Not -BeNullOrEmpty -Because 'the faults make the read retry, so there is output to search'
+            ($streams | Where-Object { $_ -match '^ConfigMap: Cannot list configmaps' }) | Should -Not -BeNullOrEmpty -Because 'a kind that keeps failing is an error record'
             $saved | Should -Match '"kind":"Pod"'
             $all = ($streams + $errorText + $saved) -join "`n"
             $all | Should -Not -Match ([regex]::Escape($Faulty.Token))

@@ -57,6 +57,15 @@ Describe 'Get-NetSecSnapshot' {
         { Get-NetSecSnapshot -Path (Join-Path $Fixtures 'no-such-*') -ErrorAction Stop } | Should -Throw
     }
 
+    It 'makes one snapshot of the files piped to it' {
+        $files = Get-ChildItem (Join-Path $Cluster 'shop') -Filter *.yaml
+        $snaps = @($files | Get-NetSecSnapshot)
+        $snaps.Count | Should -Be 1
+        $snaps[0].Provenance.Inputs.Count | Should -Be $files.Count
+        $snaps[0].ObjectCount | Should -Be (Get-NetSecSnapshot -Path (Join-Path $Cluster 'shop')).ObjectCount
+        (Get-ChildItem (Join-Path $Cluster 'shop') -Filter *.yaml | Get-NetSecInventory -Kind Namespace).Name | Should -Be 'shop'
+    }
+
     It 'reads a saved snapshot given with -Path' {
         $file = Join-Path $TestDrive 'cluster.json.gz'
         Get-NetSecSnapshot -Path $Cluster | Export-NetSecSnapshot -Path $file

@@ -20,7 +20,7 @@ Reports only show what the scan holds; they compute nothing. The workbook lists 
     Parameters  = @{
         Path        = 'The report files to write. The extension of each chooses its format: .xlsx, .pdf, .json, .csv, .sarif (or .sarif.json), .junit.xml.'
         InputObject = 'The scan result to lay out, usually from Invoke-NetSecScan through the pipeline. Give one scan per call: a second scan would overwrite (with -Force) or fail on the same files.'
-        Profile     = 'A report profile whose Title and Organization replace the scan profile''s on the cover and in the running header, e.g. @{ Name = ''board''; Title = ''Quarterly network audit''; Organization = ''Example Corp'' }.'
+        Profile     = 'A report profile whose Title and Organization replace the scan profile''s on the cover and in the running header: a NetSecPS.ProfileInfo or a hashtable such as @{ Name = ''board''; Title = ''Quarterly network audit''; Organization = ''Example Corp'' }. A profile name is accepted too (the CronJob passes the one it scanned with): it keeps the title of the profile the scan ran with, and warns when it names another profile.'
         Force       = 'Overwrite report files that exist.'
         PassThru    = 'Return the FileInfo of each report written.'
         WhatIf      = 'Show which reports would be written without writing them.'

@@ -13,7 +13,7 @@ The snapshot records its provenance (paths with the SHA-256 of each input file, 
 '@
     Parameters  = @{
         Path          = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
-        LiteralPath   = 'Like -Path, without wildcard expansion.'
+        LiteralPath   = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one input.'
         Snapshot      = 'A snapshot already in memory; returned as is.'
         Context       = 'The kubeconfig context of the live cluster to read; the current context when omitted. Tab completion lists the contexts of the kubeconfig. The snapshot''s provenance records the context, its cluster, the server URL and the server version.'
         Kubeconfig    = 'The kubeconfig file; when omitted, the files KUBECONFIG names (merged), else ~/.kube/config, else the pod''s service account when running in a cluster.'

@@ -3,7 +3,7 @@
     Description = @'
 Test-NetSecConnection evaluates a single connection (protocol and port) from one peer to another through every layer the cluster enforces: the source's egress (AdminNetworkPolicy rules by priority, NetworkPolicy isolation and rules, the BaselineAdminNetworkPolicy) and then the destination's ingress. A connection from {ingress-controller} must also be exposed by an Ingress, Route or Gateway API route on that port.
 
-The verdict has Allowed, the deciding Layer (AdminNetworkPolicy, NetworkPolicy, BaselineAdminNetworkPolicy, Exposure, HostNetwork or Default), the Policy and the Rule. With -Explain it also carries an Explanation sentence, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53", and the Steps of the evaluation, egress side first.
+The verdict has Allowed, the deciding Layer (AdminNetworkPolicy, NetworkPolicy, BaselineAdminNetworkPolicy, Exposure, HostNetwork or Default), the Policy, the Rule and an Explanation sentence. With -Explain it also carries the Steps of the evaluation, egress side first, and shows as a list with the explanation, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53".
 
 Peers are written namespace/name (a workload of any kind, or a pod), namespace/name[Kind], an IP address (an external address) or {ingress-controller}. When a workload's pods differ (labels or ports), the connection is allowed if it is allowed for some of its pods.
 '@
@@ -20,8 +20,8 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
         To               = 'The destination peer, written like -From.'
         Port             = 'The destination port, 1-65535.'
         Protocol         = 'TCP (default), UDP or SCTP.'
-        Explain          = 'Adds the explanation sentence and every evaluation step, shown as a list.'
-        HostNetworkAsPod = 'Evaluate host-network pods like any other pod (netpol-analyzer semantics) instead of exempting them from policies.'
+        Explain          = 'Adds every evaluation step (egress side, then ingress side) and shows the verdict as a list with its explanation.'
+        NetpolAnalyzerSemantics = 'netpol-analyzer semantics: evaluate host-network pods like any other pod instead of exempting them from policies, and model {ingress-controller} as an unlabelled pod.'
     }
     Inputs      = @('System.String (Peer by property name)', 'NetSecPS.Snapshot')
     Examples    = @(

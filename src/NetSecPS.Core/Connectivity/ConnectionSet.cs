@@ -191,6 +191,63 @@ public sealed class ConnectionSet : IEquatable<ConnectionSet>
         return list;
     }
 
+    /// <summary>Reads the connlist text form back (<c>All Connections</c>, <c>No Connections</c>, <c>SCTP 1-9002,TCP 80,UDP 53</c>).</summary>
+    public static bool TryParse(string? text, out ConnectionSet result)
+    {
+        result = None;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var t = text.Trim();
+        if (t == "All Connections")
+        {
+            result = All;
+            return true;
+        }
+
+        if (t == "No Connections")
+        {
+            return true;
+        }
+
+        string? protocol = null;
+        var set = None;
+        foreach (var raw in t.Split(','))
+        {
+            var part = raw.Trim();
+            var space = part.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0)
+            {
+                protocol = part[..space].ToUpperInvariant();
+                part = part[(space + 1)..].Trim();
+                if (!Protocols.Contains(protocol))
+                {
+                    return false;
+                }
+            }
+
+            if (protocol is null)
+            {
+                return false;
+            }
+
+            var dash = part.IndexOf('-', StringComparison.Ordinal);
+            if (!int.TryParse(dash < 0 ? part : part[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var from) ||
+                !int.TryParse(dash < 0 ? part : part[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var to) ||
+                from < MinPort || to > MaxPort || to < from)
+            {
+                return false;
+            }
+
+            set = set.Union(Ports(protocol, from, to));
+        }
+
+        result = set;
+        return true;
+    }
+
     /// <summary>The connlist text form: <c>All Connections</c>, <c>No Connections</c>, or protocols with merged port ranges.</summary>
     public override string ToString()
     {

@@ -289,24 +289,25 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     {
         var rows = direction == TrafficDirection.Egress ? egressRows : ingressRows;
         var done = direction == TrafficDirection.Egress ? egressRowDone : ingressRowDone;
-        if (done[program])
+        if (Volatile.Read(ref done[program]))
         {
             return rows[program];
         }
 
+        // Concurrent callers may compute the same row twice; both results are equal, and the
+        // row is published before its flag.
         var row = ComputeRow(direction, program);
         rows[program] = row;
-        done[program] = true;
+        Volatile.Write(ref done[program], true);
         return row;
     }
 
-    private void ComputeAllRows()
+    private void ComputeAllRows(CancellationToken cancellationToken)
     {
         // Rows are independent: fill them in parallel, then read them without locks.
-        Parallel.For(0, egressPrograms.Count, i => egressRows[i] = ComputeRow(TrafficDirection.Egress, i));
-        Parallel.For(0, ingressPrograms.Count, i => ingressRows[i] = ComputeRow(TrafficDirection.Ingress, i));
-        Array.Fill(egressRowDone, true);
-        Array.Fill(ingressRowDone, true);
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken };
+        Parallel.For(0, egressPrograms.Count, parallel, i => Row(TrafficDirection.Egress, i));
+        Parallel.For(0, ingressPrograms.Count, parallel, i => Row(TrafficDirection.Ingress, i));
     }
 
     private int[]? ComputeRow(TrafficDirection direction, int program)
@@ -370,8 +371,15 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private int FromIngressController(PeerClass d)
     {
         var exposed = exposure.ConnectionsOf(d);
-        return exposed.IsEmpty ? ConnectionTable.None : table.Intersect(table.Intern(exposed), ClassToClass(classes.IngressController.Index, d.Index));
+        return exposed.IsEmpty ? ConnectionTable.None : table.Intersect(table.Intern(exposed), UnionOver(IngressControllerClasses, c => ClassToClass(c.Index, d.Index)));
     }
+
+    /// <summary>
+    /// The pods that stand for <c>{ingress-controller}</c>: the controllers found in the snapshot,
+    /// else an unlabelled pod in a namespace of its own.
+    /// </summary>
+    public IReadOnlyList<PeerClass> IngressControllerClasses =>
+        classes.DetectedIngressControllers.Count > 0 ? classes.DetectedIngressControllers : new[] { classes.IngressController };
 
     public bool IsIsolated(Workload workload, TrafficDirection direction)
     {
@@ -379,6 +387,32 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
         var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
         return mine.Count > 0 && mine.All(c => programs[of[c.Index]].IsIsolating);
+    }
+
+    /// <summary>
+    /// The policies that isolate or govern the workload in one direction, as <c>Kind name</c>:
+    /// admin policies whose subject holds it, NetworkPolicies that select it, and the baseline when
+    /// no NetworkPolicy does (it is never reached otherwise).
+    /// </summary>
+    public IReadOnlyList<string> PoliciesApplyingTo(Workload workload, TrafficDirection direction)
+    {
+        var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
+        var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
+        var result = new List<string>();
+        foreach (var c in ClassesOf(workload))
+        {
+            var p = programs[of[c.Index]];
+            foreach (var policy in p.AdminRules.Select(r => r.Policy).Concat(p.NetworkPolicies).Concat(p.NetworkRules is null ? p.BaselineRules.Select(r => r.Policy) : Enumerable.Empty<CompiledPolicy>()))
+            {
+                var name = policy.ToString();
+                if (!result.Contains(name))
+                {
+                    result.Add(name);
+                }
+            }
+        }
+
+        return result;
     }
 
     private int UnionOver(IReadOnlyList<PeerClass> list, Func<PeerClass, int> f)
@@ -398,132 +432,189 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     // ------------------------------------------------------------------ flows
 
-    public IReadOnlyList<Flow> Flows => flows ??= ComputeFlows();
+    public IReadOnlyList<Flow> Flows => GetFlows(CancellationToken.None);
 
-    private IReadOnlyList<Flow> ComputeFlows()
+    /// <summary>The flows, computed once; a cancelled computation leaves nothing half-made behind.</summary>
+    public IReadOnlyList<Flow> GetFlows(CancellationToken cancellationToken) => flows ??= ComputeFlows(cancellationToken);
+
+    /// <summary>A peer of the flow list: a workload, an external range, or the ingress controller.</summary>
+    private sealed record FlowPeer(string Name, PeerKind Kind, string? Namespace, int[] Classes, int RangeIndex);
+
+    private IReadOnlyList<Flow> ComputeFlows(CancellationToken cancellationToken)
     {
-        var result = new List<Flow>();
         var workloads = Model.Workloads;
         if (workloads.Count == 0)
         {
-            return result;
+            return Array.Empty<Flow>();
         }
 
-        ComputeAllRows();
-        var texts = new Dictionary<int, (string Text, IReadOnlyList<PortRange> Ports)>();
-        (string, IReadOnlyList<PortRange>) Describe(int id)
+        ComputeAllRows(cancellationToken);
+        var peers = new List<FlowPeer>();
+        foreach (var w in workloads)
         {
-            if (!texts.TryGetValue(id, out var t))
-            {
-                var set = table[id];
-                texts[id] = t = (set.ToString(), set.ToPortRanges());
-            }
-
-            return t;
+            peers.Add(new FlowPeer(w.Peer, PeerKind.Workload, w.Namespace, ClassesOf(w).Select(c => c.Index).ToArray(), -1));
         }
 
-        void Add(string src, PeerKind srcKind, string? srcNs, string dst, PeerKind dstKind, string? dstNs, int id)
+        var workloadCount = peers.Count;
+        var sourceList = Enumerable.Range(0, workloadCount).ToList();
+        var destinationList = Enumerable.Range(0, workloadCount).ToList();
+        for (var r = 0; r < sourceRanges.Count; r++)
         {
-            var (text, ports) = Describe(id);
-            result.Add(new Flow
-            {
-                Source = src, SourceKind = srcKind, SourceNamespace = srcNs,
-                Destination = dst, DestinationKind = dstKind, DestinationNamespace = dstNs,
-                Connections = text, AllConnections = id == ConnectionTable.All, Ports = ports,
-            });
+            sourceList.Add(peers.Count);
+            peers.Add(new FlowPeer(sourceRanges[r] + "[External]", PeerKind.External, null, Array.Empty<int>(), r));
         }
 
-        var classLists = workloads.Select(w => ClassesOf(w).Select(c => c.Index).ToArray()).ToArray();
-        for (var i = 0; i < workloads.Count; i++)
+        for (var r = 0; r < destinationRanges.Count; r++)
         {
-            var src = workloads[i];
-            for (var j = 0; j < workloads.Count; j++)
+            destinationList.Add(peers.Count);
+            peers.Add(new FlowPeer(destinationRanges[r] + "[External]", PeerKind.External, null, Array.Empty<int>(), r));
+        }
+
+        var controller = -1;
+        if (!exposure.IsEmpty)
+        {
+            controller = peers.Count;
+            sourceList.Add(controller);
+            peers.Add(new FlowPeer(IngressControllerPeer, PeerKind.IngressController, null, Array.Empty<int>(), -1));
+        }
+
+        // Ordering the peers once orders the flows: no sort over millions of lines.
+        sourceList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
+        destinationList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
+
+        var perSource = new List<long>[sourceList.Count];
+        Parallel.For(0, sourceList.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            var src = peers[sourceList[i]];
+            var found = new List<long>();
+            foreach (var dstIndex in destinationList)
             {
-                if (i == j)
+                var dst = peers[dstIndex];
+                var conns = ConnectionTable.None;
+                if (ReferenceEquals(src, dst) || (src.Kind != PeerKind.Workload && dst.Kind != PeerKind.Workload))
                 {
                     continue;
                 }
 
-                var conns = ConnectionTable.None;
-                foreach (var s in classLists[i])
+                if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload)
                 {
-                    foreach (var d in classLists[j])
+                    foreach (var s in src.Classes)
                     {
-                        conns = table.Union(conns, ClassToClass(s, d));
+                        foreach (var d in dst.Classes)
+                        {
+                            conns = table.Union(conns, ClassToClass(s, d));
+                        }
+                    }
+                }
+                else if (src.Kind == PeerKind.Workload)
+                {
+                    foreach (var s in src.Classes)
+                    {
+                        conns = table.Union(conns, Egress(s, classCount + dst.RangeIndex));
+                    }
+                }
+                else if (src.Kind == PeerKind.External)
+                {
+                    foreach (var d in dst.Classes)
+                    {
+                        conns = table.Union(conns, Ingress(d, classCount + src.RangeIndex));
+                    }
+                }
+                else
+                {
+                    foreach (var d in dst.Classes)
+                    {
+                        conns = table.Union(conns, FromIngressController(classes.Classes[d]));
                     }
                 }
 
                 if (conns != ConnectionTable.None)
                 {
-                    var dst = workloads[j];
-                    Add(src.Peer, PeerKind.Workload, src.Namespace, dst.Peer, PeerKind.Workload, dst.Namespace, conns);
+                    found.Add(((long)dstIndex << 32) | (uint)conns);
                 }
             }
-        }
 
-        for (var r = 0; r < sourceRanges.Count; r++)
-        {
-            var name = sourceRanges[r] + "[External]";
-            for (var j = 0; j < workloads.Count; j++)
-            {
-                var conns = ConnectionTable.None;
-                foreach (var d in classLists[j])
-                {
-                    conns = table.Union(conns, Ingress(d, classCount + r));
-                }
-
-                if (conns != ConnectionTable.None)
-                {
-                    Add(name, PeerKind.External, null, workloads[j].Peer, PeerKind.Workload, workloads[j].Namespace, conns);
-                }
-            }
-        }
-
-        for (var r = 0; r < destinationRanges.Count; r++)
-        {
-            var name = destinationRanges[r] + "[External]";
-            for (var i = 0; i < workloads.Count; i++)
-            {
-                var conns = ConnectionTable.None;
-                foreach (var s in classLists[i])
-                {
-                    conns = table.Union(conns, Egress(s, classCount + r));
-                }
-
-                if (conns != ConnectionTable.None)
-                {
-                    Add(workloads[i].Peer, PeerKind.Workload, workloads[i].Namespace, name, PeerKind.External, null, conns);
-                }
-            }
-        }
-
-        if (!exposure.IsEmpty)
-        {
-            foreach (var w in workloads)
-            {
-                var exposed = ExposureOf(w);
-                if (exposed.Count == 0)
-                {
-                    continue;
-                }
-
-                var conns = UnionOver(ClassesOf(w), FromIngressController);
-                if (conns == ConnectionTable.None)
-                {
-                    sink.Warning($"{string.Join(", ", exposed.Select(e => $"{e.Kind} {e.Namespace}/{e.Name}").Distinct())} exposes {w.Peer}, " +
-                        "but policies block every connection from the ingress controller to it.");
-                    continue;
-                }
-
-                Add(IngressControllerPeer, PeerKind.IngressController, null, w.Peer, PeerKind.Workload, w.Namespace, conns);
-            }
-        }
-
-        result.Sort((a, b) =>
-        {
-            var c = string.CompareOrdinal(a.Source, b.Source);
-            return c != 0 ? c : string.CompareOrdinal(a.Destination, b.Destination);
+            perSource[i] = found;
         });
-        return result;
+
+        if (controller >= 0)
+        {
+            var reached = perSource[sourceList.IndexOf(controller)].Select(p => (int)(p >> 32)).ToHashSet();
+            for (var j = 0; j < workloadCount; j++)
+            {
+                var exposed = ExposureOf(workloads[j]);
+                if (exposed.Count > 0 && !reached.Contains(j))
+                {
+                    sink.Warning($"{string.Join(", ", exposed.Select(e => $"{e.Kind} {e.Namespace}/{e.Name}").Distinct())} exposes {workloads[j].Peer}, " +
+                        "but policies block every connection from the ingress controller to it.");
+                }
+            }
+        }
+
+        return new FlowList(this, peers, sourceList, perSource);
+    }
+
+    /// <summary>
+    /// The flows in connlist order, stored as peer and connection indexes; a <see cref="Flow"/>
+    /// record is made when read, so a cluster where millions of pairs connect stays small.
+    /// </summary>
+    private sealed class FlowList : IReadOnlyList<Flow>
+    {
+        private readonly ConnectivityEngine engine;
+        private readonly List<FlowPeer> peers;
+        private readonly int[] sources;
+        private readonly long[] entries;
+        private readonly ConcurrentDictionary<int, (string Text, IReadOnlyList<PortRange> Ports)> texts = new();
+
+        public FlowList(ConnectivityEngine engine, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource)
+        {
+            this.engine = engine;
+            this.peers = peers;
+            var count = perSource.Sum(l => l.Count);
+            sources = new int[count];
+            entries = new long[count];
+            var k = 0;
+            for (var i = 0; i < perSource.Length; i++)
+            {
+                foreach (var e in perSource[i])
+                {
+                    sources[k] = sourceOrder[i];
+                    entries[k++] = e;
+                }
+            }
+        }
+
+        public int Count => entries.Length;
+
+        public Flow this[int index]
+        {
+            get
+            {
+                var src = peers[sources[index]];
+                var dst = peers[(int)(entries[index] >> 32)];
+                var id = (int)(entries[index] & 0xffffffff);
+                var (text, ports) = texts.GetOrAdd(id, i =>
+                {
+                    var set = engine.table[i];
+                    return (set.ToString(), set.ToPortRanges());
+                });
+                return new Flow
+                {
+                    Source = src.Name, SourceKind = src.Kind, SourceNamespace = src.Namespace,
+                    Destination = dst.Name, DestinationKind = dst.Kind, DestinationNamespace = dst.Namespace,
+                    Connections = text, AllConnections = id == ConnectionTable.All, Ports = ports,
+                };
+            }
+        }
+
+        public IEnumerator<Flow> GetEnumerator()
+        {
+            for (var i = 0; i < entries.Length; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

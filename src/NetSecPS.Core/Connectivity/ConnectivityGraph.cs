@@ -117,7 +117,8 @@ public static class ConnectivityGraph
             }
         }
 
-        var width = 40 + Math.Min(columns, Math.Max(1, groups.Count)) * (nodeW + 2 * pad + colGap);
+        // The right margin leaves room for the loops of flows within one column.
+        var width = 140 + Math.Min(columns, Math.Max(1, groups.Count)) * (nodeW + 2 * pad + colGap);
         var height = 40 + rowHeights.Sum() + Math.Max(0, rowHeights.Count - 1) * rowGap;
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();

@@ -12,8 +12,17 @@ public sealed record ConnectivityOptions
     /// </summary>
     public bool HostNetworkPodsFollowPolicies { get; init; }
 
+    /// <summary>
+    /// True (the default): when the snapshot holds the ingress controller's own pods (ingress-nginx,
+    /// Traefik, HAProxy, Kong, Contour/Envoy, Istio ingress gateway, the OpenShift router, ...,
+    /// recognised by their labels), <c>{ingress-controller}</c> connects as those pods, so the
+    /// policies written for them count. False, or when none is found: it is an unlabelled pod
+    /// in a namespace of its own, as netpol-analyzer models it.
+    /// </summary>
+    public bool DetectIngressControllers { get; init; } = true;
+
     public static ConnectivityOptions Default { get; } = new();
 
     /// <summary>The semantics of the netpol-analyzer golden files.</summary>
-    public static ConnectivityOptions NetpolAnalyzerCompatible { get; } = new() { HostNetworkPodsFollowPolicies = true };
+    public static ConnectivityOptions NetpolAnalyzerCompatible { get; } = new() { HostNetworkPodsFollowPolicies = true, DetectIngressControllers = false };
 }

@@ -38,7 +38,7 @@ public sealed partial class ConnectivityEngine
         var t = text.Trim();
         if (string.Equals(t, IngressControllerPeer, StringComparison.OrdinalIgnoreCase) || string.Equals(t, "ingress-controller", StringComparison.OrdinalIgnoreCase))
         {
-            return new ConnectionEndpoint(IngressControllerPeer, new[] { classes.IngressController }, null, null, true);
+            return new ConnectionEndpoint(IngressControllerPeer, IngressControllerClasses, null, null, true);
         }
 
         if (IpRange.TryParseAddress(t, out var address))
@@ -142,6 +142,11 @@ public sealed partial class ConnectivityEngine
             else
             {
                 steps.Add($"exposure: {string.Join(", ", sources.Select(e => $"{e.Kind} {e.Namespace}/{e.Name} (service {e.Service})"))} exposes {to} on {what}");
+            }
+
+            if (s is not null && s.Kind == PeerClassKind.Pod)
+            {
+                steps.Add($"the ingress controller is {string.Join(", ", s.Workloads.Select(w => w.Peer))}, recognised by its labels");
             }
         }
 
@@ -276,6 +281,12 @@ public sealed partial class ConnectivityEngine
             var tail = withRules.Count == 0
                 ? $"none of them has an {dir} rule"
                 : $"no {dir} rule of {string.Join(", ", withRules)} admits {peerName} on {what}";
+            if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
+            {
+                var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
+                tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
+            }
+
             return Record(new Decision(false, "NetworkPolicy", program.NetworkPolicies[0], null,
                 $"pod {subjectName} is isolated for {dir} by {isolating}; {tail}", true));
         }

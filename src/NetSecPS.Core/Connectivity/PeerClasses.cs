@@ -89,6 +89,7 @@ internal static class PeerClassBuilder
         IReadOnlyDictionary<PodInfo, PeerClass> ByPod,
         PeerClass Arbitrary,
         PeerClass IngressController,
+        IReadOnlyList<PeerClass> DetectedIngressControllers,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels);
 
     public static Result Build(ClusterModel model, ConnectivityOptions options)
@@ -177,7 +178,46 @@ internal static class PeerClassBuilder
             c.NamedPortSignature = id;
         }
 
-        return new Result(classes, byWorkload, byPod, arbitrary, ingress, namespaceLabels);
+        var detected = options.DetectIngressControllers
+            ? classes.Where(c => c.Kind == PeerClassKind.Pod && IsIngressController(c)).ToList()
+            : new List<PeerClass>();
+        return new Result(classes, byWorkload, byPod, arbitrary, ingress, detected, namespaceLabels);
+    }
+
+    /// <summary>Labels that the common ingress controllers and gateways put on their proxy pods.</summary>
+    private static readonly (string Key, string? Value)[] ControllerSignatures =
+    {
+        ("app.kubernetes.io/name", "ingress-nginx"),
+        ("app.kubernetes.io/name", "rke2-ingress-nginx"),
+        ("app.kubernetes.io/name", "nginx-ingress"),
+        ("app", "nginx-ingress"),
+        ("app", "ingress-nginx"),
+        ("app.kubernetes.io/name", "traefik"),
+        ("app.kubernetes.io/name", "haproxy-ingress"),
+        ("app.kubernetes.io/name", "kong"),
+        ("istio", "ingressgateway"),
+        ("app", "istio-ingressgateway"),
+        ("ingresscontroller.operator.openshift.io/deployment-ingresscontroller", null),
+        ("gateway.envoyproxy.io/owning-gateway-name", null),
+        ("app.kubernetes.io/component", "envoy"),
+    };
+
+    private static bool IsIngressController(PeerClass c)
+    {
+        // Admission webhooks and certificate jobs carry the controller's name label but serve no traffic.
+        if (c.Labels.TryGetValue("app.kubernetes.io/component", out var component) &&
+            (component.Contains("webhook", StringComparison.OrdinalIgnoreCase) || component.Contains("admission", StringComparison.OrdinalIgnoreCase) ||
+             component.Contains("certgen", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        if (c.Workloads.All(w => w.Kind is "Job" or "CronJob"))
+        {
+            return false;
+        }
+
+        return ControllerSignatures.Any(s => c.Labels.TryGetValue(s.Key, out var v) && (s.Value is null || v == s.Value));
     }
 
     private static IReadOnlyDictionary<string, string> NameOnly(string ns) =>

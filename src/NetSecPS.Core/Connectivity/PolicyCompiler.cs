@@ -314,6 +314,12 @@ internal sealed class PolicyCompiler
         }
 
         FinishPeers(rule, addresses, texts);
+        if (direction == TrafficDirection.Egress && addresses.Count > 0 && rule.Ports.HasNamedPorts)
+        {
+            // An egress named port resolves on the destination, and an address declares no ports.
+            Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock destinations; for them only numbered ports count.");
+        }
+
         return rule;
     }
 
@@ -451,7 +457,7 @@ internal sealed class PolicyCompiler
             return false;
         }
 
-        if (!TryAdminPeer(obj, "spec.subject", s, out var set, out text, allowAddresses: false))
+        if (!TryAdminPeer(obj, "spec.subject", s, out var set, out text))
         {
             return false;
         }
@@ -461,7 +467,7 @@ internal sealed class PolicyCompiler
     }
 
     /// <summary>Compiles a <c>namespaces</c> or <c>pods</c> peer (subject or rule peer) to the classes it selects.</summary>
-    private bool TryAdminPeer(KubeObject obj, string where, JsonObject peer, out ClassSet set, out string text, bool allowAddresses)
+    private bool TryAdminPeer(KubeObject obj, string where, JsonObject peer, out ClassSet set, out string text)
     {
         set = new ClassSet(ClassCount);
         text = string.Empty;
@@ -494,7 +500,6 @@ internal sealed class PolicyCompiler
             return true;
         }
 
-        _ = allowAddresses;
         Diagnose(obj, "Error", "InvalidPeer", $"{where}: expected namespaces or pods; it is ignored.");
         return false;
     }
@@ -584,7 +589,7 @@ internal sealed class PolicyCompiler
                 continue;
             }
 
-            if (TryAdminPeer(obj, at, peer, out var peerSet, out var text, allowAddresses: true))
+            if (TryAdminPeer(obj, at, peer, out var peerSet, out var text))
             {
                 set.UnionWith(peerSet);
                 texts.Add(text);

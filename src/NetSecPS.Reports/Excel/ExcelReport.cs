@@ -144,7 +144,7 @@ internal static class ExcelReport
             row++;
         }
 
-        row = Heading(ws, row + 1, "Drift since the baseline", "Category", "Added", "Removed", "Changed");
+        row = Heading(ws, row + 1, "Drift since the baseline");
         if (scan.Drift is null)
         {
             ws.Cell(row++, 1).SetValue("No baseline was given, so drift was not computed.");
@@ -152,6 +152,7 @@ internal static class ExcelReport
         else
         {
             ws.Cell(row++, 1).SetValue($"Baseline: {scan.BaselinePath ?? "(unnamed)"}" + (scan.BaselineCreatedAt is { } at ? $", taken {ReportText.Time(at)}" : string.Empty));
+            row = HeaderRow(ws, row, "Category", "Added", "Removed", "Changed");
             if (view.DriftTotals.Count == 0)
             {
                 ws.Cell(row++, 1).SetValue("No change since the baseline.");
@@ -176,13 +177,19 @@ internal static class ExcelReport
             row++;
         }
 
-        foreach (var gap in view.CoverageGaps)
+        if (view.CoverageGaps.Count > 0)
         {
-            ws.Cell(row, 1).SetValue($"{gap.Kind} ({gap.ApiVersion})");
-            ws.Cell(row, 2).SetValue(gap.Status.ToString());
-            ws.Cell(row, 5).SetValue($"Not verified: {gap.Message ?? gap.Status.ToString()}");
-            ws.Range(row, 1, row, 5).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
-            row++;
+            row = Heading(ws, row + 1, "Not verified: kinds the scan could not read");
+            row = HeaderRow(ws, row, "Kind", "Status");
+            foreach (var gap in view.CoverageGaps)
+            {
+                ws.Cell(row, 1).SetValue(gap.Kind);
+                ws.Cell(row, 2).SetValue(gap.Status.ToString());
+                ws.Cell(row, 2).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Right;
+                ws.Cell(row, 3).SetValue($"{gap.ApiVersion}: {gap.Message ?? gap.Status.ToString()}");
+                ws.Range(row, 1, row, 3).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
+                row++;
+            }
         }
 
         row = Heading(ws, row + 1, "Inventory", "Kind", "Objects");
@@ -233,7 +240,7 @@ internal static class ExcelReport
             cell.Style.Font.Underline = XLFontUnderlineValues.Single;
         }
 
-        ws.Column(5).Style.Alignment.WrapText = false;
+        SheetTable.PrintSetup(ws, repeatHeader: false);
     }
 
     private static int Heading(IXLWorksheet ws, int row, string title, params string[] headers)
@@ -244,18 +251,29 @@ internal static class ExcelReport
         row++;
         if (headers.Length > 0)
         {
-            for (var i = 0; i < headers.Length; i++)
-            {
-                ws.Cell(row, i + 1).SetValue(headers[i]);
-            }
-
-            var h = ws.Range(row, 1, row, headers.Length);
-            h.Style.Font.Bold = true;
-            h.Style.Border.BottomBorder = XLBorderStyleValues.Thin;
-            row++;
+            row = HeaderRow(ws, row, headers);
         }
 
         return row;
+    }
+
+    /// <summary>A bold, underlined header row; every column after the first holds counts, so its header sits right like the numbers.</summary>
+    private static int HeaderRow(IXLWorksheet ws, int row, params string[] headers)
+    {
+        for (var i = 0; i < headers.Length; i++)
+        {
+            ws.Cell(row, i + 1).SetValue(headers[i]);
+        }
+
+        var h = ws.Range(row, 1, row, headers.Length);
+        h.Style.Font.Bold = true;
+        h.Style.Border.BottomBorder = XLBorderStyleValues.Thin;
+        if (headers.Length > 1)
+        {
+            ws.Range(row, 2, row, headers.Length).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Right;
+        }
+
+        return row + 1;
     }
 
     private static int Pairs(IXLWorksheet ws, int row, IEnumerable<(string Label, object? Value)> pairs)
@@ -298,7 +316,7 @@ internal static class ExcelReport
             new("Status", f => f.Suppressed ? "Suppressed" : "Open", 11),
             new("Evidence", f => f.Evidence, 70),
             new("Remediation", f => f.Remediation, 70),
-            new("Fix manifest", f => f.RemediationManifest, 40),
+            new("Fix manifest", f => f.RemediationManifest, 40, OneLine: true),
             new("Frameworks", f => string.Join("; ", f.Frameworks), 30),
             new("Justification", f => f.Justification, 40),
             new("Suppressed by", f => f.SuppressedBy, 20),

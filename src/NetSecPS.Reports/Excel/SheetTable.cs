@@ -3,7 +3,11 @@ using ClosedXML.Excel;
 namespace NetSecPS.Reports.Excel;
 
 /// <summary>One column of a sheet's table: its header, how a row gives its value, and the widest it may grow.</summary>
-internal sealed record SheetColumn<T>(string Header, Func<T, object?> Value, double MaxWidth = 40, string? NumberFormat = null);
+/// <remarks>
+/// Text with line breaks wraps so the row grows to show it, unless <paramref name="OneLine"/> is set:
+/// a column of YAML manifests would make every row tall, so its cells show their first line and hold the rest.
+/// </remarks>
+internal sealed record SheetColumn<T>(string Header, Func<T, object?> Value, double MaxWidth = 40, string? NumberFormat = null, bool OneLine = false);
 
 /// <summary>
 /// Writes rows as an Excel table the way ImportExcel users expect: header in the first row, bold and
@@ -19,6 +23,8 @@ internal static class SheetTable
 
     public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken)
     {
+        // Set on the columns before any cell exists, so every cell inherits it at no cost per cell.
+        ws.Columns(1, columns.Count).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
         var widths = new double[columns.Count];
         for (var c = 0; c < columns.Count; c++)
         {
@@ -27,6 +33,7 @@ internal static class SheetTable
             widths[c] = columns[c].Header.Length + 4;
         }
 
+        var wrapped = new List<(int Row, int Column, string Text)>();
         var r = 1;
         foreach (var row in rows)
         {
@@ -46,10 +53,16 @@ internal static class SheetTable
                     widths[c] = len + 2;
                 }
 
-                // Styling only the cells that hold a value keeps a sheet of 100,000 rows quick to save.
+                // Styling only the cells that need it keeps a sheet of 100,000 rows quick to save.
                 if (value is not null && columns[c].NumberFormat is { } format)
                 {
                     cell.Style.NumberFormat.Format = format;
+                }
+
+                if (value is string text && !columns[c].OneLine && text.Contains('\n', StringComparison.Ordinal))
+                {
+                    cell.Style.Alignment.WrapText = true;
+                    wrapped.Add((r, c, text));
                 }
             }
         }
@@ -57,10 +70,18 @@ internal static class SheetTable
         var header = ws.Range(1, 1, 1, columns.Count);
         header.Style.Font.Bold = true;
         ws.SheetView.FreezeRows(1);
+        PrintSetup(ws, repeatHeader: true);
         for (var c = 0; c < columns.Count; c++)
         {
             var col = ws.Column(c + 1);
             col.Width = Math.Clamp(widths[c], 6, Math.Max(columns[c].MaxWidth, columns[c].Header.Length + 4));
+        }
+
+        // Readers do not all grow a row to fit wrapped text, so the few rows that wrap get their height.
+        foreach (var byRow in wrapped.GroupBy(w => w.Row))
+        {
+            var lines = byRow.Max(w => EstimateLines(w.Text, ws.Column(w.Column + 1).Width));
+            ws.Row(byRow.Key).Height = Math.Min(409, lines * 15);
         }
 
         if (r == 1)
@@ -77,6 +98,24 @@ internal static class SheetTable
         table.ShowAutoFilter = true;
         table.HeadersRow().Style.Font.Bold = true;
         return table;
+    }
+
+    /// <summary>Auditors print workbooks: landscape, one page wide, the header row on every printed page.</summary>
+    public static void PrintSetup(IXLWorksheet ws, bool repeatHeader)
+    {
+        ws.PageSetup.PageOrientation = XLPageOrientation.Landscape;
+        ws.PageSetup.PaperSize = XLPaperSize.A4Paper;
+        ws.PageSetup.FitToPages(1, 0);
+        if (repeatHeader)
+        {
+            ws.PageSetup.SetRowsToRepeatAtTop(1, 1);
+        }
+
+        ws.PageSetup.Footer.Center.AddText(XLHFPredefinedText.SheetName);
+        ws.PageSetup.Footer.Right.AddText("Page ");
+        ws.PageSetup.Footer.Right.AddText(XLHFPredefinedText.PageNumber);
+        ws.PageSetup.Footer.Right.AddText(" of ");
+        ws.PageSetup.Footer.Right.AddText(XLHFPredefinedText.NumberOfPages);
     }
 
     /// <summary>Sets a typed cell value (text never turns into a formula or a number) and returns the widest line's length.</summary>
@@ -123,6 +162,13 @@ internal static class SheetTable
                 cell.SetValue(text);
                 return LongestLine(text);
         }
+    }
+
+    /// <summary>Lines a wrapped cell takes: its line breaks, and long lines folded at the column width (in characters).</summary>
+    private static int EstimateLines(string text, double width)
+    {
+        var perLine = Math.Max(1, (int)width - 1);
+        return text.Split('\n').Sum(line => Math.Max(1, (line.Length + perLine - 1) / perLine));
     }
 
     private static int LongestLine(string s)

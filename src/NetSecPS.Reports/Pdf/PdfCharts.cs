@@ -104,7 +104,8 @@ internal static class PdfCharts
             var bw = Math.Min(step * 0.55, 26);
             g.DrawRectangle(barBrush, cx - (bw / 2), plotY + plotH - bh, bw, bh);
             points[i] = new XPoint(cx, plotY + plotH - (plotH * Math.Clamp(h.Score, 0, 100) / 100));
-            if (i % labelEvery == 0 || i == n - 1)
+            // Counted back from the newest scan, so the last label is always there and never crowded.
+            if ((n - 1 - i) % labelEvery == 0)
             {
                 var label = h.Time.ToUniversalTime().ToString("MM-dd", ReportText.Culture);
                 var lw = c.M(small).Width(label);

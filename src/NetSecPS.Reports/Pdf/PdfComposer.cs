@@ -110,10 +110,18 @@ internal sealed class PdfComposer : IDisposable
     public void Text(string text, XFont font, XBrush brush, double x, double y) =>
         G.DrawString(text, font, brush, x, y, XStringFormats.TopLeft);
 
-    /// <summary>A section: a new page, a large title over an accent rule, and a bookmark.</summary>
-    public PdfOutline Section(string title)
+    /// <summary>
+    /// A section: a large title over an accent rule, and a bookmark. It starts a new page, unless
+    /// <paramref name="minSpace"/> is given and that much room is left on this one (short sections
+    /// such as the appendices then share pages instead of leaving them mostly empty).
+    /// </summary>
+    public PdfOutline Section(string title, double? minSpace = null)
     {
-        if (!AtTop)
+        if (minSpace is { } room && graphics is not null && Y + room <= Bottom)
+        {
+            Y += 18;
+        }
+        else if (!AtTop)
         {
             NewPage();
         }
@@ -141,6 +149,13 @@ internal sealed class PdfComposer : IDisposable
 
         outline?.Outlines.Add(title, Page);
         Y += 3;
+    }
+
+    /// <summary>The height <see cref="Paragraph"/> would take, to keep a block of paragraphs on one page.</summary>
+    public double ParagraphHeight(string text, XFont? font = null, double indent = 0, double after = 5)
+    {
+        var m = M(font ?? Fonts.Body);
+        return (m.Wrap(text, Width - indent).Count * m.LineHeight) + after;
     }
 
     public void Paragraph(string text, XFont? font = null, XBrush? brush = null, double indent = 0, double after = 5)
@@ -232,13 +247,13 @@ internal sealed class PdfComposer : IDisposable
     /// Draws a table. Rows wrap inside their columns; a row that does not fit goes to the next page,
     /// where the caption and header are repeated; a row taller than a page is split between pages.
     /// </summary>
-    public void Table(PdfTable table, IEnumerable<string[]> rows)
+    public void Table(PdfTable table, IEnumerable<string[]> rows, double left = Left, double width = Width)
     {
         var font = Fonts.Small;
         var m = M(font);
         var lh = m.LineHeight;
         var total = table.Weights.Sum();
-        var widths = table.Weights.Select(w => w / total * Width).ToArray();
+        var widths = table.Weights.Select(w => w / total * width).ToArray();
         var xs = new double[widths.Length];
         for (var i = 1; i < xs.Length; i++)
         {
@@ -255,17 +270,17 @@ internal sealed class PdfComposer : IDisposable
         {
             if (continued && table.Caption is not null)
             {
-                Text(table.Caption + " (continued)", Fonts.SmallItalic, MutedBrush, Left, Y);
+                Text(table.Caption + " (continued)", Fonts.SmallItalic, MutedBrush, left, Y);
                 Y += captionHeight;
             }
 
-            G.DrawRectangle(AccentBrush, Left, Y, Width, headerHeight);
+            G.DrawRectangle(AccentBrush, left, Y, width, headerHeight);
             for (var c = 0; c < widths.Length; c++)
             {
                 var y = Y + CellPadY;
                 foreach (var line in headerLines[c])
                 {
-                    Text(line, Fonts.SmallBold, White, Left + xs[c] + CellPadX, y);
+                    Text(line, Fonts.SmallBold, White, left + xs[c] + CellPadX, y);
                     y += lh;
                 }
             }
@@ -306,7 +321,7 @@ internal sealed class PdfComposer : IDisposable
                 var h = (take * lh) + (2 * CellPadY);
                 if (table.Zebra && index % 2 == 1)
                 {
-                    G.DrawRectangle(zebra, Left, Y, Width, h);
+                    G.DrawRectangle(zebra, left, Y, width, h);
                 }
 
                 for (var c = 0; c < widths.Length; c++)
@@ -314,7 +329,7 @@ internal sealed class PdfComposer : IDisposable
                     var style = styles[c];
                     if (style?.Fill is { } fill && !style.Pill)
                     {
-                        G.DrawRectangle(fill, Left + xs[c], Y, widths[c], h);
+                        G.DrawRectangle(fill, left + xs[c], Y, widths[c], h);
                     }
 
                     var cf = style?.Font ?? font;
@@ -322,7 +337,7 @@ internal sealed class PdfComposer : IDisposable
                     var y = Y + CellPadY;
                     for (var l = drawn; l < Math.Min(drawn + take, cells[c].Count); l++)
                     {
-                        var x = Left + xs[c] + CellPadX;
+                        var x = left + xs[c] + CellPadX;
                         if (style?.Pill == true && style.Fill is { } pillFill)
                         {
                             var pw = M(cf).Width(cells[c][l]) + 6;
@@ -336,7 +351,7 @@ internal sealed class PdfComposer : IDisposable
                 }
 
                 Y += h;
-                G.DrawLine(rulePen, Left, Y, Right, Y);
+                G.DrawLine(rulePen, left, Y, left + width, Y);
                 drawn += take;
             }
 

@@ -202,12 +202,7 @@ internal static class PdfReport
             c.Callout($"Not verified: the scan could not read {kinds}. Checks that depend on these kinds may miss problems; see Appendix B.", PdfCharts.Color((0xC0, 0x2B, 0x2B)));
         }
 
-        c.Heading("Open findings by severity", c.Fonts.H3);
-        c.Ensure(120);
-        c.Y += 4;
-        c.Y += PdfCharts.SeverityBars(c, view, PdfComposer.Left, c.Y, PdfComposer.Width) + 8;
-
-        c.Heading("Key figures", c.Fonts.H3);
+        // The severity chart and the key figures side by side, so the summary and its top risks fit on one page.
         var exposedServices = scan.Services.Count(s => s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0);
         var figures = new List<string[]>
         {
@@ -219,15 +214,24 @@ internal static class PdfReport
         }
 
         figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
-        figures.Add(new[] { "Entry points from outside (Ingress, Route, Gateway, LoadBalancer, NodePort, externalIPs)", ReportText.Number(scan.Exposures.Count + exposedServices) });
+        figures.Add(new[] { "Entry points from outside", ReportText.Number(scan.Exposures.Count + exposedServices) });
         figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
-        figures.Add(new[] { "Checks failing / suppressed only / passing", $"{failing} / {view.CheckGroups.Count - failing} / {Math.Max(0, view.Catalogue.Count - view.CheckGroups.Count)}" });
+        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {Math.Max(0, view.Catalogue.Count - view.CheckGroups.Count)}" });
         if (scan.Drift is not null)
         {
             figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
         }
 
-        c.Table(new PdfTable(new[] { "Figure", "Value" }, new[] { 3.2, 1.0 }), figures);
+        c.Ensure(150);
+        const double gutter = 18;
+        var chartWidth = (PdfComposer.Width - gutter) * 0.56;
+        var blockTop = c.Y;
+        c.Text("Open findings by severity", c.Fonts.H3, c.InkBrush, PdfComposer.Left, blockTop);
+        c.Text("Key figures", c.Fonts.H3, c.InkBrush, PdfComposer.Left + chartWidth + gutter, blockTop);
+        var chartHeight = PdfCharts.SeverityBars(c, view, PdfComposer.Left, blockTop + 20, chartWidth);
+        c.Y = blockTop + 18;
+        c.Table(new PdfTable(new[] { "Figure", "Value" }, new[] { 2.6, 1.0 }), figures, PdfComposer.Left + chartWidth + gutter, PdfComposer.Width - chartWidth - gutter);
+        c.Y = Math.Max(c.Y, blockTop + 20 + chartHeight + 10);
 
         c.Heading("Top risks", c.Fonts.H3);
         var top = view.FailingGroups.Take(TopRisks).ToList();
@@ -241,17 +245,22 @@ internal static class PdfReport
         foreach (var g in top)
         {
             var ch = g.Check;
-            c.Ensure(48);
-            c.Paragraph($"{n++}. {ch.Title} ({ch.Id}, {ch.Severity})", c.Fonts.BodyBold, after: 1);
+            var heading = $"{n++}. {ch.Title} ({ch.Id}, {ch.Severity})";
             var examples = g.Open.Select(f => f.Resource).Distinct(StringComparer.Ordinal).Take(3).ToList();
             var affected = $"{ReportText.Plural(g.OpenResources, "resource is", "resources are")} affected";
             affected += examples.Count > 0 ? $", for example {string.Join(", ", examples)}." : ".";
             var why = !string.IsNullOrWhiteSpace(ch.Rationale) ? ch.Rationale.Trim() : !string.IsNullOrWhiteSpace(ch.FailsWhen) ? $"It fails when {ch.FailsWhen.Trim()}." : string.Empty;
-            c.Paragraph($"{affected} {why}".Trim(), indent: 12, after: 1);
+            var body = $"{affected} {why}".Trim();
             var fix = !string.IsNullOrWhiteSpace(ch.Remediation) ? ch.Remediation : g.Open[0].Remediation;
-            if (!string.IsNullOrWhiteSpace(fix))
+            var todo = string.IsNullOrWhiteSpace(fix) ? null : $"What to do: {fix.Trim()}";
+
+            // A risk is read as one block: it moves to the next page whole rather than leaving a line behind.
+            c.Ensure(c.ParagraphHeight(heading, c.Fonts.BodyBold, after: 1) + c.ParagraphHeight(body, indent: 12, after: 1) + (todo is null ? 0 : c.ParagraphHeight(todo, indent: 12, after: 6)));
+            c.Paragraph(heading, c.Fonts.BodyBold, after: 1);
+            c.Paragraph(body, indent: 12, after: todo is null ? 6 : 1);
+            if (todo is not null)
             {
-                c.Paragraph($"What to do: {fix.Trim()}", c.Fonts.Body, c.MutedBrush, indent: 12, after: 6);
+                c.Paragraph(todo, c.Fonts.Body, c.MutedBrush, indent: 12, after: 6);
             }
         }
     }
@@ -282,7 +291,7 @@ internal static class PdfReport
             .Select(d => new[] { d.Severity.ToString(), $"{d.Category} {d.Change.ToString().ToLowerInvariant()}", d.Subject, d.Before ?? "—", d.After ?? "—" });
         ct.ThrowIfCancellationRequested();
         c.Heading("Changes, most severe first", c.Fonts.H3);
-        c.Table(new PdfTable(new[] { "Severity", "Change", "Subject", "Baseline", "Now" }, new[] { 0.8, 1.1, 2.6, 1.6, 1.6 })
+        c.Table(new PdfTable(new[] { "Severity", "Change", "Subject", "Baseline", "Now" }, new[] { 0.8, 1.35, 2.7, 1.45, 1.45 })
         {
             Caption = "Changes since the baseline",
             Style = (row, col) => col == 0 ? SeverityPill(c, row[0]) : null,
@@ -296,17 +305,11 @@ internal static class PdfReport
     private static void Trend(PdfComposer c, ReportView view)
     {
         var history = view.Scan.History.OrderBy(h => h.Time).ToList();
-        if (c.Y > PdfComposer.Bottom - 330)
-        {
-            c.NewPage();
-        }
-        else
-        {
-            c.Space(12);
-        }
+        const int tableRows = 12;
 
-        c.Heading("Trend across scans", c.Fonts.H1, brush: c.AccentBrush);
-        c.Document.Outlines.Add("Trend across scans", c.Page, false);
+        // Chart and table of recent scans stay on one page: heading, sentence, chart, table rows.
+        var needed = 60 + 30 + 200 + ((Math.Min(tableRows, history.Count) + 2) * 13.5);
+        c.Section("Trend across scans", minSpace: needed);
         if (history.Count < 2)
         {
             c.Paragraph(history.Count == 0
@@ -326,7 +329,7 @@ internal static class PdfReport
         c.Ensure(200);
         PdfCharts.Trend(c, recent, PdfComposer.Left, c.Y, PdfComposer.Width, 190);
         c.Y += 200;
-        var table = recent.AsEnumerable().Reverse().Take(12).Select(h => new[]
+        var table = recent.AsEnumerable().Reverse().Take(tableRows).Select(h => new[]
         {
             ReportText.Time(h.Time), ReportText.Score(h.Score), ReportText.Number(h.Critical), ReportText.Number(h.High), ReportText.Number(h.Medium),
             ReportText.Number(h.Low), ReportText.Number(h.Info), ReportText.Number(h.Suppressed), ReportText.Number(h.Flows),
@@ -464,7 +467,7 @@ internal static class PdfReport
         }));
 
         ct.ThrowIfCancellationRequested();
-        c.Section("Appendix B. Coverage");
+        c.Section("Appendix B. Coverage", minSpace: 260);
         c.Paragraph("What the scan could read, kind by kind. A kind that was forbidden, failed or was read in part is not verified: checks that depend on it may miss problems. A kind that is absent is an optional API the cluster does not serve.", c.Fonts.Body, c.MutedBrush);
         if (scan.Coverage.Count == 0)
         {
@@ -496,7 +499,7 @@ internal static class PdfReport
             }
         }
 
-        c.Section("Appendix C. Method");
+        c.Section("Appendix C. Method", minSpace: 260);
         c.Heading("Score", c.Fonts.H3);
         c.Paragraph(ReportText.ScoreMethod);
         if (!string.IsNullOrWhiteSpace(scan.Score.Formula))
@@ -521,7 +524,7 @@ internal static class PdfReport
             c.Paragraph($"The profile {scan.Profile.Name} excludes {string.Join(", ", scan.Profile.ExcludedNamespaces)} from the coverage checks.");
         }
 
-        c.Section("Appendix D. Provenance");
+        c.Section("Appendix D. Provenance", minSpace: 260);
         var p = scan.Provenance;
         var facts = new List<string[]>
         {

@@ -10,6 +10,7 @@ namespace NetSecPS.Commands;
 [OutputType(typeof(FileInfo))]
 public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
 {
+    private const int LargeGraph = 5000;
     private readonly List<Flow> flows = new();
 
     [Parameter(Mandatory = true, Position = 0)]
@@ -58,6 +59,11 @@ public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
         if (!ShouldProcess(target, $"Write connectivity graph of {flows.Count} flows"))
         {
             return;
+        }
+
+        if (flows.Count > LargeGraph)
+        {
+            WriteWarning($"The graph has {flows.Count} flows; drawings that large are hard to read. Filter with Get-NetSecConnectivity -Namespace, -Source or -Destination.");
         }
 
         var text = render();

@@ -19,6 +19,7 @@ public sealed class ExportNetSecReportCommand : NetSecCmdlet
     /// <summary>Title and organization for the cover and headers; the scan's own profile when omitted.</summary>
     [Parameter]
     [ValidateNotNull]
+    [ReportProfileTransformation]
     public ProfileInfo? Profile { get; set; }
 
     [Parameter]
@@ -30,6 +31,11 @@ public sealed class ExportNetSecReportCommand : NetSecCmdlet
     protected override void ProcessRecord()
     {
         var scan = InputObject!;
+        if (Profile is { } p && string.IsNullOrEmpty(p.Title) && p.Organization is null && !string.Equals(p.Name, scan.Profile.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            WriteWarning($"The scan ran with the profile '{scan.Profile.Name}', not '{p.Name}'; a profile name only selects a title when it is the scan's own, so the report keeps '{scan.Profile.Title}'. Pass -Profile @{{ Name = '{p.Name}'; Title = '...'; Organization = '...' }} to brand the report.");
+        }
+
         var options = new ReportOptions
         {
             Title = Profile?.Title,

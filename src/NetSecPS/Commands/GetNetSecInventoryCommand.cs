@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Commands;
 
@@ -8,13 +9,17 @@ namespace NetSecPS.Commands;
 [OutputType(typeof(NamespaceItem), typeof(WorkloadItem), typeof(ServiceItem), typeof(PolicyItem), typeof(ExposureItem), typeof(OtherItem))]
 public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
 {
+    private readonly List<string> pipedPaths = new();
+
     /// <summary>Kinds to return (Namespace, Workload, Service, NetworkPolicy, Ingress, ... or a workload kind).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(InventoryKindCompleter))]
     [SupportsWildcards]
     public string[]? Kind { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    // Not bound from the pipeline: piped files must bind to -LiteralPath, and a record's
+    // Namespace piped back in would narrow the inventory by accident.
+    [Parameter]
     [SupportsWildcards]
     public string[]? Namespace { get; set; }
 
@@ -23,7 +28,27 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
 
     protected override void ProcessRecord()
     {
-        var data = ReadInput();
+        // Files piped in (Get-ChildItem *.yaml | Get-NetSecInventory) are read together, once.
+        if (ParameterSetName == LiteralPathSet && MyInvocation.ExpectingInput)
+        {
+            pipedPaths.AddRange(LiteralPath);
+            return;
+        }
+
+        WriteInventory(ReadInput());
+    }
+
+    protected override void EndProcessing()
+    {
+        if (pipedPaths.Count > 0)
+        {
+            LiteralPath = pipedPaths.ToArray();
+            WriteInventory(ReadInput());
+        }
+    }
+
+    private void WriteInventory(ClusterData data)
+    {
         var model = ClusterModel.Build(data);
         var kinds = Kind?.Select(k => WildcardPattern.Get(k, WildcardOptions.IgnoreCase)).ToList();
         var namespaces = Namespace?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();

@@ -26,9 +26,18 @@ public static class LiveSource
         sink.Verbose($"Reading the cluster of context '{connection.Context}' (cluster '{connection.Cluster}') at {connection.Server}.");
         sink.Progress(new ProgressUpdate(ProgressId, activity, "connecting", 0));
 
-        var version = await connection.GetJsonAsync("version", "the server version", cancellationToken).ConfigureAwait(false);
-        var serverVersion = version["gitVersion"]?.ToString();
-        sink.Verbose($"API server version {serverVersion}.");
+        string? serverVersion = null;
+        try
+        {
+            var version = await connection.GetJsonAsync("version", "the server version", cancellationToken).ConfigureAwait(false);
+            serverVersion = version["gitVersion"]?.ToString();
+            sink.Verbose($"API server version {serverVersion}.");
+        }
+        catch (ApiStatusException ex) when (ex.StatusCode is 403 or 404)
+        {
+            // Some hardened clusters hide /version; the read does not need it.
+            sink.Verbose($"The API server does not tell its version ({ex.StatusCode}: {ex.Message}).");
+        }
 
         // Secrets are never requested, whatever the registry says.
         var kinds = KindRegistry.Kinds.Where(k => !(k.Group.Length == 0 && k.Plural == "secrets")).ToList();

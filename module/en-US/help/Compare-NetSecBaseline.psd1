@@ -1,0 +1,52 @@
+@{
+    Synopsis    = 'Verifies a baseline and reports what changed since it was approved: flows, exposures, findings, policies and workloads.'
+    Description = @'
+Compare-NetSecBaseline reads a baseline written by Export-NetSecBaseline, verifies it, computes the posture of the cluster now (live, from -Path manifests or a saved snapshot, or from a -Snapshot) and writes one DriftRecord per semantic difference: Category (Flow, Exposure, Finding, Policy, Workload), Change (Added, Removed, Changed), Subject, Before, After, Severity, Namespace and Detail.
+
+Verification comes first and nothing is compared against a baseline that fails it: a file that is not a baseline, a baseline of an unknown or newer schema version, one whose content or provenance does not match its digests, or (with -SigningKey) one whose signature is missing or does not match the key, ends the command with an error (ErrorId NetSecPS.BaselineRejected.<Reason>; tampering is a SecurityError). A signed baseline read without -SigningKey is compared with a warning that only its digests were verified.
+
+Flow drift is semantic: two policy sets that allow the same flows give no drift, and one small edit that opens a namespace shows every flow it opened. External ranges are compared over the common refinement of both sides' ranges, exactly as netpol-analyzer's diff does, so ConvertTo-NetSecConnlistDiff turns the flow records into its diff lines. A workload that appears with its flows is reported once as a Workload record and once per flow, each flow naming it in Detail.
+
+Severity ranks how much a change should worry you: a new (or widened) flow into a data store, or from the internet or the ingress controller, is High (Critical when both); a new exposure is High; a new finding has its own severity; a removed flow is Low; a resolved finding is Info; a newly suppressed finding is Medium.
+
+Without -Profile and -ExceptionsPath the baseline's own profile and exceptions apply, so only the cluster's drift shows; pass them to see the effect of a new profile or exceptions file. A warning says when the profile or the exceptions differ from the baseline's.
+'@
+    Parameters  = @{
+        Baseline        = 'The baseline file to compare against.'
+        SigningKey      = 'The key the baseline was signed with (SecureString or byte[]). With a key, an unsigned baseline or a wrong key is refused.'
+        Profile         = 'The profile (name or path) to audit the current state with. The baseline''s profile when omitted.'
+        ExceptionsPath  = 'An exceptions file to apply to the current findings. The exceptions stored in the baseline when omitted.'
+        Category        = 'Only drift of these categories: Flow, Exposure, Finding, Policy, Workload.'
+        MinimumSeverity = 'Only drift of this severity or higher. Default Info (everything).'
+        Path            = 'Manifest files or folders of the current state (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath     = 'Like -Path, without wildcard expansion.'
+        Snapshot        = 'A snapshot of the current state, from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context         = 'The kubeconfig context of the live cluster to compare; the current context when omitted.'
+        Kubeconfig      = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster       = 'Compare the cluster this pod runs in, with its service-account token and CA.'
+        PageSize        = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify   = 'Do not verify the API server''s certificate (insecure; warned).'
+    }
+    Inputs      = @('NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'What changed in production since the approval'
+            Code    = 'Compare-NetSecBaseline -Baseline ./prod.baseline.json -Context prod | Sort-Object Severity -Descending'
+            Remarks = 'Verifies the baseline, reads the prod cluster and lists the drift, most worrying first.'
+        }
+        @{
+            Title   = 'Gate a pull request on new high-severity drift'
+            Code    = @'
+$drift = Compare-NetSecBaseline -Baseline ./approved.baseline.json -Path ./manifests -SigningKey $key -MinimumSeverity High
+if ($drift) { $drift | Format-Table; exit 1 }
+'@
+            Remarks = 'Fails the build when the manifests open a flow into a data store or from the internet, add an exposure, or raise a new High finding.'
+        }
+        @{
+            Title   = 'The connectivity drift as netpol-analyzer diff lines'
+            Code    = 'Compare-NetSecBaseline -Baseline ./prod.baseline.json -Path ./next-release -Category Flow, Workload | ConvertTo-NetSecConnlistDiff'
+            Remarks = 'Writes "Connectivity diff:" and one diff-type line per added, removed or changed flow.'
+        }
+    )
+    Links       = @('Export-NetSecBaseline', 'ConvertTo-NetSecConnlistDiff', 'about_NetSecPS_Baseline')
+}

@@ -1,0 +1,49 @@
+@{
+    Synopsis    = 'Runs the whole analysis in one call: snapshot, connectivity, audit, drift since a baseline, history; returns the ScanResult the reports lay out.'
+    Description = @'
+Invoke-NetSecScan reads the input once (manifests or a saved snapshot with -Path, a snapshot from the pipeline, or the live cluster), resolves workloads, computes the allowed flows under every policy layer, runs the checks of the report profile with the exceptions in force, and, with -Baseline, compares the posture with the approved one. The result is one ScanResult: provenance, coverage (what could not be verified), inventory, findings, score (with its formula), flows and the namespace-to-namespace matrix, drift, and history.
+
+With -HistoryPath the scan appends one compact record (time, score, open findings per severity, suppressed findings, flows) to a JSON-lines history file and keeps the newest -HistoryKeep records; the reports draw their trend from it. A history that cannot be written is an error record; the scan result is still returned.
+
+A baseline whose digest or signature does not match, whose schema is unknown, or that is not a baseline is refused: the scan stops before reading the cluster. Without -ExceptionsPath, the exceptions the baseline was approved with apply.
+
+Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUnit reports, or to Export-NetSecBaseline to approve it.
+'@
+    Parameters  = @{
+        Path           = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath    = 'Like -Path, without wildcard expansion.'
+        Snapshot       = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context        = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
+        Kubeconfig     = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster      = 'Read the cluster this pod runs in, with its service-account token and CA (the CronJob does).'
+        PageSize       = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify  = 'Do not verify the API server''s certificate (insecure; warned).'
+        Namespace      = 'Namespaces to read from a live cluster; all when omitted.'
+        Profile        = 'The report profile: default, cis, nsa, or the path of a profile file. It chooses the checks, severity overrides, excluded namespaces and the report title. Without it, the baseline''s profile (with -Baseline) or default.'
+        ExceptionsPath = 'A YAML exceptions file (checkId, resource pattern, justification, owner, expires). Suppressed findings stay in the result, marked; expired entries stop suppressing and warn.'
+        Baseline       = 'A baseline file from Export-NetSecBaseline; the result''s Drift holds what changed since it was approved.'
+        SigningKey     = 'The key the baseline was signed with (string, SecureString or bytes); a signed baseline is refused without it, and with a wrong one.'
+        HistoryPath    = 'A history file (JSON lines) this scan appends its record to; created when missing.'
+        HistoryKeep    = 'How many records the history keeps (the newest). Default 400.'
+        ClusterName    = 'The cluster''s name for the reports, when the input does not carry one (in-cluster scans, manifests).'
+    }
+    Inputs      = @('NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'Scan a cluster and write the compliance reports'
+            Code    = 'Invoke-NetSecScan -Context prod -Profile cis | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf'
+            Remarks = 'Reads the prod cluster, audits it with the CIS profile and writes the workbook and the PDF.'
+        }
+        @{
+            Title   = 'Drift since the approved baseline, with a trend'
+            Code    = '$scan = Invoke-NetSecScan -Path ./samples/cluster -Baseline ./approved.baseline.json -HistoryPath ./history.jsonl; $scan.Drift | Where-Object Severity -ge High'
+            Remarks = 'Compares the manifests with the approved posture and shows the high-ranked drift: new flows into data stores or from the internet, new exposures, new High findings.'
+        }
+        @{
+            Title   = 'The score and its formula'
+            Code    = '(Invoke-NetSecScan -Path ./samples/cluster).Score | Format-List'
+            Remarks = 'Shows the score, the penalty, the number of evaluated workloads and the formula.'
+        }
+    )
+    Links       = @('Export-NetSecReport', 'Invoke-NetSecAudit', 'Compare-NetSecBaseline', 'Export-NetSecBaseline', 'about_NetSecPS')
+}

@@ -1,0 +1,358 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace NetSecPS.Core.Baseline;
+
+/// <summary>Where and when a baseline was made: everything that may differ between two exports of the same cluster.</summary>
+public sealed record BaselineProvenance
+{
+    public DateTimeOffset CreatedAt { get; init; }
+    public string Tool { get; init; } = "NetSecPS";
+    public string ToolVersion { get; init; } = "0.1.0";
+    /// <summary>Where the exceptions file in force was read from, when one was.</summary>
+    public string? ExceptionsPath { get; init; }
+    /// <summary>The analysed snapshot's provenance: cluster or files, server version, input digests, collection time.</summary>
+    public Provenance? Source { get; init; }
+}
+
+/// <summary>Why a file was refused as a baseline.</summary>
+public enum BaselineRejection
+{
+    /// <summary>Not JSON, or JSON of another kind.</summary>
+    NotABaseline,
+    /// <summary>A baseline of a schema version this module does not read.</summary>
+    UnsupportedSchema,
+    /// <summary>No integrity section, or one without the digests.</summary>
+    Unsealed,
+    /// <summary>The content or the provenance does not match its digest: the file was altered.</summary>
+    DigestMismatch,
+    /// <summary>The HMAC signature does not match the key given: a wrong key, or an altered file.</summary>
+    SignatureMismatch,
+    /// <summary>A signing key was given but the baseline carries no signature.</summary>
+    SignatureMissing,
+    /// <summary>The digests match but the content does not fit the schema.</summary>
+    Malformed,
+}
+
+/// <summary>A file refused as a baseline; nothing may be compared against it.</summary>
+public sealed class BaselineRejectedException : IOException
+{
+    public BaselineRejectedException(BaselineRejection reason, string message, Exception? inner = null)
+        : base(message, inner) => Reason = reason;
+
+    public BaselineRejection Reason { get; }
+}
+
+/// <summary>A baseline read back and verified.</summary>
+public sealed record VerifiedBaseline(
+    Posture Posture,
+    BaselineProvenance Provenance,
+    int SchemaVersion,
+    string ContentDigest,
+    string DocumentDigest,
+    bool Signed,
+    bool SignatureVerified);
+
+/// <summary>
+/// Baseline files: a versioned JSON document (<c>netsecps.baseline</c>, schema version 1) of a
+/// posture, sealed with SHA-256 digests and optionally an HMAC-SHA256 signature.
+/// </summary>
+/// <remarks>
+/// <para>Layout (members of nested objects sorted; see <see cref="CanonicalJson"/>):</para>
+/// <code>
+/// { "schema": "netsecps.baseline", "schemaVersion": 1,
+///   "integrity": { "algorithm": "SHA-256", "contentDigest": "sha256:…", "documentDigest": "sha256:…",
+///                  "signed": true, "signature": "hmac-sha256:…" },
+///   "provenance": { "createdAt": …, "source": { … } },
+///   "posture": { "workloads": […], "policies": […], "exposures": […], "flows": […], "findings": […],
+///                "profile": { … }, "exceptions": { … } } }
+/// </code>
+/// <para>What the seals cover, and why:</para>
+/// <list type="bullet">
+/// <item><c>contentDigest</c> covers schema, schemaVersion and the posture only. It is the
+/// identity of the approved posture: two exports of the same cluster have the same one, at
+/// any time and from any machine.</item>
+/// <item><c>documentDigest</c> covers the whole document except itself and the signature:
+/// schema, posture, provenance (time included) and the rest of the integrity section (the
+/// content digest and whether the file is signed). Changing any byte of meaning anywhere,
+/// provenance included, breaks it, so provenance is protected without making the content
+/// digest move with time.</item>
+/// <item><c>signature</c> is HMAC-SHA256, with the user's key, over the same canonical bytes as
+/// <c>documentDigest</c>. A digest alone only catches accidents: whoever edits the file can
+/// recompute it. The signature catches deliberate tampering by anyone without the key. The key
+/// is never written, not even a fingerprint of it (a fingerprint of a weak passphrase can be
+/// brute-forced offline).</item>
+/// </list>
+/// <para>Two exports of the same cluster are byte-identical except <c>provenance</c> and the
+/// two members that seal it (<c>documentDigest</c>, <c>signature</c>).</para>
+/// <para>Verification policy: a file that is not a baseline, of an unknown or newer schema,
+/// unsealed, or whose digests do not match is refused. With a key, a missing or wrong
+/// signature is refused (stripping the signature must not downgrade a check the user asked
+/// for). Without a key, a signed baseline is accepted with a warning that only its digests were
+/// verified: the digests still prove it is internally intact, and refusing would keep anyone
+/// without the key from reading drift at all; whoever needs proof of origin passes the key.</para>
+/// </remarks>
+public static class BaselineFile
+{
+    public const string SchemaName = "netsecps.baseline";
+    public const int CurrentSchemaVersion = 1;
+    public const string HmacAlgorithm = "HMAC-SHA256";
+    private const string SignaturePrefix = "hmac-sha256:";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>The posture's identity: what <c>contentDigest</c> of a baseline of it would be.</summary>
+    public static string ContentDigest(Posture posture) => CanonicalJson.Digest(ContentNode(PostureNode(posture.Sorted())));
+
+    /// <summary>Writes the baseline as indented canonical JSON, signed when <paramref name="signingKey"/> is given.</summary>
+    public static byte[] Serialize(Posture posture, BaselineProvenance provenance, ReadOnlySpan<byte> signingKey = default)
+    {
+        var postureNode = PostureNode(posture.Sorted());
+        var provenanceNode = WithUtcTimes(JsonSerializer.SerializeToNode(provenance, Json)!);
+        var signed = !signingKey.IsEmpty;
+        var integrity = new JsonObject
+        {
+            ["algorithm"] = "SHA-256",
+            ["contentDigest"] = CanonicalJson.Digest(ContentNode(postureNode)),
+            ["signed"] = signed,
+        };
+        var document = new JsonObject
+        {
+            ["schema"] = SchemaName,
+            ["schemaVersion"] = CurrentSchemaVersion,
+            ["integrity"] = integrity,
+            ["provenance"] = provenanceNode,
+            ["posture"] = postureNode,
+        };
+
+        var sealedBytes = CanonicalJson.Utf8(document);
+        integrity["documentDigest"] = "sha256:" + Hex(SHA256.HashData(sealedBytes));
+        if (signed)
+        {
+            integrity["signature"] = SignaturePrefix + Hex(HMACSHA256.HashData(signingKey, sealedBytes));
+        }
+
+        return Encoding.UTF8.GetBytes(WriteReadable(document) + "\n");
+    }
+
+    /// <summary>
+    /// Reads and verifies a baseline. Throws <see cref="BaselineRejectedException"/> for anything
+    /// that must not be compared against; warns through <paramref name="sink"/> when a signed
+    /// baseline is read without a key.
+    /// </summary>
+    public static VerifiedBaseline Read(ReadOnlySpan<byte> content, string displayPath, ReadOnlySpan<byte> signingKey = default, IOutputSink? sink = null)
+    {
+        JsonObject root;
+        try
+        {
+            root = CanonicalJson.ParseStrict(StripBom(content)) as JsonObject
+                ?? throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{displayPath} is not a NetSecPS baseline: it is not a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{displayPath} is not a NetSecPS baseline: it is not valid JSON ({ex.Message}).", ex);
+        }
+
+        var schema = root["schema"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
+        if (schema != SchemaName)
+        {
+            throw new BaselineRejectedException(BaselineRejection.NotABaseline,
+                $"{displayPath} is not a NetSecPS baseline (schema '{schema ?? "none"}', expected '{SchemaName}').");
+        }
+
+        if (root["schemaVersion"] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var version) || version < 1)
+        {
+            throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} has no valid baseline schema version (found '{root["schemaVersion"]?.ToJsonString() ?? "none"}').");
+        }
+
+        if (version > CurrentSchemaVersion)
+        {
+            throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema,
+                $"{displayPath} is a baseline of schema version {version}, newer than version {CurrentSchemaVersion} that this NetSecPS reads. Update NetSecPS to compare against it.");
+        }
+
+        if (root["integrity"] is not JsonObject integrity
+            || Text(integrity, "contentDigest") is not { } contentDigest
+            || Text(integrity, "documentDigest") is not { } documentDigest
+            || root["posture"] is not JsonObject postureNode)
+        {
+            throw new BaselineRejectedException(BaselineRejection.Unsealed, $"{displayPath} is not sealed: its integrity section or posture is missing, so it cannot be proven unaltered.");
+        }
+
+        if (Text(integrity, "algorithm") is { } algorithm && algorithm != "SHA-256")
+        {
+            throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} is sealed with '{algorithm}'; this NetSecPS verifies SHA-256 only.");
+        }
+
+        var actualContent = CanonicalJson.Digest(ContentNode(postureNode));
+        if (!SameText(actualContent, contentDigest))
+        {
+            throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
+                $"{displayPath} was altered: its posture does not match its content digest (recorded {contentDigest}, computed {actualContent}). Nothing was compared against it.");
+        }
+
+        var sealedNode = (JsonObject)root.DeepClone();
+        var sealedIntegrity = (JsonObject)sealedNode["integrity"]!;
+        var signature = Text(integrity, "signature");
+        sealedIntegrity.Remove("documentDigest");
+        sealedIntegrity.Remove("signature");
+        var sealedBytes = CanonicalJson.Utf8(sealedNode);
+        var actualDocument = "sha256:" + Hex(SHA256.HashData(sealedBytes));
+        if (!SameText(actualDocument, documentDigest))
+        {
+            throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
+                $"{displayPath} was altered: its provenance or integrity section does not match its document digest. Nothing was compared against it.");
+        }
+
+        var declaredSigned = integrity["signed"] is JsonValue sv && sv.GetValueKind() == JsonValueKind.True;
+        if (signature is not null && !declaredSigned)
+        {
+            throw new BaselineRejectedException(BaselineRejection.DigestMismatch, $"{displayPath} was altered: it carries a signature but its sealed part says it is unsigned.");
+        }
+
+        var verified = false;
+        if (!signingKey.IsEmpty)
+        {
+            if (signature is null)
+            {
+                throw new BaselineRejectedException(BaselineRejection.SignatureMissing,
+                    declaredSigned
+                        ? $"{displayPath} was altered: it declares a signature but carries none."
+                        : $"{displayPath} is not signed, but a signing key was given: an unsigned baseline cannot prove who approved it. Export it again with -SigningKey, or compare without the key.");
+            }
+
+            var expected = SignaturePrefix + Hex(HMACSHA256.HashData(signingKey, sealedBytes));
+            if (!SameText(expected, signature))
+            {
+                throw new BaselineRejectedException(BaselineRejection.SignatureMismatch,
+                    $"{displayPath}: the signature does not match the signing key given. Either the key is wrong or the baseline was altered and re-digested. Nothing was compared against it.");
+            }
+
+            verified = true;
+        }
+        else if (declaredSigned)
+        {
+            if (signature is null)
+            {
+                throw new BaselineRejectedException(BaselineRejection.DigestMismatch, $"{displayPath} was altered: it declares a signature but carries none.");
+            }
+
+            sink?.Warning($"{displayPath} is signed, but no -SigningKey was given: only its digests were verified, not who made it.");
+        }
+
+        Posture posture;
+        BaselineProvenance provenance;
+        try
+        {
+            posture = postureNode.Deserialize<Posture>(Json) ?? new Posture();
+            provenance = root["provenance"]?.Deserialize<BaselineProvenance>(Json) ?? new BaselineProvenance();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its content does not fit baseline schema {version}: {ex.Message}", ex);
+        }
+
+        // Sealed is not the same as sound: a baseline written by hand or another tool must still be comparable.
+        if (posture.Flows.FirstOrDefault(f => !ConnectionText.TryParse(f.Connections, out _)) is { } bad)
+        {
+            throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its flow {bad.Source} => {bad.Destination} has connections '{bad.Connections}' that are not in connlist form.");
+        }
+
+        return new VerifiedBaseline(posture, provenance, version, contentDigest, documentDigest, signature is not null, verified);
+    }
+
+    public static VerifiedBaseline ReadFile(string path, ReadOnlySpan<byte> signingKey = default, IOutputSink? sink = null)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{path} cannot be read: {ex.Message}", ex);
+        }
+
+        return Read(bytes, path, signingKey, sink);
+    }
+
+    internal static JsonObject PostureNode(Posture sortedPosture) => (JsonObject)CanonicalJson.WithoutNulls(JsonSerializer.SerializeToNode(sortedPosture, Json))!;
+
+    private static JsonObject ContentNode(JsonObject postureNode) => new()
+    {
+        ["schema"] = SchemaName,
+        ["schemaVersion"] = CurrentSchemaVersion,
+        ["posture"] = postureNode.DeepClone(),
+    };
+
+    /// <summary>Top-level members in reading order (schema first, posture last); nested members sorted.</summary>
+    private static string WriteReadable(JsonObject document)
+    {
+        var sb = new StringBuilder("{");
+        var first = true;
+        foreach (var name in new[] { "schema", "schemaVersion", "integrity", "provenance", "posture" })
+        {
+            if (!document.TryGetPropertyValue(name, out var value))
+            {
+                continue;
+            }
+
+            sb.Append(first ? "\n  " : ",\n  ");
+            first = false;
+            sb.Append('"').Append(name).Append("\": ");
+            var nested = CanonicalJson.Serialize(value, indented: true).Replace("\n", "\n  ", StringComparison.Ordinal);
+            sb.Append(nested);
+        }
+
+        return sb.Append("\n}").ToString();
+    }
+
+    /// <summary>Times in provenance as UTC, so the spelling of an instant does not depend on the exporting machine's zone.</summary>
+    private static JsonNode WithUtcTimes(JsonNode node)
+    {
+        if (node is JsonObject o)
+        {
+            foreach (var (key, value) in o.ToList())
+            {
+                if (value is JsonValue jv && jv.GetValueKind() == JsonValueKind.String && jv.TryGetValue<DateTimeOffset>(out var t) && key.EndsWith("At", StringComparison.Ordinal))
+                {
+                    o[key] = t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+                }
+                else if (value is not null)
+                {
+                    WithUtcTimes(value);
+                }
+            }
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var item in a)
+            {
+                if (item is not null)
+                {
+                    WithUtcTimes(item);
+                }
+            }
+        }
+
+        return CanonicalJson.WithoutNulls(node)!;
+    }
+
+    private static string? Text(JsonObject o, string name) =>
+        o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static bool SameText(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+    private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> s) => s.StartsWith("\uFEFF"u8) ? s[3..] : s;
+
+    private static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+}

@@ -1,0 +1,36 @@
+using NetSecPS.Core.Checks;
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+using NetSecPS.Core.Sources;
+
+namespace NetSecPS.Core.Baseline;
+
+/// <summary>The exceptions in force for a posture: the parsed suppressions the audit applies, and their canonical content the posture keeps.</summary>
+public sealed record ExceptionsInForce(ExceptionsFile File, PostureExceptions Content)
+{
+    /// <summary>Reads an exceptions file once for both uses.</summary>
+    public static ExceptionsInForce Load(string path) => new(ExceptionsFile.Load(path), PostureBuilder.ReadExceptions(path));
+
+    /// <summary>The exceptions a baseline was approved with, applied again (JSON is YAML, so the same parser reads them).</summary>
+    public static ExceptionsInForce FromBaseline(PostureExceptions content, string label) =>
+        new(ExceptionsFile.Parse(new StringReader(CanonicalJson.Serialize(content.Content ?? new System.Text.Json.Nodes.JsonArray())), label), content);
+}
+
+/// <summary>
+/// The whole path from a snapshot to its posture: model, connectivity (the engine's own
+/// semantics, not netpol-analyzer compatibility), audit with the profile and the exceptions,
+/// then the normalized posture.
+/// </summary>
+public static class PostureScan
+{
+    public static Posture Run(ClusterData data, AuditProfile profile, ExceptionsInForce? exceptions, IOutputSink sink,
+        DateTimeOffset? now = null, ConnectivityOptions? connectivityOptions = null, CancellationToken cancellationToken = default)
+    {
+        var model = ClusterModel.Build(data);
+        cancellationToken.ThrowIfCancellationRequested();
+        var engine = ConnectivityEngine.Build(model, sink, connectivityOptions);
+        cancellationToken.ThrowIfCancellationRequested();
+        var audit = Auditor.Run(model, engine, profile, exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
+        return PostureBuilder.Build(model, engine.Flows, audit.Findings, audit.Profile, exceptions?.Content);
+    }
+}

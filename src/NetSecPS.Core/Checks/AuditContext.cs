@@ -1,0 +1,79 @@
+using NetSecPS.Core.Checks.Support;
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+
+namespace NetSecPS.Core.Checks;
+
+/// <summary>
+/// What a check may read while it evaluates: the model, the connectivity engine's answers, the
+/// profile, the audit's clock, and derived indexes built once per audit and shared by checks.
+/// </summary>
+public sealed class AuditContext
+{
+    private readonly Lazy<ExposureIndex> exposure;
+    private readonly Lazy<PolicyIndex> policies;
+    private readonly Lazy<MeshState> mesh;
+    private readonly Lazy<CniState> cni;
+    private readonly Lazy<RbacIndex> rbac;
+    private readonly Lazy<AdminPolicies> adminPolicies;
+    private readonly Lazy<IReadOnlyList<Workload>> evaluated;
+
+    public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default)
+    {
+        Model = model;
+        Connectivity = connectivity;
+        Profile = profile;
+        Now = now;
+        Sink = sink;
+        CancellationToken = cancellationToken;
+        exposure = new Lazy<ExposureIndex>(() => new ExposureIndex(model));
+        policies = new Lazy<PolicyIndex>(() => new PolicyIndex(model));
+        mesh = new Lazy<MeshState>(() => new MeshState(model));
+        cni = new Lazy<CniState>(() => new CniState(model));
+        rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
+        adminPolicies = new Lazy<AdminPolicies>(() => new AdminPolicies(model));
+        evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());
+    }
+
+    public ClusterModel Model { get; }
+
+    /// <summary>The connectivity engine; null when the audit runs without one (connectivity checks are then not evaluated).</summary>
+    public IConnectivityQuery? Connectivity { get; }
+
+    public AuditProfile Profile { get; }
+
+    /// <summary>The audit's clock: the scan date for PLAT-001 and suppression expiry.</summary>
+    public DateTimeOffset Now { get; }
+
+    public IOutputSink Sink { get; }
+
+    public CancellationToken CancellationToken { get; }
+
+    public ExposureIndex Exposure => exposure.Value;
+
+    public PolicyIndex Policies => policies.Value;
+
+    public MeshState Mesh => mesh.Value;
+
+    public CniState Cni => cni.Value;
+
+    public RbacIndex Rbac => rbac.Value;
+
+    public AdminPolicies AdminPolicies => adminPolicies.Value;
+
+    /// <summary>Workloads outside the profile's excluded namespaces: what coverage checks and the score count.</summary>
+    public IReadOnlyList<Workload> EvaluatedWorkloads => evaluated.Value;
+
+    public bool IsExcluded(string? ns) => Profile.IsExcluded(ns);
+
+    /// <summary>
+    /// Isolation as CHECKS.md defines it for NP-003/NP-004: a NetworkPolicy of that type selects
+    /// the workload, or an admin policy that selects it denies every peer by default.
+    /// </summary>
+    public bool IsIsolated(Workload w, TrafficDirection direction) =>
+        Policies.Selecting(w).Any(p => p.Has(direction.ToString())) || AdminPolicies.DenyingByDefault(w, direction).Any();
+
+    /// <summary>The connectivity engine, for checks that declared <see cref="Check.NeedsConnectivity"/>.</summary>
+    public IConnectivityQuery RequireConnectivity() =>
+        Connectivity ?? throw new InvalidOperationException("This check needs the connectivity engine; the auditor runs it only when one is given.");
+}

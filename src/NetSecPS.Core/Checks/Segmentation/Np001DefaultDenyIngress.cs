@@ -1,0 +1,138 @@
+using NetSecPS.Core.Checks.Support;
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+
+namespace NetSecPS.Core.Checks.Segmentation;
+
+/// <summary>NP-001: a namespace is default-deny for ingress only when no arbitrary peer can reach any of its pods.</summary>
+public sealed class Np001DefaultDenyIngress : Check
+{
+    public override CheckInfo Info { get; } = new()
+    {
+        Id = "NP-001",
+        Title = "Namespace has no effective default-deny ingress",
+        Severity = Severity.High,
+        Category = "Segmentation",
+        Frameworks = new[] { "CIS 5.3.2", "NSA", "KS C-0054", "KS C-0206" },
+        FailsWhen = "Some pod in the namespace accepts ingress from an arbitrary peer: an unlabelled pod of an unlabelled namespace that is not in the snapshot, or an address of the open internet.",
+        Rationale = "Default deny is what the cluster enforces, not the presence of a podSelector: {} policy. A namespace with a default-deny policy and an allow-all policy beside it admits everyone; one whose only ingress comes from a named range is closed. Scanners that look for the object alone give false confidence on CIS 5.3.2.",
+        Remediation = "Apply a default-deny ingress policy to the namespace, then allow only the named peers each workload needs. If one exists already, narrow or remove the rules named in the evidence.",
+        Notes = "Decided by the connectivity engine for every workload of the namespace (all policy layers). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Cilium and Calico policies are not evaluated by the engine; when they exist in the namespace the evidence says so.",
+    };
+
+    public override bool NeedsConnectivity => true;
+
+    public override IEnumerable<Finding> Evaluate(AuditContext context)
+    {
+        var conn = context.RequireConnectivity();
+        foreach (var group in context.EvaluatedWorkloads.Where(w => !w.HostNetwork).GroupBy(w => w.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var offenders = new List<(Workload W, ConnectionSet Pod, ConnectionSet Internet)>();
+            foreach (var w in group)
+            {
+                var pod = conn.FromArbitraryPod(w);
+                var net = conn.FromInternet(w);
+                if (!pod.IsEmpty || !net.IsEmpty)
+                {
+                    offenders.Add((w, pod, net));
+                }
+            }
+
+            if (offenders.Count == 0)
+            {
+                continue;
+            }
+
+            yield return DefaultDenyFinding.Build(this, context, group.Key, group.Count(), offenders, TrafficDirection.Ingress);
+        }
+    }
+}
+
+/// <summary>The shared shape of NP-001 and NP-002 findings: offenders, the rules behind them, and the default-deny manifest when the namespace has none.</summary>
+internal static class DefaultDenyFinding
+{
+    public static Finding Build(Check check, AuditContext context, string ns, int total,
+        List<(Workload W, ConnectionSet Pod, ConnectionSet Internet)> offenders, TrafficDirection direction)
+    {
+        var ingress = direction == TrafficDirection.Ingress;
+        var data = new List<EvidenceItem>();
+        foreach (var (w, pod, net) in offenders)
+        {
+            data.Add(new EvidenceItem("Reachability", w.Peer, ingress
+                ? $"from an arbitrary pod: {pod}; from the internet: {net}"
+                : $"to an arbitrary pod: {pod}; to the internet: {net}"));
+        }
+
+        var rules = offenders.SelectMany(o => ingress ? RuleExplain.IngressRules(context.Policies, o.W) : RuleExplain.EgressRules(context.Policies, o.W))
+            .DistinctBy(e => e.Subject).ToList();
+        data.AddRange(rules);
+
+        var type = ingress ? "Ingress" : "Egress";
+        // A deny-all is a policy over every pod of the namespace with no rules in that direction.
+        var denyAll = context.Policies.NetworkPolicies.Where(p => p.Namespace == ns && p.PodSelector.IsEmpty && p.Has(type)
+            && (ingress ? p.Ingress.Count == 0 : p.Egress.Count == 0)).ToList();
+        foreach (var p in denyAll)
+        {
+            data.Add(new EvidenceItem("Policy", $"NetworkPolicy {p.Key}", $"selects every pod for {type}, yet the rules above (or other layers) still admit arbitrary peers"));
+        }
+
+        var cniPolicies = context.Policies.CniPolicies.Where(o => o.Namespace == ns || o.Namespace is null).ToList();
+        if (cniPolicies.Count > 0)
+        {
+            data.Add(new EvidenceItem("NotEvaluated", string.Join(", ", cniPolicies.Select(o => o.Key).Take(5)), "CNI-specific policies may restrict further; the connectivity engine does not evaluate them"));
+        }
+
+        var first = offenders.Take(5).Select(o => o.W.Peer);
+        var evidence = $"{offenders.Count} of {total} workload(s) {(ingress ? "accept ingress from" : "may open connections to")} an arbitrary peer: {string.Join(", ", first)}{(offenders.Count > 5 ? ", ..." : string.Empty)}."
+            + (denyAll.Count > 0 ? $" A default-deny {type.ToLowerInvariant()} policy exists ({string.Join(", ", denyAll.Select(p => p.Name))}) but does not make the namespace default-deny." : $" No policy selects every pod of the namespace for {type}.")
+            + (rules.Count > 0 ? $" Rules admitting arbitrary peers: {string.Join("; ", rules.Take(5).Select(r => r.Subject + " (" + r.Detail + ")"))}." : string.Empty);
+
+        string? manifest = null;
+        var remediation = check.Info.Remediation;
+        if (denyAll.Count == 0)
+        {
+            manifest = ingress ? Remediations.DefaultDenyIngress(ns) : Remediations.DefaultDenyEgress(ns, DnsTargets.Find(context));
+        }
+        else if (rules.Count > 0)
+        {
+            remediation = $"Narrow or remove the rules that admit arbitrary peers: {string.Join("; ", rules.Select(r => r.Subject))}. Name the peers (pod and namespace labels, specific CIDRs) and ports each workload needs.";
+        }
+
+        var nsObject = context.Model.Namespaces.GetValueOrDefault(ns)?.Source;
+        return new Finding
+        {
+            CheckId = check.Info.Id,
+            Severity = check.Info.Severity,
+            Title = check.Info.Title,
+            Namespace = ns,
+            Resource = ResourceName.Namespace(ns),
+            Evidence = evidence,
+            EvidenceData = data,
+            Remediation = remediation,
+            RemediationManifest = manifest,
+            Frameworks = check.Info.Frameworks,
+            SourceFile = nsObject?.Source?.File,
+            SourceLine = nsObject?.Source?.Line,
+        };
+    }
+}
+
+/// <summary>Where the cluster's DNS pods are, for DNS egress exceptions.</summary>
+internal static class DnsTargets
+{
+    public static Remediations.DnsTarget Find(AuditContext context)
+    {
+        var dns = context.Model.Workloads.FirstOrDefault(WorkloadTraits.IsClusterDns);
+        if (dns is null)
+        {
+            return Remediations.DnsTarget.KubeDns;
+        }
+
+        var (udp, tcp) = WorkloadTraits.DnsPorts(dns);
+        var (key, value) = dns.Labels.TryGetValue("k8s-app", out var app) ? ("k8s-app", app)
+            : dns.Labels.TryGetValue("dns.operator.openshift.io/daemonset-dns", out var od) ? ("dns.operator.openshift.io/daemonset-dns", od)
+            : dns.Labels.Select(kv => (kv.Key, kv.Value)).FirstOrDefault();
+        return key is null ? Remediations.DnsTarget.KubeDns with { Namespace = dns.Namespace, UdpPorts = udp, TcpPorts = tcp }
+            : new Remediations.DnsTarget(dns.Namespace, key, value, udp, tcp);
+    }
+}

@@ -1,0 +1,58 @@
+using NetSecPS.Core.Checks.Support;
+using NetSecPS.Core.Connectivity;
+
+namespace NetSecPS.Core.Checks.Segmentation;
+
+/// <summary>NP-003: a workload that no policy isolates for ingress accepts connections from everyone.</summary>
+public sealed class Np003WorkloadIngressIsolation : Check
+{
+    public override CheckInfo Info { get; } = new()
+    {
+        Id = "NP-003",
+        Title = "Workload not isolated for ingress",
+        Severity = Severity.High,
+        Category = "Segmentation",
+        Frameworks = new[] { "KS C-0260", "KS C-0030" },
+        FailsWhen = "The workload is selected by no NetworkPolicy with Ingress in its policyTypes and no admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) applies to it for ingress.",
+        Rationale = "A pod that no policy selects for ingress is non-isolated: Kubernetes admits every connection to it, whatever the other pods' policies say.",
+        Remediation = "Apply a default-deny ingress policy to the namespace (the manifest), then allow the callers the workload needs.",
+        Notes = "Read from the policies, as CHECKS.md defines it: a NetworkPolicy isolates the workload when it selects one of its pods and has Ingress in its policyTypes (defaulted as the API server does: Ingress always); an admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) only when its subject selects the workload and it has a Deny rule for every peer (namespaces: {} or empty pod selectors) on every port. An admin policy that only allows, or denies some peers, does not isolate: the pod still admits everything else. hostNetwork workloads are left to HN-001.",
+    };
+
+    public override IEnumerable<Finding> Evaluate(AuditContext context) => IsolationFindings.For(this, context, TrafficDirection.Ingress);
+}
+
+internal static class IsolationFindings
+{
+    public static IEnumerable<Finding> For(Check check, AuditContext context, TrafficDirection direction)
+    {
+        var type = direction.ToString();
+        foreach (var w in context.EvaluatedWorkloads.Where(w => !w.HostNetwork))
+        {
+            var selecting = context.Policies.Selecting(w).ToList();
+            if (context.IsIsolated(w, direction))
+            {
+                continue;
+            }
+
+            var others = selecting.Select(p => p.Key).ToList();
+            var data = new List<EvidenceItem> { new("Isolation", w.Peer, $"no NetworkPolicy with {type} in its policyTypes selects it and no admin policy denies {type.ToLowerInvariant()} by default") };
+            data.AddRange(others.Select(o => new EvidenceItem("Policy", $"NetworkPolicy {o}", $"selects the workload but has no {type} in its policyTypes")));
+            var admins = context.AdminPolicies.Policies.Where(p => context.AdminPolicies.SelectsSubject(p, w)).Select(p => p.Key).ToList();
+            data.AddRange(admins.Select(a => new EvidenceItem("AdminPolicy", a, $"applies to the workload but has no Deny rule for every peer in {type.ToLowerInvariant()}")));
+            var cni = context.Policies.CniPolicies.Where(o => o.Namespace == w.Namespace || o.Namespace is null).Select(o => o.Key).ToList();
+            if (cni.Count > 0)
+            {
+                data.Add(new EvidenceItem("NotEvaluated", string.Join(", ", cni.Take(5)), "CNI-specific policies may isolate it; they are not evaluated"));
+            }
+
+            var evidence = $"No policy isolates {w.Peer} for {type.ToLowerInvariant()}"
+                + (others.Count > 0 ? $"; {string.Join(", ", others.Select(o => "NetworkPolicy " + o))} select(s) it without {type} in policyTypes" : string.Empty)
+                + (admins.Count > 0 ? $"; {string.Join(", ", admins)} appl(y/ies) to it without denying by default" : string.Empty) + ".";
+            var manifest = direction == TrafficDirection.Ingress
+                ? Remediations.DefaultDenyIngress(w.Namespace)
+                : Remediations.DefaultDenyEgress(w.Namespace, DnsTargets.Find(context));
+            yield return check.Fail(w, evidence, data, manifest: manifest);
+        }
+    }
+}

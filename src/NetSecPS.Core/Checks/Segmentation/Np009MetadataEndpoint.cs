@@ -1,0 +1,58 @@
+using System.Net;
+using NetSecPS.Core.Checks.Support;
+using NetSecPS.Core.Connectivity;
+
+namespace NetSecPS.Core.Checks.Segmentation;
+
+/// <summary>NP-009: pods that may reach the cloud metadata endpoint can steal the node's cloud credentials.</summary>
+public sealed class Np009MetadataEndpoint : Check
+{
+    private static readonly IPAddress Metadata = IPAddress.Parse("169.254.169.254");
+
+    public override CheckInfo Info { get; } = new()
+    {
+        Id = "NP-009",
+        Title = "Cloud metadata endpoint reachable",
+        Severity = Severity.High,
+        Category = "Segmentation",
+        Frameworks = new[] { "KS C-0052" },
+        FailsWhen = "Some non-hostNetwork workload may connect to 169.254.169.254 on TCP 80.",
+        Rationale = "The instance metadata service hands out the node's cloud credentials and bootstrap data; from a compromised pod it is the classic step from the cluster into the cloud account.",
+        Remediation = "Isolate the workload for egress and except 169.254.169.254/32 from any ipBlock that contains it (the manifest allows all other egress while blocking the endpoint); on AWS also require IMDSv2 with a hop limit of 1.",
+        Notes = "Asked of the connectivity engine for each workload (all policy layers). hostNetwork workloads are out of scope: NetworkPolicy cannot restrict them (HN-001). The manifest only adds an IPv4 block: in dual-stack clusters add the IPv6 egress the pods need.",
+    };
+
+    public override bool NeedsConnectivity => true;
+
+    public override IEnumerable<Finding> Evaluate(AuditContext context)
+    {
+        var conn = context.RequireConnectivity();
+        foreach (var w in context.EvaluatedWorkloads.Where(w => !w.HostNetwork))
+        {
+            var allowed = conn.ToAddress(w, Metadata);
+            if (!allowed.Contains("TCP", 80))
+            {
+                continue;
+            }
+
+            var isolated = context.IsIsolated(w, TrafficDirection.Egress);
+            var rules = context.Policies.Selecting(w).Where(p => p.Has("Egress"))
+                .SelectMany(p => Enumerable.Range(0, p.Egress.Count).Where(i => AdmitsMetadata(p.Egress[i])).Select(i =>
+                    new EvidenceItem("Rule", $"NetworkPolicy {p.Key} egress[{i}]", RuleExplain.Describe(p.Egress[i].To, p.Egress[i].Ports, "to"))))
+                .ToList();
+            var data = new List<EvidenceItem> { new("Reachability", $"{w.Peer} => 169.254.169.254", allowed.ToString()) };
+            data.AddRange(rules);
+            var evidence = isolated
+                ? $"{w.Peer} may connect to 169.254.169.254 ({allowed}) although it is isolated for egress; admitted by {(rules.Count > 0 ? string.Join("; ", rules.Select(r => r.Subject)) : "an admin policy")}."
+                : $"{w.Peer} is not isolated for egress, so it may connect to 169.254.169.254 ({allowed}).";
+            var remediation = isolated && rules.Count > 0
+                ? $"Add 169.254.169.254/32 to the except list of the ipBlock in {string.Join("; ", rules.Select(r => r.Subject))}, or narrow those rules."
+                : null;
+            yield return Fail(w, evidence, data, remediation, isolated ? null : Remediations.BlockMetadata(w.Namespace, w.Name, w.Labels));
+        }
+    }
+
+    private static bool AdmitsMetadata(k8s.Models.V1NetworkPolicyEgressRule rule) =>
+        rule.To is null || rule.To.Count == 0 || rule.To.Any(p => p.IpBlock is { } b && Cidr.Parse(b.Cidr) is { } c && c.Contains(Metadata)
+            && !(b.Except ?? new List<string>()).Select(Cidr.Parse).Any(e => e is not null && e.Contains(Metadata)));
+}

@@ -1,0 +1,26 @@
+namespace NetSecPS;
+
+/// <summary>
+/// The outcome of one audit as <c>Invoke-NetSecAudit -Summary</c> returns it: the score with its
+/// formula, the profile, the checks run and every finding (suppressed ones marked).
+/// </summary>
+public sealed record AuditSummary
+{
+    public required ProfileInfo Profile { get; init; }
+    public required ScoreDetails Score { get; init; }
+    public IReadOnlyList<CheckInfo> Checks { get; init; } = Array.Empty<CheckInfo>();
+    public IReadOnlyList<Finding> Findings { get; init; } = Array.Empty<Finding>();
+    public int Critical { get; init; }
+    public int High { get; init; }
+    public int Medium { get; init; }
+    public int Low { get; init; }
+    public int Info { get; init; }
+    public int Suppressed { get; init; }
+    /// <summary>Checks that were selected but could not be evaluated, as <c>ID: reason</c>.</summary>
+    public IReadOnlyList<string> NotEvaluated { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+    public DateTimeOffset AuditedAt { get; init; }
+
+    public override string ToString() =>
+        $"Score {Score.Score:0.0} ({Profile.Name}): {Critical} critical, {High} high, {Medium} medium, {Low} low, {Info} info, {Suppressed} suppressed";
+}

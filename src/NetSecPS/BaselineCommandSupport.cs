@@ -1,0 +1,130 @@
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Text;
+using NetSecPS.Core.Baseline;
+using NetSecPS.Core.Checks;
+
+namespace NetSecPS.Commands;
+
+/// <summary>
+/// Accepts a signing key as a <see cref="SecureString"/> (its UTF-8 bytes) or a <c>byte[]</c>. A
+/// plain string is refused: it would stay in the command history, transcripts and memory.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class SigningKeyTransformationAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        switch (value)
+        {
+            case null:
+                return null;
+            case byte[] bytes:
+                return bytes;
+            case SecureString secure:
+                return Utf8Of(secure);
+            case string:
+                throw new ArgumentTransformationMetadataException(
+                    "Give the signing key as a SecureString (Read-Host -AsSecureString, or Get-Secret from SecretManagement) or as a byte[]; a plain string would stay in the command history.");
+            case object[] items when items.All(i => (i is PSObject p ? p.BaseObject : i) is byte or int):
+                try
+                {
+                    return items.Select(i => Convert.ToByte(i is PSObject p ? p.BaseObject : i, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                }
+                catch (OverflowException ex)
+                {
+                    throw new ArgumentTransformationMetadataException("A signing key given as numbers must hold bytes (0-255).", ex);
+                }
+
+            default:
+                throw new ArgumentTransformationMetadataException($"A signing key must be a SecureString or a byte[], not {value.GetType().Name}.");
+        }
+    }
+
+    private static byte[] Utf8Of(SecureString secure)
+    {
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        var chars = new char[secure.Length];
+        try
+        {
+            Marshal.Copy(ptr, chars, 0, chars.Length);
+            return Encoding.UTF8.GetBytes(chars);
+        }
+        finally
+        {
+            Array.Clear(chars);
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
+}
+
+/// <summary>What the baseline cmdlets share: the module's profiles, exceptions files, and how a refused baseline becomes an error record.</summary>
+internal static class BaselineCommandSupport
+{
+    public const int MinimumKeyLength = 16;
+
+    /// <summary>
+    /// Resolves a profile by name or path; <paramref name="fallbackName"/> (the baseline's
+    /// profile) is used when none is given, and the built-in default when that one is not here.
+    /// </summary>
+    public static AuditProfile ResolveProfile(PSCmdlet cmdlet, string? nameOrPath, string? fallbackName = null)
+    {
+        if (nameOrPath is not null && (nameOrPath.Contains('/', StringComparison.Ordinal) || nameOrPath.Contains('\\', StringComparison.Ordinal)
+            || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+        {
+            nameOrPath = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(nameOrPath);
+        }
+
+        var directory = ModulePaths.ProfilesDirectory(cmdlet.MyInvocation.MyCommand.Module);
+        if (nameOrPath is null && fallbackName is not null)
+        {
+            try
+            {
+                return AuditProfile.Resolve(fallbackName, directory);
+            }
+            catch (FileNotFoundException)
+            {
+                cmdlet.WriteWarning($"The baseline was approved with profile '{fallbackName}', which is not available here; the default profile is used. Pass -Profile to choose one.");
+                return AuditProfile.Resolve(null, directory);
+            }
+        }
+
+        return AuditProfile.Resolve(nameOrPath, directory);
+    }
+
+    public static ExceptionsInForce LoadExceptions(PSCmdlet cmdlet, string path) =>
+        ExceptionsInForce.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+
+    /// <summary>Checks a key before use: empty keys are refused, short ones warned about.</summary>
+    public static void CheckKey(PSCmdlet cmdlet, byte[]? key)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        if (key.Length == 0)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException("The signing key is empty."), "NetSecPS.EmptySigningKey", ErrorCategory.InvalidArgument, null));
+        }
+
+        if (key.Length < MinimumKeyLength)
+        {
+            cmdlet.WriteWarning($"The signing key has {key.Length} bytes; use at least {MinimumKeyLength} (32 random bytes is best) so the signature cannot be forged by guessing the key.");
+        }
+    }
+
+    /// <summary>A refused baseline as an error record: tampering is a security error, the rest invalid data.</summary>
+    public static ErrorRecord Refused(BaselineRejectedException ex, string path)
+    {
+        var category = ex.Reason switch
+        {
+            BaselineRejection.DigestMismatch or BaselineRejection.SignatureMismatch or BaselineRejection.SignatureMissing => ErrorCategory.SecurityError,
+            BaselineRejection.NotABaseline when ex.InnerException is IOException or UnauthorizedAccessException => ErrorCategory.ReadError,
+            _ => ErrorCategory.InvalidData,
+        };
+        return new ErrorRecord(ex, "NetSecPS.BaselineRejected." + ex.Reason, category, path) { ErrorDetails = new ErrorDetails(ex.Message) };
+    }
+}

@@ -1,0 +1,136 @@
+using System.Management.Automation;
+using NetSecPS.Core.Baseline;
+using NetSecPS.Core.Checks;
+
+namespace NetSecPS.Commands;
+
+/// <summary>Verifies a baseline and reports the semantic drift of the cluster (or manifests, or snapshot) since it was approved.</summary>
+[Cmdlet(VerbsData.Compare, "NetSecBaseline", DefaultParameterSetName = LiveSet)]
+[OutputType(typeof(DriftRecord))]
+public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
+{
+    private VerifiedBaseline? approved;
+    private AuditProfile? profile;
+    private ExceptionsInForce? exceptions;
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Baseline { get; set; } = string.Empty;
+
+    [Parameter]
+    [SigningKeyTransformation]
+    public byte[]? SigningKey { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileCompleter))]
+    public string? Profile { get; set; }
+
+    [Parameter]
+    [Alias("Exceptions")]
+    public string? ExceptionsPath { get; set; }
+
+    [Parameter]
+    public DriftCategory[]? Category { get; set; }
+
+    [Parameter]
+    public Severity MinimumSeverity { get; set; } = Severity.Info;
+
+    protected override void BeginProcessing()
+    {
+        BaselineCommandSupport.CheckKey(this, SigningKey);
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline);
+        if (!File.Exists(path))
+        {
+            ThrowTerminating(new FileNotFoundException($"The baseline {path} does not exist.", path), "BaselineNotFound", ErrorCategory.ObjectNotFound, path);
+        }
+
+        try
+        {
+            var key = SigningKey;
+            approved = Run((sink, _) => BaselineFile.ReadFile(path, key, sink));
+        }
+        catch (BaselineRejectedException ex)
+        {
+            // Nothing may be compared against a baseline that cannot be trusted.
+            ThrowTerminatingError(BaselineCommandSupport.Refused(ex, path));
+        }
+        finally
+        {
+            if (SigningKey is not null)
+            {
+                Array.Clear(SigningKey);
+            }
+        }
+
+        WriteVerbose($"Baseline {path} verified: content {approved!.ContentDigest}{(approved.SignatureVerified ? ", signature verified" : string.Empty)}, approved {approved.Provenance.CreatedAt:u}");
+
+        try
+        {
+            profile = BaselineCommandSupport.ResolveProfile(this, Profile, approved.Posture.Profile?.Name);
+        }
+        catch (FileNotFoundException ex)
+        {
+            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
+        }
+        catch (InvalidDataException ex)
+        {
+            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
+        }
+
+        if (ExceptionsPath is not null)
+        {
+            try
+            {
+                exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
+            }
+            catch (ExceptionsFileException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, ExceptionsPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminating(ex, "ExceptionsFileUnreadable", ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, ExceptionsPath);
+            }
+        }
+        else if (approved.Posture.Exceptions is { } stored)
+        {
+            // Without -ExceptionsPath the baseline's own exceptions apply, so only the cluster's drift shows.
+            try
+            {
+                exceptions = ExceptionsInForce.FromBaseline(stored, path);
+                WriteVerbose($"Applying the {exceptions.File.Entries.Count} exception(s) the baseline was approved with; pass -ExceptionsPath to use another file.");
+            }
+            catch (ExceptionsFileException ex)
+            {
+                WriteWarning($"The exceptions stored in the baseline cannot be applied ({ex.Message}); findings are compared without suppressions.");
+            }
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var data = ReadInput();
+        var auditProfile = profile!;
+        var inForce = exceptions;
+        var current = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
+        foreach (var note in DriftAnalyzer.ContextNotes(approved!.Posture, current))
+        {
+            WriteWarning(note);
+        }
+
+        var drift = DriftAnalyzer.Compare(approved.Posture, current);
+        var shown = 0;
+        foreach (var record in drift)
+        {
+            if (record.Severity < MinimumSeverity || Category is { Length: > 0 } && !Category.Contains(record.Category))
+            {
+                continue;
+            }
+
+            WriteObject(record);
+            shown++;
+        }
+
+        WriteVerbose(drift.Count == 0 ? "No drift: the posture matches the baseline." : $"{drift.Count} drift record(s), {shown} shown.");
+    }
+}

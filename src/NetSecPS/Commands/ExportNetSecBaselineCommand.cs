@@ -1,0 +1,161 @@
+using System.Management.Automation;
+using NetSecPS.Core;
+using NetSecPS.Core.Baseline;
+using NetSecPS.Core.Checks;
+using NetSecPS.Core.Sources;
+
+namespace NetSecPS.Commands;
+
+/// <summary>Saves the posture of a snapshot or a scan as a sealed (and optionally signed) baseline file.</summary>
+[Cmdlet(VerbsData.Export, "NetSecBaseline", SupportsShouldProcess = true, DefaultParameterSetName = SnapshotSet)]
+[OutputType(typeof(FileInfo))]
+public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
+{
+    private const string SnapshotSet = "Snapshot";
+    private const string ScanSet = "ScanResult";
+
+    private AuditProfile? profile;
+    private ExceptionsInForce? exceptions;
+    private bool written;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
+    public Snapshot? Snapshot { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ScanSet)]
+    public ScanResult? ScanResult { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileCompleter))]
+    public string? Profile { get; set; }
+
+    [Parameter]
+    [Alias("Exceptions")]
+    public string? ExceptionsPath { get; set; }
+
+    [Parameter]
+    [SigningKeyTransformation]
+    public byte[]? SigningKey { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        BaselineCommandSupport.CheckKey(this, SigningKey);
+        if (ExceptionsPath is not null)
+        {
+            try
+            {
+                exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
+                WriteVerbose($"{exceptions.File.Entries.Count} exception(s) from {exceptions.File.Path}");
+            }
+            catch (ExceptionsFileException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, ExceptionsPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminating(ex, "ExceptionsFileUnreadable", ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, ExceptionsPath);
+            }
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        if (written)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"A baseline file holds one posture; {target} was already written from the first input, this one is skipped."),
+                "NetSecPS.OneBaselinePerFile", ErrorCategory.InvalidOperation, (object?)Snapshot ?? ScanResult));
+            return;
+        }
+
+        if (File.Exists(target) && !Force)
+        {
+            WriteError(new ErrorRecord(new IOException($"{target} exists; use -Force to overwrite it."), "NetSecPS.FileExists", ErrorCategory.ResourceExists, target));
+            return;
+        }
+
+        if (!ShouldProcess(target, "Write baseline"))
+        {
+            return;
+        }
+
+        Posture posture;
+        Provenance source;
+        if (ScanResult is { } scan)
+        {
+            if (exceptions is null && scan.Findings.Any(f => f.Suppressed))
+            {
+                WriteWarning("The scan's findings carry suppressions but no -ExceptionsPath was given: the baseline keeps their suppression state but not the exceptions file in force.");
+            }
+
+            if (Profile is not null && !string.Equals(Profile, scan.Profile.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                WriteWarning($"The scan ran with profile '{scan.Profile.Name}'; its findings are saved as they are and -Profile '{Profile}' is ignored.");
+            }
+
+            posture = PostureBuilder.FromScan(scan, exceptions?.Content);
+            source = scan.Provenance;
+        }
+        else
+        {
+            var data = ClusterData.From(Snapshot!);
+            var auditProfile = profile ??= ResolveProfile();
+            var inForce = exceptions;
+            posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
+            source = data.Provenance;
+        }
+
+        var provenance = new BaselineProvenance
+        {
+            CreatedAt = DateTimeOffset.Now,
+            ToolVersion = typeof(BaselineFile).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+            ExceptionsPath = exceptions?.File.Path,
+            Source = source,
+        };
+        var bytes = BaselineFile.Serialize(posture, provenance, SigningKey);
+        AtomicFile.Write(target, stream => stream.Write(bytes));
+        written = true;
+        WriteVerbose($"Baseline {target}: {posture.Workloads.Count} workloads, {posture.Flows.Count} flows, {posture.Findings.Count} findings, content {BaselineFile.ContentDigest(posture)}{(SigningKey is null ? string.Empty : ", signed")}");
+        if (PassThru)
+        {
+            WriteObject(new FileInfo(target));
+        }
+    }
+
+    private AuditProfile ResolveProfile()
+    {
+        try
+        {
+            var resolved = BaselineCommandSupport.ResolveProfile(this, Profile);
+            WriteVerbose($"Profile {resolved.Name}{(resolved.SourcePath is null ? " (built in)" : " from " + resolved.SourcePath)}");
+            return resolved;
+        }
+        catch (FileNotFoundException ex)
+        {
+            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
+            throw;
+        }
+        catch (InvalidDataException ex)
+        {
+            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
+            throw;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (SigningKey is not null)
+        {
+            Array.Clear(SigningKey);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Management.Automation;
+using NetSecPS.Core.Baseline;
+using NetSecPS.Core.Checks;
+using NetSecPS.Core.Scanning;
+
+namespace NetSecPS.Commands;
+
+/// <summary>One call: snapshot → audit → connectivity → drift → the ScanResult every report lays out.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "NetSecScan", DefaultParameterSetName = LiveSet)]
+[OutputType(typeof(ScanResult))]
+public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
+{
+    private AuditProfile? profile;
+    private ExceptionsInForce? exceptions;
+    private VerifiedBaseline? baseline;
+    private string? baselinePath;
+
+    [Parameter]
+    [ArgumentCompleter(typeof(ProfileCompleter))]
+    public string? Profile { get; set; }
+
+    [Parameter]
+    [Alias("Exceptions")]
+    public string? ExceptionsPath { get; set; }
+
+    [Parameter]
+    public string? Baseline { get; set; }
+
+    [Parameter]
+    [SigningKeyTransformation]
+    public byte[]? SigningKey { get; set; }
+
+    [Parameter]
+    public string? HistoryPath { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int HistoryKeep { get; set; } = HistoryFile.DefaultKeep;
+
+    [Parameter]
+    public string? ClusterName { get; set; }
+
+    [Parameter(ParameterSetName = LiveSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Namespace { get; set; }
+
+    protected override IReadOnlyList<string> LiveNamespaces => Namespace ?? Array.Empty<string>();
+
+    protected override void BeginProcessing()
+    {
+        BaselineCommandSupport.CheckKey(this, SigningKey);
+        if (Baseline is not null)
+        {
+            baselinePath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline);
+            if (!File.Exists(baselinePath))
+            {
+                ThrowTerminating(new FileNotFoundException($"The baseline {baselinePath} does not exist.", baselinePath), "BaselineNotFound", ErrorCategory.ObjectNotFound, baselinePath);
+            }
+
+            try
+            {
+                var key = SigningKey;
+                var path = baselinePath;
+                baseline = Run((sink, _) => BaselineFile.ReadFile(path, key, sink));
+            }
+            catch (BaselineRejectedException ex)
+            {
+                // Nothing is compared against a baseline that cannot be trusted.
+                ThrowTerminatingError(BaselineCommandSupport.Refused(ex, baselinePath));
+            }
+            finally
+            {
+                if (SigningKey is not null)
+                {
+                    Array.Clear(SigningKey);
+                }
+            }
+        }
+
+        try
+        {
+            profile = BaselineCommandSupport.ResolveProfile(this, Profile, baseline?.Posture.Profile?.Name);
+            WriteVerbose($"Profile {profile.Name}{(profile.SourcePath is null ? " (built in)" : " from " + profile.SourcePath)}");
+        }
+        catch (FileNotFoundException ex)
+        {
+            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
+        }
+        catch (InvalidDataException ex)
+        {
+            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
+        }
+
+        if (ExceptionsPath is not null)
+        {
+            try
+            {
+                exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
+            }
+            catch (ExceptionsFileException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, ExceptionsPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                ThrowTerminating(ex, "ExceptionsFileUnreadable", ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, ExceptionsPath);
+            }
+        }
+        else if (baseline?.Posture.Exceptions is { } stored)
+        {
+            // Without -ExceptionsPath the baseline's own exceptions apply, so drift shows the cluster's change only.
+            try
+            {
+                exceptions = ExceptionsInForce.FromBaseline(stored, baselinePath!);
+            }
+            catch (ExceptionsFileException ex)
+            {
+                WriteWarning($"The exceptions stored in the baseline cannot be applied ({ex.Message}); findings are scanned without suppressions.");
+            }
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var data = ReadInput();
+        var options = new ScanOptions
+        {
+            Profile = profile!,
+            Exceptions = exceptions,
+            Baseline = baseline,
+            BaselinePath = baselinePath,
+            HistoryPath = HistoryPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath),
+            HistoryKeep = HistoryKeep,
+            ClusterName = ClusterName,
+        };
+        WriteObject(Run((sink, ct) => Scanner.Run(data, options, sink, ct)));
+    }
+}

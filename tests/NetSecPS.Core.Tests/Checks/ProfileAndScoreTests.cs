@@ -1,0 +1,114 @@
+using NetSecPS.Core.Checks;
+using static NetSecPS.Core.Tests.Checks.CheckHarness;
+
+namespace NetSecPS.Core.Tests.Checks;
+
+public class ProfileAndScoreTests
+{
+    [Fact]
+    public void The_default_profile_runs_every_check_and_excludes_the_kubernetes_system_namespaces()
+    {
+        var p = Profiles.Default;
+        Assert.Equal(CheckCatalogue.All.Count, Auditor.Select(p, null).Count);
+        Assert.Equal(new[] { "kube-system", "kube-public", "kube-node-lease" }, p.ExcludedNamespaces);
+    }
+
+    [Fact]
+    public void The_cis_profile_runs_the_cis_5_3_checks_excludes_no_namespace_and_reports_np_002_as_high()
+    {
+        var p = Profiles.Cis;
+        Assert.Equal(new[] { "NP-001", "NP-002", "CNI-001", "CNI-002" }, Auditor.Select(p, null).Select(c => c.Info.Id));
+        Assert.Empty(p.ExcludedNamespaces);
+        Assert.Equal(NetSecPS.Severity.High, p.SeverityOf(CheckCatalogue.Find("NP-002")!.Info));
+        Assert.Equal("CIS", p.Framework);
+    }
+
+    [Fact]
+    public void The_nsa_profile_reports_missing_encryption_in_transit_as_medium()
+    {
+        var result = Audit(Read(FixturePath("MESH-005", "fail", "flannel-without-encryption.yaml")), profile: Profiles.Nsa);
+        var f = result.Findings.Single(x => x.CheckId == "MESH-005");
+        Assert.Equal(NetSecPS.Severity.Medium, f.Severity);
+        Assert.Equal(NetSecPS.Severity.Medium, result.Checks.Single(c => c.Id == "MESH-005").Severity);
+        Assert.Equal("nsa", result.Profile.Name);
+    }
+
+    [Fact]
+    public void Explicit_check_ids_replace_the_profile_selection_but_keep_its_exclusions()
+    {
+        var selected = Auditor.Select(Profiles.Cis, new[] { "HN-*" });
+        Assert.Equal(new[] { "HN-001", "HN-002" }, selected.Select(c => c.Info.Id));
+    }
+
+    [Fact]
+    public void An_unknown_profile_name_is_refused_naming_the_known_ones()
+    {
+        var ex = Assert.Throws<FileNotFoundException>(() => AuditProfile.Resolve("pci", Profiles.Directory));
+        Assert.Contains("cis, default, nsa", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_profile_with_a_severity_override_for_an_unknown_check_is_refused()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"netsecps-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """{ "name": "x", "severityOverrides": { "NP-999": "High" } }""");
+        try
+        {
+            var ex = Assert.Throws<InvalidDataException>(() => AuditProfile.Load(path));
+            Assert.Contains("NP-999", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_profile_with_an_unknown_field_is_refused_with_its_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"netsecps-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{\n  \"name\": \"x\",\n  \"excludedNamespace\": [\"a\"]\n}\n");
+        try
+        {
+            var ex = Assert.Throws<InvalidDataException>(() => AuditProfile.Load(path));
+            Assert.Contains($"{path}:3", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_score_costs_each_finding_its_weight_normalised_by_the_evaluated_workloads()
+    {
+        Finding F(NetSecPS.Severity s, bool suppressed = false) => new() { CheckId = "X", Title = "t", Resource = "r", Severity = s, Suppressed = suppressed };
+        var findings = new[]
+        {
+            F(NetSecPS.Severity.Critical), F(NetSecPS.Severity.High), F(NetSecPS.Severity.Medium), F(NetSecPS.Severity.Low), F(NetSecPS.Severity.Info),
+            F(NetSecPS.Severity.Critical, suppressed: true),
+        };
+        var score = PostureScore.Compute(findings, 4);
+        Assert.Equal(18, score.Penalty);
+        Assert.Equal(55.0, score.Score);
+        Assert.Contains("P = 18, N = 4", score.Formula, StringComparison.Ordinal);
+        Assert.Equal(100.0, PostureScore.Compute(new[] { F(NetSecPS.Severity.Info) }, 4).Score);
+        Assert.Equal(0.0, PostureScore.Compute(Enumerable.Repeat(F(NetSecPS.Severity.Critical), 9).ToArray(), 4).Score);
+    }
+
+    [Fact]
+    public void The_same_findings_cost_less_in_a_bigger_cluster()
+    {
+        Finding High() => new() { CheckId = "X", Title = "t", Resource = "r", Severity = NetSecPS.Severity.High };
+        Assert.True(PostureScore.Compute(new[] { High(), High() }, 100).Score > PostureScore.Compute(new[] { High(), High() }, 10).Score);
+    }
+
+    [Fact]
+    public void The_audit_counts_only_workloads_outside_excluded_namespaces_in_the_score()
+    {
+        var data = Read(FixturePath("HN-001", "pass", "host-network-in-kube-system.yaml"), FixturePath("HN-001", "fail", "host-network-agent.yaml"));
+        var result = Audit(data, new[] { "HN-001" });
+        Assert.Equal(1, result.Score.EvaluatedWorkloads);
+        Assert.Equal(50.0, result.Score.Score);
+    }
+}
