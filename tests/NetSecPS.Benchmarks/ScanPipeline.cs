@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using NetSecPS.Core;
+using NetSecPS.Core.Baseline;
+using NetSecPS.Core.Checks;
 using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Scanning;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 using NetSecPS.Reports;
@@ -45,6 +48,9 @@ internal sealed class ScanPipeline
     private ClusterData? data;
     private ClusterModel? model;
     private ConnectivityEngine? engine;
+    private IReadOnlyList<Flow>? flows;
+    private AuditResult? audit;
+    private byte[] baselineBytes = Array.Empty<byte>();
     private ScanResult? scan;
 
     public ScanPipeline(Dataset dataset, string input)
@@ -53,7 +59,7 @@ internal sealed class ScanPipeline
         this.input = input;
     }
 
-    private sealed record Stage(string Name, Action? Run, bool InScan, string? Note = null);
+    private sealed record Stage(string Name, Action? Run, bool InScan, string? Note = null, Action? Prepare = null);
 
     private IEnumerable<Stage> Stages()
     {
@@ -90,17 +96,64 @@ internal sealed class ScanPipeline
         yield return new Stage("connectivity", () =>
         {
             engine = ConnectivityEngine.Build(model!, sink);
-            var flows = engine.Flows;
+            flows = engine.GetFlows(CancellationToken.None);
             facts["classes"] = engine.Classes.Count.ToString(CultureInfo.InvariantCulture);
             facts["flows"] = flows.Count.ToString(CultureInfo.InvariantCulture);
             facts["externalRanges"] = (engine.ExternalSourceRanges.Count + engine.ExternalDestinationRanges.Count).ToString(CultureInfo.InvariantCulture);
         }, InScan: true);
-        yield return new Stage("audit", null, InScan: true);
-        yield return new Stage("baseline compare", null, InScan: true);
-        yield return new Stage("scan result (inventory, flows summary)", () => scan = PartialScan(data!, model!, engine!), InScan: true,
-            "until Invoke-NetSecScan lands: inventory and flows only, no findings");
-        yield return new Stage("Excel report", () => WriteReport(ReportFormat.Excel, ".xlsx"), InScan: false, "no findings until the audit lands");
-        yield return new Stage("PDF report", () => WriteReport(ReportFormat.Pdf, ".pdf"), InScan: false, "no findings until the audit lands");
+        yield return new Stage("audit", () =>
+        {
+            audit = Auditor.Run(model!, engine, AuditProfile.BuiltInDefault, null, sink, new AuditOptions { Now = Now }, CancellationToken.None);
+            facts["findings"] = audit.Findings.Count.ToString(CultureInfo.InvariantCulture);
+            facts["checks"] = audit.Checks.Count.ToString(CultureInfo.InvariantCulture);
+        }, InScan: true);
+        yield return new Stage("inventory and namespace matrix", () =>
+        {
+            var inventory = InventoryBuilder.Build(model!).ToList();
+            facts["inventory"] = inventory.Count.ToString(CultureInfo.InvariantCulture);
+            facts["namespacePairs"] = Scanner.NamespaceMatrix(flows!).Count.ToString(CultureInfo.InvariantCulture);
+        }, InScan: true);
+        yield return new Stage("baseline compare", () =>
+        {
+            var baseline = BaselineFile.Read(baselineBytes, "yesterday.baseline.json", default, sink);
+            var current = PostureBuilder.Build(model!, flows!, audit!.Findings, audit.Profile);
+            var drift = DriftAnalyzer.Compare(baseline.Posture, current);
+            facts["driftRecords"] = drift.Count.ToString(CultureInfo.InvariantCulture);
+        }, InScan: true, Prepare: PrepareBaseline);
+        yield return new Stage("Invoke-NetSecScan (one call)", () =>
+        {
+            var baseline = BaselineFile.Read(baselineBytes, "yesterday.baseline.json", default, sink);
+            scan = Scanner.Run(data!, new ScanOptions { Baseline = baseline, BaselinePath = "yesterday.baseline.json", Now = Now }, sink, CancellationToken.None);
+        }, InScan: false, Note: "Scanner.Run with the baseline: the stages above in one call, after them (not added to the scan total)", Prepare: ReleaseStages);
+        yield return new Stage("Excel report", () => WriteReport(ReportFormat.Excel, ".xlsx"), InScan: false);
+        yield return new Stage("PDF report", () => WriteReport(ReportFormat.Pdf, ".pdf"), InScan: false);
+    }
+
+    private static readonly DateTimeOffset Now = new(2025, 4, 2, 6, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Yesterday's baseline: this cluster's posture with one flow in fifty and one finding in
+    /// fifty missing, so the comparison finds drift as a real day would.
+    /// </summary>
+    private void PrepareBaseline()
+    {
+        var posture = PostureBuilder.Build(model!, flows!, audit!.Findings, audit.Profile);
+        posture = posture with
+        {
+            Flows = posture.Flows.Where((_, i) => i % 50 != 7).ToList(),
+            Findings = posture.Findings.Where((_, i) => i % 50 != 7).ToList(),
+        };
+        baselineBytes = BaselineFile.Serialize(posture, new BaselineProvenance { CreatedAt = Now.AddDays(-1), Source = data!.Provenance });
+        facts["baselineBytes"] = baselineBytes.Length.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Drops the stage-by-stage results so the one-call scan starts from the snapshot alone.</summary>
+    private void ReleaseStages()
+    {
+        model = null;
+        engine = null;
+        flows = null;
+        audit = null;
     }
 
     private static TimeSpan CpuTime()
@@ -112,38 +165,6 @@ internal sealed class ScanPipeline
     /// <summary>The machine's 1-minute load average: on a shared machine, wall times are only comparable at similar loads.</summary>
     internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
-
-    /// <summary>
-    /// What <c>Invoke-NetSecScan</c> would hand the writers, from the stages built so far (the
-    /// scan itself is not on main yet).
-    /// </summary>
-    private static ScanResult PartialScan(ClusterData data, ClusterModel model, ConnectivityEngine engine)
-    {
-        var inventory = InventoryBuilder.Build(model).ToList();
-        var flows = engine.Flows;
-        var namespaceFlows = flows.Where(f => f.SourceNamespace is not null && f.DestinationNamespace is not null)
-            .GroupBy(f => (f.SourceNamespace!, f.DestinationNamespace!))
-            .Select(g => new NamespaceFlowSummary(g.Key.Item1, g.Key.Item2, g.Count(), true))
-            .OrderBy(n => n.SourceNamespace, StringComparer.Ordinal).ThenBy(n => n.DestinationNamespace, StringComparer.Ordinal)
-            .ToList();
-        return new ScanResult
-        {
-            Provenance = data.Provenance,
-            Coverage = data.Coverage,
-            Diagnostics = data.Diagnostics,
-            Profile = new ProfileInfo { Name = "default" },
-            Inventory = data.KindCounts(),
-            Workloads = inventory.OfType<WorkloadItem>().ToList(),
-            Services = inventory.OfType<ServiceItem>().ToList(),
-            Exposures = inventory.OfType<ExposureItem>().ToList(),
-            Policies = inventory.OfType<PolicyItem>().ToList(),
-            Score = new ScoreDetails { Score = 100, EvaluatedWorkloads = model.Workloads.Count },
-            Flows = flows,
-            NamespaceFlows = namespaceFlows,
-            ScannedAt = data.Provenance.CollectedAt,
-            Snapshot = data.ToSnapshot(),
-        };
-    }
 
     private void WriteReport(ReportFormat format, string extension)
     {
@@ -170,6 +191,7 @@ internal sealed class ScanPipeline
                 continue;
             }
 
+            stage.Prepare?.Invoke();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
             GC.WaitForPendingFinalizers();
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
