@@ -97,6 +97,7 @@ public static class Program
                 .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             var results = WholeScan.Run(sizes, Console.Out);
             var table = WholeScan.Table(results);
+            var memory = WholeScan.MemoryTable(results);
             var targets = Targets.Evaluate(results);
             var cpuTargets = Targets.Evaluate(results, cpu: true);
             failed = targets.Any(t => t.Verdict == "FAIL");
@@ -104,6 +105,7 @@ public static class Program
             Console.WriteLine(Machine());
             Console.WriteLine();
             Console.WriteLine(table);
+            Console.WriteLine(memory);
             Console.WriteLine("Targets (wall clock, as measured on this machine):");
             foreach (var t in targets)
             {
@@ -117,6 +119,7 @@ public static class Program
             }
 
             report.AppendLine("## Whole scan").AppendLine().AppendLine(table);
+            report.AppendLine("## Memory").AppendLine().AppendLine(memory);
             report.AppendLine("## Targets (wall clock)").AppendLine();
             foreach (var t in targets)
             {
@@ -155,8 +158,7 @@ public static class Program
                 .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
                 .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
                 .AddExporter(MarkdownExporter.GitHub)
-                .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"))
-                .WithOptions(ConfigOptions.JoinSummary);
+                .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"));
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(new[] { "--filter", o.Get("--filter") ?? "*" }, config);
             report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations") + ")").AppendLine();
             foreach (var s in summaries)

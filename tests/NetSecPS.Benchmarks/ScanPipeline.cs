@@ -12,7 +12,8 @@ using NetSecPS.Reports;
 namespace NetSecPS.Benchmarks;
 
 /// <summary>One measured stage of a whole scan.</summary>
-internal sealed record StageResult(string Stage, double? Seconds, double CpuSeconds, double AllocatedMiB, double HeapAfterMiB, double PeakWorkingSetMiB, string? Note, bool InScan)
+internal sealed record StageResult(string Stage, double? Seconds, double CpuSeconds, double AllocatedMiB, double HeapAfterMiB, double PeakWorkingSetMiB, string? Note, bool InScan,
+    double StagePeakHeapMiB = 0, double StagePeakWorkingSetMiB = 0)
 {
     public bool Built => Seconds is not null;
 }
@@ -196,16 +197,18 @@ internal sealed class ScanPipeline
             GC.WaitForPendingFinalizers();
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var cpuBefore = CpuTime();
+            var sampler = new PeakSampler();
             var sw = Stopwatch.StartNew();
             stage.Run();
             sw.Stop();
+            var (peakHeap, peakWorkingSet) = sampler.Stop();
             var cpu = CpuTime() - cpuBefore;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             // Live data the stage leaves behind (after a full collection, outside the timing).
             var heap = GC.GetTotalMemory(forceFullCollection: true);
             using var process = Process.GetCurrentProcess();
             results.Add(new StageResult(stage.Name, sw.Elapsed.TotalSeconds, cpu.TotalSeconds, allocated / 1048576.0, heap / 1048576.0,
-                process.PeakWorkingSet64 / 1048576.0, stage.Note, stage.InScan));
+                process.PeakWorkingSet64 / 1048576.0, stage.Note, stage.InScan, peakHeap / 1048576.0, peakWorkingSet / 1048576.0));
         }
 
         facts["loadAverage"] = LoadAverage();
@@ -213,5 +216,41 @@ internal sealed class ScanPipeline
         using var self = Process.GetCurrentProcess();
         return new ScanMeasurement(dataset.Shape.Pods, dataset.Shape.Workloads, dataset.Shape.Policies, input, results,
             self.PeakWorkingSet64 / 1048576.0, facts);
+    }
+}
+
+/// <summary>
+/// The highest managed heap (live data and garbage not yet collected) and working set seen while
+/// one stage ran, sampled every 20 ms: the process's peak working set only ever grows, so it
+/// cannot say which stage raised it.
+/// </summary>
+internal sealed class PeakSampler
+{
+    private readonly Thread thread;
+    private volatile bool stop;
+    private long peakHeap;
+    private long peakWorkingSet;
+
+    public PeakSampler()
+    {
+        thread = new Thread(Sample) { IsBackground = true, Name = "peak sampler" };
+        thread.Start();
+    }
+
+    private void Sample()
+    {
+        while (!stop)
+        {
+            peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+            peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
+            Thread.Sleep(20);
+        }
+    }
+
+    public (long Heap, long WorkingSet) Stop()
+    {
+        stop = true;
+        thread.Join();
+        return (Math.Max(peakHeap, GC.GetTotalMemory(false)), Math.Max(peakWorkingSet, Environment.WorkingSet));
     }
 }

@@ -33,7 +33,7 @@ internal static class WholeScan
                 results.Add(m);
                 foreach (var s in m.Stages.Where(s => s.Built))
                 {
-                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,8:0} MiB  heap {s.HeapAfterMiB,6:0} MiB  peak WS {s.PeakWorkingSetMiB,6:0} MiB");
+                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,7:0} MiB  live after {s.HeapAfterMiB,6:0} MiB  peak heap {s.StagePeakHeapMiB,6:0} MiB  peak WS {s.StagePeakWorkingSetMiB,6:0} MiB");
                 }
             }
         }
@@ -199,6 +199,39 @@ internal static class WholeScan
             {
                 sb.AppendLine(CultureInfo.InvariantCulture, $"- {n.Stage}: {n.Note}");
             }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Memory per stage and size: live data left after the stage, and the highest working set while it ran.</summary>
+    public static string MemoryTable(IReadOnlyList<ScanMeasurement> results)
+    {
+        var manifests = results.Where(r => r.Input == "manifests").OrderBy(r => r.Pods).ToList();
+        var sb = new StringBuilder();
+        sb.Append("| stage (from manifests) |");
+        foreach (var m in manifests)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" {m.Pods:N0} pods: live after, MiB | peak WS during, MiB |");
+        }
+
+        sb.AppendLine().Append("| --- |");
+        foreach (var _ in manifests)
+        {
+            sb.Append(" ---: | ---: |");
+        }
+
+        sb.AppendLine();
+        foreach (var name in manifests[0].Stages.Where(x => x.Built).Select(x => x.Stage))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {name} |");
+            foreach (var m in manifests)
+            {
+                var st = m.Stages.FirstOrDefault(x => x.Stage == name && x.Built);
+                sb.Append(st is null ? " - | - |" : string.Create(CultureInfo.InvariantCulture, $" {st.HeapAfterMiB:N0} | {st.StagePeakWorkingSetMiB:N0} |"));
+            }
+
+            sb.AppendLine();
         }
 
         return sb.ToString();
