@@ -23,6 +23,7 @@ namespace NetSecPS.Benchmarks;
 ///   --strict             exit 1 when a target FAILs
 /// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
+/// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
 /// scan-one ...           (internal) one measured scan in a fresh process
@@ -38,6 +39,7 @@ public static class Program
         {
             "generate" => Generate(options),
             "profile-load" => LoadProfile.Run(options.Shape()),
+            "profile-memory" => MemoryProfile.Run(options.Shape()),
             "engine" => EngineBenchmark.Run(args),
             "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
