@@ -165,8 +165,9 @@ public static class Program
             report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations") + ")").AppendLine();
             foreach (var s in summaries)
             {
-                var md = Directory.GetFiles(s.ResultsDirectoryPath, "*-report-github.md").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
-                if (md is not null)
+                var type = s.BenchmarksCases.FirstOrDefault()?.Descriptor.Type.FullName;
+                var md = type is null ? null : Path.Combine(s.ResultsDirectoryPath, type + "-report-github.md");
+                if (md is not null && File.Exists(md))
                 {
                     report.AppendLine(File.ReadAllText(md));
                 }
