@@ -224,7 +224,8 @@ function Read-JobConfiguration {
         Credentials     = $credentials
         Kubeconfig      = $kubeconfig
         KubeconfigCount = $kubeconfigFiles.Count
-        ModulePath      = Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath
+        # A full path, so Import-Module never mistakes a relative path for a module name to search for.
+        ModulePath      = Resolve-JobPath (Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath) $cwd
         Problems        = @($problems)
     }
 }

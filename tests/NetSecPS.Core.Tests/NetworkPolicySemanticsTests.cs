@@ -62,6 +62,10 @@ public class NetworkPolicySemanticsTests
         Assert.Equal("TCP 9090", f.Between("shop/client[Deployment]", "shop/cart[Deployment]"));
         Assert.Equal("No Connections", f.Between("shop/catalog[Deployment]", "shop/cart[Deployment]"));
         Assert.Equal("All Connections", f.Between("shop/cart[Deployment]", "shop/client[Deployment]"));
+        Assert.Equal(f.Engine.Flows.Where(x => x.Source == "shop/client[Deployment]").Select(x => x.ToString()),
+            f.Engine.FlowsFrom("shop/client[Deployment]").Select(x => x.ToString()));
+        Assert.Equal(2, f.Engine.FlowsFrom("shop/client[Deployment]").Count);
+        Assert.Empty(f.Engine.FlowsFrom("shop/nobody[Pod]"));
     }
 
     [Fact]

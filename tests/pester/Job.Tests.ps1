@@ -476,10 +476,16 @@ Describe 'The job end to end against a cluster (the fake API server)' {
             Split-Path $w.path -Leaf | Should -Be "netsec-fake-prod-$stamp.$($w.format)"
             (Get-Item $w.path).Length | Should -Be $w.bytes
         }
-        # The JSON report holds what the log summarised.
+        # Real reports, not placeholders: a PDF, an Office Open XML workbook, and JSON that holds what the log summarised.
+        $pdf = [IO.File]::ReadAllBytes(($written | Where-Object format -eq 'pdf').path)
+        [Text.Encoding]::ASCII.GetString($pdf, 0, 5) | Should -Be '%PDF-'
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead(($written | Where-Object format -eq 'xlsx').path)
+        try { $zip.Entries.FullName | Should -Contain 'xl/workbook.xml' } finally { $zip.Dispose() }
         $report = Get-Content ($written | Where-Object format -eq 'json').path -Raw | ConvertFrom-Json -AsHashtable -Depth 64
         $done = (Get-Record $first 'scan.done')[0]
-        $unsuppressed = @($report.Findings | Where-Object { -not $_.Suppressed })
+        $unsuppressed = @($report.findings | Where-Object { -not $_.suppressed })
+        $unsuppressed.Count | Should -BeGreaterThan 0 -Because 'the fixture cluster has an unprotected namespace'
         $unsuppressed.Count | Should -Be (($done.findings.Values | Measure-Object -Sum).Sum)
         @(Get-Content (Join-Path $out 'history.jsonl')).Count | Should -Be 1
 
@@ -520,7 +526,7 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $failing.ExitCode | Should -Be 1
         $end = (Get-Record $failing 'job.end')[0]
         $end.outcome | Should -Be 'threshold-reached'
-        $end.failingFindings | Should -Be $counts[$worst] + (($order | Where-Object { $order.IndexOf($_) -gt $order.IndexOf($worst) } | ForEach-Object { $counts[$_] } | Measure-Object -Sum).Sum)
+        $end.failingFindings | Should -Be $counts[$worst] -Because "$worst is the most severe level present, so only its findings reach it"
         (Get-ChildItem "$TestDrive/fail/runs" -Directory).Count | Should -Be 1 -Because 'the reports are written whatever the verdict'
 
         if ($worst -ne 'critical') {
@@ -543,11 +549,27 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $report | Should -Match 'allow-all-to-ledger'
     }
 
+    It 'exits 1 on drift that reaches NETSEC_FAIL_ON even when every finding is an accepted risk' {
+        $out = Join-Path $TestDrive 'drift-fails'
+        $settings = @{ NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true'; NETSEC_FAIL_ON = 'high'
+            NETSEC_EXCEPTIONS = (Join-Path $JobFixtures 'accept-all.exceptions.yaml') }
+        $before = Invoke-ComplianceJob ($settings + @{ KUBECONFIG = $Kubeconfig })
+        $before.ExitCode | Should -Be 0 -Because 'every finding is suppressed and there is no baseline yet'
+        (Get-Record $before 'job.end')[0].failingFindings | Should -Be 0
+
+        $changed = Start-JobCluster -Manifests $ClusterDir, (Join-Path $JobFixtures 'cluster-change')
+        $after = Invoke-ComplianceJob ($settings + @{ KUBECONFIG = $changed })
+        $after.ExitCode | Should -Be 1
+        $end = (Get-Record $after 'job.end')[0]
+        $end.failingFindings | Should -Be 0
+        $end.failingDrift | Should -BeGreaterThan 0 -Because 'opening the ledger database to every source is high-ranked drift'
+    }
+
     It 'reports a kind the service account may not list as incomplete coverage and still succeeds' {
         $forbidden = Start-JobCluster -Manifests $ClusterDir -Arguments @('--forbid', 'networking.k8s.io/networkpolicies')
         $run = Invoke-ComplianceJob @{ KUBECONFIG = $forbidden; NETSEC_OUTPUT_DIR = "$TestDrive/forbidden"; NETSEC_FORMATS = 'json' }
         $run.ExitCode | Should -Be 0
-        $gap = Get-Record $run 'coverage.incomplete' | Where-Object kind -eq 'NetworkPolicy'
+        $gap = @((Get-Record $run 'coverage.incomplete') | Where-Object { $_.kind -eq 'NetworkPolicy' })
         $gap | Should -Not -BeNullOrEmpty
         $gap[0].status | Should -Be 'Forbidden'
     }

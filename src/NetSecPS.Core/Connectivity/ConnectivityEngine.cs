@@ -437,6 +437,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// <summary>The flows, computed once; a cancelled computation leaves nothing half-made behind.</summary>
     public IReadOnlyList<Flow> GetFlows(CancellationToken cancellationToken) => flows ??= ComputeFlows(cancellationToken);
 
+    /// <summary>
+    /// The flows whose source is one peer (<c>ns/name[Kind]</c>, a range or <c>{ingress-controller}</c>),
+    /// in connlist order, without scanning the whole list: flows are stored grouped by source.
+    /// </summary>
+    public IReadOnlyList<Flow> FlowsFrom(string sourcePeer) =>
+        Flows is FlowList list ? list.From(sourcePeer) : Flows.Where(f => f.Source == sourcePeer).ToList();
+
     /// <summary>A peer of the flow list: a workload, an external range, or the ingress controller.</summary>
     private sealed record FlowPeer(string Name, PeerKind Kind, string? Namespace, int[] Classes, int RangeIndex);
 
@@ -565,6 +572,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         private readonly int[] sources;
         private readonly long[] entries;
         private readonly ConcurrentDictionary<int, (string Text, IReadOnlyList<PortRange> Ports)> texts = new();
+        private readonly Dictionary<string, (int Start, int Count)> bySource = new(StringComparer.Ordinal);
 
         public FlowList(ConnectivityEngine engine, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource)
         {
@@ -576,12 +584,33 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             var k = 0;
             for (var i = 0; i < perSource.Length; i++)
             {
+                if (perSource[i].Count > 0)
+                {
+                    bySource[peers[sourceOrder[i]].Name] = (k, perSource[i].Count);
+                }
+
                 foreach (var e in perSource[i])
                 {
                     sources[k] = sourceOrder[i];
                     entries[k++] = e;
                 }
             }
+        }
+
+        public IReadOnlyList<Flow> From(string source)
+        {
+            if (!bySource.TryGetValue(source, out var range))
+            {
+                return Array.Empty<Flow>();
+            }
+
+            var result = new Flow[range.Count];
+            for (var i = 0; i < range.Count; i++)
+            {
+                result[i] = this[range.Start + i];
+            }
+
+            return result;
         }
 
         public int Count => entries.Length;

@@ -15,9 +15,14 @@ internal sealed class FlowGraph
     private readonly Dictionary<Workload, int> index;
     private readonly int[] component;
     private readonly BitArray[] reach;
+    private readonly List<int>[] direct;
 
     /// <param name="connectivity">The engine whose flows make the edges.</param>
     /// <param name="isPivot">Whether paths may continue through a workload; non-pivots are endpoints only.</param>
+    /// <summary>The workloads a workload may connect to in one hop (whether or not it is a pivot).</summary>
+    public IEnumerable<Workload> DirectlyReachable(Workload workload) =>
+        index.TryGetValue(workload, out var i) ? direct[i].Select(d => nodes[d]) : Enumerable.Empty<Workload>();
+
     public FlowGraph(IConnectivityQuery connectivity, Func<Workload, bool> isPivot)
     {
         nodes = connectivity.Model.Workloads;
@@ -30,17 +35,23 @@ internal sealed class FlowGraph
         }
 
         var edges = new List<int>[nodes.Count];
+        direct = new List<int>[nodes.Count];
         for (var i = 0; i < edges.Length; i++)
         {
             edges[i] = new List<int>();
+            direct[i] = new List<int>();
         }
 
         foreach (var f in connectivity.Flows)
         {
             if (f.SourceKind == NetSecPS.PeerKind.Workload && f.DestinationKind == NetSecPS.PeerKind.Workload
-                && byPeer.TryGetValue(f.Source, out var s) && byPeer.TryGetValue(f.Destination, out var d) && s != d && isPivot(nodes[s]))
+                && byPeer.TryGetValue(f.Source, out var s) && byPeer.TryGetValue(f.Destination, out var d) && s != d)
             {
-                edges[s].Add(d);
+                direct[s].Add(d);
+                if (isPivot(nodes[s]))
+                {
+                    edges[s].Add(d);
+                }
             }
         }
 

@@ -38,7 +38,7 @@ public sealed class Lat002BlastRadius : Check
             }
 
             var share = others == 0 ? 100 : reached.Count * 100 / others;
-            var direct = conn.Flows.Where(f => f.Source == w.Peer && f.DestinationKind == NetSecPS.PeerKind.Workload).Select(f => f.Destination).ToHashSet(StringComparer.Ordinal);
+            var direct = graph.DirectlyReachable(w).Select(d => d.Peer).ToHashSet(StringComparer.Ordinal);
             var data = paths.Select(p => new EvidenceItem("Exposure", p.Describe(), $"exposes {w.Peer}")).ToList();
             data.Add(new EvidenceItem("BlastRadius", w.Peer, $"reaches {reached.Count} of {others} other workloads ({share}%), {direct.Count} directly"));
             data.AddRange(reached.Take(20).Select(r => new EvidenceItem("Reachable", r.Peer, direct.Contains(r.Peer) ? "direct" : "through other workloads")));
