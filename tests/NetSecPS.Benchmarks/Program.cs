@@ -153,7 +153,8 @@ public static class Program
         {
             var job = o.Has("--full")
                 ? Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithId("full")
-                : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithId("short");
+                : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+                    .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250)).WithId("short");
             var config = ManualConfig.CreateEmpty()
                 .AddJob(job)
                 .AddDiagnoser(MemoryDiagnoser.Default)
@@ -162,7 +163,7 @@ public static class Program
                 .AddExporter(MarkdownExporter.GitHub)
                 .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"));
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(new[] { "--filter", o.Get("--filter") ?? "*" }, config);
-            report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations") + ")").AppendLine();
+            report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations of 250 ms") + ")").AppendLine();
             foreach (var s in summaries)
             {
                 var type = s.BenchmarksCases.FirstOrDefault()?.Descriptor.Type.FullName;
