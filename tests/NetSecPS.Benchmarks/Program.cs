@@ -34,6 +34,10 @@ public static class Program
     public static int Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+
+        // build.ps1 passes -BenchArgs through `pwsh -File`, where one quoted string is the easy way
+        // to give several arguments: '--sizes 10000 --no-bdn'.
+        args = args.SelectMany(a => a.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
         var options = Options.Parse(args);
         return options.Command switch
         {
