@@ -83,9 +83,13 @@ internal static class Targets
         }
         else
         {
+            // The one-process run is what a user's job does; the stage-by-stage process keeps more alive at once.
+            var oneProcess = results.FirstOrDefault(r => r.Input == "cmdlet" && r.Pods == Largest);
             var complete = largest.Stages.All(s => s.Built);
-            var peak = largest.PeakWorkingSetMiB;
-            var detail = $"peak working set {peak:N0} MiB";
+            var peak = oneProcess?.PeakWorkingSetMiB ?? largest.PeakWorkingSetMiB;
+            var detail = oneProcess is null
+                ? $"peak working set {peak:N0} MiB (stage-by-stage process)"
+                : $"peak working set {peak:N0} MiB for Invoke-NetSecScan -Baseline and both reports in one process ({largest.PeakWorkingSetMiB:N0} MiB stage by stage)";
             list.Add(complete
                 ? new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "PASS" : "FAIL", detail)
                 : new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "n/a" : "FAIL", $"{detail} for the stages built so far; not built yet: {Missing(largest)}"));
