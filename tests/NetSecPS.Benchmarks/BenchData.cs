@@ -5,7 +5,11 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Benchmarks;
 
 /// <summary>A generated cluster on disk: its manifests folder and its saved snapshot.</summary>
-internal sealed record Dataset(ClusterShape Shape, string ManifestsFolder, string SnapshotPath, GenerationSummary Summary);
+internal sealed record Dataset(ClusterShape Shape, string ManifestsFolder, string SnapshotPath, GenerationSummary Summary)
+{
+    /// <summary>Yesterday's baseline of the cluster, written by the stage-by-stage scan for the one-process run.</summary>
+    public string BaselinePath => Path.Combine(Path.GetDirectoryName(ManifestsFolder)!, "yesterday.baseline.json");
+}
 
 /// <summary>
 /// Generated clusters cached under <c>out/bench-data</c>, keyed by shape, seed and generator

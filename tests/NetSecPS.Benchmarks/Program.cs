@@ -18,10 +18,13 @@ namespace NetSecPS.Benchmarks;
 ///   --full               the long BenchmarkDotNet run (default job, in process)
 ///   --sizes 1000,10000   whole-scan sizes (pods; 1,000 / 10,000 / 50,000 are the reference shapes)
 ///   --no-scan, --no-bdn  skip one half
+///   --scaling            also: the 10,000-pod cluster with pods, workloads, policies or ipBlocks grown one at a time
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
-/// generate --pods N [--workloads N] [--policies N] [--seed S] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
+/// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
+/// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
@@ -31,12 +34,18 @@ public static class Program
     public static int Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+
+        // build.ps1 passes -BenchArgs through `pwsh -File`, where one quoted string is the easy way
+        // to give several arguments: '--sizes 10000 --no-bdn'.
+        args = args.SelectMany(a => a.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
         var options = Options.Parse(args);
         return options.Command switch
         {
             "generate" => Generate(options),
             "profile-load" => LoadProfile.Run(options.Shape()),
+            "profile-memory" => MemoryProfile.Run(options.Shape()),
             "engine" => EngineBenchmark.Run(args),
+            "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             _ => Bench(options),
         };
@@ -59,6 +68,26 @@ public static class Program
         return 0;
     }
 
+    private static int LoadOnce(IReadOnlyList<string> paths)
+    {
+        for (var run = 1; run <= 3; run++)
+        {
+            GC.Collect();
+            var alloc = GC.GetTotalAllocatedBytes(true);
+            using var p = System.Diagnostics.Process.GetCurrentProcess();
+            var cpu = p.TotalProcessorTime;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var data = NetSecPS.Core.Sources.SnapshotSources.FromPaths(paths, new NullSink(), CancellationToken.None);
+            sw.Stop();
+            p.Refresh();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {run}: {data.Objects.Count:N0} objects, {data.Diagnostics.Count} diagnostics in {sw.Elapsed.TotalSeconds:0.00} s (CPU {(p.TotalProcessorTime - cpu).TotalSeconds:0.00} s), " +
+                $"allocated {(GC.GetTotalAllocatedBytes(true) - alloc) / 1048576.0:N0} MiB, live {GC.GetTotalMemory(true) / 1048576.0:N0} MiB, peak working set {p.PeakWorkingSet64 / 1048576.0:N0} MiB"));
+        }
+
+        return 0;
+    }
+
     private static int Bench(Options o)
     {
         var output = Path.Combine(BenchData.OutFolder, "bench");
@@ -74,21 +103,37 @@ public static class Program
                 .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
             var results = WholeScan.Run(sizes, Console.Out);
             var table = WholeScan.Table(results);
+            var memory = WholeScan.MemoryTable(results);
             var targets = Targets.Evaluate(results);
+            var cpuTargets = Targets.Evaluate(results, cpu: true);
             failed = targets.Any(t => t.Verdict == "FAIL");
             Console.WriteLine();
             Console.WriteLine(Machine());
             Console.WriteLine();
             Console.WriteLine(table);
-            Console.WriteLine("Targets:");
+            Console.WriteLine(memory);
+            Console.WriteLine("Targets (wall clock, as measured on this machine):");
             foreach (var t in targets)
             {
                 Console.WriteLine("  " + t);
             }
 
+            Console.WriteLine("Targets on CPU seconds (what a busy shared machine inflates least):");
+            foreach (var t in cpuTargets)
+            {
+                Console.WriteLine("  " + t);
+            }
+
             report.AppendLine("## Whole scan").AppendLine().AppendLine(table);
-            report.AppendLine("## Targets").AppendLine();
+            report.AppendLine("## Memory").AppendLine().AppendLine(memory);
+            report.AppendLine("## Targets (wall clock)").AppendLine();
             foreach (var t in targets)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
+            }
+
+            report.AppendLine().AppendLine("## Targets on CPU seconds").AppendLine();
+            foreach (var t in cpuTargets)
             {
                 report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
             }
@@ -100,25 +145,34 @@ public static class Program
             }
         }
 
+        if (o.Has("--scaling"))
+        {
+            var scaling = WholeScan.Scaling(Console.Out);
+            Console.WriteLine();
+            Console.WriteLine(scaling);
+            report.AppendLine("## How cost grows").AppendLine().AppendLine(scaling);
+        }
+
         if (!o.Has("--no-bdn"))
         {
             var job = o.Has("--full")
                 ? Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithId("full")
-                : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithId("short");
+                : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+                    .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250)).WithId("short");
             var config = ManualConfig.CreateEmpty()
                 .AddJob(job)
                 .AddDiagnoser(MemoryDiagnoser.Default)
                 .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
                 .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
                 .AddExporter(MarkdownExporter.GitHub)
-                .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"))
-                .WithOptions(ConfigOptions.JoinSummary);
+                .WithArtifactsPath(Path.Combine(output, "BenchmarkDotNet.Artifacts"));
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(new[] { "--filter", o.Get("--filter") ?? "*" }, config);
-            report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations") + ")").AppendLine();
+            report.AppendLine("## Micro-benchmarks (BenchmarkDotNet, " + (o.Has("--full") ? "default job" : "short job: 1 warm-up, 3 iterations of 250 ms") + ")").AppendLine();
             foreach (var s in summaries)
             {
-                var md = Directory.GetFiles(s.ResultsDirectoryPath, "*-report-github.md").OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault();
-                if (md is not null)
+                var type = s.BenchmarksCases.FirstOrDefault()?.Descriptor.Type.FullName;
+                var md = type is null ? null : Path.Combine(s.ResultsDirectoryPath, type + "-report-github.md");
+                if (md is not null && File.Exists(md))
                 {
                     report.AppendLine(File.ReadAllText(md));
                 }
@@ -186,7 +240,10 @@ public static class Program
         {
             var pods = Int("--pods") ?? 10_000;
             var preset = ClusterShape.ForPods(pods);
-            return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed);
+            return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed)
+            {
+                ExtraIpBlocks = Int("--extra-ipblocks") ?? 0,
+            };
         }
     }
 }

@@ -17,7 +17,8 @@ internal static class Targets
     private const int Reference = 10_000;
     private const int Largest = 50_000;
 
-    public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyList<ScanMeasurement> results)
+    /// <summary>The targets on wall-clock time as measured, or with <paramref name="cpu"/> on CPU time.</summary>
+    public static IReadOnlyList<TargetResult> Evaluate(IReadOnlyList<ScanMeasurement> results, bool cpu = false)
     {
         var manifests = results.Where(r => r.Input == "manifests").ToDictionary(r => r.Pods);
         var list = new List<TargetResult>();
@@ -30,25 +31,30 @@ internal static class Targets
         }
         else
         {
-            var load = WholeScan.StageSeconds(reference, "snapshot load")!.Value;
-            var model = WholeScan.StageSeconds(reference, "model") ?? 0;
-            var connectivity = WholeScan.StageSeconds(reference, "connectivity");
+            var load = WholeScan.StageSeconds(reference, "snapshot load", cpu)!.Value;
+            var model = WholeScan.StageSeconds(reference, "model", cpu) ?? 0;
+            var connectivity = WholeScan.StageSeconds(reference, "connectivity", cpu);
             list.Add(connectivity is null
                 ? new("connectivity <= 2x load at 10k (issue 3)", "n/a", "connectivity engine not built yet")
                 : Ratio("connectivity <= 2x load at 10k (issue 3)", model + connectivity.Value, load, 2,
                     $"model + connectivity {F(model + connectivity.Value)} s vs load {F(load)} s"));
 
-            var scan = WholeScan.ScanSeconds(reference);
-            var complete = reference.Stages.Where(s => s.InScan).All(s => s.Built);
-            var scanDetail = $"scan {F(scan)} s vs load {F(load)} s";
-            list.Add(complete
-                ? Ratio("full scan <= 3x load at 10k (issue 9)", scan, load, 3, scanDetail)
-                : new("full scan <= 3x load at 10k (issue 9)", "n/a", $"{scanDetail} so far; not built yet: {Missing(reference)}"));
-            list.Add(complete
-                ? Limit("full scan < 30 s at 10k (issue 9)", scan, 30)
-                : new("full scan < 30 s at 10k (issue 9)", "n/a", $"{F(scan)} s so far; not built yet: {Missing(reference)}"));
-            list.Add(Report(reference, "Excel", 30, "Excel report < 30 s at 10k (issue 7)"));
-            list.Add(Report(reference, "PDF", 15, "PDF report < 15 s at 10k (issue 7)"));
+            var full = WholeScan.FullScanSeconds(reference, cpu);
+            var staged = WholeScan.ScanSeconds(reference, cpu);
+            if (full is null)
+            {
+                list.Add(new("full scan <= 3x load at 10k (issue 9)", "n/a", $"stages so far {F(staged)} s vs load {F(load)} s; not built yet: {Missing(reference)}"));
+                list.Add(new("full scan < 30 s at 10k (issue 9)", "n/a", $"{F(staged)} s so far; not built yet: {Missing(reference)}"));
+            }
+            else
+            {
+                list.Add(Ratio("full scan <= 3x load at 10k (issue 9)", full.Value, load, 3,
+                    $"load + Invoke-NetSecScan {F(full.Value)} s (stage by stage {F(staged)} s) vs load {F(load)} s"));
+                list.Add(Limit("full scan < 30 s at 10k (issue 9)", full.Value, 30));
+            }
+
+            list.Add(Report(reference, "Excel", 30, "Excel report < 30 s at 10k (issue 7)", cpu));
+            list.Add(Report(reference, "PDF", 15, "PDF report < 15 s at 10k (issue 7)", cpu));
         }
 
         if (reference is null || largest is null)
@@ -57,12 +63,18 @@ internal static class Targets
         }
         else
         {
-            var complete = largest.Stages.Where(s => s.InScan).All(s => s.Built);
-            var ratio = WholeScan.ScanSeconds(largest) / WholeScan.ScanSeconds(reference);
-            var detail = $"{F(WholeScan.ScanSeconds(largest))} s / {F(WholeScan.ScanSeconds(reference))} s = {ratio:0.00}";
-            list.Add(complete
-                ? new("50k/10k scan cost <= 6 (issue 9)", ratio <= 6 ? "PASS" : "FAIL", detail)
-                : new("50k/10k scan cost <= 6 (issue 9)", "n/a", $"{detail} for the stages built so far; not built yet: {Missing(largest)}"));
+            var big = WholeScan.FullScanSeconds(largest, cpu);
+            var small = WholeScan.FullScanSeconds(reference, cpu);
+            if (big is null || small is null)
+            {
+                var ratio = WholeScan.ScanSeconds(largest) / WholeScan.ScanSeconds(reference, cpu);
+                list.Add(new("50k/10k scan cost <= 6 (issue 9)", "n/a", $"stages so far {F(WholeScan.ScanSeconds(largest, cpu))} s / {F(WholeScan.ScanSeconds(reference, cpu))} s = {ratio:0.00}; not built yet: {Missing(largest)}"));
+            }
+            else
+            {
+                var ratio = big.Value / small.Value;
+                list.Add(new("50k/10k scan cost <= 6 (issue 9)", ratio <= 6 ? "PASS" : "FAIL", $"{F(big.Value)} s / {F(small.Value)} s = {ratio:0.00}"));
+            }
         }
 
         if (largest is null)
@@ -71,9 +83,13 @@ internal static class Targets
         }
         else
         {
+            // The one-process run is what a user's job does; the stage-by-stage process keeps more alive at once.
+            var oneProcess = results.FirstOrDefault(r => r.Input == "cmdlet" && r.Pods == Largest);
             var complete = largest.Stages.All(s => s.Built);
-            var peak = largest.PeakWorkingSetMiB;
-            var detail = $"peak working set {peak:N0} MiB";
+            var peak = oneProcess?.PeakWorkingSetMiB ?? largest.PeakWorkingSetMiB;
+            var detail = oneProcess is null
+                ? $"peak working set {peak:N0} MiB (stage-by-stage process)"
+                : $"peak working set {peak:N0} MiB for Invoke-NetSecScan -Baseline and both reports in one process ({largest.PeakWorkingSetMiB:N0} MiB stage by stage)";
             list.Add(complete
                 ? new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "PASS" : "FAIL", detail)
                 : new("peak memory < 2 GB at 50k (issue 9)", peak < 2048 ? "n/a" : "FAIL", $"{detail} for the stages built so far; not built yet: {Missing(largest)}"));
@@ -82,9 +98,9 @@ internal static class Targets
         return list;
     }
 
-    private static TargetResult Report(ScanMeasurement m, string prefix, double limit, string name)
+    private static TargetResult Report(ScanMeasurement m, string prefix, double limit, string name, bool cpu)
     {
-        var seconds = WholeScan.StageSeconds(m, prefix);
+        var seconds = WholeScan.StageSeconds(m, prefix, cpu);
         return seconds is null ? new(name, "n/a", $"{prefix} writer not built yet") : Limit(name, seconds.Value, limit);
     }
 

@@ -26,14 +26,15 @@ internal static class WholeScan
         var results = new List<ScanMeasurement>();
         foreach (var d in datasets)
         {
-            foreach (var input in new[] { "manifests", "snapshot" })
+            // "cmdlet" last: it reads the baseline the stage-by-stage run wrote.
+            foreach (var input in new[] { "manifests", "snapshot", "cmdlet" })
             {
                 log.WriteLine($"Scanning {d.Shape} from {input} ...");
                 var m = RunChild(d, input);
                 results.Add(m);
                 foreach (var s in m.Stages.Where(s => s.Built))
                 {
-                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,8:0} MiB  heap {s.HeapAfterMiB,6:0} MiB  peak WS {s.PeakWorkingSetMiB,6:0} MiB");
+                    log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,7:0} MiB  live after {s.HeapAfterMiB,6:0} MiB  peak heap {s.StagePeakHeapMiB,6:0} MiB  peak WS {s.StagePeakWorkingSetMiB,6:0} MiB");
                 }
             }
         }
@@ -54,7 +55,8 @@ internal static class WholeScan
         foreach (var a in new[] { "scan-one", "--pods", dataset.Shape.Pods.ToString(CultureInfo.InvariantCulture),
                      "--workloads", dataset.Shape.Workloads.ToString(CultureInfo.InvariantCulture),
                      "--policies", dataset.Shape.Policies.ToString(CultureInfo.InvariantCulture),
-                     "--seed", dataset.Shape.Seed.ToString(CultureInfo.InvariantCulture), "--input", input, "--result", resultFile })
+                     "--seed", dataset.Shape.Seed.ToString(CultureInfo.InvariantCulture),
+                     "--extra-ipblocks", dataset.Shape.ExtraIpBlocks.ToString(CultureInfo.InvariantCulture), "--input", input, "--result", resultFile })
         {
             start.ArgumentList.Add(a);
         }
@@ -69,6 +71,45 @@ internal static class WholeScan
         var m = JsonSerializer.Deserialize<ScanMeasurement>(File.ReadAllText(resultFile))!;
         File.Delete(resultFile);
         return m;
+    }
+
+    /// <summary>
+    /// How cost grows: the 10,000-pod reference cluster with one dimension grown at a time
+    /// (pods per workload, workloads, policies, ipBlocks), each scanned from manifests in its own process.
+    /// </summary>
+    public static string Scaling(TextWriter log)
+    {
+        var reference = ClusterShape.Medium;
+        var variants = new (string Name, ClusterShape Shape)[]
+        {
+            ("reference", reference),
+            ("pods x2 (replicas)", reference with { Pods = 20_000 }),
+            ("workloads x2", reference with { Workloads = 4_000 }),
+            ("policies x2", reference with { Policies = 4_000 }),
+            ("ipBlocks x5", reference with { ExtraIpBlocks = 4 }),
+        };
+        BenchData.Ensure(WarmUpShape, log);
+        var sb = new StringBuilder();
+        sb.AppendLine("| variant | pods | workloads | policies | distinct CIDRs | classes | flows | external ranges | load s (CPU) | model + connectivity s (CPU) | full scan s (CPU) | peak WS MiB |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, shape) in variants)
+        {
+            var dataset = BenchData.Ensure(shape, log);
+            log.WriteLine($"Scanning {shape} ({name}) ...");
+            var m = RunChild(dataset, "manifests");
+            var load = m.Stages[0];
+            var one = m.Stages.Where(x => x.Built && x.Stage.StartsWith("Invoke-NetSecScan", StringComparison.Ordinal)).ToList();
+            var scan = one.Count > 0 ? new[] { load }.Concat(one).ToList() : m.Stages.Where(x => x.Built && x.InScan).ToList();
+            var connectivity = m.Stages.Where(x => x.Built && (x.Stage.StartsWith("model", StringComparison.Ordinal) || x.Stage == "connectivity")).ToList();
+            string Pair(IEnumerable<StageResult> stages) => string.Create(CultureInfo.InvariantCulture,
+                $"{stages.Sum(x => x.Seconds!.Value):0.00} ({stages.Sum(x => x.CpuSeconds):0.00})");
+            string Fact(string key) => m.Facts.TryGetValue(key, out var v) ? v : "-";
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {name} | {shape.Pods:N0} | {shape.Workloads:N0} | {shape.Policies:N0} | {dataset.Summary.IpBlocks:N0} | {Fact("classes")} | {Fact("flows")} | {Fact("externalRanges")} | " +
+                $"{Pair(new[] { load })} | {Pair(connectivity)} | {Pair(scan)} | {m.PeakWorkingSetMiB:N0} |");
+        }
+
+        return sb.ToString();
     }
 
     /// <summary>The child process: warm up on the small cluster, then measure one size from one input.</summary>
@@ -133,13 +174,29 @@ internal static class WholeScan
             Row(name, s => Cell(manifests[s].Stages.FirstOrDefault(x => x.Stage == name)));
         }
 
-        Row("**scan total** (load + analysis stages built so far)", s =>
+        Row("**full scan** (load + Invoke-NetSecScan in one call)", s =>
+        {
+            var m = manifests[s];
+            var one = m.Stages.FirstOrDefault(x => x.Stage.StartsWith("Invoke-NetSecScan", StringComparison.Ordinal));
+            return one is { Built: true }
+                ? (FullScanSeconds(m)!.Value.ToString("0.00", CultureInfo.InvariantCulture) + " (" + (m.Stages[0].CpuSeconds + one.CpuSeconds).ToString("0.00", CultureInfo.InvariantCulture) + ")",
+                   (m.Stages[0].AllocatedMiB + one.AllocatedMiB).ToString("N0", CultureInfo.InvariantCulture))
+                : ("n/a", "-");
+        });
+        Row("scan total, stage by stage (load + the stages above)", s =>
         {
             var m = manifests[s];
             return (ScanSeconds(m).ToString("0.00", CultureInfo.InvariantCulture),
                 m.Stages.Where(x => x.InScan && x.Built).Sum(x => x.AllocatedMiB).ToString("N0", CultureInfo.InvariantCulture));
         });
-        Row("**peak working set, MiB** (whole scan incl. reports; from a snapshot)", s =>
+        var cmdlets = results.Where(r => r.Input == "cmdlet").ToDictionary(r => r.Pods);
+        Row("**one process: `Invoke-NetSecScan -Path -Baseline \\| Export-NetSecReport x.xlsx, x.pdf`**: seconds (CPU) / peak working set MiB", s =>
+            cmdlets.TryGetValue(s, out var c)
+                ? (c.Stages.Where(x => x.Built).Sum(x => x.Seconds!.Value).ToString("0.00", CultureInfo.InvariantCulture) + " (" +
+                   c.Stages.Where(x => x.Built).Sum(x => x.CpuSeconds).ToString("0.00", CultureInfo.InvariantCulture) + ")",
+                   c.PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture))
+                : ("-", "-"));
+        Row("peak working set, MiB (stage-by-stage process; saved-snapshot load)", s =>
             (manifests[s].PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture),
              snapshots.TryGetValue(s, out var sm) ? sm.PeakWorkingSetMiB.ToString("N0", CultureInfo.InvariantCulture) : "-"));
         var notes = manifests.Values.First().Stages.Where(x => x.Built && x.Note is not null).ToList();
@@ -155,8 +212,50 @@ internal static class WholeScan
         return sb.ToString();
     }
 
-    public static double ScanSeconds(ScanMeasurement m) => m.Stages.Where(x => x.InScan && x.Built).Sum(x => x.Seconds!.Value);
+    /// <summary>Memory per stage and size: live data left after the stage, and the highest working set while it ran.</summary>
+    public static string MemoryTable(IReadOnlyList<ScanMeasurement> results)
+    {
+        var manifests = results.Where(r => r.Input == "manifests").OrderBy(r => r.Pods).ToList();
+        var sb = new StringBuilder();
+        sb.Append("| stage (from manifests) |");
+        foreach (var m in manifests)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" {m.Pods:N0} pods: live after, MiB | peak WS during, MiB |");
+        }
 
-    public static double? StageSeconds(ScanMeasurement m, string prefix) =>
-        m.Stages.FirstOrDefault(x => x.Stage.StartsWith(prefix, StringComparison.Ordinal))?.Seconds;
+        sb.AppendLine().Append("| --- |");
+        foreach (var _ in manifests)
+        {
+            sb.Append(" ---: | ---: |");
+        }
+
+        sb.AppendLine();
+        foreach (var name in manifests[0].Stages.Where(x => x.Built).Select(x => x.Stage))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {name} |");
+            foreach (var m in manifests)
+            {
+                var st = m.Stages.FirstOrDefault(x => x.Stage == name && x.Built);
+                sb.Append(st is null ? " - | - |" : string.Create(CultureInfo.InvariantCulture, $" {st.HeapAfterMiB:N0} | {st.StagePeakWorkingSetMiB:N0} |"));
+            }
+
+            sb.AppendLine();
+        }
+
+        return sb.ToString();
+    }
+
+    public static double ScanSeconds(ScanMeasurement m, bool cpu = false) => m.Stages.Where(x => x.InScan && x.Built).Sum(x => Time(x, cpu));
+
+    /// <summary>Wall-clock seconds, or CPU seconds (which a busy shared machine inflates far less).</summary>
+    public static double Time(StageResult stage, bool cpu) => cpu ? stage.CpuSeconds : stage.Seconds ?? 0;
+
+    /// <summary>What a user waits for: the load plus Invoke-NetSecScan's one call; null until the scan is built.</summary>
+    public static double? FullScanSeconds(ScanMeasurement m, bool cpu = false) =>
+        m.Stages.FirstOrDefault(x => x.Stage.StartsWith("Invoke-NetSecScan", StringComparison.Ordinal)) is { Built: true } one
+            ? Time(m.Stages[0], cpu) + Time(one, cpu)
+            : null;
+
+    public static double? StageSeconds(ScanMeasurement m, string prefix, bool cpu = false) =>
+        m.Stages.FirstOrDefault(x => x.Stage.StartsWith(prefix, StringComparison.Ordinal)) is { Built: true } stage ? Time(stage, cpu) : null;
 }

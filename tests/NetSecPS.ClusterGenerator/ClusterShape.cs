@@ -31,8 +31,16 @@ public sealed record ClusterShape(int Pods, int Workloads, int Policies, int See
         _ => new ClusterShape(pods, Math.Max(20, pods / 5), Math.Max(20, pods / 5)),
     };
 
-    /// <summary>A stable folder name for cached output.</summary>
-    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}";
+    /// <summary>
+    /// More ipBlock peers per namespace: the partner-ingress policy of each tenant namespace lists
+    /// this many extra partner networks (a public /24 with an excepted /28 each). Grows the external
+    /// ranges the engine must cut without adding policies.
+    /// </summary>
+    public int ExtraIpBlocks { get; init; }
 
-    public override string ToString() => $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies (seed {Seed})";
+    /// <summary>A stable folder name for cached output.</summary>
+    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty);
+
+    public override string ToString() =>
+        $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)} (seed {Seed})";
 }

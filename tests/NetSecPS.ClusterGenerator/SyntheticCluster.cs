@@ -842,8 +842,8 @@ public sealed class SyntheticCluster
         return Map(("ipBlock", block));
     }
 
-    private static IEnumerable<JsonObject> NetworkPolicies(NamespacePlan ns, Random random) =>
-        (ns.IsPlatform ? PlatformPolicies(ns, random) : TenantPolicies(ns, random)).Take(ns.PolicyCount);
+    private IEnumerable<JsonObject> NetworkPolicies(NamespacePlan ns, Random random) =>
+        (ns.IsPlatform ? PlatformPolicies(ns, random) : TenantPolicies(ns, random, Shape.ExtraIpBlocks)).Take(ns.PolicyCount);
 
     private static IEnumerable<JsonObject> PlatformPolicies(NamespacePlan ns, Random random)
     {
@@ -875,7 +875,7 @@ public sealed class SyntheticCluster
     /// rules in an order that differs per namespace (so a small budget still shows every kind
     /// somewhere), then per-workload rules for as long as the budget asks.
     /// </summary>
-    private static IEnumerable<JsonObject> TenantPolicies(NamespacePlan ns, Random random)
+    private static IEnumerable<JsonObject> TenantPolicies(NamespacePlan ns, Random random, int extraIpBlocks)
     {
         var n = ns.Name;
         var dbPorts = ns.Workloads.Where(w => w.Tier == Tier.Database).SelectMany(w => w.Ports).Where(p => p.Name != "metrics")
@@ -912,9 +912,15 @@ public sealed class SyntheticCluster
                 Array(WithPorts(To(IpBlock("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32")), Port(443)))),
             () =>
             {
-                var (cidr, except) = PublicBlock(random, 24);
+                var partners = new List<JsonObject>();
+                for (var i = 0; i <= extraIpBlocks; i++)
+                {
+                    var (cidr, except) = PublicBlock(random, 24);
+                    partners.Add(IpBlock(cidr, except));
+                }
+
                 return NetworkPolicy(n, "allow-partner-ingress", random, MatchLabels(("tier", "backend")), new[] { "Ingress" },
-                    Array(WithPorts(From(IpBlock(cidr, except)), Port("http"), Port(443))));
+                    Array(WithPorts(From(partners.ToArray()), Port("http"), Port(443))));
             },
             () => NetworkPolicy(n, "allow-trusted-teams", random, MatchLabels(("tier", "backend")), new[] { "Ingress" },
                 Array(WithPorts(From(PeerIn(

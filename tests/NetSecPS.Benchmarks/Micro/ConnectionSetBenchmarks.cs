@@ -30,21 +30,21 @@ public class ConnectionSetBenchmarks
         fragmented = f;
     }
 
-    [Benchmark(Description = "union of two policy-sized sets")]
-    public ConnectionSet Union() => typical.Union(other);
+    [Benchmark]
+    public ConnectionSet UnionOfTwoPolicySets() => typical.Union(other);
 
-    [Benchmark(Description = "intersect with All")]
-    public ConnectionSet IntersectAll() => typical.Intersect(ConnectionSet.All);
+    [Benchmark]
+    public ConnectionSet IntersectWithAll() => typical.Intersect(ConnectionSet.All);
 
-    [Benchmark(Description = "subtract a 128-range set from All")]
-    public ConnectionSet SubtractFragmented() => ConnectionSet.All.Subtract(fragmented);
+    [Benchmark]
+    public ConnectionSet AllMinus128Ranges() => ConnectionSet.All.Subtract(fragmented);
 
-    [Benchmark(Description = "is subset")]
-    public bool IsSubset() => typical.IsSubsetOf(ConnectionSet.All);
+    [Benchmark]
+    public bool IsSubsetOfAll() => typical.IsSubsetOf(ConnectionSet.All);
 
-    [Benchmark(Description = "contains TCP 9102")]
-    public bool Contains() => typical.Contains("TCP", 9102);
+    [Benchmark]
+    public bool ContainsOnePort() => typical.Contains("TCP", 9102);
 
-    [Benchmark(Description = "connlist text of a 128-range set")]
-    public string Text() => fragmented.ToString();
+    [Benchmark]
+    public string ConnlistTextOf128Ranges() => fragmented.ToString();
 }

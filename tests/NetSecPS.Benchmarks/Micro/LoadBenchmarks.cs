@@ -35,18 +35,21 @@ public class LoadBenchmarks
         data = ManifestSource.Read(new[] { dataset.ManifestsFolder });
     }
 
-    [Benchmark(Description = "read one namespace file (YAML → objects)")]
-    public int ReadNamespaceFile() => ManifestSource.Read(new[] { namespaceFile }).Objects.Count;
+    [Benchmark]
+    public int ReadOneNamespaceFile() => ManifestSource.Read(new[] { namespaceFile }).Objects.Count;
 
-    [Benchmark(Description = "parse one namespace's YAML to JSON nodes")]
-    public int ParseYaml() => YamlJsonReader.ReadDocuments(new StringReader(namespaceYaml)).Count();
+    [Benchmark]
+    public int YamlToJsonTextOneNamespace() => YamlJsonReader.ReadDocumentsAsJson(new StringReader(namespaceYaml)).Count();
 
-    [Benchmark(Description = "one pod: JSON → typed V1Pod")]
-    public object? PodToTyped() => ObjectFactory.Create(JsonNode.Parse(podJson)!.AsObject(), null).Object;
+    [Benchmark]
+    public int YamlToJsonTreeOneNamespace() => YamlJsonReader.ReadDocuments(new StringReader(namespaceYaml)).Count();
 
-    [Benchmark(Description = "read the 1,000-pod saved snapshot")]
-    public int ReadSnapshot() => SnapshotFile.Read(new MemoryStream(snapshot), "bench.json.gz").Objects.Count;
+    [Benchmark]
+    public object? PodJsonTreeToTyped() => ObjectFactory.Create(JsonNode.Parse(podJson)!.AsObject(), null).Object;
 
-    [Benchmark(Description = "build the 1,000-pod workload model")]
-    public int BuildModel() => ClusterModel.Build(data).Workloads.Count;
+    [Benchmark]
+    public int ReadSavedSnapshot1k() => SnapshotFile.Read(new MemoryStream(snapshot), "bench.json.gz").Objects.Count;
+
+    [Benchmark]
+    public int BuildWorkloadModel1k() => ClusterModel.Build(data).Workloads.Count;
 }

@@ -26,15 +26,15 @@ public class TypedBenchmarks
         options = captured!;
     }
 
-    [Benchmark(Description = "pod: JsonNode → V1Pod (KubernetesJson)")]
-    public V1Pod FromNode() => KubernetesJson.Deserialize<V1Pod>(node);
+    [Benchmark]
+    public V1Pod PodFromJsonTree() => KubernetesJson.Deserialize<V1Pod>(node);
 
-    [Benchmark(Description = "pod: UTF-8 JSON → V1Pod (JsonSerializer)")]
-    public V1Pod? FromUtf8() => JsonSerializer.Deserialize<V1Pod>(utf8, options);
+    [Benchmark]
+    public V1Pod? PodFromUtf8Text() => JsonSerializer.Deserialize<V1Pod>(utf8, options);
 
-    [Benchmark(Description = "pod: JsonNode → UTF-8 JSON")]
-    public byte[] NodeToUtf8() => JsonSerializer.SerializeToUtf8Bytes(node);
+    [Benchmark]
+    public byte[] PodJsonTreeToText() => JsonSerializer.SerializeToUtf8Bytes(node);
 
-    [Benchmark(Description = "pod: UTF-8 JSON → JsonNode")]
-    public JsonNode? Utf8ToNode() => JsonNode.Parse(utf8);
+    [Benchmark]
+    public JsonNode? PodTextToJsonTree() => JsonNode.Parse(utf8);
 }
