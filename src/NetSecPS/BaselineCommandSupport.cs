@@ -94,8 +94,27 @@ internal static class BaselineCommandSupport
         return AuditProfile.Resolve(nameOrPath, directory);
     }
 
-    public static ExceptionsInForce LoadExceptions(PSCmdlet cmdlet, string path) =>
-        ExceptionsInForce.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+    /// <summary>Reads an exceptions file; a malformed or unreadable one stops the cmdlet with its line or reason.</summary>
+    public static ExceptionsInForce LoadExceptions(PSCmdlet cmdlet, string path)
+    {
+        try
+        {
+            var loaded = ExceptionsInForce.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            cmdlet.WriteVerbose($"{loaded.File.Entries.Count} exception(s) from {loaded.File.Path}");
+            return loaded;
+        }
+        catch (ExceptionsFileException ex)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, path) { ErrorDetails = new ErrorDetails(ex.Message) });
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var category = ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError;
+            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.ExceptionsFileUnreadable", category, path));
+            throw;
+        }
+    }
 
     /// <summary>Checks a key before use: empty keys are refused, short ones warned about.</summary>
     public static void CheckKey(PSCmdlet cmdlet, byte[]? key)

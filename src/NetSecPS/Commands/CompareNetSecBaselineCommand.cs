@@ -79,18 +79,7 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
 
         if (ExceptionsPath is not null)
         {
-            try
-            {
-                exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
-            }
-            catch (ExceptionsFileException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, ExceptionsPath) { ErrorDetails = new ErrorDetails(ex.Message) });
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminating(ex, "ExceptionsFileUnreadable", ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, ExceptionsPath);
-            }
+            exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
         }
         else if (approved.Posture.Exceptions is { } stored)
         {

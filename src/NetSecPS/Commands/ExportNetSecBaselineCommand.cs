@@ -51,19 +51,7 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         BaselineCommandSupport.CheckKey(this, SigningKey);
         if (ExceptionsPath is not null)
         {
-            try
-            {
-                exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
-                WriteVerbose($"{exceptions.File.Entries.Count} exception(s) from {exceptions.File.Path}");
-            }
-            catch (ExceptionsFileException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, ExceptionsPath) { ErrorDetails = new ErrorDetails(ex.Message) });
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminating(ex, "ExceptionsFileUnreadable", ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError, ExceptionsPath);
-            }
+            exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
         }
     }
 
