@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The one entry point of the NetSecPS build: build, test, demo, bench.

@@ -17,6 +17,8 @@
                             NETSEC_OUTPUT_DIR)
       NETSEC_BASELINE_AUTO  true: when the baseline does not exist yet, save this run as the
                             baseline (default path NETSEC_OUTPUT_DIR/baseline.json)
+      NETSEC_BASELINE_KEY_FILE  a file holding the key (e.g. a mounted Secret) that signs the
+                            saved baseline and must verify it before any comparison
       NETSEC_FORMATS        comma list of xlsx, pdf, json, csv, sarif, junit (default xlsx,pdf,json)
       NETSEC_HISTORY        how many runs of reports to keep (default 30)
       NETSEC_FAIL_ON        none, info, low, medium, high or critical (default none)
@@ -157,6 +159,17 @@ function Read-JobConfiguration {
         }
     }
 
+    $keyFile = Get-Setting 'NETSEC_BASELINE_KEY_FILE'
+    if ($keyFile) {
+        $keyFile = Resolve-JobPath $keyFile $cwd
+        if (-not (Test-Path -LiteralPath $keyFile -PathType Leaf) -or (Get-Item -LiteralPath $keyFile).Length -eq 0) {
+            Add-Problem 'NETSEC_BASELINE_KEY_FILE' $keyFile 'the signing key file does not exist or is empty'
+        }
+        elseif (-not $baseline) {
+            Add-Problem 'NETSEC_BASELINE_KEY_FILE' $keyFile 'a signing key needs a baseline: set NETSEC_BASELINE or NETSEC_BASELINE_AUTO=true'
+        }
+    }
+
     $formatSetting = Get-Setting 'NETSEC_FORMATS' 'xlsx,pdf,json'
     $formats = [System.Collections.Generic.List[string]]::new()
     foreach ($item in $formatSetting -split '[,;\s]+' | Where-Object { $_ }) {
@@ -215,6 +228,7 @@ function Read-JobConfiguration {
         Baseline        = $baseline
         BaselineExists  = $baselineExists
         BaselineAuto    = $baselineAuto
+        BaselineKeyFile = $keyFile
         Formats         = @($formats)
         History         = $history
         FailOn          = $failOn
@@ -228,6 +242,12 @@ function Read-JobConfiguration {
         ModulePath      = Resolve-JobPath (Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath) $cwd
         Problems        = @($problems)
     }
+}
+
+# A fresh copy each time: the cmdlets wipe the key array once they have used it.
+function Read-SigningKey {
+    param([Parameter(Mandatory)][string] $Path)
+    , [IO.File]::ReadAllBytes($Path)
 }
 
 function Get-SeverityName {
@@ -350,6 +370,7 @@ function Invoke-ComplianceJob {
             exceptions      = $config.ExceptionsPath
             baseline        = $config.Baseline
             baselineAuto    = $config.BaselineAuto
+            baselineSigned  = [bool]$config.BaselineKeyFile
             history         = $config.History
             failOn          = $config.FailOn
             cluster         = $config.ClusterName
@@ -418,7 +439,10 @@ function Invoke-ComplianceJob {
     }
     if ($config.Profile) { $scanParameters.Profile = $config.Profile }
     if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }
-    if ($config.BaselineExists) { $scanParameters.Baseline = $config.Baseline }
+    if ($config.BaselineExists) {
+        $scanParameters.Baseline = $config.Baseline
+        if ($config.BaselineKeyFile) { $scanParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
+    }
     $unsupported = @($scanParameters.Keys | Where-Object { -not $scanCommand.Parameters.ContainsKey($_) })
     if ($unsupported.Count -gt 0) {
         Write-JobLog error 'cmdlet.incompatible' ([ordered]@{ cmdlet = 'Invoke-NetSecScan'; missingParameters = $unsupported })
@@ -509,6 +533,7 @@ function Invoke-ComplianceJob {
             # file is recorded beside them so a later comparison knows which exceptions were in force.
             $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
             $baselineParameters = @{ Path = $config.Baseline }
+            if ($config.BaselineKeyFile) { $baselineParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
             if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
             $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
             foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }

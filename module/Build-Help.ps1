@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Generates NetSecPS.dll-Help.xml (MAML) from the help sources in module/en-US/help.

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The demo: runs NetSecPS on the demo cluster in samples/cluster.

@@ -21,8 +21,8 @@ public sealed record ReportOptions
     /// <summary>Most drift records listed in the PDF.</summary>
     public int MaxPdfDriftRecords { get; init; } = 200;
 
-    /// <summary>Distinct remediation manifests printed per check in the PDF.</summary>
-    public int MaxPdfManifestsPerCheck { get; init; } = 2;
+    /// <summary>Distinct remediation manifests printed per check in the PDF; the workbook holds each finding's own.</summary>
+    public int MaxPdfManifestsPerCheck { get; init; } = 1;
 
     /// <summary>
     /// Folder that relative SARIF locations start from (usually the repository root or the current

@@ -109,6 +109,16 @@ internal sealed class ReportView
         }
 
         OpenByResource = openByResource;
+
+        var notEvaluated = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in scan.NotEvaluated)
+        {
+            var colon = entry.IndexOf(':', StringComparison.Ordinal);
+            var id = (colon > 0 ? entry[..colon] : entry).Trim();
+            notEvaluated.TryAdd(id, colon > 0 ? entry[(colon + 1)..].Trim() : "no reason given");
+        }
+
+        NotEvaluated = notEvaluated;
     }
 
     public ScanResult Scan { get; }
@@ -130,12 +140,44 @@ internal sealed class ReportView
     public IReadOnlyList<DriftTotal> DriftTotals { get; }
     public IReadOnlyList<CoverageEntry> CoverageGaps { get; }
     public IReadOnlyDictionary<string, int> OpenByResource { get; }
+    /// <summary>Checks the scan could not evaluate, by id, with the reason.</summary>
+    public IReadOnlyDictionary<string, string> NotEvaluated { get; }
 
     public IEnumerable<CheckGroup> FailingGroups => CheckGroups.Where(g => g.Open.Count > 0);
 
-    /// <summary>Pass, Fail or Suppressed (every finding of the check suppressed) for a check of the catalogue.</summary>
+    /// <summary>
+    /// A manifest path as a reader wants it: relative to the input folder it was found under
+    /// (<c>shop/frontend.yaml</c> rather than the scanning machine's absolute path), else as given.
+    /// </summary>
+    public string DisplayPath(string file)
+    {
+        foreach (var root in Scan.Provenance.Paths)
+        {
+            if (string.IsNullOrEmpty(root))
+            {
+                continue;
+            }
+
+            var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+            if (file.StartsWith(prefix, StringComparison.Ordinal) && file.Length > prefix.Length)
+            {
+                return file[prefix.Length..];
+            }
+        }
+
+        return file;
+    }
+
+    /// <summary>
+    /// Fail, Suppressed (every finding of the check suppressed), Not evaluated (the scan could not
+    /// decide it, e.g. a kind it needs was forbidden) or Pass, for a check of the catalogue.
+    /// </summary>
     public string StatusOf(CheckInfo check) =>
-        !GroupsById.TryGetValue(check.Id, out var g) ? "Pass" : g.Open.Count > 0 ? "Fail" : "Suppressed";
+        GroupsById.TryGetValue(check.Id, out var g) ? (g.Open.Count > 0 ? "Fail" : "Suppressed")
+        : NotEvaluated.ContainsKey(check.Id) ? "Not evaluated"
+        : "Pass";
+
+    public string? NotEvaluatedReason(string checkId) => NotEvaluated.TryGetValue(checkId, out var why) ? why : null;
 
     public int OpenCount(string checkId) => GroupsById.TryGetValue(checkId, out var g) ? g.Open.Count : 0;
 

@@ -51,6 +51,8 @@ public sealed class ScanResult
     public IReadOnlyList<ExposureItem> Exposures { get; init; } = Array.Empty<ExposureItem>();
     public IReadOnlyList<PolicyItem> Policies { get; init; } = Array.Empty<PolicyItem>();
     public IReadOnlyList<CheckInfo> Checks { get; init; } = Array.Empty<CheckInfo>();
+    /// <summary>Checks that were selected but could not be evaluated, as <c>ID: reason</c> (as in <see cref="AuditSummary.NotEvaluated"/>).</summary>
+    public IReadOnlyList<string> NotEvaluated { get; init; } = Array.Empty<string>();
     public IReadOnlyList<Finding> Findings { get; init; } = Array.Empty<Finding>();
     public required ScoreDetails Score { get; init; }
     public IReadOnlyList<Flow> Flows { get; init; } = Array.Empty<Flow>();

@@ -205,6 +205,17 @@ public class SarifReportTests
     }
 
     [Fact]
+    public void A_check_that_could_not_be_evaluated_is_a_notification_of_the_run()
+    {
+        using var stream = new MemoryStream();
+        ReportWriter.Write(SampleScan.Create(), ReportFormat.Sarif, stream);
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        var note = Assert.Single(doc.RootElement.GetProperty("runs")[0].GetProperty("invocations")[0].GetProperty("toolExecutionNotifications").EnumerateArray());
+        Assert.Equal("RBAC-002", note.GetProperty("descriptor").GetProperty("id").GetString());
+        Assert.StartsWith("RBAC-002 was not evaluated: ClusterRoleBinding could not be read", note.GetProperty("message").GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Absolute_manifest_paths_under_the_source_root_become_relative_uris()
     {
         var root = Path.Combine(Path.GetTempPath(), "netsecps-repo");
@@ -261,7 +272,7 @@ public class JUnitReportTests
         var open = scan.Findings.Where(f => !f.Suppressed).Select(f => (f.CheckId, f.Resource)).Distinct().Count();
         var suppressedOnly = scan.Findings.GroupBy(f => (f.CheckId, f.Resource)).Count(g => g.All(f => f.Suppressed));
         Assert.Equal(open, (int)suitesElement.Attribute("failures")!);
-        Assert.Equal(suppressedOnly, (int)suitesElement.Attribute("skipped")!);
+        Assert.Equal(suppressedOnly + scan.NotEvaluated.Count, (int)suitesElement.Attribute("skipped")!);
 
         var legacy = all.Single(c => (string?)c.Attribute("name") == "Namespace/legacy");
         Assert.Equal("NetSecPS.NP-001", (string?)legacy.Attribute("classname"));
@@ -269,9 +280,14 @@ public class JUnitReportTests
         var shop = all.Single(c => (string?)c.Attribute("name") == "Namespace/shop" && (string?)c.Attribute("classname") == "NetSecPS.NP-001");
         Assert.Contains("kind: NetworkPolicy", shop.Element("failure")!.Value, StringComparison.Ordinal);
 
-        var rbac = suites.Single(s => ((string)s.Attribute("name")!).StartsWith("RBAC-002", StringComparison.Ordinal));
-        var pass = Assert.Single(rbac.Elements("testcase"));
+        var externalIps = suites.Single(s => ((string)s.Attribute("name")!).StartsWith("EX-003", StringComparison.Ordinal));
+        var pass = Assert.Single(externalIps.Elements("testcase"));
         Assert.Empty(pass.Elements());
+
+        // A check the scan could not decide is skipped with its reason, never counted as a pass.
+        var rbac = suites.Single(s => ((string)s.Attribute("name")!).StartsWith("RBAC-002", StringComparison.Ordinal));
+        var unknown = Assert.Single(rbac.Elements("testcase"));
+        Assert.StartsWith("Not evaluated: ClusterRoleBinding could not be read", (string?)unknown.Element("skipped")!.Attribute("message"), StringComparison.Ordinal);
     }
 
     [Fact]

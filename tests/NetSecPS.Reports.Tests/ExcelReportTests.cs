@@ -113,6 +113,22 @@ public class ExcelReportTests
     }
 
     [Fact]
+    public void The_checks_sheet_gives_each_check_its_result_and_says_which_could_not_be_evaluated()
+    {
+        using var wb = Open();
+        var table = wb.Worksheet("Checks").Tables.Single();
+        var headers = table.HeadersRow().Cells().Select(c => c.GetString()).ToList();
+        string Cell(IXLTableRow row, string header) => row.Cell(headers.IndexOf(header) + 1).GetString();
+        var status = table.DataRange.Rows().ToDictionary(r => Cell(r, "Check"), r => (Status: Cell(r, "Status"), Why: Cell(r, "Not evaluated because"), Open: Cell(r, "Open")));
+        Assert.Equal(("Fail", string.Empty, "1"), status["CNI-001"]);
+        Assert.Equal("Suppressed", status["EX-004"].Status);
+        Assert.Equal("Pass", status["EX-003"].Status);
+        Assert.Equal("Not evaluated", status["RBAC-002"].Status);
+        Assert.StartsWith("ClusterRoleBinding could not be read", status["RBAC-002"].Why, StringComparison.Ordinal);
+        Assert.Contains(wb.Worksheet("Summary").CellsUsed(), c => c.GetString() == "RBAC-002" && c.CellRight().GetString().StartsWith("ClusterRoleBinding", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Coverage_marks_forbidden_kinds()
     {
         using var wb = Open();

@@ -98,6 +98,8 @@ public class PdfReportTests
         Assert.Contains("Not verified: the scan could not read ClusterRoleBinding (Forbidden)", text);
         Assert.Contains("Drift since the baseline", text);
         Assert.Contains("NetworkPolicy/shop/default-deny", text);
+        Assert.Contains(Squeeze("workload payments/postgres[StatefulSet] is a data store"), Squeeze(text));
+        Assert.Contains(Squeeze("1 check was not evaluated, so its result is unknown, not a pass: RBAC-002 (ClusterRoleBinding could not be read"), Squeeze(text));
         Assert.Contains("Trend across scans", text);
         Assert.Contains("Appendix A. Check catalogue", text);
         Assert.Contains("RBAC-002", text);
@@ -149,5 +151,51 @@ public class PdfReportTests
         Assert.Contains("No history", text);
         Assert.Contains("No findings: every evaluated check passed.", text);
         Assert.Contains("100.0", text);
+    }
+}
+
+public class PdfLayoutTests
+{
+    [Fact]
+    public void A_table_header_never_stands_alone_at_the_foot_of_a_page()
+    {
+        using var stream = new MemoryStream();
+        using (var c = new Pdf.PdfComposer())
+        {
+            c.NewPage();
+            c.Paragraph("Filler above the table.");
+            c.Y = Pdf.PdfComposer.Bottom - 60;
+            var tall = string.Join(" ", Enumerable.Repeat("evidence", 120));
+            c.Table(new Pdf.PdfTable(new[] { "Resource", "Evidence" }, new[] { 1.0, 2.0 }), new[] { new[] { "Namespace/shop", tall } });
+            c.Document.Save(stream, false);
+        }
+
+        using var pdf = PdfDocument.Open(stream.ToArray());
+        var pages = pdf.GetPages().ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.DoesNotContain("Resource", pages[0].Text, StringComparison.Ordinal);
+        Assert.StartsWith("ResourceEvidenceNamespace/shop", pages[1].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Manifest_paths_are_shown_relative_to_the_scanned_folder()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "netsecps-input");
+        var finding = new Finding
+        {
+            CheckId = "NP-001", Severity = Severity.High, Title = "Namespace has no effective default-deny ingress", Resource = "Namespace/shop",
+            Evidence = "shop/frontend[Deployment] accepts TCP 8080 from an arbitrary peer.", SourceFile = Path.Combine(root, "shop", "policies.yaml"), SourceLine = 3,
+        };
+        var path = TestFiles.Write(new ScanResult
+        {
+            Provenance = new Provenance { Paths = new[] { root } },
+            Profile = new ProfileInfo { Name = "default" },
+            Score = new ScoreDetails { Score = 90 },
+            Findings = new[] { finding },
+        }, "relative-paths.pdf");
+        using var pdf = PdfDocument.Open(path);
+        var text = string.Concat(pdf.GetPages().Select(p => p.Text));
+        Assert.Contains("in shop/policies.yaml, line 3", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.Combine(root, "shop"), text, StringComparison.Ordinal);
     }
 }

@@ -59,6 +59,7 @@ internal static class SampleScan
         Check("NP-010", Severity.Medium, "Segmentation", "Egress isolation blocks DNS", "a workload isolated for egress cannot reach UDP 53 and TCP 53 of the cluster DNS pods", "Name resolution fails, and teams then open egress wide to fix it.", "Allow egress to the cluster DNS pods on UDP and TCP 53.", "Cyclonus lint"),
         Check("NP-011", Severity.Low, "Segmentation", "Policy selects no pods", "a NetworkPolicy's podSelector matches no pod or workload in its namespace", "A dead policy gives false confidence.", "Fix the selector or delete the policy.", "KS C-0299"),
         Check("EX-001", Severity.High, "Exposure", "LoadBalancer open to the internet", "a LoadBalancer Service has no loadBalancerSourceRanges and no internal-load-balancer annotation", "The service is reachable from the whole internet.", "Set loadBalancerSourceRanges or make the load balancer internal.", "KS C-0256"),
+        Check("EX-003", Severity.High, "Exposure", "Service uses externalIPs", "spec.externalIPs is set", "externalIPs let a tenant intercept traffic (CVE-2020-8554).", "Remove spec.externalIPs; use a LoadBalancer.", "KS C-0283"),
         Check("EX-004", Severity.High, "Exposure", "Ingress without TLS", "an Ingress serves a host without TLS", "Credentials and data cross the internet in clear text.", "Add a tls section with a certificate for every host.", "KS C-0263"),
         Check("CNI-001", Severity.Critical, "Platform", "CNI does not enforce NetworkPolicy", "policies exist and the detected CNI ignores them", "Every NetworkPolicy in the cluster is decorative.", "Install a CNI that enforces NetworkPolicy (Calico, Cilium) or enable the AWS VPC CNI network-policy agent.", "CIS 5.3.1", "KS C-0205"),
         Check("HN-001", Severity.High, "HostNetworking", "Pod uses the host network", "hostNetwork: true", "NetworkPolicy does not apply to pods on the host network.", "Remove hostNetwork unless the pod is a node agent.", "KS C-0041"),
@@ -200,6 +201,7 @@ internal static class SampleScan
                 new PolicyItem { Kind = "NetworkPolicy", ApiVersion = "networking.k8s.io/v1", Namespace = "payments", Name = "allow-batch", Subject = "app=batch", PolicyTypes = new[] { "Ingress" }, IngressRules = 1 },
             },
             Checks = Catalogue,
+            NotEvaluated = new[] { "RBAC-002: ClusterRoleBinding could not be read (Forbidden), so who holds wildcard roles is unknown" },
             Findings = findings,
             Score = new ScoreDetails { Score = 57.4, Penalty = 42.6, EvaluatedWorkloads = 6, Formula = "score = max(0, 100 - 100 × Σ weight(severity of open findings) / (5 × evaluated workloads))" },
             Flows = flows,
@@ -208,7 +210,7 @@ internal static class SampleScan
                 .Select(g => new NamespaceFlowSummary(g.Key.Item1, g.Key.Item2, g.Count(), true)).ToArray(),
             Drift = new[]
             {
-                new DriftRecord { Category = DriftCategory.Flow, Change = DriftChange.Added, Subject = $"{workloads[5].Peer} => {workloads[3].Peer}", Before = "No Connections", After = "TCP 5432", Severity = Severity.High, Namespace = "payments" },
+                new DriftRecord { Category = DriftCategory.Flow, Change = DriftChange.Added, Subject = $"{workloads[5].Peer} => {workloads[3].Peer}", Before = "No Connections", After = "TCP 5432", Severity = Severity.High, Namespace = "payments", Detail = "workload payments/postgres[StatefulSet] is a data store" },
                 new DriftRecord { Category = DriftCategory.Policy, Change = DriftChange.Removed, Subject = "NetworkPolicy/shop/default-deny", Before = "Ingress", Severity = Severity.High, Namespace = "shop" },
                 new DriftRecord { Category = DriftCategory.Finding, Change = DriftChange.Added, Subject = "NP-005 NetworkPolicy/shop/allow-all", Severity = Severity.High, Namespace = "shop" },
                 new DriftRecord { Category = DriftCategory.Exposure, Change = DriftChange.Changed, Subject = "Service/shop/storefront", Before = "ClusterIP", After = "LoadBalancer", Severity = Severity.Medium, Namespace = "shop" },

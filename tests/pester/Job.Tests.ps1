@@ -565,6 +565,29 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $end.failingDrift | Should -BeGreaterThan 0 -Because 'opening the ledger database to every source is high-ranked drift'
     }
 
+    It 'signs the auto-saved baseline with NETSEC_BASELINE_KEY_FILE and refuses to compare with a key that does not verify it' {
+        $out = Join-Path $TestDrive 'signed'
+        $key = Join-Path $TestDrive 'baseline.key'
+        $wrongKey = Join-Path $TestDrive 'wrong.key'
+        [IO.File]::WriteAllBytes($key, [byte[]](1..32))
+        [IO.File]::WriteAllBytes($wrongKey, [byte[]](101..132))
+        $settings = @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true' }
+
+        $first = Invoke-ComplianceJob ($settings + @{ NETSEC_BASELINE_KEY_FILE = $key })
+        $first.ExitCode | Should -Be 0 -Because ($first.Lines -join "`n")
+        (Get-Record $first 'baseline.saved').Count | Should -Be 1
+        (Get-Record $first 'job.start')[0].baselineSigned | Should -BeTrue
+
+        $verified = Invoke-ComplianceJob ($settings + @{ NETSEC_BASELINE_KEY_FILE = $key })
+        $verified.ExitCode | Should -Be 0
+        (Get-Record $verified 'baseline.compared').Count | Should -Be 1
+
+        $refused = Invoke-ComplianceJob ($settings + @{ NETSEC_BASELINE_KEY_FILE = $wrongKey })
+        $refused.ExitCode | Should -Be 2
+        (Get-Record $refused 'scan.failed').Count | Should -Be 1
+        Get-Record $refused 'report.written' | Should -BeNullOrEmpty -Because 'nothing is reported against a baseline that cannot be trusted'
+    }
+
     It 'reports a kind the service account may not list as incomplete coverage and still succeeds' {
         $forbidden = Start-JobCluster -Manifests $ClusterDir -Arguments @('--forbid', 'networking.k8s.io/networkpolicies')
         $run = Invoke-ComplianceJob @{ KUBECONFIG = $forbidden; NETSEC_OUTPUT_DIR = "$TestDrive/forbidden"; NETSEC_FORMATS = 'json' }

@@ -192,6 +192,18 @@ internal static class ExcelReport
             }
         }
 
+        if (view.NotEvaluated.Count > 0)
+        {
+            row = Heading(ws, row + 1, "Checks not evaluated");
+            row = HeaderRow(ws, row, "Check", "Reason");
+            foreach (var (id, why) in view.NotEvaluated.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                ws.Cell(row, 1).SetValue(id);
+                ws.Cell(row, 2).SetValue(why);
+                row++;
+            }
+        }
+
         row = Heading(ws, row + 1, "Inventory", "Kind", "Objects");
         foreach (var pair in scan.Inventory.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -351,6 +363,7 @@ internal static class ExcelReport
             new("Fails when", c => c.FailsWhen, 70),
             new("Rationale", c => c.Rationale, 60),
             new("Remediation", c => c.Remediation, 60),
+            new("Not evaluated because", c => view.NotEvaluatedReason(c.Id), 50),
             new("Notes", c => c.Notes, 40),
         };
         var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct);
@@ -363,6 +376,7 @@ internal static class ExcelReport
         {
             status.AddConditionalFormat().WhenEquals("\"Fail\"").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
             status.AddConditionalFormat().WhenEquals("\"Pass\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
+            status.AddConditionalFormat().WhenEquals("\"Not evaluated\"").Font.SetFontColor(XLColor.Gray).Font.SetItalic();
         }
     }
 
@@ -553,6 +567,7 @@ internal static class ExcelReport
             new("Subject", d => d.Subject, 60),
             new("Baseline", d => d.Before, 40),
             new("Now", d => d.After, 40),
+            new("Detail", d => d.Detail, 50),
         };
         var rows = view.Scan.Drift.OrderByDescending(d => d.Severity).ThenBy(d => d.Category).ThenBy(d => d.Subject, StringComparer.Ordinal);
         var table = SheetTable.Write(ws, "Drift", columns, rows, "No change since the baseline.", ct);

@@ -88,6 +88,12 @@ internal static class JUnitReport
                     w.WriteString(Xml(FailureText(tc.Open)));
                     w.WriteEndElement();
                 }
+                else if (tc.NotEvaluated is { } why)
+                {
+                    w.WriteStartElement("skipped");
+                    w.WriteAttributeString("message", Xml($"Not evaluated: {why}"));
+                    w.WriteEndElement();
+                }
                 else if (tc.Suppressed.Count > 0)
                 {
                     var s = tc.Suppressed[0];
@@ -107,19 +113,20 @@ internal static class JUnitReport
         w.WriteEndDocument();
     }
 
-    private sealed record Case(string Name, IReadOnlyList<Finding> Open, IReadOnlyList<Finding> Suppressed);
+    private sealed record Case(string Name, IReadOnlyList<Finding> Open, IReadOnlyList<Finding> Suppressed, string? NotEvaluated = null);
 
     private sealed record Suite(CheckInfo Check, IReadOnlyList<Case> Cases)
     {
         public int Failures => Cases.Count(c => c.Open.Count > 0);
-        public int Skipped => Cases.Count(c => c.Open.Count == 0 && c.Suppressed.Count > 0);
+        public int Skipped => Cases.Count(c => c.Open.Count == 0 && (c.Suppressed.Count > 0 || c.NotEvaluated is not null));
     }
 
     private static Suite BuildSuite(CheckInfo check, ReportView view)
     {
         if (!view.GroupsById.TryGetValue(check.Id, out var g))
         {
-            return new Suite(check, new[] { new Case(AllResourcesCase, Array.Empty<Finding>(), Array.Empty<Finding>()) });
+            // A check the scan could not decide is skipped with its reason, never reported as passing.
+            return new Suite(check, new[] { new Case(AllResourcesCase, Array.Empty<Finding>(), Array.Empty<Finding>(), view.NotEvaluatedReason(check.Id)) });
         }
 
         var cases = g.Open.Concat(g.Suppressed)

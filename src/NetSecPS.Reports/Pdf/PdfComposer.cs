@@ -288,10 +288,7 @@ internal sealed class PdfComposer : IDisposable
             Y += headerHeight;
         }
 
-        Ensure(headerHeight + (lh * 2) + (2 * CellPadY));
-        DrawHeader(false);
-        var index = 0;
-        foreach (var row in rows)
+        (CellStyle?[] Styles, List<string>[] Cells, int Lines) Prepare(string[] row)
         {
             var styles = new CellStyle?[widths.Length];
             var cells = new List<string>[widths.Length];
@@ -304,6 +301,22 @@ internal sealed class PdfComposer : IDisposable
                 cells[c] = cm.Wrap(ReportText.Clean(text), widths[c] - (2 * CellPadX) - (styles[c]?.Pill == true ? 6 : 0));
                 n = Math.Max(n, cells[c].Count);
             }
+
+            return (styles, cells, n);
+        }
+
+        var prepared = rows.Select(Prepare);
+        using var next = prepared.GetEnumerator();
+        var any = next.MoveNext();
+
+        // The header never stands alone at the foot of a page: it moves on with (the start of) its first row.
+        var firstLines = any ? Math.Min(next.Current.Lines, Math.Max(2, freshCapacity / 2)) : 1;
+        Ensure(headerHeight + (firstLines * lh) + (2 * CellPadY));
+        DrawHeader(false);
+        var index = 0;
+        for (; any; any = next.MoveNext())
+        {
+            var (styles, cells, n) = next.Current;
 
             var drawn = 0;
             while (drawn < n)

@@ -202,6 +202,13 @@ internal static class PdfReport
             c.Callout($"Not verified: the scan could not read {kinds}. Checks that depend on these kinds may miss problems; see Appendix B.", PdfCharts.Color((0xC0, 0x2B, 0x2B)));
         }
 
+        if (view.NotEvaluated.Count > 0)
+        {
+            var checks = string.Join("; ", view.NotEvaluated.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} ({p.Value})"));
+            var one = view.NotEvaluated.Count == 1;
+            c.Callout($"{ReportText.Plural(view.NotEvaluated.Count, "check was", "checks were")} not evaluated, so {(one ? "its" : "their")} result is unknown, not a pass: {checks}.", PdfCharts.Color((0xF0, 0x8C, 0x1A)));
+        }
+
         // The severity chart and the key figures side by side, so the summary and its top risks fit on one page.
         var exposedServices = scan.Services.Count(s => s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0);
         var figures = new List<string[]>
@@ -216,7 +223,12 @@ internal static class PdfReport
         figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
         figures.Add(new[] { "Entry points from outside", ReportText.Number(scan.Exposures.Count + exposedServices) });
         figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
-        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {Math.Max(0, view.Catalogue.Count - view.CheckGroups.Count)}" });
+        var passing = view.Catalogue.Count(ch => view.StatusOf(ch) == "Pass");
+        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {passing}" });
+        if (view.NotEvaluated.Count > 0)
+        {
+            figures.Add(new[] { "Checks not evaluated", ReportText.Number(view.NotEvaluated.Count) });
+        }
         if (scan.Drift is not null)
         {
             figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
@@ -288,7 +300,7 @@ internal static class PdfReport
 
         var max = view.Options.MaxPdfDriftRecords;
         var rows = scan.Drift.OrderByDescending(d => d.Severity).ThenBy(d => d.Category).ThenBy(d => d.Subject, StringComparer.Ordinal).Take(max)
-            .Select(d => new[] { d.Severity.ToString(), $"{d.Category} {d.Change.ToString().ToLowerInvariant()}", d.Subject, d.Before ?? "—", d.After ?? "—" });
+            .Select(d => new[] { d.Severity.ToString(), $"{d.Category} {d.Change.ToString().ToLowerInvariant()}", string.IsNullOrWhiteSpace(d.Detail) ? d.Subject : $"{d.Subject}\n({d.Detail})", d.Before ?? "—", d.After ?? "—" });
         ct.ThrowIfCancellationRequested();
         c.Heading("Changes, most severe first", c.Fonts.H3);
         c.Table(new PdfTable(new[] { "Severity", "Change", "Subject", "Baseline", "Now" }, new[] { 0.8, 1.35, 2.7, 1.45, 1.45 })
@@ -414,7 +426,7 @@ internal static class PdfReport
 
             var listed = g.Open.Concat(g.Suppressed).Take(cap).Select(f => new[]
             {
-                f.Resource + (f.SourceFile is null ? string.Empty : $"\nin {f.SourceFile}" + (f.SourceLine is { } line ? $", line {line}" : string.Empty)),
+                f.Resource + (f.SourceFile is null ? string.Empty : $"\nin {view.DisplayPath(f.SourceFile)}" + (f.SourceLine is { } line ? $", line {line}" : string.Empty)),
                 string.IsNullOrWhiteSpace(f.Evidence) ? "—" : f.Evidence.Trim(),
                 f.Suppressed ? "Suppressed: " + (f.Justification ?? "no justification given") + Owner(f) : "Open",
             });
@@ -459,6 +471,7 @@ internal static class PdfReport
             Style = (row, col) => col == 1 ? SeverityPill(c, row[1])
                 : col == 4 && row[4].StartsWith("Fail", StringComparison.Ordinal) ? new CellStyle(Text: SeverityBrush(Severity.High), Font: c.Fonts.SmallBold)
                 : col == 4 && row[4] == "Pass" ? new CellStyle(Text: PassBrush)
+                : col == 4 && row[4] == "Not evaluated" ? new CellStyle(Text: c.MutedBrush, Font: c.Fonts.SmallItalic)
                 : null,
         }, view.Catalogue.Select(ch => new[]
         {
@@ -468,6 +481,13 @@ internal static class PdfReport
 
         ct.ThrowIfCancellationRequested();
         c.Section("Appendix B. Coverage", minSpace: 260);
+        if (view.NotEvaluated.Count > 0)
+        {
+            c.Heading("Checks not evaluated", c.Fonts.H3);
+            c.Table(new PdfTable(new[] { "Check", "Reason" }, new[] { 0.8, 5.0 }) { Caption = "Checks not evaluated" },
+                view.NotEvaluated.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new[] { p.Key, p.Value }));
+        }
+
         c.Paragraph("What the scan could read, kind by kind. A kind that was forbidden, failed or was read in part is not verified: checks that depend on it may miss problems. A kind that is absent is an optional API the cluster does not serve.", c.Fonts.Body, c.MutedBrush);
         if (scan.Coverage.Count == 0)
         {

@@ -69,6 +69,26 @@ internal static class SarifLog
         w.WriteStartObject();
         w.WriteBoolean("executionSuccessful", true);
         w.WriteString("endTimeUtc", scan.ScannedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", ReportText.Culture));
+        if (view.NotEvaluated.Count > 0)
+        {
+            // A check that could not run is a notification about the run, not a result.
+            w.WriteStartArray("toolExecutionNotifications");
+            foreach (var (id, why) in view.NotEvaluated.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("level", "warning");
+                w.WriteStartObject("message");
+                w.WriteString("text", ReportText.Clean($"{id} was not evaluated: {why}"));
+                w.WriteEndObject();
+                w.WriteStartObject("descriptor");
+                w.WriteString("id", id);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
+
         w.WriteEndObject();
         w.WriteEndArray();
 
