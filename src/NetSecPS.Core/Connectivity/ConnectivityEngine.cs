@@ -558,7 +558,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             }
         }
 
-        return new FlowList(this, peers, sourceList, perSource);
+        return new FlowList(table, peers, sourceList, perSource);
     }
 
     /// <summary>
@@ -567,16 +567,17 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// </summary>
     private sealed class FlowList : IReadOnlyList<Flow>
     {
-        private readonly ConnectivityEngine engine;
+        // Only the connection table: holding the engine would keep its rows alive as long as the flows.
+        private readonly ConnectionTable table;
         private readonly List<FlowPeer> peers;
         private readonly int[] sources;
         private readonly long[] entries;
         private readonly ConcurrentDictionary<int, (string Text, IReadOnlyList<PortRange> Ports)> texts = new();
         private readonly Dictionary<string, (int Start, int Count)> bySource = new(StringComparer.Ordinal);
 
-        public FlowList(ConnectivityEngine engine, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource)
+        public FlowList(ConnectionTable table, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource)
         {
-            this.engine = engine;
+            this.table = table;
             this.peers = peers;
             var count = perSource.Sum(l => l.Count);
             sources = new int[count];
@@ -624,7 +625,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 var id = (int)(entries[index] & 0xffffffff);
                 var (text, ports) = texts.GetOrAdd(id, i =>
                 {
-                    var set = engine.table[i];
+                    var set = table[i];
                     return (set.ToString(), set.ToPortRanges());
                 });
                 return new Flow
