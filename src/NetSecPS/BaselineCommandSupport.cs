@@ -71,6 +71,58 @@ internal static class BaselineCommandSupport
     /// </summary>
     public static AuditProfile ResolveProfile(PSCmdlet cmdlet, string? nameOrPath, string? fallbackName = null)
     {
+        try
+        {
+            var resolved = Resolve(cmdlet, nameOrPath, fallbackName);
+            cmdlet.WriteVerbose($"Profile {resolved.Name}{(resolved.SourcePath is null ? " (built in)" : " from " + resolved.SourcePath)}");
+            return resolved;
+        }
+        catch (FileNotFoundException ex)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.ProfileNotFound", ErrorCategory.ObjectNotFound, nameOrPath));
+            throw;
+        }
+        catch (InvalidDataException ex)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidProfile", ErrorCategory.InvalidData, nameOrPath));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads and verifies a baseline file; a missing, untrusted or unreadable one stops the cmdlet,
+    /// since nothing may be compared against it. The key is cleared once used.
+    /// </summary>
+    public static (string Path, VerifiedBaseline Baseline) ReadBaseline(NetSecCmdlet cmdlet, string baseline, byte[]? key)
+    {
+        var path = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(baseline);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                cmdlet.ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The baseline {path} does not exist.", path), "NetSecPS.BaselineNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+
+            var verified = cmdlet.RunInternal((sink, _) => BaselineFile.ReadFile(path, key, sink));
+            cmdlet.WriteVerbose($"Baseline {path} verified: content {verified.ContentDigest}{(verified.SignatureVerified ? ", signature verified" : string.Empty)}, approved {verified.Provenance.CreatedAt:u}");
+            return (path, verified);
+        }
+        catch (BaselineRejectedException ex)
+        {
+            cmdlet.ThrowTerminatingError(Refused(ex, path));
+            throw;
+        }
+        finally
+        {
+            if (key is not null)
+            {
+                Array.Clear(key);
+            }
+        }
+    }
+
+    private static AuditProfile Resolve(PSCmdlet cmdlet, string? nameOrPath, string? fallbackName)
+    {
         if (nameOrPath is not null && (nameOrPath.Contains('/', StringComparison.Ordinal) || nameOrPath.Contains('\\', StringComparison.Ordinal)
             || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
         {

@@ -46,6 +46,9 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
 
     protected T Run<T>(Func<IOutputSink, CancellationToken, T> work) => Run((s, c) => Task.FromResult(work(s, c)));
 
+    /// <summary><see cref="Run{T}(Func{IOutputSink, CancellationToken, T})"/> for the cmdlet layer's shared helpers.</summary>
+    internal T RunInternal<T>(Func<IOutputSink, CancellationToken, T> work) => Run(work);
+
     /// <summary>Writes one engine diagnostic: errors as error records, warnings as warnings.</summary>
     protected void WriteDiagnostic(InputDiagnostic d)
     {

@@ -38,44 +38,8 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
     protected override void BeginProcessing()
     {
         BaselineCommandSupport.CheckKey(this, SigningKey);
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline);
-        if (!File.Exists(path))
-        {
-            ThrowTerminating(new FileNotFoundException($"The baseline {path} does not exist.", path), "BaselineNotFound", ErrorCategory.ObjectNotFound, path);
-        }
-
-        try
-        {
-            var key = SigningKey;
-            approved = Run((sink, _) => BaselineFile.ReadFile(path, key, sink));
-        }
-        catch (BaselineRejectedException ex)
-        {
-            // Nothing may be compared against a baseline that cannot be trusted.
-            ThrowTerminatingError(BaselineCommandSupport.Refused(ex, path));
-        }
-        finally
-        {
-            if (SigningKey is not null)
-            {
-                Array.Clear(SigningKey);
-            }
-        }
-
-        WriteVerbose($"Baseline {path} verified: content {approved!.ContentDigest}{(approved.SignatureVerified ? ", signature verified" : string.Empty)}, approved {approved.Provenance.CreatedAt:u}");
-
-        try
-        {
-            profile = BaselineCommandSupport.ResolveProfile(this, Profile, approved.Posture.Profile?.Name);
-        }
-        catch (FileNotFoundException ex)
-        {
-            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
-        }
-        catch (InvalidDataException ex)
-        {
-            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
-        }
+        (var path, approved) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey);
+        profile = BaselineCommandSupport.ResolveProfile(this, Profile, approved.Posture.Profile?.Name);
 
         if (ExceptionsPath is not null)
         {

@@ -96,7 +96,7 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         else
         {
             var data = ClusterData.From(Snapshot!);
-            var auditProfile = profile ??= ResolveProfile();
+            var auditProfile = profile ??= BaselineCommandSupport.ResolveProfile(this, Profile);
             var inForce = exceptions;
             posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
             source = data.Provenance;
@@ -116,26 +116,6 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         if (PassThru)
         {
             WriteObject(new FileInfo(target));
-        }
-    }
-
-    private AuditProfile ResolveProfile()
-    {
-        try
-        {
-            var resolved = BaselineCommandSupport.ResolveProfile(this, Profile);
-            WriteVerbose($"Profile {resolved.Name}{(resolved.SourcePath is null ? " (built in)" : " from " + resolved.SourcePath)}");
-            return resolved;
-        }
-        catch (FileNotFoundException ex)
-        {
-            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
-            throw;
-        }
-        catch (InvalidDataException ex)
-        {
-            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
-            throw;
         }
     }
 

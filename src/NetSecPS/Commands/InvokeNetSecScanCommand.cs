@@ -51,45 +51,10 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
         BaselineCommandSupport.CheckKey(this, SigningKey);
         if (Baseline is not null)
         {
-            baselinePath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Baseline);
-            if (!File.Exists(baselinePath))
-            {
-                ThrowTerminating(new FileNotFoundException($"The baseline {baselinePath} does not exist.", baselinePath), "BaselineNotFound", ErrorCategory.ObjectNotFound, baselinePath);
-            }
-
-            try
-            {
-                var key = SigningKey;
-                var path = baselinePath;
-                baseline = Run((sink, _) => BaselineFile.ReadFile(path, key, sink));
-            }
-            catch (BaselineRejectedException ex)
-            {
-                // Nothing is compared against a baseline that cannot be trusted.
-                ThrowTerminatingError(BaselineCommandSupport.Refused(ex, baselinePath));
-            }
-            finally
-            {
-                if (SigningKey is not null)
-                {
-                    Array.Clear(SigningKey);
-                }
-            }
+            (baselinePath, baseline) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey);
         }
 
-        try
-        {
-            profile = BaselineCommandSupport.ResolveProfile(this, Profile, baseline?.Posture.Profile?.Name);
-            WriteVerbose($"Profile {profile.Name}{(profile.SourcePath is null ? " (built in)" : " from " + profile.SourcePath)}");
-        }
-        catch (FileNotFoundException ex)
-        {
-            ThrowTerminating(ex, "ProfileNotFound", ErrorCategory.ObjectNotFound, Profile);
-        }
-        catch (InvalidDataException ex)
-        {
-            ThrowTerminating(ex, "InvalidProfile", ErrorCategory.InvalidData, Profile);
-        }
+        profile = BaselineCommandSupport.ResolveProfile(this, Profile, baseline?.Posture.Profile?.Name);
 
         if (ExceptionsPath is not null)
         {
