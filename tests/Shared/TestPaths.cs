@@ -1,4 +1,4 @@
-namespace NetSecPS.Core.Tests;
+namespace NetSecPS.Tests;
 
 /// <summary>Locates the repository's fixtures and the shared conformance data from the test binaries.</summary>
 internal static class TestPaths
