@@ -110,37 +110,70 @@ public static class BaselineFile
     };
 
     /// <summary>The posture's identity: what <c>contentDigest</c> of a baseline of it would be.</summary>
-    public static string ContentDigest(Posture posture) => CanonicalJson.Digest(ContentNode(PostureNode(posture.Sorted())));
+    public static string ContentDigest(Posture posture)
+    {
+        using var postureDoc = PostureDocument(posture);
+        return ContentDigest(postureDoc.RootElement);
+    }
 
     /// <summary>Writes the baseline as indented canonical JSON, signed when <paramref name="signingKey"/> is given.</summary>
     public static byte[] Serialize(Posture posture, BaselineProvenance provenance, ReadOnlySpan<byte> signingKey = default)
     {
-        var postureNode = PostureNode(posture.Sorted());
-        var provenanceNode = WithUtcTimes(JsonSerializer.SerializeToNode(provenance, Json)!);
+        using var ms = new MemoryStream();
+        Write(ms, posture, provenance, signingKey);
+        return ms.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the baseline as indented canonical JSON to <paramref name="output"/>, signed when
+    /// <paramref name="signingKey"/> is given. The posture is serialized once to compact UTF-8 and
+    /// then walked three times (content digest, document digest and signature, the file), so
+    /// memory stays near the size of the posture's JSON.
+    /// </summary>
+    public static void Write(Stream output, Posture posture, BaselineProvenance provenance, ReadOnlySpan<byte> signingKey = default)
+    {
+        using var postureDoc = PostureDocument(posture);
+        var postureElement = postureDoc.RootElement;
+        var provenanceElement = JsonSerializer.SerializeToElement(WithUtcTimes(JsonSerializer.SerializeToNode(provenance, Json)!));
         var signed = !signingKey.IsEmpty;
         var integrity = new JsonObject
         {
             ["algorithm"] = "SHA-256",
-            ["contentDigest"] = CanonicalJson.Digest(ContentNode(postureNode)),
+            ["contentDigest"] = ContentDigest(postureElement),
             ["signed"] = signed,
         };
-        var document = new JsonObject
+
+        var members = new List<Member>
         {
-            ["schema"] = SchemaName,
-            ["schemaVersion"] = CurrentSchemaVersion,
-            ["integrity"] = integrity,
-            ["provenance"] = provenanceNode,
-            ["posture"] = postureNode,
+            new("schema", JsonSerializer.SerializeToElement(SchemaName)),
+            new("schemaVersion", JsonSerializer.SerializeToElement(CurrentSchemaVersion)),
+            new("integrity", JsonSerializer.SerializeToElement(integrity)),
+            new("provenance", provenanceElement),
+            new("posture", postureElement),
         };
 
-        var sealedBytes = CanonicalJson.Utf8(document);
-        integrity["documentDigest"] = "sha256:" + Hex(SHA256.HashData(sealedBytes));
+        var (documentDigest, signature) = SealedDigests(members, signingKey);
+        integrity["documentDigest"] = documentDigest;
         if (signed)
         {
-            integrity["signature"] = SignaturePrefix + Hex(HMACSHA256.HashData(signingKey, sealedBytes));
+            integrity["signature"] = signature;
         }
 
-        return Encoding.UTF8.GetBytes(WriteReadable(document) + "\n");
+        members[2] = new("integrity", JsonSerializer.SerializeToElement(integrity));
+
+        // Top-level members in reading order (schema first, posture last); nested members sorted.
+        using (var writer = new CanonicalWriter(output))
+        {
+            writer.Raw('{');
+            for (var i = 0; i < members.Count; i++)
+            {
+                writer.Raw(i == 0 ? "\n  " : ",\n  ");
+                writer.Name(members[i].Name, indented: true);
+                writer.Write(members[i].Value, indented: true, depth: 1);
+            }
+
+            writer.Raw("\n}\n");
+        }
     }
 
     /// <summary>
@@ -148,29 +181,43 @@ public static class BaselineFile
     /// that must not be compared against; warns through <paramref name="sink"/> when a signed
     /// baseline is read without a key.
     /// </summary>
-    public static VerifiedBaseline Read(ReadOnlySpan<byte> content, string displayPath, ReadOnlySpan<byte> signingKey = default, IOutputSink? sink = null)
+    /// <remarks>The document is parsed once (no tree of nodes); digests are computed by walking it.</remarks>
+    public static VerifiedBaseline Read(ReadOnlyMemory<byte> content, string displayPath, ReadOnlySpan<byte> signingKey = default, IOutputSink? sink = null)
     {
-        JsonObject root;
+        JsonDocument document;
         try
         {
-            root = CanonicalJson.ParseStrict(StripBom(content)) as JsonObject
-                ?? throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{displayPath} is not a NetSecPS baseline: it is not a JSON object.");
+            document = CanonicalJson.ParseDocumentStrict(StripBom(content));
         }
         catch (JsonException ex)
         {
             throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{displayPath} is not a NetSecPS baseline: it is not valid JSON ({ex.Message}).", ex);
         }
 
-        var schema = root["schema"] is JsonValue s && s.GetValueKind() == JsonValueKind.String ? s.GetValue<string>() : null;
+        using (document)
+        {
+            return Verify(document.RootElement, displayPath, signingKey, sink);
+        }
+    }
+
+    private static VerifiedBaseline Verify(JsonElement root, string displayPath, ReadOnlySpan<byte> signingKey, IOutputSink? sink)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{displayPath} is not a NetSecPS baseline: it is not a JSON object.");
+        }
+
+        var schema = Text(root, "schema");
         if (schema != SchemaName)
         {
             throw new BaselineRejectedException(BaselineRejection.NotABaseline,
                 $"{displayPath} is not a NetSecPS baseline (schema '{schema ?? "none"}', expected '{SchemaName}').");
         }
 
-        if (root["schemaVersion"] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<int>(out var version) || version < 1)
+        var hasVersion = root.TryGetProperty("schemaVersion", out var v);
+        if (!hasVersion || v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var version) || version < 1)
         {
-            throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} has no valid baseline schema version (found '{root["schemaVersion"]?.ToJsonString() ?? "none"}').");
+            throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} has no valid baseline schema version (found '{(hasVersion ? v.GetRawText() : "none")}').");
         }
 
         if (version > CurrentSchemaVersion)
@@ -179,10 +226,10 @@ public static class BaselineFile
                 $"{displayPath} is a baseline of schema version {version}, newer than version {CurrentSchemaVersion} that this NetSecPS reads. Update NetSecPS to compare against it.");
         }
 
-        if (root["integrity"] is not JsonObject integrity
+        if (!root.TryGetProperty("integrity", out var integrity) || integrity.ValueKind != JsonValueKind.Object
             || Text(integrity, "contentDigest") is not { } contentDigest
             || Text(integrity, "documentDigest") is not { } documentDigest
-            || root["posture"] is not JsonObject postureNode)
+            || !root.TryGetProperty("posture", out var postureElement) || postureElement.ValueKind != JsonValueKind.Object)
         {
             throw new BaselineRejectedException(BaselineRejection.Unsealed, $"{displayPath} is not sealed: its integrity section or posture is missing, so it cannot be proven unaltered.");
         }
@@ -192,27 +239,23 @@ public static class BaselineFile
             throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} is sealed with '{algorithm}'; this NetSecPS verifies SHA-256 only.");
         }
 
-        var actualContent = CanonicalJson.Digest(ContentNode(postureNode));
+        var actualContent = ContentDigest(postureElement);
         if (!SameText(actualContent, contentDigest))
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
                 $"{displayPath} was altered: its posture does not match its content digest (recorded {contentDigest}, computed {actualContent}). Nothing was compared against it.");
         }
 
-        var sealedNode = (JsonObject)root.DeepClone();
-        var sealedIntegrity = (JsonObject)sealedNode["integrity"]!;
         var signature = Text(integrity, "signature");
-        sealedIntegrity.Remove("documentDigest");
-        sealedIntegrity.Remove("signature");
-        var sealedBytes = CanonicalJson.Utf8(sealedNode);
-        var actualDocument = "sha256:" + Hex(SHA256.HashData(sealedBytes));
+        var members = root.EnumerateObject().Select(p => new Member(p.Name, p.Value)).ToList();
+        var (actualDocument, expectedSignature) = SealedDigests(members, signingKey);
         if (!SameText(actualDocument, documentDigest))
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
                 $"{displayPath} was altered: its provenance or integrity section does not match its document digest. Nothing was compared against it.");
         }
 
-        var declaredSigned = integrity["signed"] is JsonValue sv && sv.GetValueKind() == JsonValueKind.True;
+        var declaredSigned = integrity.TryGetProperty("signed", out var sv) && sv.ValueKind == JsonValueKind.True;
         if (signature is not null && !declaredSigned)
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch, $"{displayPath} was altered: it carries a signature but its sealed part says it is unsigned.");
@@ -229,8 +272,7 @@ public static class BaselineFile
                         : $"{displayPath} is not signed, but a signing key was given: an unsigned baseline cannot prove who approved it. Export it again with -SigningKey, or compare without the key.");
             }
 
-            var expected = SignaturePrefix + Hex(HMACSHA256.HashData(signingKey, sealedBytes));
-            if (!SameText(expected, signature))
+            if (!SameText(expectedSignature!, signature))
             {
                 throw new BaselineRejectedException(BaselineRejection.SignatureMismatch,
                     $"{displayPath}: the signature does not match the signing key given. Either the key is wrong or the baseline was altered and re-digested. Nothing was compared against it.");
@@ -252,8 +294,8 @@ public static class BaselineFile
         BaselineProvenance provenance;
         try
         {
-            posture = postureNode.Deserialize<Posture>(Json) ?? new Posture();
-            provenance = root["provenance"]?.Deserialize<BaselineProvenance>(Json) ?? new BaselineProvenance();
+            posture = postureElement.Deserialize<Posture>(Json) ?? new Posture();
+            provenance = (root.TryGetProperty("provenance", out var p) ? p.Deserialize<BaselineProvenance>(Json) : null) ?? new BaselineProvenance();
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
         {
@@ -284,35 +326,79 @@ public static class BaselineFile
         return Read(bytes, path, signingKey, sink);
     }
 
-    internal static JsonObject PostureNode(Posture sortedPosture) => (JsonObject)CanonicalJson.WithoutNulls(JsonSerializer.SerializeToNode(sortedPosture, Json))!;
+    private readonly record struct Member(string Name, JsonElement Value);
 
-    private static JsonObject ContentNode(JsonObject postureNode) => new()
-    {
-        ["schema"] = SchemaName,
-        ["schemaVersion"] = CurrentSchemaVersion,
-        ["posture"] = postureNode.DeepClone(),
-    };
+    /// <summary>The sorted posture as compact JSON, parsed once so the canonical writers can walk it.</summary>
+    private static JsonDocument PostureDocument(Posture posture) =>
+        JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(posture.Sorted(), Json));
 
-    /// <summary>Top-level members in reading order (schema first, posture last); nested members sorted.</summary>
-    private static string WriteReadable(JsonObject document)
+    private static readonly JsonElement SchemaElement = JsonSerializer.SerializeToElement(SchemaName);
+    private static readonly JsonElement SchemaVersionElement = JsonSerializer.SerializeToElement(CurrentSchemaVersion);
+
+    /// <summary><c>contentDigest</c>: SHA-256 of the canonical <c>{"posture":…,"schema":…,"schemaVersion":…}</c>.</summary>
+    private static string ContentDigest(JsonElement posture)
     {
-        var sb = new StringBuilder("{");
-        var first = true;
-        foreach (var name in new[] { "schema", "schemaVersion", "integrity", "provenance", "posture" })
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var writer = new CanonicalWriter(hash))
         {
-            if (!document.TryGetPropertyValue(name, out var value))
-            {
-                continue;
-            }
-
-            sb.Append(first ? "\n  " : ",\n  ");
-            first = false;
-            sb.Append('"').Append(name).Append("\": ");
-            var nested = CanonicalJson.Serialize(value, indented: true).Replace("\n", "\n  ", StringComparison.Ordinal);
-            sb.Append(nested);
+            WriteCanonicalObject(writer, new[] { new Member("posture", posture), new Member("schema", SchemaElement), new Member("schemaVersion", SchemaVersionElement) });
         }
 
-        return sb.Append("\n}").ToString();
+        return CanonicalJson.DigestText(hash);
+    }
+
+    /// <summary>
+    /// <c>documentDigest</c> and, with a key, the signature: over the canonical document without
+    /// <c>integrity.documentDigest</c> and <c>integrity.signature</c>.
+    /// </summary>
+    private static (string Digest, string? Signature) SealedDigests(IReadOnlyList<Member> rootMembers, ReadOnlySpan<byte> signingKey)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hmac = signingKey.IsEmpty ? null : IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, signingKey);
+        var sealedMembers = rootMembers.Select(m => m.Name == "integrity" && m.Value.ValueKind == JsonValueKind.Object
+            ? new Member(m.Name, WithoutSeal(m.Value))
+            : m).ToList();
+        using (var writer = hmac is null ? new CanonicalWriter(hash) : new CanonicalWriter(hash, hmac))
+        {
+            WriteCanonicalObject(writer, sealedMembers);
+        }
+
+        var digest = CanonicalJson.DigestText(hash);
+        var signature = hmac is null ? null : SignaturePrefix + Hex(hmac.GetHashAndReset());
+        return (digest, signature);
+    }
+
+    private static JsonElement WithoutSeal(JsonElement integrity)
+    {
+        var copy = new JsonObject();
+        foreach (var p in integrity.EnumerateObject())
+        {
+            if (p.Name is not ("documentDigest" or "signature"))
+            {
+                copy[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(copy);
+    }
+
+    private static void WriteCanonicalObject(CanonicalWriter writer, IEnumerable<Member> members)
+    {
+        writer.Raw('{');
+        var first = true;
+        foreach (var m in members.OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            if (!first)
+            {
+                writer.Raw(',');
+            }
+
+            first = false;
+            writer.Name(m.Name, indented: false);
+            writer.Write(m.Value, indented: false, depth: 0);
+        }
+
+        writer.Raw('}');
     }
 
     /// <summary>Times in provenance as UTC, so the spelling of an instant does not depend on the exporting machine's zone.</summary>
@@ -346,13 +432,13 @@ public static class BaselineFile
         return CanonicalJson.WithoutNulls(node)!;
     }
 
-    private static string? Text(JsonObject o, string name) =>
-        o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? Text(JsonElement o, string name) =>
+        o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static bool SameText(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-    private static ReadOnlySpan<byte> StripBom(ReadOnlySpan<byte> s) => s.StartsWith("\uFEFF"u8) ? s[3..] : s;
+    private static ReadOnlyMemory<byte> StripBom(ReadOnlyMemory<byte> s) => s.Span.StartsWith("\uFEFF"u8) ? s[3..] : s;
 
     private static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
 }

@@ -13,19 +13,51 @@ namespace NetSecPS.Core.Baseline;
 /// re-indented or has its keys reordered still verifies while any change of a value does not.
 /// The indented form (two spaces, LF) is what baseline files hold, for readers and diffs.
 /// </summary>
+/// <remarks>
+/// Canonical text is written from <see cref="JsonElement"/>s through a <see cref="CanonicalWriter"/>
+/// straight into hashes or a stream, so a 50 MB baseline is never held as a tree of nodes nor as
+/// one string (see docs/performance.md).
+/// </remarks>
 public static class CanonicalJson
 {
     public static string Serialize(JsonNode? node, bool indented = false)
     {
         var sb = new StringBuilder();
-        Write(sb, node, indented, 0);
+        using (var writer = new CanonicalWriter(sb))
+        {
+            writer.Write(ToElement(node), indented, 0);
+        }
+
         return sb.ToString();
     }
 
-    public static byte[] Utf8(JsonNode? node) => Encoding.UTF8.GetBytes(Serialize(node));
+    public static byte[] Utf8(JsonNode? node)
+    {
+        using var ms = new MemoryStream();
+        using (var writer = new CanonicalWriter(ms))
+        {
+            writer.Write(ToElement(node), indented: false, 0);
+        }
+
+        return ms.ToArray();
+    }
 
     /// <summary><c>sha256:</c> and the lowercase hex SHA-256 of the node's canonical form.</summary>
-    public static string Digest(JsonNode? node) => "sha256:" + Convert.ToHexString(SHA256.HashData(Utf8(node))).ToLowerInvariant();
+    public static string Digest(JsonNode? node) => Digest(ToElement(node));
+
+    /// <summary><c>sha256:</c> and the lowercase hex SHA-256 of the element's canonical form.</summary>
+    public static string Digest(JsonElement element)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var writer = new CanonicalWriter(hash))
+        {
+            writer.Write(element, indented: false, 0);
+        }
+
+        return DigestText(hash);
+    }
+
+    internal static string DigestText(IncrementalHash hash) => "sha256:" + Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
 
     /// <summary>A copy without null-valued members, so an omitted field and an explicit null are the same spelling.</summary>
     public static JsonNode? WithoutNulls(JsonNode? node) => node switch
@@ -41,28 +73,55 @@ public static class CanonicalJson
     /// </summary>
     public static JsonNode? ParseStrict(ReadOnlySpan<byte> utf8)
     {
-        using (var doc = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { MaxDepth = 128 }))
+        using (var doc = ParseDocumentStrict(utf8.ToArray()))
         {
-            RefuseDuplicates(doc.RootElement, "$");
         }
 
         return JsonNode.Parse(utf8);
     }
 
-    private static void RefuseDuplicates(JsonElement e, string path)
+    /// <summary>
+    /// Parses JSON into a document over <paramref name="utf8"/> (not copied), refusing duplicate
+    /// member names as <see cref="ParseStrict"/> does.
+    /// </summary>
+    public static JsonDocument ParseDocumentStrict(ReadOnlyMemory<byte> utf8)
+    {
+        var doc = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 128 });
+        try
+        {
+            RefuseDuplicates(doc.RootElement, new List<string> { "$" });
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+    }
+
+    private static JsonElement ToElement(JsonNode? node) =>
+        node is null ? JsonSerializer.SerializeToElement<JsonNode?>(null) : JsonSerializer.SerializeToElement(node);
+
+    private static void RefuseDuplicates(JsonElement e, List<string> path)
     {
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
-                var names = new HashSet<string>(StringComparer.Ordinal);
+                HashSet<string>? names = null;
                 foreach (var p in e.EnumerateObject())
                 {
+                    names ??= new HashSet<string>(StringComparer.Ordinal);
                     if (!names.Add(p.Name))
                     {
-                        throw new JsonException($"Member '{p.Name}' appears twice in {path}.");
+                        throw new JsonException($"Member '{p.Name}' appears twice in {string.Concat(path)}.");
                     }
 
-                    RefuseDuplicates(p.Value, path + "." + p.Name);
+                    if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    {
+                        path.Add("." + p.Name);
+                        RefuseDuplicates(p.Value, path);
+                        path.RemoveAt(path.Count - 1);
+                    }
                 }
 
                 break;
@@ -70,141 +129,227 @@ public static class CanonicalJson
                 var i = 0;
                 foreach (var item in e.EnumerateArray())
                 {
-                    RefuseDuplicates(item, $"{path}[{i++}]");
+                    if (item.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                    {
+                        path.Add($"[{i}]");
+                        RefuseDuplicates(item, path);
+                        path.RemoveAt(path.Count - 1);
+                    }
+
+                    i++;
                 }
 
                 break;
         }
     }
+}
 
-    private static void Write(StringBuilder sb, JsonNode? node, bool indented, int depth)
+/// <summary>
+/// Writes canonical JSON text (see <see cref="CanonicalJson"/>) as UTF-8 into hashes, a stream or
+/// a string builder, through a small buffer.
+/// </summary>
+internal sealed class CanonicalWriter : IDisposable
+{
+    private const int BufferChars = 8192;
+    private readonly char[] chars = new char[BufferChars];
+    private readonly byte[] bytes = new byte[Encoding.UTF8.GetMaxByteCount(BufferChars)];
+    private readonly Encoder encoder = new UTF8Encoding(false).GetEncoder();
+    private readonly IncrementalHash[] hashes;
+    private readonly Stream? stream;
+    private readonly StringBuilder? text;
+    private int count;
+
+    public CanonicalWriter(params IncrementalHash[] hashes) => this.hashes = hashes;
+
+    public CanonicalWriter(Stream stream, params IncrementalHash[] hashes)
     {
-        switch (node)
+        this.stream = stream;
+        this.hashes = hashes;
+    }
+
+    public CanonicalWriter(StringBuilder text)
+    {
+        this.text = text;
+        hashes = Array.Empty<IncrementalHash>();
+    }
+
+    /// <summary>Writes <paramref name="e"/> in canonical form; indented with two spaces per level from <paramref name="depth"/>.</summary>
+    public void Write(JsonElement e, bool indented, int depth)
+    {
+        switch (e.ValueKind)
         {
-            case null:
-                sb.Append("null");
-                break;
-            case JsonObject o:
-                var members = o.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+            case JsonValueKind.Object:
+                var members = new List<JsonProperty>();
+                foreach (var p in e.EnumerateObject())
+                {
+                    members.Add(p);
+                }
+
                 if (members.Count == 0)
                 {
-                    sb.Append("{}");
+                    Raw("{}");
                     break;
                 }
 
-                sb.Append('{');
+                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                Raw('{');
                 for (var i = 0; i < members.Count; i++)
                 {
                     if (i > 0)
                     {
-                        sb.Append(',');
+                        Raw(',');
                     }
 
-                    NewLine(sb, indented, depth + 1);
-                    WriteString(sb, members[i].Key);
-                    sb.Append(indented ? ": " : ":");
-                    Write(sb, members[i].Value, indented, depth + 1);
+                    NewLine(indented, depth + 1);
+                    Name(members[i].Name, indented);
+                    Write(members[i].Value, indented, depth + 1);
                 }
 
-                NewLine(sb, indented, depth);
-                sb.Append('}');
+                NewLine(indented, depth);
+                Raw('}');
                 break;
-            case JsonArray a:
-                if (a.Count == 0)
+            case JsonValueKind.Array:
+                if (e.GetArrayLength() == 0)
                 {
-                    sb.Append("[]");
+                    Raw("[]");
                     break;
                 }
 
-                sb.Append('[');
-                for (var i = 0; i < a.Count; i++)
+                Raw('[');
+                var first = true;
+                foreach (var item in e.EnumerateArray())
                 {
-                    if (i > 0)
+                    if (!first)
                     {
-                        sb.Append(',');
+                        Raw(',');
                     }
 
-                    NewLine(sb, indented, depth + 1);
-                    Write(sb, a[i], indented, depth + 1);
+                    first = false;
+                    NewLine(indented, depth + 1);
+                    Write(item, indented, depth + 1);
                 }
 
-                NewLine(sb, indented, depth);
-                sb.Append(']');
+                NewLine(indented, depth);
+                Raw(']');
                 break;
-            case JsonValue v:
-                WriteValue(sb, v);
+            case JsonValueKind.String:
+                String(e.GetString()!);
+                break;
+            case JsonValueKind.Number:
+                Number(e);
+                break;
+            case JsonValueKind.True:
+                Raw("true");
+                break;
+            case JsonValueKind.False:
+                Raw("false");
+                break;
+            default:
+                Raw("null");
                 break;
         }
     }
 
-    private static void NewLine(StringBuilder sb, bool indented, int depth)
+    /// <summary>A member name and its separator.</summary>
+    public void Name(string name, bool indented)
+    {
+        String(name);
+        Raw(indented ? ": " : ":");
+    }
+
+    public void NewLine(bool indented, int depth)
     {
         if (indented)
         {
-            sb.Append('\n').Append(' ', depth * 2);
+            Raw('\n');
+            for (var i = 0; i < depth * 2; i++)
+            {
+                Raw(' ');
+            }
         }
     }
 
-    private static void WriteValue(StringBuilder sb, JsonValue v)
+    public void Raw(char c)
     {
-        switch (v.GetValueKind())
+        if (count == chars.Length)
         {
-            case JsonValueKind.String:
-                WriteString(sb, v.GetValue<string>());
-                break;
-            case JsonValueKind.True:
-                sb.Append("true");
-                break;
-            case JsonValueKind.False:
-                sb.Append("false");
-                break;
-            case JsonValueKind.Number:
-                var raw = v.ToJsonString();
-                if (long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-                {
-                    sb.Append(l.ToString(CultureInfo.InvariantCulture));
-                }
-                else
-                {
-                    // The schema has no fractions; anything else is written in the shortest round-trip form.
-                    sb.Append(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture));
-                }
+            Flush(final: false);
+        }
 
-                break;
-            default:
-                sb.Append("null");
-                break;
+        chars[count++] = c;
+    }
+
+    public void Raw(string s)
+    {
+        foreach (var c in s)
+        {
+            Raw(c);
         }
     }
 
-    private static void WriteString(StringBuilder sb, string s)
+    public void String(string s)
     {
-        sb.Append('"');
+        Raw('"');
         foreach (var c in s)
         {
             switch (c)
             {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
+                case '"': Raw("\\\""); break;
+                case '\\': Raw("\\\\"); break;
+                case '\b': Raw("\\b"); break;
+                case '\f': Raw("\\f"); break;
+                case '\n': Raw("\\n"); break;
+                case '\r': Raw("\\r"); break;
+                case '\t': Raw("\\t"); break;
                 default:
                     if (c < 0x20)
                     {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        Raw("\\u");
+                        Raw(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
                     else
                     {
-                        sb.Append(c);
+                        Raw(c);
                     }
 
                     break;
             }
         }
 
-        sb.Append('"');
+        Raw('"');
     }
+
+    private void Number(JsonElement e)
+    {
+        if (e.TryGetInt64(out var l))
+        {
+            Raw(l.ToString(CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            // The schema has no fractions; anything else is written in the shortest round-trip form.
+            Raw(e.GetDouble().ToString("R", CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void Flush(bool final)
+    {
+        if (text is not null)
+        {
+            text.Append(chars, 0, count);
+            count = 0;
+            return;
+        }
+
+        var n = encoder.GetBytes(chars, 0, count, bytes, 0, final);
+        count = 0;
+        foreach (var hash in hashes)
+        {
+            hash.AppendData(bytes, 0, n);
+        }
+
+        stream?.Write(bytes, 0, n);
+    }
+
+    public void Dispose() => Flush(final: true);
 }

@@ -109,8 +109,8 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
             ExceptionsPath = exceptions?.File.Path,
             Source = source,
         };
-        var bytes = BaselineFile.Serialize(posture, provenance, SigningKey);
-        AtomicFile.Write(target, stream => stream.Write(bytes));
+        var key = SigningKey;
+        AtomicFile.Write(target, stream => BaselineFile.Write(stream, posture, provenance, key));
         written = true;
         WriteVerbose($"Baseline {target}: {posture.Workloads.Count} workloads, {posture.Flows.Count} flows, {posture.Findings.Count} findings, content {BaselineFile.ContentDigest(posture)}{(SigningKey is null ? string.Empty : ", signed")}");
         if (PassThru)
