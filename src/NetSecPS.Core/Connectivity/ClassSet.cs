@@ -29,6 +29,15 @@ internal sealed class ClassSet
         }
     }
 
+    /// <summary>Sets this set's members in <paramref name="target"/>, a bit array indexed the same way (it may be longer).</summary>
+    public void OrInto(ulong[] target)
+    {
+        for (var i = 0; i < bits.Length; i++)
+        {
+            target[i] |= bits[i];
+        }
+    }
+
     public bool IsEmpty => bits.All(b => b == 0);
 
     public int Count => bits.Sum(b => BitOperations.PopCount(b));

@@ -13,7 +13,11 @@ namespace NetSecPS.Core.Connectivity;
 /// Cost grows with classes, not pods. Each class gets, per direction, a <em>program</em>: the
 /// ordered admin rules, NetworkPolicy rules (or none: not isolated) and baseline rules that apply
 /// to it. Classes with the same program share one row of results over every peer, and a
-/// connection set is an interned integer, so the pairwise work is table look-ups.
+/// connection set is an interned integer, so the pairwise work is table look-ups. A row holds
+/// the result for peers no rule of its program matches once, and the peers some rule matches
+/// (what the policies select) one by one, so rows grow with what policies select rather than
+/// with classes times programs; flows from a source whose egress allows nothing by default are
+/// looked for only among the peers its rules name.
 /// </remarks>
 public sealed partial class ConnectivityEngine : IConnectivityQuery
 {
@@ -35,8 +39,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private readonly List<Program> ingressPrograms = new();
     private readonly int[] egressProgramOf;
     private readonly int[] ingressProgramOf;
-    private readonly int[]?[] egressRows;
-    private readonly int[]?[] ingressRows;
+    private readonly Row?[] egressRows;
+    private readonly Row?[] ingressRows;
+    private readonly ConcurrentDictionary<int, int[]> rangesOfRule = new();
     private readonly bool[] egressRowDone;
     private readonly bool[] ingressRowDone;
     private readonly int[] numericPorts;
@@ -58,8 +63,8 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
         egressProgramOf = AssignPrograms(TrafficDirection.Egress, egressPrograms);
         ingressProgramOf = AssignPrograms(TrafficDirection.Ingress, ingressPrograms);
-        egressRows = new int[]?[egressPrograms.Count];
-        ingressRows = new int[]?[ingressPrograms.Count];
+        egressRows = new Row?[egressPrograms.Count];
+        ingressRows = new Row?[ingressPrograms.Count];
         egressRowDone = new bool[egressPrograms.Count];
         ingressRowDone = new bool[ingressPrograms.Count];
         sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classCount - 2} peer classes, {policies.NetworkPolicies.Count} NetworkPolicies, " +
@@ -177,6 +182,8 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// <summary>A peer as rules see it: a class, an address range, or "an address no CIDR but /0 names" of a family.</summary>
     private readonly record struct PeerRef(int ClassIndex, IpRange Range, int AnyAddressFamily)
     {
+        /// <summary>A peer that only rules without peers (every pod and address) match: what every other peer of a sparse row gets.</summary>
+        public static PeerRef Unmatched => new(-2, default, 0);
         public static PeerRef Class(int index) => new(index, default, 0);
         public static PeerRef Address(IpRange range) => new(-1, range, 0);
         public static PeerRef AnyAddress(int family) => new(-1, default, family);
@@ -184,6 +191,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     }
 
     private static bool Matches(CompiledRule rule, PeerRef peer) =>
+        peer.ClassIndex == -2 ? rule.AllPeers :
         peer.IsClass ? rule.MatchesClass(peer.ClassIndex) :
         peer.AnyAddressFamily != 0 ? rule.MatchesAnyAddress(peer.AnyAddressFamily) :
         rule.MatchesRange(peer.Range);
@@ -284,8 +292,37 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         return i < ranges.Count ? PeerRef.Address(ranges[i]) : PeerRef.AnyAddress(i == ranges.Count ? 4 : 6);
     }
 
-    /// <summary>A program's results over every peer of its direction; null for an open program (everything allowed).</summary>
-    private int[]? Row(TrafficDirection direction, int program)
+    /// <summary>
+    /// A program's results over the peers of its direction: <see cref="Default"/> for every peer
+    /// no rule of the program matches, and the matched peers (sorted) with their results; or,
+    /// when most peers are matched, one result per peer.
+    /// </summary>
+    private sealed class Row
+    {
+        public static readonly int[] NoPeers = Array.Empty<int>();
+
+        public int Default { get; init; }
+        public int[]? Dense { get; init; }
+        public int[] Peers { get; init; } = NoPeers;
+        public int[] Values { get; init; } = NoPeers;
+
+        public int this[int peer]
+        {
+            get
+            {
+                if (Dense is { } dense)
+                {
+                    return dense[peer];
+                }
+
+                var i = Array.BinarySearch(Peers, peer);
+                return i >= 0 ? Values[i] : Default;
+            }
+        }
+    }
+
+    /// <summary>A program's row; null for an open program (everything allowed).</summary>
+    private Row? RowOf(TrafficDirection direction, int program)
     {
         var rows = direction == TrafficDirection.Egress ? egressRows : ingressRows;
         var done = direction == TrafficDirection.Egress ? egressRowDone : ingressRowDone;
@@ -306,11 +343,11 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     {
         // Rows are independent: fill them in parallel, then read them without locks.
         var parallel = new ParallelOptions { CancellationToken = cancellationToken };
-        Parallel.For(0, egressPrograms.Count, parallel, i => Row(TrafficDirection.Egress, i));
-        Parallel.For(0, ingressPrograms.Count, parallel, i => Row(TrafficDirection.Ingress, i));
+        Parallel.For(0, egressPrograms.Count, parallel, i => RowOf(TrafficDirection.Egress, i));
+        Parallel.For(0, ingressPrograms.Count, parallel, i => RowOf(TrafficDirection.Ingress, i));
     }
 
-    private int[]? ComputeRow(TrafficDirection direction, int program)
+    private Row? ComputeRow(TrafficDirection direction, int program)
     {
         var p = (direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms)[program];
         if (p.IsOpen)
@@ -318,20 +355,146 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             return null;
         }
 
-        var row = new int[PeerCount(direction)];
-        for (var i = 0; i < row.Length; i++)
+        var count = PeerCount(direction);
+        var matched = MatchedPeers(direction, p, count);
+        if (matched is null)
         {
-            var peer = PeerAt(direction, i);
-            var destination = direction == TrafficDirection.Ingress ? p.PortsOwner : peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
-            row[i] = Evaluate(p, peer, destination);
+            var dense = new int[count];
+            for (var i = 0; i < dense.Length; i++)
+            {
+                dense[i] = EvaluateAt(direction, p, i);
+            }
+
+            return new Row { Dense = dense };
         }
 
-        return row;
+        var fallback = Evaluate(p, PeerRef.Unmatched, direction == TrafficDirection.Ingress ? p.PortsOwner : null);
+        var peers = new List<int>();
+        var values = new List<int>();
+        foreach (var i in matched)
+        {
+            // A matched peer whose result is the default (a Pass, a port-less overlap) needs no entry.
+            var value = EvaluateAt(direction, p, i);
+            if (value != fallback)
+            {
+                peers.Add(i);
+                values.Add(value);
+            }
+        }
+
+        return new Row { Default = fallback, Peers = peers.ToArray(), Values = values.ToArray() };
     }
 
-    private int Egress(int sourceClass, int peerIndex) => Row(TrafficDirection.Egress, egressProgramOf[sourceClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+    private int EvaluateAt(TrafficDirection direction, Program p, int index)
+    {
+        var peer = PeerAt(direction, index);
+        var destination = direction == TrafficDirection.Ingress ? p.PortsOwner : peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
+        return Evaluate(p, peer, destination);
+    }
 
-    private int Ingress(int destinationClass, int peerIndex) => Row(TrafficDirection.Ingress, ingressProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+    /// <summary>
+    /// The peers some rule of the program matches, in order; null when a rule matches every peer
+    /// or so many peers are matched that one result per peer is smaller.
+    /// </summary>
+    private List<int>? MatchedPeers(TrafficDirection direction, Program p, int count)
+    {
+        var bits = new ulong[(count + 63) / 64];
+        var ranges = direction == TrafficDirection.Egress ? destinationRanges : sourceRanges;
+        foreach (var rule in p.AdminRules.Concat(p.NetworkRules ?? Enumerable.Empty<CompiledRule>()).Concat(p.BaselineRules))
+        {
+            if (rule.AllPeers)
+            {
+                return null;
+            }
+
+            rule.Classes.OrInto(bits);
+            foreach (var r in RangesOf(rule, ranges))
+            {
+                var i = classCount + r;
+                bits[i >> 6] |= 1UL << (i & 63);
+            }
+
+            foreach (var family in new[] { 4, 6 })
+            {
+                if (rule.MatchesAnyAddress(family))
+                {
+                    var i = classCount + ranges.Count + (family == 4 ? 0 : 1);
+                    bits[i >> 6] |= 1UL << (i & 63);
+                }
+            }
+        }
+
+        var total = 0;
+        foreach (var word in bits)
+        {
+            total += System.Numerics.BitOperations.PopCount(word);
+        }
+
+        // Two ints per sparse entry against one per peer.
+        if (total * 2 >= count)
+        {
+            return null;
+        }
+
+        var result = new List<int>(total);
+        for (var w = 0; w < bits.Length; w++)
+        {
+            var word = bits[w];
+            while (word != 0)
+            {
+                result.Add((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word));
+                word &= word - 1;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The indexes of the external ranges (of the rule's direction) that the rule's addresses hold.</summary>
+    private int[] RangesOf(CompiledRule rule, IReadOnlyList<IpRange> ranges)
+    {
+        if (rule.Addresses.IsEmpty)
+        {
+            return Row.NoPeers;
+        }
+
+        return rangesOfRule.GetOrAdd(rule.Id, _ =>
+        {
+            var found = new List<int>();
+            foreach (var block in rule.Addresses.Ranges)
+            {
+                // Ranges are sorted by family and first address and do not overlap: start at the first that ends in the block.
+                int lo = 0, hi = ranges.Count;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) / 2;
+                    var m = ranges[mid];
+                    if (m.Family < block.Family || (m.Family == block.Family && m.Last < block.First))
+                    {
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+
+                for (var i = lo; i < ranges.Count && ranges[i].Family == block.Family && ranges[i].First <= block.Last; i++)
+                {
+                    if (rule.MatchesRange(ranges[i]))
+                    {
+                        found.Add(i);
+                    }
+                }
+            }
+
+            return found.Distinct().Order().ToArray();
+        });
+    }
+
+    private int Egress(int sourceClass, int peerIndex) => RowOf(TrafficDirection.Egress, egressProgramOf[sourceClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+
+    private int Ingress(int destinationClass, int peerIndex) => RowOf(TrafficDirection.Ingress, ingressProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
 
     /// <summary>Connections from one class to another: what the source's egress and the destination's ingress both allow.</summary>
     private int ClassToClass(int source, int destination) => table.Intersect(Egress(source, destination), Ingress(destination, source));
@@ -489,12 +652,61 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         sourceList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
         destinationList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
 
+        // Where a source's egress allows nothing by default, its flows can only go to the peers its rules name.
+        var rank = new int[peers.Count];
+        for (var k = 0; k < destinationList.Count; k++)
+        {
+            rank[destinationList[k]] = k;
+        }
+
+        var workloadsOfClass = new List<int>?[classCount];
+        for (var j = 0; j < workloadCount; j++)
+        {
+            foreach (var c in peers[j].Classes)
+            {
+                (workloadsOfClass[c] ??= new List<int>()).Add(j);
+            }
+        }
+
+        var firstDestinationRange = workloadCount + sourceRanges.Count;
+        List<int>? NamedDestinations(FlowPeer src)
+        {
+            var named = new HashSet<int>();
+            foreach (var s in src.Classes)
+            {
+                if (RowOf(TrafficDirection.Egress, egressProgramOf[s]) is not { Dense: null, Default: ConnectionTable.None } row)
+                {
+                    return null;
+                }
+
+                foreach (var peer in row.Peers)
+                {
+                    if (peer < classCount)
+                    {
+                        if (workloadsOfClass[peer] is { } ws)
+                        {
+                            named.UnionWith(ws);
+                        }
+                    }
+                    else if (peer < classCount + destinationRanges.Count)
+                    {
+                        named.Add(firstDestinationRange + peer - classCount);
+                    }
+                }
+            }
+
+            var list = named.ToList();
+            list.Sort((a, b) => rank[a].CompareTo(rank[b]));
+            return list;
+        }
+
         var perSource = new List<long>[sourceList.Count];
         Parallel.For(0, sourceList.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var src = peers[sourceList[i]];
             var found = new List<long>();
-            foreach (var dstIndex in destinationList)
+            var targets = (src.Kind == PeerKind.Workload ? NamedDestinations(src) : null) ?? destinationList;
+            foreach (var dstIndex in targets)
             {
                 var dst = peers[dstIndex];
                 var conns = ConnectionTable.None;
