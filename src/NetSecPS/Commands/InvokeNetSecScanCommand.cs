@@ -87,6 +87,14 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
             HistoryKeep = HistoryKeep,
             ClusterName = ClusterName,
         };
-        WriteObject(Run((sink, ct) => Scanner.Run(data, options, sink, ct)));
+        var result = Run((sink, ct) => Scanner.Run(data, options, sink, ct));
+        if (!MyInvocation.ExpectingInput)
+        {
+            // One input only (-Path, -Snapshot or live): the baseline is not needed again, so it is
+            // not kept alive while the reports downstream in the pipeline are written.
+            baseline = null;
+        }
+
+        WriteObject(result);
     }
 }
