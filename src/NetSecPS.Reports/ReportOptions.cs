@@ -9,8 +9,12 @@ public sealed record ReportOptions
     /// <summary>Organization shown under the title; the scan's profile organization when null.</summary>
     public string? Organization { get; init; }
 
-    /// <summary>Most flows listed one per row in the workbook; the namespace matrix always covers them all.</summary>
-    public int MaxFlowRows { get; init; } = 100_000;
+    /// <summary>
+    /// Most flows listed one per row in the workbook: by default as many as a sheet holds
+    /// (1,048,573 below the header, with room for the note that says where the list was cut).
+    /// The namespace matrix always covers them all.
+    /// </summary>
+    public int MaxFlowRows { get; init; } = Excel.ExcelReport.MaxFlowSheetRows;
 
     /// <summary>Most namespaces on each axis of the workbook's namespace matrix.</summary>
     public int MaxMatrixNamespaces { get; init; } = 200;

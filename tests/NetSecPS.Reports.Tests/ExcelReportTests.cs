@@ -138,6 +138,29 @@ public class ExcelReportTests
     }
 
     [Fact]
+    public void Every_flow_is_a_row_of_the_flows_table_in_connlist_order_and_the_workbook_is_valid_open_xml()
+    {
+        // Past its first row the Flows table is streamed into the saved workbook; it must read back like any other sheet.
+        var scan = NetSecPS.Reports.Benchmarks.ReportBenchmarks.CreateSyntheticScan(workloads: 600, findings: 50, flows: 5_000, namespaces: 12);
+        var path = TestFiles.Write(scan, "many-flows.xlsx");
+        using (var wb = new XLWorkbook(path))
+        {
+            var ws = wb.Worksheet("Flows");
+            var table = ws.Tables.Single();
+            Assert.Equal(new[] { "Source", "Destination", "Source namespace", "Destination namespace", "Connections" }, table.HeadersRow().Cells().Select(c => c.GetString()));
+            var rows = table.DataRange.Rows().Select(r => (r.Cell(1).GetString(), r.Cell(2).GetString(), r.Cell(3).GetString(), r.Cell(4).GetString(), r.Cell(5).GetString())).ToList();
+            Assert.Equal(scan.Flows.Select(f => (f.Source, f.Destination, f.SourceNamespace ?? string.Empty, f.DestinationNamespace ?? string.Empty, f.Connections)), rows);
+            Assert.Equal(scan.Flows.Count + 1, ws.LastRowUsed().RowNumber());
+            Assert.True(ws.Column(1).Width > "Source".Length + 4, "the source column is sized from the streamed rows too");
+            Assert.Equal(ws.Cell(2, 1).Style.Alignment.Vertical, ws.Cell(scan.Flows.Count + 1, 1).Style.Alignment.Vertical);
+        }
+
+        using var document = DocumentFormat.OpenXml.Packaging.SpreadsheetDocument.Open(path, isEditable: false);
+        var errors = new DocumentFormat.OpenXml.Validation.OpenXmlValidator().Validate(document).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}").ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
+    }
+
+    [Fact]
     public void A_huge_flow_list_is_capped_with_a_note_and_the_matrix_still_counts_every_flow()
     {
         var path = TestFiles.Write(Scan, "capped-flows.xlsx", new ReportOptions { MaxFlowRows = 10 });

@@ -15,7 +15,7 @@ Export-NetSecReport lays out one ScanResult (from Invoke-NetSecScan) in every fi
 
 .junit.xml: JUnit XML for CI test tabs: one test case per check and resource; open findings fail, suppressed ones are skipped with their justification.
 
-Reports only show what the scan holds; they compute nothing. The workbook lists at most 100,000 flows and the PDF at most 150 findings per check; both say so where they cut, and the JSON holds everything. Each file is written to a temporary file beside it and moved into place, so a failure or Ctrl+C never leaves half a report. An existing file is only replaced with -Force. Relative manifest paths in SARIF are relative to the current directory.
+Reports only show what the scan holds; they compute nothing. The workbook lists every flow up to what one sheet holds (1,048,573 rows; its large tables are streamed into the file, so memory does not grow with them) and the PDF at most 150 findings per check; both say so where they cut, and the JSON holds everything. Each file is written to a temporary file beside it and moved into place, so a failure or Ctrl+C never leaves half a report. An existing file is only replaced with -Force. Relative manifest paths in SARIF are relative to the current directory.
 '@
     Parameters  = @{
         Path        = 'The report files to write. The extension of each chooses its format: .xlsx, .pdf, .json, .csv, .sarif (or .sarif.json), .junit.xml.'

@@ -16,7 +16,41 @@ internal static class ExcelReport
     public static void Write(ScanResult scan, Stream stream, ReportOptions options, IOutputSink? sink = null, CancellationToken cancellationToken = default)
     {
         var view = new ReportView(scan, options);
-        using var wb = new XLWorkbook();
+        var streamed = new List<StreamedRows>();
+        using var saved = new MemoryStream();
+        using (var wb = new XLWorkbook())
+        {
+            Build(wb, view, streamed, sink, cancellationToken);
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Saving", 92));
+            wb.SaveAs(streamed.Count == 0 ? stream : saved);
+        }
+
+        // The workbook and its cells are gone before the large tables are streamed in.
+        if (streamed.Count > 0)
+        {
+            WriteStreamed(saved, stream, streamed, sink, cancellationToken);
+        }
+
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Done", 100, Completed: true));
+    }
+
+    /// <summary>Streams the large tables' rows into the saved workbook (after ClosedXML has let go of its cells), then copies it out.</summary>
+    private static void WriteStreamed(MemoryStream saved, Stream stream, List<StreamedRows> streamed, IOutputSink? sink, CancellationToken cancellationToken)
+    {
+        foreach (var rows in streamed)
+        {
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {rows.SheetName}: {ReportText.Number(rows.RowCount + 1)} rows", 95));
+            saved.Position = 0;
+            rows.Apply(saved, cancellationToken);
+        }
+
+        saved.Position = 0;
+        saved.CopyTo(stream);
+    }
+
+    private static void Build(XLWorkbook wb, ReportView view, List<StreamedRows> streamed, IOutputSink? sink, CancellationToken cancellationToken)
+    {
+        var scan = view.Scan;
         wb.Author = scan.Provenance.Tool;
         wb.Properties.Title = $"{view.Title}: {view.Cluster}";
         wb.Properties.Subject = "Kubernetes network security";
@@ -30,7 +64,7 @@ internal static class ExcelReport
             ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
             ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
             ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
-            ("Flows", () => Flows(wb.Worksheets.Add("Flows"), view, cancellationToken)),
+            ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
             ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
             ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
             ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
@@ -45,10 +79,7 @@ internal static class ExcelReport
             steps[i].Write();
         }
 
-        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Saving", 92));
         wb.Worksheet("Summary").SetTabActive();
-        wb.SaveAs(stream);
-        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Done", 100, Completed: true));
     }
 
     private static XLColor Rgb((byte R, byte G, byte B) c) => XLColor.FromArgb(c.R, c.G, c.B);
@@ -212,7 +243,7 @@ internal static class ExcelReport
             row++;
         }
 
-        var flowsListed = Math.Min(scan.Flows.Count, view.Options.MaxFlowRows);
+        var flowsListed = FlowsListed(view);
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Allowed flows", scan.Flows.Count),
@@ -467,10 +498,13 @@ internal static class ExcelReport
         SheetTable.Write(ws, "Policies", columns, rows, "The scan holds no network policies.", ct);
     }
 
-    private static void Flows(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    /// <summary>Most flows the Flows sheet can list: Excel's rows less the header and the note below the table.</summary>
+    internal const int MaxFlowSheetRows = SheetTable.MaxSheetRows - 3;
+
+    private static StreamedRows? Flows(IXLWorksheet ws, ReportView view, CancellationToken ct)
     {
         var flows = view.Scan.Flows;
-        var max = Math.Max(0, view.Options.MaxFlowRows);
+        var listed = FlowsListed(view);
         var columns = new SheetColumn<Flow>[]
         {
             new("Source", f => f.Source, 50),
@@ -479,15 +513,19 @@ internal static class ExcelReport
             new("Destination namespace", f => f.DestinationNamespace, 22),
             new("Connections", f => f.Connections, 40),
         };
-        var table = SheetTable.Write(ws, "Flows", columns, flows.Take(max), "No flow is allowed.", ct);
-        if (flows.Count > max)
+        var rows = SheetTable.WriteLarge(ws, "Flows", columns, flows, listed, "No flow is allowed.", ct);
+        if (flows.Count > listed)
         {
-            var row = (table?.LastRow().RowNumber() ?? 2) + 2;
-            ws.Cell(row, 1).SetValue($"Only the first {ReportText.Number(max)} of {ReportText.Number(flows.Count)} allowed flows are listed here; the Flow matrix sheet counts them all and the JSON report lists every one.");
+            var row = Math.Max(listed, 1) + 3;
+            ws.Cell(row, 1).SetValue($"Only the first {ReportText.Number(listed)} of {ReportText.Number(flows.Count)} allowed flows are listed here; the Flow matrix sheet counts them all and the JSON report lists every one.");
             ws.Cell(row, 1).Style.Font.Bold = true;
             ws.Cell(row, 1).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
         }
+
+        return rows;
     }
+
+    private static int FlowsListed(ReportView view) => Math.Min(view.Scan.Flows.Count, Math.Clamp(view.Options.MaxFlowRows, 0, MaxFlowSheetRows));
 
     private static void FlowMatrix(IXLWorksheet ws, ReportView view, CancellationToken ct)
     {

@@ -100,6 +100,66 @@ internal static class SheetTable
         return table;
     }
 
+    /// <summary>Excel's last row; a table of rows streamed by <see cref="WriteLarge{T}"/> leaves room for a note below it.</summary>
+    public const int MaxSheetRows = 1_048_576;
+
+    /// <summary>
+    /// Like <see cref="Write{T}"/> for tables of many rows of text: the header and the first row are
+    /// written here, the rest is returned to be streamed into the saved workbook
+    /// (<see cref="StreamedRows"/>), so the rows never exist as ClosedXML cells. Widths come from
+    /// every row. Values are written as text.
+    /// </summary>
+    public static StreamedRows? WriteLarge<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IReadOnlyList<T> rows, int count, string emptyNote, CancellationToken cancellationToken)
+    {
+        count = Math.Min(count, rows.Count);
+        Write(ws, tableName, columns, rows.Take(Math.Min(count, 1)), emptyNote, cancellationToken);
+        if (count <= 1)
+        {
+            return null;
+        }
+
+        var widths = Enumerable.Range(1, columns.Count).Select(c => ws.Column(c).Width).ToArray();
+        for (var i = 1; i < count; i++)
+        {
+            if ((i & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var len = LongestLine(Text(columns[c].Value(rows[i])) ?? string.Empty) + 2;
+                widths[c] = Math.Max(widths[c], Math.Clamp(len, 6, Math.Max(columns[c].MaxWidth, columns[c].Header.Length + 4)));
+            }
+        }
+
+        for (var c = 0; c < columns.Count; c++)
+        {
+            ws.Column(c + 1).Width = widths[c];
+        }
+
+        var texts = Enumerable.Range(1, count - 1).Select(i => columns.Select(c => Text(c.Value(rows[i]))).ToArray());
+        return new StreamedRows(ws.Name, tableName, columns.Count, firstRow: 3, texts, count - 1);
+    }
+
+    /// <summary>The text a cell shows for a value: cleaned for Excel and cut at its cell limit.</summary>
+    private static string? Text(object? value)
+    {
+        var s = value switch
+        {
+            null => null,
+            string t => t,
+            _ => Convert.ToString(value, ReportText.Culture),
+        };
+        if (string.IsNullOrEmpty(s))
+        {
+            return null;
+        }
+
+        s = ReportText.Clean(s);
+        return s.Length > MaxCellText ? string.Concat(s.AsSpan(0, MaxCellText - TruncatedNote.Length), TruncatedNote) : s;
+    }
+
     /// <summary>Auditors print workbooks: landscape, one page wide, the header row on every printed page.</summary>
     public static void PrintSetup(IXLWorksheet ws, bool repeatHeader)
     {
@@ -131,12 +191,7 @@ internal static class SheetTable
                     return 0;
                 }
 
-                s = ReportText.Clean(s);
-                if (s.Length > MaxCellText)
-                {
-                    s = string.Concat(s.AsSpan(0, MaxCellText - TruncatedNote.Length), TruncatedNote);
-                }
-
+                s = Text(s)!;
                 cell.SetValue(s);
                 return LongestLine(s);
             case int i:
