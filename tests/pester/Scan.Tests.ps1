@@ -27,6 +27,19 @@ Describe 'Invoke-NetSecScan' {
         ($scan.NamespaceFlows | Measure-Object Flows -Sum).Sum | Should -Be @($scan.Flows).Count
     }
 
+    It 'scans files piped in as one cluster, as -Path does, and so do the audit and connectivity cmdlets' {
+        $files = Get-ChildItem $Cluster -Recurse -Filter *.yaml
+        $files.Count | Should -BeGreaterThan 3
+        $byPath = Invoke-NetSecScan -Path $Cluster -WarningAction SilentlyContinue
+        $piped = @($files | Invoke-NetSecScan -WarningAction SilentlyContinue)
+        $piped.Count | Should -Be 1 -Because 'several manifest files of one cluster are one scan'
+        @($piped[0].Flows).Count | Should -Be @($byPath.Flows).Count
+        @($piped[0].Findings).Count | Should -Be @($byPath.Findings).Count
+        $piped[0].Score.Score | Should -Be $byPath.Score.Score
+        @($files | Invoke-NetSecAudit -WarningAction SilentlyContinue).Count | Should -Be @($byPath.Findings).Count
+        @($files | Get-NetSecConnectivity -WarningAction SilentlyContinue).Count | Should -Be @($byPath.Flows).Count
+    }
+
     It 'appends one record per scan to the history and the second scan carries the trend' {
         $history = Join-Path $Work 'history.jsonl'
         $first = Invoke-NetSecScan -Path $Cluster -HistoryPath $history -WarningAction SilentlyContinue

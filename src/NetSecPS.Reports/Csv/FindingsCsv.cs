@@ -6,6 +6,13 @@ namespace NetSecPS.Reports.Csv;
 /// Findings as RFC 4180 CSV: a header line, CRLF line ends, fields quoted when they hold a comma,
 /// a quote or a line break, quotes doubled. UTF-8 with a byte order mark so Excel reads names right.
 /// </summary>
+/// <remarks>
+/// A field that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return is
+/// written with a leading apostrophe, as OWASP advises against CSV injection: a spreadsheet that
+/// opens the file would otherwise run it as a formula. Such text reaches findings from
+/// annotations, exception justifications and file paths, which whoever controls the cluster or
+/// the repository writes.
+/// </remarks>
 internal static class FindingsCsv
 {
     public static readonly string[] Header =
@@ -55,11 +62,15 @@ internal static class FindingsCsv
                 writer.Write(',');
             }
 
-            WriteField(writer, ReportText.Clean(fields[i]));
+            WriteField(writer, Defused(ReportText.Clean(fields[i])));
         }
 
         writer.Write("\r\n");
     }
+
+    /// <summary>The field with a leading apostrophe when a spreadsheet would take it for a formula.</summary>
+    internal static string Defused(string value) =>
+        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static void WriteField(TextWriter writer, string value)
     {

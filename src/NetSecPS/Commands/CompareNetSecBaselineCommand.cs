@@ -37,6 +37,7 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         BaselineCommandSupport.CheckKey(this, SigningKey);
         (var path, approved) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey);
         profile = BaselineCommandSupport.ResolveProfile(this, Profile, approved.Posture.Profile?.Name);
@@ -60,7 +61,7 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var data = ReadInput();
         var auditProfile = profile!;

@@ -22,7 +22,7 @@ public sealed class GetNetSecConnectivityCommand : ConnectivityInputCmdlet
     [SupportsWildcards]
     public string[]? Namespace { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var engine = Engine(withFlows: true);
         var sources = PeerFilter.From(Source);

@@ -9,8 +9,6 @@ namespace NetSecPS.Commands;
 [OutputType(typeof(NamespaceItem), typeof(WorkloadItem), typeof(ServiceItem), typeof(PolicyItem), typeof(ExposureItem), typeof(OtherItem))]
 public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
 {
-    private readonly List<string> pipedPaths = new();
-
     /// <summary>Kinds to return (Namespace, Workload, Service, NetworkPolicy, Ingress, ... or a workload kind).</summary>
     [Parameter]
     [ArgumentCompleter(typeof(InventoryKindCompleter))]
@@ -26,26 +24,7 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
     protected override IReadOnlyList<string> LiveNamespaces =>
         Namespace?.Any(WildcardPattern.ContainsWildcardCharacters) == false ? Namespace : Array.Empty<string>();
 
-    protected override void ProcessRecord()
-    {
-        // Files piped in (Get-ChildItem *.yaml | Get-NetSecInventory) are read together, once.
-        if (ParameterSetName == LiteralPathSet && MyInvocation.ExpectingInput)
-        {
-            pipedPaths.AddRange(LiteralPath);
-            return;
-        }
-
-        WriteInventory(ReadInput());
-    }
-
-    protected override void EndProcessing()
-    {
-        if (pipedPaths.Count > 0)
-        {
-            LiteralPath = pipedPaths.ToArray();
-            WriteInventory(ReadInput());
-        }
-    }
+    protected override void ProcessInput() => WriteInventory(ReadInput());
 
     private void WriteInventory(ClusterData data)
     {

@@ -35,6 +35,7 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         try
         {
             var nameOrPath = Profile;
@@ -74,7 +75,7 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var data = ReadInput();
         var model = ClusterModel.Build(data);

@@ -48,6 +48,7 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         BaselineCommandSupport.CheckKey(this, SigningKey);
         if (Baseline is not null)
         {
@@ -74,7 +75,7 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var data = ReadInput();
         var options = new ScanOptions
@@ -88,10 +89,10 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
             ClusterName = ClusterName,
         };
         var result = Run((sink, ct) => Scanner.Run(data, options, sink, ct));
-        if (!MyInvocation.ExpectingInput)
+        if (IsLastInput)
         {
-            // One input only (-Path, -Snapshot or live): the baseline is not needed again, so it is
-            // not kept alive while the reports downstream in the pipeline are written.
+            // No other input follows: the baseline is not needed again, so it is not kept alive
+            // while the reports downstream in the pipeline are written.
             baseline = null;
         }
 

@@ -31,7 +31,7 @@ public sealed class TestNetSecConnectionCommand : ConnectivityInputCmdlet
     [Parameter]
     public SwitchParameter Explain { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         var engine = Engine();
         Core.Connectivity.ConnectionEndpoint from, to;
