@@ -19,7 +19,7 @@ Without -Profile and -ExceptionsPath the baseline's own profile and exceptions a
         Category        = 'Only drift of these categories: Flow, Exposure, Finding, Policy, Workload.'
         MinimumSeverity = 'Only drift of this severity or higher. Default Info (everything).'
         Path            = 'Manifest files or folders of the current state (wildcards allowed), or one saved snapshot (.json.gz).'
-        LiteralPath     = 'Like -Path, without wildcard expansion.'
+        LiteralPath     = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one cluster.'
         Snapshot        = 'A snapshot of the current state, from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context         = 'The kubeconfig context of the live cluster to compare; the current context when omitted.'
         Kubeconfig      = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'

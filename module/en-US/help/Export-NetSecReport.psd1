@@ -9,7 +9,7 @@ Export-NetSecReport lays out one ScanResult (from Invoke-NetSecScan) in every fi
 
 .json: the whole scan result in camelCase with enums as names (schema netsecps.scanresult, version 1).
 
-.csv: the findings, one per line (RFC 4180, UTF-8 with a byte order mark so Excel reads names right).
+.csv: the findings, one per line (RFC 4180, UTF-8 with a byte order mark so Excel reads names right). A field that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is written with a leading apostrophe.
 
 .sarif (or .sarif.json): SARIF 2.1.0 for CI code scanning: one rule per check; findings read from manifests point at their file and line, others at the Kubernetes resource.
 

@@ -20,7 +20,7 @@ The score reaches 0 when the findings weigh, on average, as much as one Critical
 '@
     Parameters  = @{
         Path            = 'Manifest files or folders to audit (wildcards allowed), or one saved snapshot (.json.gz).'
-        LiteralPath     = 'Like -Path, without wildcard expansion.'
+        LiteralPath     = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one cluster.'
         Snapshot        = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context         = 'The kubeconfig context of the live cluster to audit; the current context when omitted.'
         Kubeconfig      = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'

@@ -11,7 +11,7 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
 '@
     Parameters  = @{
         Path           = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
-        LiteralPath    = 'Like -Path, without wildcard expansion.'
+        LiteralPath    = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one cluster.'
         Snapshot       = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context        = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
         Kubeconfig     = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'

@@ -9,7 +9,7 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
 '@
     Parameters  = @{
         Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
-        LiteralPath      = 'Like -Path, without wildcard expansion.'
+        LiteralPath      = 'Like -Path, without wildcard expansion. Given on the command line, it is the cluster for every pair piped in.'
         Snapshot         = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context          = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
         Kubeconfig       = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
