@@ -1,9 +1,7 @@
-using NetSecPS.Core.Checks.Support;
-
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-005: an ingress rule that admits every source on every port.</summary>
-public sealed class Np005AllowAllIngress : Check
+public sealed class Np005AllowAllIngress : AllowAllRuleCheck
 {
     public override CheckInfo Info { get; } = new()
     {
@@ -18,20 +16,7 @@ public sealed class Np005AllowAllIngress : Check
         Notes = "Only empty selectors means: every peer of the rule is namespaceSelector: {} (with an empty or absent podSelector) or an ipBlock of 0.0.0.0/0 or ::/0 without exceptions. A lone podSelector: {} admits only the policy's own namespace and is not counted. Reported once per policy, listing its allow-all rules.",
     };
 
-    public override IEnumerable<Finding> Evaluate(AuditContext context)
-    {
-        foreach (var p in context.Policies.NetworkPolicies.Where(p => p.Has("Ingress")))
-        {
-            var rules = Enumerable.Range(0, p.Ingress.Count).Where(i => AllowAllRules.IsAllowAll(p.Ingress[i].FromProperty, p.Ingress[i].Ports)).ToList();
-            if (rules.Count == 0)
-            {
-                continue;
-            }
+    protected override string Direction => "Ingress";
 
-            var data = rules.Select(i => new EvidenceItem("Rule", $"NetworkPolicy {p.Key} ingress[{i}]", RuleExplain.Describe(p.Ingress[i].FromProperty, p.Ingress[i].Ports, "from"))).ToList();
-            yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                $"{string.Join(", ", rules.Select(i => $"ingress[{i}]"))} of NetworkPolicy {p.Key} admit(s) every source on every port; the policy {AllowAllRules.Selected(p)}.",
-                p.Object, data);
-        }
-    }
+    protected override string Admits => "admit(s) every source";
 }

@@ -1,9 +1,7 @@
-using NetSecPS.Core.Checks.Support;
-
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-006: an egress rule that allows every destination on every port.</summary>
-public sealed class Np006AllowAllEgress : Check
+public sealed class Np006AllowAllEgress : AllowAllRuleCheck
 {
     public override CheckInfo Info { get; } = new()
     {
@@ -18,20 +16,7 @@ public sealed class Np006AllowAllEgress : Check
         Notes = "Only empty selectors means: every peer of the rule is namespaceSelector: {} (with an empty or absent podSelector) or an ipBlock of 0.0.0.0/0 or ::/0 without exceptions. Reported once per policy.",
     };
 
-    public override IEnumerable<Finding> Evaluate(AuditContext context)
-    {
-        foreach (var p in context.Policies.NetworkPolicies.Where(p => p.Has("Egress")))
-        {
-            var rules = Enumerable.Range(0, p.Egress.Count).Where(i => AllowAllRules.IsAllowAll(p.Egress[i].To, p.Egress[i].Ports)).ToList();
-            if (rules.Count == 0)
-            {
-                continue;
-            }
+    protected override string Direction => "Egress";
 
-            var data = rules.Select(i => new EvidenceItem("Rule", $"NetworkPolicy {p.Key} egress[{i}]", RuleExplain.Describe(p.Egress[i].To, p.Egress[i].Ports, "to"))).ToList();
-            yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                $"{string.Join(", ", rules.Select(i => $"egress[{i}]"))} of NetworkPolicy {p.Key} allow(s) every destination on every port; the policy {AllowAllRules.Selected(p)}.",
-                p.Object, data);
-        }
-    }
+    protected override string Admits => "allow(s) every destination";
 }
