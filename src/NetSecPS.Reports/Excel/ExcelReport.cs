@@ -34,18 +34,13 @@ internal static class ExcelReport
         sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", "Done", 100, Completed: true));
     }
 
-    /// <summary>Streams the large tables' rows into the saved workbook (after ClosedXML has let go of its cells), then copies it out.</summary>
+    /// <summary>Copies the saved workbook to the output with the large tables' rows streamed in (after ClosedXML has let go of its cells).</summary>
     private static void WriteStreamed(MemoryStream saved, Stream stream, List<StreamedRows> streamed, IOutputSink? sink, CancellationToken cancellationToken)
     {
-        foreach (var rows in streamed)
-        {
-            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {rows.SheetName}: {ReportText.Number(rows.RowCount + 1)} rows", 95));
-            saved.Position = 0;
-            rows.Apply(saved, cancellationToken);
-        }
-
+        sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook",
+            string.Join(", ", streamed.Select(r => $"Sheet {r.SheetName}: {ReportText.Number(r.RowCount + 1)} rows")), 95));
         saved.Position = 0;
-        saved.CopyTo(stream);
+        StreamedWorkbook.Write(saved, streamed, stream, cancellationToken);
     }
 
     private static void Build(XLWorkbook wb, ReportView view, List<StreamedRows> streamed, IOutputSink? sink, CancellationToken cancellationToken)
