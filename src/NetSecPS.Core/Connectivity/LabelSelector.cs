@@ -10,13 +10,27 @@ public sealed record LabelRequirement(string Key, string Operator, IReadOnlyList
 {
     public bool Matches(IReadOnlyDictionary<string, string> labels) => Operator switch
     {
-        "In" => labels.TryGetValue(Key, out var v) && Values.Contains(v, StringComparer.Ordinal),
+        "In" => labels.TryGetValue(Key, out var v) && HasValue(v),
         // NotIn also holds when the key is absent, as the API server evaluates it.
-        "NotIn" => !labels.TryGetValue(Key, out var v) || !Values.Contains(v, StringComparer.Ordinal),
+        "NotIn" => !labels.TryGetValue(Key, out var v) || !HasValue(v),
         "Exists" => labels.ContainsKey(Key),
         "DoesNotExist" => !labels.ContainsKey(Key),
         _ => false,
     };
+
+    // An indexed loop: matching runs for every selector and pod, and LINQ's Contains allocates an enumerator each time.
+    private bool HasValue(string value)
+    {
+        for (var i = 0; i < Values.Count; i++)
+        {
+            if (string.Equals(Values[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public override string ToString() => Operator switch
     {
@@ -54,9 +68,9 @@ public sealed class LabelSelector
 
     public bool Matches(IReadOnlyDictionary<string, string> labels)
     {
-        foreach (var r in Requirements)
+        for (var i = 0; i < Requirements.Count; i++)
         {
-            if (!r.Matches(labels))
+            if (!Requirements[i].Matches(labels))
             {
                 return false;
             }
