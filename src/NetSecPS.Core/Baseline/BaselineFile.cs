@@ -305,7 +305,9 @@ public static class BaselineFile
         }
 
         // Sealed is not the same as sound: a baseline written by hand or another tool must still be comparable.
-        if (posture.Flows.FirstOrDefault(f => !ConnectionText.TryParse(f.Connections, out _)) is { } bad)
+        // Connection texts repeat (the strings are shared): each distinct one is parsed once.
+        var valid = new HashSet<string>(StringComparer.Ordinal);
+        if (posture.Flows.FirstOrDefault(f => !valid.Contains(f.Connections) && !(ConnectionText.TryParse(f.Connections, out _) && valid.Add(f.Connections))) is { } bad)
         {
             throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its flow {bad.Source} => {bad.Destination} has connections '{bad.Connections}' that are not in connlist form.");
         }

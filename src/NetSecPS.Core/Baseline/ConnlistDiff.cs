@@ -76,16 +76,36 @@ public static class ConnlistDiff
         var pairs = new Dictionary<(string Src, string Dst), Sides>();
         var groups = new Dictionary<GroupKey, List<RangeItem>>();
 
+        // Flows repeat a few connection texts and ranges: each is parsed once (a million flows
+        // name a few thousand ranges and a few hundred connection lists).
+        var connections = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
+        var ranges = new Dictionary<string, (bool IsRange, ExternalRange Range)>(StringComparer.Ordinal);
+        bool IsRange(string peer, out ExternalRange range)
+        {
+            if (!ranges.TryGetValue(peer, out var parsed))
+            {
+                parsed.IsRange = ExternalRange.TryParse(peer, out parsed.Range);
+                ranges[peer] = parsed;
+            }
+
+            range = parsed.Range;
+            return parsed.IsRange;
+        }
+
         void Add(PostureFlow f, bool isBaseline)
         {
-            var conns = ConnectionText.Parse(f.Connections);
+            if (!connections.TryGetValue(f.Connections, out var conns))
+            {
+                connections[f.Connections] = conns = ConnectionText.Parse(f.Connections);
+            }
+
             if (conns.IsEmpty)
             {
                 return;
             }
 
-            var srcIsRange = ExternalRange.TryParse(f.Source, out var srcRange);
-            var dstIsRange = ExternalRange.TryParse(f.Destination, out var dstRange);
+            var srcIsRange = IsRange(f.Source, out var srcRange);
+            var dstIsRange = IsRange(f.Destination, out var dstRange);
             if (srcIsRange != dstIsRange)
             {
                 var range = srcIsRange ? srcRange : dstRange;

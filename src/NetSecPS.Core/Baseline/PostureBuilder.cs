@@ -44,7 +44,7 @@ public static class PostureBuilder
             Policies = policies,
             Exposures = items.OfType<ServiceItem>().Select(FromService).OfType<PostureExposure>()
                 .Concat(items.OfType<ExposureItem>().Select(FromExposure)).ToList(),
-            Flows = flows.Select(FromFlow).ToList(),
+            Flows = FromFlows(flows),
             Findings = findings.Select(FromFinding).ToList(),
             Profile = profile is null ? null : FromProfile(profile),
             Exceptions = exceptions,
@@ -68,7 +68,7 @@ public static class PostureBuilder
             Workloads = scan.Workloads.Select(FromWorkload).ToList(),
             Policies = scan.Policies.Select(p => FromPolicy(p, null)).ToList(),
             Exposures = scan.Services.Select(FromService).OfType<PostureExposure>().Concat(scan.Exposures.Select(FromExposure)).ToList(),
-            Flows = scan.Flows.Select(FromFlow).ToList(),
+            Flows = FromFlows(scan.Flows),
             Findings = scan.Findings.Select(FromFinding).ToList(),
             Profile = FromProfile(scan.Profile),
             Exceptions = exceptions,
@@ -141,8 +141,26 @@ public static class PostureBuilder
         return null;
     }
 
-    public static PostureFlow FromFlow(Flow f) =>
-        new(f.Source, f.Destination, ConnectionText.TryParse(f.Connections, out var c) ? c.ToString() : f.Connections);
+    /// <summary>The flows in posture form; each distinct connection text is normalized once and shared.</summary>
+    private static List<PostureFlow> FromFlows(IEnumerable<Flow> flows)
+    {
+        var normal = new Dictionary<string, string>(StringComparer.Ordinal);
+        var result = new List<PostureFlow>();
+        foreach (var f in flows)
+        {
+            if (!normal.TryGetValue(f.Connections, out var text))
+            {
+                normal[f.Connections] = text = NormalConnections(f.Connections);
+            }
+
+            result.Add(new PostureFlow(f.Source, f.Destination, text));
+        }
+
+        return result;
+    }
+
+    private static string NormalConnections(string connections) =>
+        ConnectionText.TryParse(connections, out var c) ? c.ToString() : connections;
 
     public static PostureFinding FromFinding(Finding f) => new()
     {
