@@ -139,7 +139,7 @@ internal static class SheetTable
         }
 
         var texts = Enumerable.Range(1, count - 1).Select(i => columns.Select(c => Text(c.Value(rows[i]))).ToArray());
-        return new StreamedRows(ws.Name, tableName, columns.Count, firstRow: 3, texts, count - 1);
+        return new StreamedRows(ws.Name, tableName, columns.Count, FirstRow: 3, texts, count - 1);
     }
 
     /// <summary>The text a cell shows for a value: cleaned for Excel and cut at its cell limit.</summary>

@@ -13,29 +13,10 @@ namespace NetSecPS.Reports.Excel;
 /// (styles, widths, table, print setup), and <see cref="StreamedWorkbook"/> then copies the saved
 /// package into the output, writing the remaining rows into that sheet's XML one at a time.
 /// </summary>
-internal sealed class StreamedRows
+/// <param name="FirstRow">Row number (1-based) of the first streamed row: the table's header and first data row come before it.</param>
+/// <param name="Rows">Cell texts per row, already cleaned for Excel.</param>
+internal sealed record StreamedRows(string SheetName, string TableName, int ColumnCount, int FirstRow, IEnumerable<string?[]> Rows, int RowCount)
 {
-    public StreamedRows(string sheetName, string tableName, int columnCount, int firstRow, IEnumerable<string?[]> rows, int rowCount)
-    {
-        SheetName = sheetName;
-        TableName = tableName;
-        ColumnCount = columnCount;
-        FirstRow = firstRow;
-        Rows = rows;
-        RowCount = rowCount;
-    }
-
-    public string SheetName { get; }
-    public string TableName { get; }
-    public int ColumnCount { get; }
-
-    /// <summary>Row number (1-based) of the first streamed row: the table's header and first data row come before it.</summary>
-    public int FirstRow { get; }
-
-    /// <summary>Cell texts per row, already cleaned for Excel.</summary>
-    public IEnumerable<string?[]> Rows { get; }
-    public int RowCount { get; }
-
     /// <summary>Last row of the table once the rows are in.</summary>
     public int LastTableRow => FirstRow + RowCount - 1;
 
