@@ -31,17 +31,6 @@ public static class CanonicalJson
         return sb.ToString();
     }
 
-    public static byte[] Utf8(JsonNode? node)
-    {
-        using var ms = new MemoryStream();
-        using (var writer = new CanonicalWriter(ms))
-        {
-            writer.Write(ToElement(node), indented: false, 0);
-        }
-
-        return ms.ToArray();
-    }
-
     /// <summary><c>sha256:</c> and the lowercase hex SHA-256 of the node's canonical form.</summary>
     public static string Digest(JsonNode? node) => Digest(ToElement(node));
 
@@ -68,21 +57,9 @@ public static class CanonicalJson
     };
 
     /// <summary>
-    /// Parses JSON, refusing duplicate member names: a reader that keeps the first and one that
-    /// keeps the last would see different documents under the same digest.
-    /// </summary>
-    public static JsonNode? ParseStrict(ReadOnlySpan<byte> utf8)
-    {
-        using (var doc = ParseDocumentStrict(utf8.ToArray()))
-        {
-        }
-
-        return JsonNode.Parse(utf8);
-    }
-
-    /// <summary>
     /// Parses JSON into a document over <paramref name="utf8"/> (not copied), refusing duplicate
-    /// member names as <see cref="ParseStrict"/> does.
+    /// member names: a reader that keeps the first and one that keeps the last would see
+    /// different documents under the same digest.
     /// </summary>
     public static JsonDocument ParseDocumentStrict(ReadOnlyMemory<byte> utf8)
     {

@@ -414,11 +414,12 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 bits[i >> 6] |= 1UL << (i & 63);
             }
 
-            foreach (var family in new[] { 4, 6 })
+            for (var family = 0; family < 2; family++)
             {
-                if (rule.MatchesAnyAddress(family))
+                // The two "any address" peers follow the ranges: IPv4's, then IPv6's.
+                if (rule.MatchesAnyAddress(family == 0 ? 4 : 6))
                 {
-                    var i = classCount + ranges.Count + (family == 4 ? 0 : 1);
+                    var i = classCount + ranges.Count + family;
                     bits[i >> 6] |= 1UL << (i & 63);
                 }
             }
