@@ -7,34 +7,41 @@ public static class Remediations
 {
     private static string Q(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    /// <summary>A policy selecting every pod of the namespace with no rules: nothing is admitted that another policy does not allow.</summary>
-    public static string DefaultDenyIngress(string ns) => $$"""
+    /// <summary>A NetworkPolicy manifest up to <c>spec:</c>; the pod selector and the rules follow.</summary>
+    private static StringBuilder NetworkPolicy(string name, string ns) => new StringBuilder().Append($$"""
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata:
-          name: default-deny-ingress
+          name: {{name}}
           namespace: {{ns}}
         spec:
+
+        """);
+
+    /// <summary>A NetworkPolicy manifest selecting the pods with <paramref name="labels"/>, up to its pod selector.</summary>
+    private static StringBuilder NetworkPolicy(string name, string ns, IReadOnlyDictionary<string, string> labels)
+    {
+        var sb = NetworkPolicy(name, ns).Append("  podSelector:\n");
+        AppendMatchLabels(sb, labels, "    ");
+        return sb;
+    }
+
+    /// <summary>A policy selecting every pod of the namespace with no rules: nothing is admitted that another policy does not allow.</summary>
+    public static string DefaultDenyIngress(string ns) => NetworkPolicy("default-deny-ingress", ns).Append("""
           podSelector: {}
           policyTypes:
           - Ingress
 
-        """;
+        """).ToString();
 
     /// <summary>Default-deny egress together with the DNS exception, so the namespace keeps name resolution.</summary>
-    public static string DefaultDenyEgress(string ns, DnsTarget dns) => $$"""
-        apiVersion: networking.k8s.io/v1
-        kind: NetworkPolicy
-        metadata:
-          name: default-deny-egress
-          namespace: {{ns}}
-        spec:
+    public static string DefaultDenyEgress(string ns, DnsTarget dns) => NetworkPolicy("default-deny-egress", ns).Append($$"""
           podSelector: {}
           policyTypes:
           - Egress
         ---
         {{DnsEgress(ns, dns)}}
-        """;
+        """).ToString();
 
     /// <summary>The cluster DNS pods a DNS egress exception should name.</summary>
     public sealed record DnsTarget(string Namespace, string LabelKey, string LabelValue, IReadOnlyList<int> UdpPorts, IReadOnlyList<int> TcpPorts)
@@ -44,14 +51,7 @@ public static class Remediations
 
     public static string DnsEgress(string ns, DnsTarget dns)
     {
-        var sb = new StringBuilder();
-        sb.Append($$"""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata:
-              name: allow-dns-egress
-              namespace: {{ns}}
-            spec:
+        var sb = NetworkPolicy("allow-dns-egress", ns).Append($$"""
               podSelector: {}
               policyTypes:
               - Egress
@@ -85,19 +85,7 @@ public static class Remediations
     /// </summary>
     public static string BlockMetadata(string ns, string name, IReadOnlyDictionary<string, string> labels)
     {
-        var sb = new StringBuilder();
-        sb.Append($$"""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata:
-              name: deny-metadata-{{name}}
-              namespace: {{ns}}
-            spec:
-              podSelector:
-
-            """);
-        AppendMatchLabels(sb, labels, "    ");
-        sb.Append("""
+        return NetworkPolicy($"deny-metadata-{name}", ns, labels).Append("""
               policyTypes:
               - Egress
               egress:
@@ -108,31 +96,17 @@ public static class Remediations
                     except:
                     - 169.254.169.254/32
 
-            """);
-        return sb.ToString();
+            """).ToString();
     }
 
     /// <summary>A default-deny ingress policy for one workload's pods, when the namespace as a whole cannot take one yet.</summary>
     public static string DenyIngressFor(string ns, string name, IReadOnlyDictionary<string, string> labels)
     {
-        var sb = new StringBuilder();
-        sb.Append($$"""
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata:
-              name: deny-ingress-{{name}}
-              namespace: {{ns}}
-            spec:
-              podSelector:
-
-            """);
-        AppendMatchLabels(sb, labels, "    ");
-        sb.Append("""
+        return NetworkPolicy($"deny-ingress-{name}", ns, labels).Append("""
               policyTypes:
               - Ingress
 
-            """);
-        return sb.ToString();
+            """).ToString();
     }
 
     /// <summary>A merge patch limiting a LoadBalancer to named client ranges (placeholder range to replace).</summary>
