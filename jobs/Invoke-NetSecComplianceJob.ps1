@@ -125,28 +125,33 @@ function Read-JobConfiguration {
     $cwd = (Get-Location).ProviderPath
     $outputDir = Resolve-JobPath (Get-Setting 'NETSEC_OUTPUT_DIR' '/reports') $cwd
 
+    # A file setting as a full path; a problem when the file does not exist.
+    function Resolve-ExistingFile([string] $Variable, [string] $Value, [string] $What) {
+        $path = Resolve-JobPath $Value $cwd
+        if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { Add-Problem $Variable $path "the $What file does not exist" }
+        $path
+    }
+
+    # A true/false setting; anything else is a problem and the default stands.
+    function Get-SwitchSetting([string] $Variable, [bool] $Default) {
+        $text = (Get-Setting $Variable $(if ($Default) { 'true' } else { 'false' })).ToLowerInvariant()
+        if ($text -in 'true', '1', 'yes', 'on') { return $true }
+        if ($text -in 'false', '0', 'no', 'off') { return $false }
+        Add-Problem $Variable $text 'expected true or false'
+        $Default
+    }
+
     $profileSetting = Get-Setting 'NETSEC_PROFILE'
     if ($profileSetting -and ($profileSetting -match '[\\/]' -or $profileSetting -match '\.(ya?ml|json|psd1)$')) {
-        $profileSetting = Resolve-JobPath $profileSetting $cwd
-        if (-not (Test-Path -LiteralPath $profileSetting -PathType Leaf)) {
-            Add-Problem 'NETSEC_PROFILE' $profileSetting 'the profile file does not exist'
-        }
+        $profileSetting = Resolve-ExistingFile 'NETSEC_PROFILE' $profileSetting 'profile'
     }
 
     $exceptions = Get-Setting 'NETSEC_EXCEPTIONS'
     if ($exceptions) {
-        $exceptions = Resolve-JobPath $exceptions $cwd
-        if (-not (Test-Path -LiteralPath $exceptions -PathType Leaf)) {
-            Add-Problem 'NETSEC_EXCEPTIONS' $exceptions 'the exceptions file does not exist'
-        }
+        $exceptions = Resolve-ExistingFile 'NETSEC_EXCEPTIONS' $exceptions 'exceptions'
     }
 
-    $truthy = @('true', '1', 'yes', 'on')
-    $falsy = @('false', '0', 'no', 'off')
-    $autoSetting = (Get-Setting 'NETSEC_BASELINE_AUTO' 'false').ToLowerInvariant()
-    $baselineAuto = $false
-    if ($autoSetting -in $truthy) { $baselineAuto = $true }
-    elseif ($autoSetting -notin $falsy) { Add-Problem 'NETSEC_BASELINE_AUTO' $autoSetting 'expected true or false' }
+    $baselineAuto = Get-SwitchSetting 'NETSEC_BASELINE_AUTO' $false
 
     $baseline = Get-Setting 'NETSEC_BASELINE'
     if (-not $baseline -and $baselineAuto) { $baseline = 'baseline.json' }
@@ -194,10 +199,7 @@ function Read-JobConfiguration {
         Add-Problem 'NETSEC_FAIL_ON' $failOn "expected none, $($script:SeverityRank.Keys -join ', ')"
     }
 
-    $metricsSetting = (Get-Setting 'NETSEC_METRICS' 'true').ToLowerInvariant()
-    $metrics = $true
-    if ($metricsSetting -in $falsy) { $metrics = $false }
-    elseif ($metricsSetting -notin $truthy) { Add-Problem 'NETSEC_METRICS' $metricsSetting 'expected true or false' }
+    $metrics = Get-SwitchSetting 'NETSEC_METRICS' $true
 
     $clusterName = Get-Setting 'NETSEC_CLUSTER_NAME'
     $context = Get-Setting 'NETSEC_CONTEXT'
@@ -207,11 +209,8 @@ function Read-JobConfiguration {
     $kubeconfigFiles = @(if ($kubeconfig) { $kubeconfig -split [regex]::Escape([IO.Path]::PathSeparator) | Where-Object { $_ } })
     $credentials = $null
     if ($kubeconfig) {
-        $kubeconfig = Resolve-JobPath $kubeconfigFiles[0] $cwd
+        $kubeconfig = Resolve-ExistingFile 'KUBECONFIG' $kubeconfigFiles[0] 'kubeconfig'
         $credentials = 'kubeconfig'
-        if (-not (Test-Path -LiteralPath $kubeconfig -PathType Leaf)) {
-            Add-Problem 'KUBECONFIG' $kubeconfig 'the kubeconfig file does not exist'
-        }
     }
     elseif (Get-Setting 'KUBERNETES_SERVICE_HOST') {
         $credentials = 'in-cluster'
