@@ -111,8 +111,21 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
 
+# Where the conformance data is (not part of the repository; README, "Testing"), or why its tests skip.
+function Write-ConformanceStatus {
+    $dir = if ($env:NETSECPS_CONFORMANCE_DIR) { $env:NETSECPS_CONFORMANCE_DIR } else { Join-Path (Split-Path $root -Parent) 'shared/conformance' }
+    if (Test-Path -LiteralPath $dir -PathType Container) {
+        $suites = @(Get-ChildItem -LiteralPath $dir -Directory | ForEach-Object Name) -join ', '
+        Write-Host "Conformance data: $dir ($suites)"
+    }
+    else {
+        Write-Host "Conformance data not found at $dir (set NETSECPS_CONFORMANCE_DIR to its folder): the conformance tests are skipped."
+    }
+}
+
 function Invoke-Test {
     Invoke-Build
+    Write-ConformanceStatus
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results -Force | Out-Null

@@ -25,13 +25,13 @@ public partial class ConformanceScenarioLoadTests
     [GeneratedRegex("""(^|[\s{,"])"?kind"?\s*:""", RegexOptions.Multiline)]
     private static partial Regex KindKey();
 
-    [Fact]
+    [ConformanceFact]
     public void The_conformance_data_is_there()
     {
         Assert.True(Directory.GetDirectories(Path.Combine(TestPaths.Conformance, "scenarios")).Length >= 90, $"expected the netpol-analyzer scenarios under {TestPaths.Conformance}");
     }
 
-    [Theory]
+    [ConformanceTheory]
     [MemberData(nameof(Scenarios))]
     public void Scenario_loads(string scenario)
     {
@@ -54,7 +54,7 @@ public partial class ConformanceScenarioLoadTests
         Assert.NotEmpty(model.Namespaces);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Scenarios_with_files_that_are_not_kubernetes_objects_exist_and_are_warned_about()
     {
         // Guards the theory above against an oracle that never finds such a file.
@@ -64,7 +64,7 @@ public partial class ConformanceScenarioLoadTests
         Assert.Equal(Path.Combine(dir, "connlist_output.json"), warning.File);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void A_kubectl_dump_scenario_resolves_pods_to_their_owners()
     {
         var data = ManifestSource.Read(new[] { Path.Combine(TestPaths.Conformance, "scenarios", "onlineboutique") });

@@ -31,13 +31,9 @@ public class ConformanceTests
         return data;
     }
 
-    private static Dictionary<string, string> Skips() =>
-        File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "conformance-skips.txt"))
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split('\t', 2))
-            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.Ordinal);
+    private static IReadOnlyDictionary<string, string> Skips() => ConformanceSkips.Under("netpol-analyzer/connlist/");
 
-    [Theory]
+    [ConformanceTheory]
     [MemberData(nameof(Cases))]
     public void Connlist_matches_the_netpol_analyzer_golden_file(string name)
     {
@@ -55,7 +51,7 @@ public class ConformanceTests
             string.Join("\n", missing.Take(15).Select(l => "- " + l)) + "\n" + string.Join("\n", extra.Take(15).Select(l => "+ " + l)));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Every_skipped_case_names_a_golden_file_and_gives_its_reason()
     {
         foreach (var (name, reason) in Skips())

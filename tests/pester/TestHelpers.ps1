@@ -3,7 +3,19 @@ $script:RepoRoot = if ($env:NETSECPS_ROOT) { $env:NETSECPS_ROOT } else { (Resolv
 $script:ModulePath = if ($env:NETSECPS_MODULE) { $env:NETSECPS_MODULE } else { Join-Path $RepoRoot 'out/NetSecPS/NetSecPS.psd1' }
 $script:Fixtures = Join-Path $RepoRoot 'tests/fixtures'
 $script:Samples = Join-Path $RepoRoot 'samples'
-$script:Conformance = Join-Path (Split-Path $RepoRoot -Parent) 'shared/conformance/netpol-analyzer'
+# Conformance data is not part of the repository: NETSECPS_CONFORMANCE_DIR names its folder, else
+# the 'shared/conformance' folder beside the repository (README, "Testing").
+$script:ConformanceRoot = if ($env:NETSECPS_CONFORMANCE_DIR) { $env:NETSECPS_CONFORMANCE_DIR } else { Join-Path (Split-Path $RepoRoot -Parent) 'shared/conformance' }
+$script:Conformance = Join-Path $ConformanceRoot 'netpol-analyzer'
+
+# Skips the current It when a conformance suite's data is absent, with the reason.
+function Skip-WithoutConformance {
+    param([string] $Suite = 'netpol-analyzer')
+    $dir = Join-Path $ConformanceRoot $Suite
+    if (-not (Test-Path -LiteralPath $dir -PathType Container)) {
+        Set-ItResult -Skipped -Because "conformance data '$Suite' not found at $dir (set NETSECPS_CONFORMANCE_DIR to the folder that holds it)"
+    }
+}
 $script:NuGetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
 
 # Runs a script in a fresh PowerShell process (the same pwsh as this one) and returns its output lines.

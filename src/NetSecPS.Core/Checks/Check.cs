@@ -4,7 +4,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks;
 
 /// <summary>
-/// One check of the catalogue (../shared/design/CHECKS.md): its description and its evaluation
+/// One check of the catalogue (docs/checks.md): its description and its evaluation
 /// over the model and, for the semantic checks, the connectivity engine. Checks are stateless;
 /// everything they learn about a cluster comes from the <see cref="AuditContext"/>.
 /// </summary>

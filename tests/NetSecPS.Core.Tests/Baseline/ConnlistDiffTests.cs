@@ -22,7 +22,7 @@ public class ConnlistDiffTests
         return data;
     }
 
-    [Theory]
+    [ConformanceTheory]
     [MemberData(nameof(CasesWithGoldenConnlists))]
     public void Diff_of_the_golden_connlists_matches_the_golden_diff(string name, string baseline, string current)
     {
@@ -32,7 +32,7 @@ public class ConnlistDiffTests
         DiffCases.AssertSameLines(DiffCases.Expected(name), lines);
     }
 
-    [Fact]
+    [ConformanceFact]
     public void There_are_golden_connlist_cases_to_run()
     {
         Assert.True(CasesWithGoldenConnlists().Count >= 7);

@@ -14,11 +14,11 @@ public class DiffConformanceTests
 {
     public static TheoryData<string, string, string> Cases()
     {
-        var skipped = ConformanceSkips.Load();
+        var skipped = ConformanceSkips.Under("netpol-analyzer/diff/");
         var data = new TheoryData<string, string, string>();
         foreach (var (name, baseline, current) in DiffCases.All())
         {
-            if (!skipped.ContainsKey("diff/" + name))
+            if (!skipped.ContainsKey(name))
             {
                 data.Add(name, baseline, current);
             }
@@ -27,7 +27,7 @@ public class DiffConformanceTests
         return data;
     }
 
-    [Theory]
+    [ConformanceTheory]
     [MemberData(nameof(Cases))]
     public void Drift_from_the_baseline_scenario_to_the_current_one_matches_the_golden_diff(string name, string baseline, string current)
     {
@@ -39,14 +39,14 @@ public class DiffConformanceTests
         DiffCases.AssertSameLines(DiffCases.Expected(name), ConnlistDiff.Render(drift));
     }
 
-    [Fact]
+    [ConformanceFact]
     public void Every_diff_case_runs_or_is_skipped_with_a_reason()
     {
         var cases = DiffCases.All().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(34, cases.Count);
-        foreach (var (key, reason) in ConformanceSkips.Load().Where(s => s.Key.StartsWith("diff/", StringComparison.Ordinal)))
+        foreach (var (key, reason) in ConformanceSkips.Under("netpol-analyzer/diff/"))
         {
-            Assert.Contains(key["diff/".Length..], cases);
+            Assert.Contains(key, cases);
             Assert.False(string.IsNullOrWhiteSpace(reason), $"{key} is skipped without a reason");
         }
     }
@@ -60,11 +60,3 @@ public class DiffConformanceTests
 }
 
 /// <summary>tests/conformance-skips.txt: <c>name&lt;TAB&gt;reason</c>; diff cases are named <c>diff/&lt;case&gt;</c>.</summary>
-internal static class ConformanceSkips
-{
-    public static Dictionary<string, string> Load() =>
-        File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "conformance-skips.txt"))
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .Select(l => l.Split('\t', 2))
-            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1].Trim() : string.Empty, StringComparer.Ordinal);
-}
