@@ -34,6 +34,66 @@ public sealed record Flow
     public override string ToString() => $"{Source} => {Destination} : {Connections}";
 }
 
+/// <summary>Direction of traffic relative to a workload.</summary>
+public enum TrafficDirection
+{
+    Ingress,
+    Egress,
+}
+
+/// <summary>
+/// An enforcement point that must allow a connection on its own. Layers intersect: a connection
+/// is allowed only when the exposure (for the ingress controller), the CNI's packet filter and,
+/// where a mesh runs, the mesh proxy all allow it.
+/// </summary>
+public enum PolicyLayer
+{
+    /// <summary>Ingress, Route and Gateway API objects that expose a workload to the ingress controller.</summary>
+    Exposure,
+
+    /// <summary>Packet filtering by the CNI: NetworkPolicy, ClusterNetworkPolicy and AdminNetworkPolicy, Calico, Cilium.</summary>
+    Cni,
+
+    /// <summary>The service-mesh proxy: Istio AuthorizationPolicy, PeerAuthentication, Sidecar.</summary>
+    Mesh,
+}
+
+/// <summary>What a policy rule does with the connections it matches.</summary>
+public enum RuleAction
+{
+    /// <summary>Allow (AdminNetworkPolicy Allow, ClusterNetworkPolicy Accept, every NetworkPolicy rule).</summary>
+    Allow,
+
+    /// <summary>Deny: no later rule or tier can allow the connection.</summary>
+    Deny,
+
+    /// <summary>Skip the rest of this tier and let the next tier decide.</summary>
+    Pass,
+
+    /// <summary>Record the connection and go on: no effect on the verdict.</summary>
+    Log,
+}
+
+/// <summary>One layer's decision on one direction of a connection.</summary>
+public sealed record PolicyDecision
+{
+    public PolicyLayer Layer { get; init; }
+    public TrafficDirection Direction { get; init; }
+    public bool Allowed { get; init; }
+
+    /// <summary>The tier that decided (<c>Admin</c>, <c>NetworkPolicy</c>, <c>Baseline</c>, a Calico tier); null when no policy applies.</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>The kind of the deciding policy (<c>NetworkPolicy</c>, <c>ClusterNetworkPolicy</c>, ...); null when no policy decided.</summary>
+    public string? PolicyKind { get; init; }
+    public string? Policy { get; init; }
+    public string? Rule { get; init; }
+
+    /// <summary>The deciding rule's action; null when the verdict is a default (no rule matched).</summary>
+    public RuleAction? Action { get; init; }
+    public string Text { get; init; } = string.Empty;
+}
+
 /// <summary>The verdict of <c>Test-NetSecConnection</c> for one connection, with its explanation.</summary>
 public sealed record ConnectionVerdict
 {
@@ -42,13 +102,36 @@ public sealed record ConnectionVerdict
     public required string Protocol { get; init; }
     public int Port { get; init; }
     public bool Allowed { get; init; }
-    /// <summary>The layer that decided: AdminNetworkPolicy, NetworkPolicy, BaselineAdminNetworkPolicy, Default, HostNetwork.</summary>
-    public string Layer { get; init; } = string.Empty;
-    /// <summary>The policy that decided, as <c>namespace/name</c> or the admin policy's name.</summary>
+
+    /// <summary>The layer whose decision stands: the one that denied, else the one that allowed by a policy.</summary>
+    public PolicyLayer Layer { get; init; } = PolicyLayer.Cni;
+
+    /// <summary>The tier that decided; null when no policy applies (the cluster default) or the host network decides.</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>The kind of the deciding policy; null when no policy decided.</summary>
+    public string? PolicyKind { get; init; }
+
+    /// <summary>The policy that decided, as <c>namespace/name</c> or the cluster-scoped policy's name.</summary>
     public string? Policy { get; init; }
     public string? Rule { get; init; }
+
+    /// <summary>The deciding rule's action; null for a default or a tier's verdict for selected endpoints that no rule matched.</summary>
+    public RuleAction? Action { get; init; }
+
+    /// <summary>The decision of each layer and direction that was evaluated, egress first.</summary>
+    public IReadOnlyList<PolicyDecision> Decisions { get; init; } = Array.Empty<PolicyDecision>();
+
+    /// <summary>
+    /// What a static analysis could not decide for this connection (a CIDR that may hold the pod's
+    /// unknown address, an FQDN or L7 rule, a nodes peer without node data); empty when the
+    /// verdict is exact.
+    /// </summary>
+    public IReadOnlyList<string> Undecided { get; init; } = Array.Empty<string>();
+
     /// <summary>One readable sentence.</summary>
     public string Explanation { get; init; } = string.Empty;
+
     /// <summary>Each step of the evaluation, egress side then ingress side.</summary>
     public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
 }

@@ -80,10 +80,46 @@ public class AddressAndSelectorTests
     }
 
     [Theory]
-    [InlineData("TCP")]
-    [InlineData("ICMP 1")]
+    [InlineData("ICMP 256")]
     [InlineData("TCP 0")]
     [InlineData("80")]
     [InlineData("TCP 90-80")]
+    [InlineData("GRE 1")]
+    [InlineData("protocols")]
     public void Malformed_connection_text_is_refused(string text) => Assert.False(ConnectionSet.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("ICMP", "ICMP", 8, true)]
+    [InlineData("ICMP 8", "ICMP", 8, true)]
+    [InlineData("ICMP 8", "ICMP", 0, false)]
+    [InlineData("ICMP 8/0,TCP 80", "TCP", 80, true)]
+    [InlineData("ICMPv6 128", "ICMPv6", 128, true)]
+    [InlineData("TCP", "TCP", 65535, true)]
+    [InlineData("TCP 80,protocols 47", "47", 0, true)]
+    [InlineData("TCP 80,other protocols", "50", 0, true)]
+    [InlineData("TCP 80", "ICMP", 8, false)]
+    public void Icmp_and_protocols_by_number_read_back_as_connections(string text, string protocol, int portOrType, bool contained)
+    {
+        Assert.True(ConnectionSet.TryParse(text, out var set));
+        Assert.Equal(contained, set.Contains(protocol, portOrType));
+    }
+
+    [Fact]
+    public void Texts_list_other_protocols_only_where_a_set_holds_them_in_part()
+    {
+        // A NetworkPolicy rule with ports admits only those ports; one without ports admits every protocol.
+        var tcp80 = ConnectionSet.Port("TCP", 80);
+        Assert.Equal("TCP 80", tcp80.ToString());
+        Assert.Equal("All Connections", ConnectionSet.All.ToString());
+        Assert.Equal("SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535", ConnectionSet.All.Subtract(tcp80).ToString());
+        Assert.Equal("ICMP,ICMPv6,SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535,other protocols", ConnectionSet.All.Subtract(tcp80).Format(nonPortProtocols: true));
+
+        // Calico and Cilium rules name ICMP messages: those sets always say so.
+        var ping = ConnectionSet.IcmpMessages(4, 8, 0).Union(tcp80);
+        Assert.Equal("ICMP 8/0,TCP 80", ping.ToString());
+        Assert.Equal("ICMP 0,8,TCP 80", ConnectionSet.IcmpMessages(4, 0, null).Union(ConnectionSet.IcmpMessages(4, 8, null)).Union(tcp80).ToString());
+        Assert.True(ConnectionSet.TryParse(ping.ToString(), out var back));
+        Assert.Equal(ping, back);
+        Assert.Equal("All Connections", ConnectionSet.All.Subtract(ConnectionSet.NonPortProtocols).Format(nonPortProtocols: false));
+    }
 }

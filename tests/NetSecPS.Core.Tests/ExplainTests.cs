@@ -10,7 +10,10 @@ public class ExplainTests
         var f = new ConnectivityFixture("named-ports/cluster.yaml");
         var v = f.Test("shop/catalog", "shop/cart", 9090);
         Assert.False(v.Allowed);
-        Assert.Equal("NetworkPolicy", v.Layer);
+        Assert.Equal(PolicyLayer.Cni, v.Layer);
+        Assert.Equal("NetworkPolicy", v.Tier);
+        Assert.Equal("NetworkPolicy", v.PolicyKind);
+        Assert.Null(v.Action);
         Assert.Equal("shop/backends-http-from-client", v.Policy);
         Assert.Equal("denied: pod shop/cart[Deployment] is isolated for ingress by shop/backends-http-from-client; " +
             "no ingress rule of shop/backends-http-from-client admits shop/catalog[Deployment] on TCP 9090", v.Explanation);
@@ -22,9 +25,12 @@ public class ExplainTests
         var f = new ConnectivityFixture("named-ports/cluster.yaml");
         var v = f.Test("shop/client", "shop/cart", 9090);
         Assert.True(v.Allowed);
-        Assert.Equal("NetworkPolicy", v.Layer);
+        Assert.Equal("NetworkPolicy", v.PolicyKind);
+        Assert.Equal(RuleAction.Allow, v.Action);
         Assert.Equal("shop/backends-http-from-client", v.Policy);
         Assert.Equal("ingress rule #1", v.Rule);
+        Assert.Equal(2, v.Decisions.Count);
+        Assert.All(v.Decisions, d => Assert.True(d.Allowed));
         Assert.Contains("ingress rule #1 of NetworkPolicy shop/backends-http-from-client admits shop/client[Deployment] on TCP 9090", v.Explanation, StringComparison.Ordinal);
         Assert.Contains("egress rule #1 of NetworkPolicy shop/client-egress-http", v.Explanation, StringComparison.Ordinal);
         Assert.Equal(2, v.Steps.Count);
@@ -36,7 +42,8 @@ public class ExplainTests
         var f = new ConnectivityFixture("named-ports/cluster.yaml");
         var v = f.Test("shop/cart", "shop/client", 22);
         Assert.True(v.Allowed);
-        Assert.Equal("Default", v.Layer);
+        Assert.Null(v.Tier);
+        Assert.Null(v.PolicyKind);
         Assert.Null(v.Policy);
         Assert.Equal("allowed: no policy restricts egress of shop/cart[Deployment] or ingress of shop/client[Deployment]", v.Explanation);
     }
@@ -47,10 +54,12 @@ public class ExplainTests
         var f = new ConnectivityFixture("admin-layers/priorities.yaml");
         var denied = f.Test("other/client", "prio/server", 53, "UDP");
         Assert.False(denied.Allowed);
-        Assert.Equal("AdminNetworkPolicy", denied.Layer);
+        Assert.Equal("AdminNetworkPolicy", denied.PolicyKind);
+        Assert.Equal("Admin", denied.Tier);
+        Assert.Equal(RuleAction.Deny, denied.Action);
         Assert.Equal("ordered-rules", denied.Policy);
         Assert.Equal("deny-udp", denied.Rule);
-        Assert.Contains("AdminNetworkPolicy ordered-rules (priority 5) ingress rule \"deny-udp\" (Deny) denies other/client[Pod] on UDP 53", denied.Explanation, StringComparison.Ordinal);
+        Assert.Contains("AdminNetworkPolicy ordered-rules (Admin tier, priority 5) ingress rule \"deny-udp\" (Deny) denies other/client[Pod] on UDP 53", denied.Explanation, StringComparison.Ordinal);
 
         var allowed = f.Test("other/client", "prio/server", 443);
         Assert.True(allowed.Allowed);
@@ -67,7 +76,8 @@ public class ExplainTests
         var f = new ConnectivityFixture("admin-layers/cluster.yaml");
         var v = f.Test("other/client2", "pass/server2", 80);
         Assert.False(v.Allowed);
-        Assert.Equal("BaselineAdminNetworkPolicy", v.Layer);
+        Assert.Equal("BaselineAdminNetworkPolicy", v.PolicyKind);
+        Assert.Equal("Baseline", v.Tier);
         Assert.Equal("default", v.Policy);
         Assert.Equal("deny-other", v.Rule);
         Assert.Contains(v.Steps, s => s.Contains("pass-everything", StringComparison.Ordinal) && s.Contains("passes", StringComparison.Ordinal));
@@ -75,7 +85,7 @@ public class ExplainTests
 
         var np = f.Test("pass/client", "pass/server", 81);
         Assert.False(np.Allowed);
-        Assert.Equal("NetworkPolicy", np.Layer);
+        Assert.Equal("NetworkPolicy", np.PolicyKind);
         Assert.Equal("pass/server-from-client", np.Policy);
     }
 
@@ -85,7 +95,7 @@ public class ExplainTests
         var h = new ConnectivityFixture("hostnetwork/cluster.yaml");
         var v = h.Test("infra/web", "infra/agent", 10250);
         Assert.True(v.Allowed);
-        Assert.Equal("HostNetwork", v.Layer);
+        Assert.Null(v.PolicyKind);
         Assert.Contains("uses the host network", v.Explanation, StringComparison.Ordinal);
         var asPeer = h.Test("infra/agent", "infra/web", 80);
         Assert.False(asPeer.Allowed);
@@ -94,7 +104,7 @@ public class ExplainTests
         var e = new ConnectivityFixture("exposure/cluster.yaml");
         var notExposed = e.Test("{ingress-controller}", "front/web", 9000);
         Assert.False(notExposed.Allowed);
-        Assert.Equal("Exposure", notExposed.Layer);
+        Assert.Equal(PolicyLayer.Exposure, notExposed.Layer);
         Assert.Equal("denied: no Ingress, Route or Gateway API route exposes front/web[Deployment] on TCP 9000", notExposed.Explanation);
         var exposed = e.Test("{ingress-controller}", "front/web", 8080);
         Assert.True(exposed.Allowed);

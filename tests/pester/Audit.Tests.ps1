@@ -13,7 +13,7 @@ AfterAll {
 Describe 'Get-NetSecCheck' {
     It 'lists the whole catalogue as CheckInfo records' {
         $all = Get-NetSecCheck
-        @($all).Count | Should -Be 39
+        @($all).Count | Should -Be 40
         $all[0] | Should -BeOfType ([NetSecPS.CheckInfo])
         $all.Id | Should -Contain 'LAT-002'
     }
@@ -42,7 +42,7 @@ Describe 'Get-NetSecCheck' {
         $r.CompletionMatches[0].ToolTip | Should -Match 'mTLS not enforced'
         $line = 'Invoke-NetSecAudit -Path . -Check np-01'
         $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
-        $r.CompletionMatches.CompletionText | Should -Be @('NP-010', 'NP-011', 'NP-012', 'NP-013', 'NP-014')
+        $r.CompletionMatches.CompletionText | Should -Be @('NP-010', 'NP-011', 'NP-012', 'NP-013', 'NP-014', 'NP-015')
     }
 
     It 'completes the shipped profile names for -Profile' {

@@ -76,7 +76,8 @@ Describe 'Test-NetSecConnection' {
     It 'explains a default allow' {
         $v = Test-NetSecConnection -Path $Ports -From shop/cart -To shop/client -Port 22 -Explain
         $v.Allowed | Should -BeTrue
-        $v.Layer | Should -Be 'Default'
+        $v.Tier | Should -BeNullOrEmpty
+        $v.Policy | Should -BeNullOrEmpty
         $v.Explanation | Should -Be 'allowed: no policy restricts egress of shop/cart[Deployment] or ingress of shop/client[Deployment]'
         $v.PSObject.TypeNames[0] | Should -Be 'NetSecPS.ConnectionVerdict#Explained'
     }
@@ -84,7 +85,7 @@ Describe 'Test-NetSecConnection' {
     It 'explains a NetworkPolicy isolation deny' {
         $v = Test-NetSecConnection -Path $Ports -From shop/catalog -To shop/cart -Port 9090 -Explain
         $v.Allowed | Should -BeFalse
-        $v.Layer | Should -Be 'NetworkPolicy'
+        $v.Tier | Should -Be 'NetworkPolicy'
         $v.Explanation | Should -BeLike 'denied: pod shop/cart`[Deployment`] is isolated for ingress by shop/backends-http-from-client; no ingress rule*'
     }
 
@@ -98,7 +99,8 @@ Describe 'Test-NetSecConnection' {
     It 'explains an admin policy pass that the baseline denies' {
         $v = Test-NetSecConnection -Path $Layers -From other/client2 -To pass/server2 -Port 80 -Explain
         $v.Allowed | Should -BeFalse
-        $v.Layer | Should -Be 'BaselineAdminNetworkPolicy'
+        $v.PolicyKind | Should -Be 'BaselineAdminNetworkPolicy'
+        $v.Tier | Should -Be 'Baseline'
         $v.Rule | Should -Be 'deny-other'
         ($v.Steps -join "`n") | Should -Match 'pass-everything'
     }
@@ -106,14 +108,15 @@ Describe 'Test-NetSecConnection' {
     It 'explains an admin policy deny with UDP' {
         $v = Test-NetSecConnection -Path (Join-Path $Conn 'admin-layers/priorities.yaml') -From other/client -To prio/server -Port 53 -Protocol UDP -Explain
         $v.Allowed | Should -BeFalse
-        $v.Layer | Should -Be 'AdminNetworkPolicy'
+        $v.PolicyKind | Should -Be 'AdminNetworkPolicy'
+        $v.Action | Should -Be 'Deny'
         $v.Policy | Should -Be 'ordered-rules'
         $v.Protocol | Should -Be 'UDP'
     }
 
     It 'explains exposure and host-network verdicts' {
         (Test-NetSecConnection -Path (Join-Path $Conn 'exposure') -From '{ingress-controller}' -To front/web -Port 9000 -Explain).Layer | Should -Be 'Exposure'
-        (Test-NetSecConnection -Path (Join-Path $Conn 'hostnetwork') -From infra/web -To infra/agent -Port 10250 -Explain).Layer | Should -Be 'HostNetwork'
+        (Test-NetSecConnection -Path (Join-Path $Conn 'hostnetwork') -From infra/web -To infra/agent -Port 10250 -Explain).Explanation | Should -Match 'uses the host network'
     }
 
     It 'takes the source from piped workload records' {

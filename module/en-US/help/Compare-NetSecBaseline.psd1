@@ -12,6 +12,7 @@ Severity ranks how much a change should worry you: a new (or widened) flow into 
 Without -Profile and -ExceptionsPath the baseline's own profile and exceptions apply, so only the cluster's drift shows; pass them to see the effect of a new profile or exceptions file. A warning says when the profile or the exceptions differ from the baseline's.
 '@
     Parameters  = @{
+        NetpolAnalyzerSemantics = 'Compute the current flows with netpol-analyzer''s semantics. Without it the current flows are computed with the semantics the baseline records (netpol-analyzer''s when it was exported with -NetpolAnalyzerSemantics); a mismatch is warned about.'
         Baseline        = 'The baseline file to compare against.'
         SigningKey      = 'The key the baseline was signed with (SecureString or byte[]). With a key, an unsigned baseline or a wrong key is refused.'
         Profile         = 'The profile (name or path) to audit the current state with. The baseline''s profile when omitted.'

@@ -17,6 +17,7 @@ The file is written to a temporary file first and then moved into place, so a fa
         ExceptionsPath = 'An exceptions file (YAML) of suppressions: applied to the findings and saved whole in the baseline, so any change of a suppression changes the baseline''s digest.'
         SigningKey     = 'A key to sign the baseline with (HMAC-SHA256), as a SecureString or a byte[]; a plain string is refused so the key does not end up in the command history. Use at least 16 bytes, ideally 32 random bytes. The key is never stored.'
         Force          = 'Overwrite an existing file.'
+        NetpolAnalyzerSemantics = 'Compute the flows with netpol-analyzer''s semantics (host-network pods evaluated like other pods, {ingress-controller} an unlabelled pod, networks peers matching only external addresses, IPv6 CIDRs read as netpol-analyzer reads them). The baseline records the semantics and Compare-NetSecBaseline computes the current flows the same way.'
         PassThru       = 'Return the FileInfo of the written file.'
         WhatIf         = 'Show what would be written without writing.'
         Confirm        = 'Ask before writing.'

@@ -5,7 +5,7 @@ Get-NetSecCheck returns one CheckInfo record per check of the catalogue: its id,
 
 Every check is semantic: the segmentation, exposure and lateral-movement checks are decided from the connectivity the cluster would enforce (all policy layers), not from the presence of an object. A namespace with a default-deny policy and an allow-all policy beside it is not default-deny.
 
-Categories: Segmentation (NP-001..NP-014), Exposure (EX-001..EX-008), HostNetworking (HN-001, HN-002), Mesh (MESH-001..MESH-005), Platform (CNI-001, CNI-002, PLAT-001), AccessControl (RBAC-001, RBAC-002, SEC-001), Detection (DET-001, DET-002), LateralMovement (LAT-001, LAT-002).
+Categories: Segmentation (NP-001..NP-015), Exposure (EX-001..EX-008), HostNetworking (HN-001, HN-002), Mesh (MESH-001..MESH-005), Platform (CNI-001, CNI-002, PLAT-001), AccessControl (RBAC-001, RBAC-002, SEC-001), Detection (DET-001, DET-002), LateralMovement (LAT-001, LAT-002).
 '@
     Parameters  = @{
         Id        = 'Check ids to return, wildcards allowed (NP-*, *-001). Tab completion offers the ids with their titles.'

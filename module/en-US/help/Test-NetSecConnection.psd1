@@ -1,9 +1,9 @@
 @{
     Synopsis    = 'Tells whether one connection is allowed and which layer, policy and rule decided it.'
     Description = @'
-Test-NetSecConnection evaluates a single connection (protocol and port) from one peer to another through every layer the cluster enforces: the source's egress (AdminNetworkPolicy rules by priority, NetworkPolicy isolation and rules, the BaselineAdminNetworkPolicy) and then the destination's ingress. A connection from {ingress-controller} must also be exposed by an Ingress, Route or Gateway API route on that port.
+Test-NetSecConnection evaluates a single connection (protocol and port) from one peer to another through every policy the cluster enforces, tier by tier: the source's egress (the Admin tier of ClusterNetworkPolicy and AdminNetworkPolicy by priority, NetworkPolicy isolation and rules, the Baseline tier of ClusterNetworkPolicy and the BaselineAdminNetworkPolicy) and then the destination's ingress. A connection from {ingress-controller} must also be exposed by an Ingress, Route or Gateway API route on that port.
 
-The verdict has Allowed, the deciding Layer (AdminNetworkPolicy, NetworkPolicy, BaselineAdminNetworkPolicy, Exposure, HostNetwork or Default), the Policy, the Rule and an Explanation sentence. With -Explain it also carries the Steps of the evaluation, egress side first, and shows as a list with the explanation, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53".
+The verdict has Allowed, the deciding Layer (Cni, or Exposure when no Ingress, Route or Gateway API route exposes the port), the Tier (Admin, NetworkPolicy, Baseline; empty when no policy applies), the PolicyKind, the Policy, the Rule, its Action, the Decisions of each direction and an Explanation sentence. Undecided lists what a static analysis could not decide for this connection, such as a CIDR rule that may hold a pod address the snapshot does not know. With -Explain it also carries the Steps of the evaluation, egress side first, and shows as a list with the explanation, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53".
 
 Peers are written namespace/name (a workload of any kind, or a pod), namespace/name[Kind], an IP address (an external address) or {ingress-controller}. When a workload's pods differ (labels or ports), the connection is allowed if it is allowed for some of its pods.
 '@
@@ -18,8 +18,8 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
         SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
         From             = 'The source peer: namespace/name, namespace/name[Kind], an IP address or {ingress-controller}. Binds from the Peer property of piped workload records.'
         To               = 'The destination peer, written like -From.'
-        Port             = 'The destination port, 1-65535.'
-        Protocol         = 'TCP (default), UDP or SCTP.'
+        Port             = 'The destination port, 1-65535; for ICMP and ICMPv6 the message type (8: echo request).'
+        Protocol         = 'TCP (default), UDP, SCTP, ICMP or ICMPv6.'
         Explain          = 'Adds every evaluation step (egress side, then ingress side) and shows the verdict as a list with its explanation.'
         NetpolAnalyzerSemantics = 'netpol-analyzer semantics: evaluate host-network pods like any other pod instead of exempting them from policies, and model {ingress-controller} as an unlabelled pod.'
     }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Baseline;
@@ -14,7 +13,10 @@ public sealed record FlowDiff(DriftChange Change, string Source, string Destinat
 
     public bool FromIngressController => Source == ConnlistDiff.IngressController;
 
-    public string ToDiffLine() => ConnlistDiff.FormatLine(Change, Source, Destination, Before?.ToString(), After?.ToString(), WorkloadsInfo);
+    /// <summary>The connections name ICMP and other protocols (some text of the compared flows did); otherwise they are TCP, UDP and SCTP only.</summary>
+    public bool NonPortProtocols { get; init; }
+
+    public string ToDiffLine() => ConnlistDiff.FormatLine(Change, Source, Destination, Before?.Format(NonPortProtocols), After?.Format(NonPortProtocols), WorkloadsInfo);
 
     public override string ToString() => ToDiffLine();
 }
@@ -75,16 +77,21 @@ public static class ConnlistDiff
     {
         var pairs = new Dictionary<(string Src, string Dst), Sides>();
         var groups = new Dictionary<GroupKey, List<RangeItem>>();
+        var baselineFlows = baseline as IReadOnlyCollection<PostureFlow> ?? baseline.ToList();
+        var currentFlows = current as IReadOnlyCollection<PostureFlow> ?? current.ToList();
+
+        // Texts in netpol-analyzer's form describe TCP, UDP and SCTP only: compare them by those.
+        var nonPort = baselineFlows.Concat(currentFlows).Select(f => f.Connections).Distinct(StringComparer.Ordinal).Any(ConnectionText.NamesNonPortProtocols);
 
         // Flows repeat a few connection texts and ranges: each is parsed once (a million flows
         // name a few thousand ranges and a few hundred connection lists).
         var connections = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
-        var ranges = new Dictionary<string, (bool IsRange, ExternalRange Range)>(StringComparer.Ordinal);
-        bool IsRange(string peer, out ExternalRange range)
+        var ranges = new Dictionary<string, (bool IsRange, IpRange Range)>(StringComparer.Ordinal);
+        bool IsRange(string peer, out IpRange range)
         {
             if (!ranges.TryGetValue(peer, out var parsed))
             {
-                parsed.IsRange = ExternalRange.TryParse(peer, out parsed.Range);
+                parsed.IsRange = IpRange.TryParsePeer(peer, out parsed.Range);
                 ranges[peer] = parsed;
             }
 
@@ -96,7 +103,8 @@ public static class ConnlistDiff
         {
             if (!connections.TryGetValue(f.Connections, out var conns))
             {
-                connections[f.Connections] = conns = ConnectionText.Parse(f.Connections);
+                conns = ConnectionText.Parse(f.Connections);
+                connections[f.Connections] = conns = nonPort ? conns : conns.PortsOnly();
             }
 
             if (conns.IsEmpty)
@@ -125,12 +133,12 @@ public static class ConnlistDiff
             pairs[k] = isBaseline ? s with { Before = Union(s.Before, conns) } : s with { After = Union(s.After, conns) };
         }
 
-        foreach (var f in baseline)
+        foreach (var f in baselineFlows)
         {
             Add(f, true);
         }
 
-        foreach (var f in current)
+        foreach (var f in currentFlows)
         {
             Add(f, false);
         }
@@ -138,16 +146,16 @@ public static class ConnlistDiff
         var result = new List<FlowDiff>();
         foreach (var ((src, dst), sides) in pairs)
         {
-            AddDiff(result, src, dst, sides, baselineWorkloads, currentWorkloads);
+            AddDiff(result, src, dst, sides, baselineWorkloads, currentWorkloads, nonPort);
         }
 
         foreach (var (key, items) in groups)
         {
             foreach (var run in JoinedRuns(key.Family, items))
             {
-                var range = new ExternalRange(key.Family, run.First, run.Last).ToString();
+                var range = new IpRange(key.Family, run.First, run.Last).ToPeerName();
                 var (src, dst) = key.RangeIsSource ? (range, key.Endpoint) : (key.Endpoint, range);
-                AddDiff(result, src, dst, run.Sides, baselineWorkloads, currentWorkloads);
+                AddDiff(result, src, dst, run.Sides, baselineWorkloads, currentWorkloads, nonPort);
             }
         }
 
@@ -173,30 +181,28 @@ public static class ConnlistDiff
     public static IReadOnlyList<string> Render(IEnumerable<DriftRecord> drift)
     {
         var diffs = new List<FlowDiff>();
-        foreach (var r in drift)
+        var records = drift.Where(r => r.Category == DriftCategory.Flow).ToList();
+        var nonPort = records.Any(r => ConnectionText.NamesNonPortProtocols(r.Before) || ConnectionText.NamesNonPortProtocols(r.After));
+        foreach (var r in records)
         {
-            if (r.Category != DriftCategory.Flow)
-            {
-                continue;
-            }
-
             var arrow = r.Subject.IndexOf(" => ", StringComparison.Ordinal);
             if (arrow <= 0)
             {
                 throw new FormatException($"The flow drift record '{r.Subject}' does not name its flow as 'SOURCE => DESTINATION'.");
             }
 
-            diffs.Add(new FlowDiff(r.Change, r.Subject[..arrow], r.Subject[(arrow + 4)..], Connections(r.Before), Connections(r.After))
+            diffs.Add(new FlowDiff(r.Change, r.Subject[..arrow], r.Subject[(arrow + 4)..], Connections(r.Before, nonPort), Connections(r.After, nonPort))
             {
                 WorkloadsInfo = r.Detail,
+                NonPortProtocols = nonPort,
             });
         }
 
         return Render(diffs);
     }
 
-    private static ConnectionSet? Connections(string? text) =>
-        text is null || ConnectionText.Parse(text) is { IsEmpty: true } ? null : ConnectionText.Parse(text);
+    private static ConnectionSet? Connections(string? text, bool nonPort) =>
+        text is null || ConnectionText.Parse(text) is { IsEmpty: true } ? null : nonPort ? ConnectionText.Parse(text) : ConnectionText.Parse(text).PortsOnly();
 
     internal static string FormatLine(DriftChange change, string source, string destination, string? before, string? after, string? workloadsInfo)
     {
@@ -217,7 +223,7 @@ public static class ConnlistDiff
             .ThenBy(d => d.ToDiffLine(), StringComparer.Ordinal)
             .ToList();
 
-    private static void AddDiff(List<FlowDiff> result, string src, string dst, Sides sides, IReadOnlySet<string> baselineWorkloads, IReadOnlySet<string> currentWorkloads)
+    private static void AddDiff(List<FlowDiff> result, string src, string dst, Sides sides, IReadOnlySet<string> baselineWorkloads, IReadOnlySet<string> currentWorkloads, bool nonPort)
     {
         var (before, after) = (sides.Before, sides.After);
         if (before is null && after is null || before is not null && after is not null && before.Equals(after))
@@ -227,7 +233,7 @@ public static class ConnlistDiff
 
         if (before is not null && after is not null)
         {
-            result.Add(new FlowDiff(DriftChange.Changed, src, dst, before, after));
+            result.Add(new FlowDiff(DriftChange.Changed, src, dst, before, after) { NonPortProtocols = nonPort });
             return;
         }
 
@@ -235,11 +241,11 @@ public static class ConnlistDiff
         var other = change == DriftChange.Added ? baselineWorkloads : currentWorkloads;
         var missing = new[] { src, dst }.Where(p => IsWorkload(p) && !other.Contains(p)).ToList();
         var info = missing.Count == 0 ? null : $"workload {string.Join(" and ", missing)} {(change == DriftChange.Added ? "added" : "removed")}";
-        result.Add(new FlowDiff(change, src, dst, before, after) { WorkloadsInfo = info });
+        result.Add(new FlowDiff(change, src, dst, before, after) { WorkloadsInfo = info, NonPortProtocols = nonPort });
     }
 
     /// <summary>A workload peer: neither an external range nor the ingress controller.</summary>
-    public static bool IsWorkload(string peer) => peer != IngressController && !ExternalRange.IsExternalPeer(peer);
+    public static bool IsWorkload(string peer) => peer != IngressController && !IpRange.IsExternalPeer(peer);
 
     private static ConnectionSet Union(ConnectionSet? a, ConnectionSet b) => a is null ? b : a.Union(b);
 
@@ -247,9 +253,9 @@ public static class ConnlistDiff
     /// Cuts the group's ranges at every boundary of either side, gives each piece the
     /// connections of both sides, then joins touching pieces with equal sides.
     /// </summary>
-    private static IEnumerable<(UInt128 First, UInt128 Last, Sides Sides)> JoinedRuns(AddressFamily family, List<RangeItem> items)
+    private static IEnumerable<(UInt128 First, UInt128 Last, Sides Sides)> JoinedRuns(int family, List<RangeItem> items)
     {
-        var max = ExternalRange.MaxOf(family);
+        var max = IpRange.MaxOf(family);
         var cuts = new SortedSet<UInt128>();
         foreach (var i in items)
         {
@@ -297,7 +303,7 @@ public static class ConnlistDiff
 
     private static bool Same(Sides a, Sides b) => Equals(a.Before, b.Before) && Equals(a.After, b.After);
 
-    private readonly record struct GroupKey(string Endpoint, bool RangeIsSource, AddressFamily Family);
+    private readonly record struct GroupKey(string Endpoint, bool RangeIsSource, int Family);
 
     private readonly record struct RangeItem(UInt128 First, UInt128 Last, bool IsBaseline, ConnectionSet Connections);
 

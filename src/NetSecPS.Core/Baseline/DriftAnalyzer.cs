@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Baseline;
@@ -104,8 +103,8 @@ public static class DriftAnalyzer
                 Category = DriftCategory.Flow,
                 Change = d.Change,
                 Subject = $"{d.Source} => {d.Destination}",
-                Before = d.Before?.ToString(),
-                After = d.After?.ToString(),
+                Before = d.Before?.Format(d.NonPortProtocols),
+                After = d.After?.Format(d.NonPortProtocols),
                 Severity = FlowSeverity(d, dst),
                 Namespace = dst?.Namespace ?? src?.Namespace,
                 Detail = d.WorkloadsInfo,
@@ -136,20 +135,8 @@ public static class DriftAnalyzer
         };
     }
 
-    /// <summary>An external range that reaches beyond the private, loopback, link-local and shared address space.</summary>
-    internal static bool IsInternet(string peer)
-    {
-        if (!ExternalRange.TryParse(peer, out var range))
-        {
-            return false;
-        }
-
-        var privateRanges = range.Family == AddressFamily.InterNetwork ? PrivateV4 : PrivateV6;
-        return !privateRanges.Any(p => ExternalRange.TryParse(p + ExternalRange.Suffix, out var r) && r.Contains(range));
-    }
-
-    private static readonly string[] PrivateV4 = { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16" };
-    private static readonly string[] PrivateV6 = { "fc00::/7", "fe80::/10", "::1/128" };
+    /// <summary>An external range that reaches beyond the internal address space (<see cref="AddressSpace"/>).</summary>
+    internal static bool IsInternet(string peer) => IpRange.TryParsePeer(peer, out var range) && AddressSpace.ReachesInternet(range);
 
     private static IEnumerable<DriftRecord> WorkloadDrift(Posture baseline, Posture current)
     {

@@ -20,6 +20,13 @@ public sealed record Posture
     /// <summary>The exceptions file in force (suppressions), or null when none was used.</summary>
     public PostureExceptions? Exceptions { get; init; }
 
+    /// <summary>
+    /// The connectivity semantics the flows were computed with: null for NetSecPS's own,
+    /// <c>netpol-analyzer</c> for netpol-analyzer's (<c>-NetpolAnalyzerSemantics</c>). A comparison
+    /// computes the current flows the same way.
+    /// </summary>
+    public string? Semantics { get; init; }
+
     /// <summary>The same posture with every list in its canonical order.</summary>
     public Posture Sorted() => this with
     {

@@ -21,7 +21,8 @@ public static class PostureBuilder
         IEnumerable<Flow> flows,
         IEnumerable<Finding> findings,
         ProfileInfo? profile = null,
-        PostureExceptions? exceptions = null)
+        PostureExceptions? exceptions = null,
+        string? semantics = null)
     {
         var items = InventoryBuilder.Build(model).ToList();
         var objects = model.Data.Objects.ToLookup(o => (o.Kind, o.Namespace, o.Name));
@@ -48,6 +49,7 @@ public static class PostureBuilder
             Findings = findings.Select(FromFinding).ToList(),
             Profile = profile is null ? null : FromProfile(profile),
             Exceptions = exceptions,
+            Semantics = semantics,
         }.Sorted();
     }
 

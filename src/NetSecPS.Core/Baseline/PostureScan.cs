@@ -18,8 +18,8 @@ public sealed record ExceptionsInForce(ExceptionsFile File, PostureExceptions Co
 
 /// <summary>
 /// The whole path from a snapshot to its posture: model, connectivity (the engine's own
-/// semantics, not netpol-analyzer compatibility), audit with the profile and the exceptions,
-/// then the normalized posture.
+/// semantics unless netpol-analyzer's are asked for; the posture records which), audit with the
+/// profile and the exceptions, then the normalized posture.
 /// </summary>
 public static class PostureScan
 {
@@ -31,6 +31,6 @@ public static class PostureScan
         var engine = ConnectivityEngine.Build(model, sink, connectivityOptions);
         cancellationToken.ThrowIfCancellationRequested();
         var audit = Auditor.Run(model, engine, profile, exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
-        return PostureBuilder.Build(model, engine.Flows, audit.Findings, audit.Profile, exceptions?.Content);
+        return PostureBuilder.Build(model, engine.Flows, audit.Findings, audit.Profile, exceptions?.Content, engine.Options.SemanticsName);
     }
 }

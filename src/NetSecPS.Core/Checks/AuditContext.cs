@@ -1,6 +1,7 @@
 using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks;
 
@@ -11,11 +12,10 @@ namespace NetSecPS.Core.Checks;
 public sealed class AuditContext
 {
     private readonly Lazy<ExposureIndex> exposure;
-    private readonly Lazy<PolicyIndex> policies;
+    private readonly Lazy<PolicyModel> policies;
     private readonly Lazy<MeshState> mesh;
     private readonly Lazy<CniState> cni;
     private readonly Lazy<RbacIndex> rbac;
-    private readonly Lazy<AdminPolicies> adminPolicies;
     private readonly Lazy<IReadOnlyList<Workload>> evaluated;
 
     public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default)
@@ -27,11 +27,11 @@ public sealed class AuditContext
         Sink = sink;
         CancellationToken = cancellationToken;
         exposure = new Lazy<ExposureIndex>(() => new ExposureIndex(model));
-        policies = new Lazy<PolicyIndex>(() => new PolicyIndex(model));
+        // The policy model of the connectivity engine, so checks and connectivity read the same compiled policies.
+        policies = new Lazy<PolicyModel>(() => connectivity?.Policies ?? PolicyModelBuilder.Build(model, ConnectivityOptions.Default, sink));
         mesh = new Lazy<MeshState>(() => new MeshState(model));
         cni = new Lazy<CniState>(() => new CniState(model));
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
-        adminPolicies = new Lazy<AdminPolicies>(() => new AdminPolicies(model));
         evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());
     }
 
@@ -51,7 +51,8 @@ public sealed class AuditContext
 
     public ExposureIndex Exposure => exposure.Value;
 
-    public PolicyIndex Policies => policies.Value;
+    /// <summary>Every policy the cluster enforces, compiled: the only way checks read policy.</summary>
+    internal PolicyModel Policies => policies.Value;
 
     public MeshState Mesh => mesh.Value;
 
@@ -59,19 +60,13 @@ public sealed class AuditContext
 
     public RbacIndex Rbac => rbac.Value;
 
-    public AdminPolicies AdminPolicies => adminPolicies.Value;
-
     /// <summary>Workloads outside the profile's excluded namespaces: what coverage checks and the score count.</summary>
     public IReadOnlyList<Workload> EvaluatedWorkloads => evaluated.Value;
 
     public bool IsExcluded(string? ns) => Profile.IsExcluded(ns);
 
-    /// <summary>
-    /// Isolation as CHECKS.md defines it for NP-003/NP-004: a NetworkPolicy of that type selects
-    /// the workload, or an admin policy that selects it denies every peer by default.
-    /// </summary>
-    public bool IsIsolated(Workload w, TrafficDirection direction) =>
-        Policies.Selecting(w).Any(p => p.Has(direction.ToString())) || AdminPolicies.DenyingByDefault(w, direction).Any();
+    /// <summary>Isolation as the catalogue defines it for NP-003/NP-004 (<see cref="PolicyFacts.IsIsolated"/>).</summary>
+    public bool IsIsolated(Workload w, TrafficDirection direction) => PolicyFacts.IsIsolated(Policies, w, direction);
 
     /// <summary>The connectivity engine, for checks that declared <see cref="Check.NeedsConnectivity"/>.</summary>
     public IConnectivityQuery RequireConnectivity() =>

@@ -28,6 +28,7 @@ public static class CheckCatalogue
         new Np012DeadPeer(),
         new Np013NamedPortUndefined(),
         new Np014RedundantRule(),
+        new Np015UndefinedPolicyOrder(),
         new Ex001LoadBalancerOpen(),
         new Ex002NodePort(),
         new Ex003ExternalIPs(),

@@ -11,6 +11,8 @@ internal sealed class ClassSet
 
     public void Add(int index) => bits[index >> 6] |= 1UL << (index & 63);
 
+    public void Remove(int index) => bits[index >> 6] &= ~(1UL << (index & 63));
+
     public bool Contains(int index) => (bits[index >> 6] & (1UL << (index & 63))) != 0;
 
     public void UnionWith(ClassSet other)
@@ -39,6 +41,20 @@ internal sealed class ClassSet
     }
 
     public bool IsEmpty => bits.All(b => b == 0);
+
+    /// <summary>True when every member of this set is in <paramref name="other"/>.</summary>
+    public bool IsSubsetOf(ClassSet other)
+    {
+        for (var i = 0; i < bits.Length; i++)
+        {
+            if ((bits[i] & ~(i < other.bits.Length ? other.bits[i] : 0UL)) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public int Count => bits.Sum(b => BitOperations.PopCount(b));
 

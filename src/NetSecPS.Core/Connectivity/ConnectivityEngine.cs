@@ -1,23 +1,24 @@
 using System.Collections.Concurrent;
 using System.Net;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>
-/// The connectivity engine: every policy layer (AdminNetworkPolicy by priority, then
-/// NetworkPolicy, then BaselineAdminNetworkPolicy) evaluated into allowed connections between
-/// peer classes, external address ranges and the ingress controller.
+/// The connectivity engine: the policy model (every layer, tier, policy and rule a cluster
+/// enforces) evaluated into allowed connections between peer classes, external address ranges
+/// and the ingress controller.
 /// </summary>
 /// <remarks>
 /// Cost grows with classes, not pods. Each class gets, per direction, a <em>program</em>: the
-/// ordered admin rules, NetworkPolicy rules (or none: not isolated) and baseline rules that apply
-/// to it. Classes with the same program share one row of results over every peer, and a
-/// connection set is an interned integer, so the pairwise work is table look-ups. A row holds
-/// the result for peers no rule of its program matches once, and the peers some rule matches
-/// (what the policies select) one by one, so rows grow with what policies select rather than
-/// with classes times programs; flows from a source whose egress allows nothing by default are
-/// looked for only among the peers its rules name.
+/// tiers of each layer that apply to it with their rules in evaluation order. Classes with the
+/// same program share one row of results over every peer, and a connection set is an interned
+/// integer, so the pairwise work is table look-ups. A row holds the result for peers no rule of
+/// its program matches once, and the peers some rule matches (what the policies select) one by
+/// one, so rows grow with what policies select rather than with classes times programs; flows
+/// from a source whose egress allows nothing by default are looked for only among the peers its
+/// rules name.
 /// </remarks>
 public sealed partial class ConnectivityEngine : IConnectivityQuery
 {
@@ -26,7 +27,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     private readonly ConnectionTable table = new();
     private readonly PeerClassBuilder.Result classes;
-    private readonly PolicySet policies;
+    private readonly PolicyModel policies;
     private readonly ExposureMap exposure;
     private readonly IOutputSink sink;
     private readonly int classCount;
@@ -35,10 +36,8 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private readonly IReadOnlyList<IpRange> sourceRanges;
     private readonly IReadOnlyList<IpRange> destinationRanges;
 
-    private readonly List<Program> egressPrograms = new();
-    private readonly List<Program> ingressPrograms = new();
-    private readonly int[] egressProgramOf;
-    private readonly int[] ingressProgramOf;
+    private readonly ProgramTable egressPrograms;
+    private readonly ProgramTable ingressPrograms;
     private readonly Row?[] egressRows;
     private readonly Row?[] ingressRows;
     private readonly ConcurrentDictionary<int, int[]> rangesOfRule = new();
@@ -53,23 +52,24 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         Model = model;
         Options = options;
         this.sink = sink;
-        classes = PeerClassBuilder.Build(model, options);
+        policies = PolicyModelBuilder.Build(model, options, sink);
+        classes = policies.Classes;
         classCount = classes.Classes.Count;
-        policies = new PolicyCompiler(model, classes, sink).Compile();
         exposure = ExposureMap.Build(model, classes, sink);
         sourceRanges = IpSet.Cut(policies.IngressCuts);
         destinationRanges = IpSet.Cut(policies.EgressCuts);
         numericPorts = policies.Rules.Select(r => table.Intern(r.Ports.Numeric)).ToArray();
 
-        egressProgramOf = AssignPrograms(TrafficDirection.Egress, egressPrograms);
-        ingressProgramOf = AssignPrograms(TrafficDirection.Ingress, ingressPrograms);
-        egressRows = new Row?[egressPrograms.Count];
-        ingressRows = new Row?[ingressPrograms.Count];
-        egressRowDone = new bool[egressPrograms.Count];
-        ingressRowDone = new bool[ingressPrograms.Count];
-        sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classCount - 2} peer classes, {policies.NetworkPolicies.Count} NetworkPolicies, " +
-            $"{policies.AdminPolicies.Count} AdminNetworkPolicies{(policies.Baseline is null ? string.Empty : ", 1 BaselineAdminNetworkPolicy")}; " +
-            $"{egressPrograms.Count} egress and {ingressPrograms.Count} ingress rule programs.");
+        egressPrograms = policies.Programs(TrafficDirection.Egress);
+        ingressPrograms = policies.Programs(TrafficDirection.Ingress);
+        egressRows = new Row?[egressPrograms.Programs.Count];
+        ingressRows = new Row?[ingressPrograms.Programs.Count];
+        egressRowDone = new bool[egressPrograms.Programs.Count];
+        ingressRowDone = new bool[ingressPrograms.Programs.Count];
+        sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classCount - 2} peer classes; " +
+            string.Join(", ", policies.Policies.GroupBy(p => p.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) +
+            (policies.Policies.Count == 0 ? "no policies" : string.Empty) +
+            $" in {policies.Tiers.Count} tier(s); {egressPrograms.Programs.Count} egress and {ingressPrograms.Programs.Count} ingress rule programs.");
     }
 
     /// <summary>Compiles the model's policies and exposure; flows are computed when first asked for.</summary>
@@ -80,6 +80,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     public ConnectivityOptions Options { get; }
 
+    /// <summary>The policy model the engine evaluates: what the checks read policy through.</summary>
+    PolicyModel IConnectivityQuery.Policies => policies;
+
     /// <summary>The peer classes, the synthetic ones (arbitrary pod, ingress controller) last.</summary>
     public IReadOnlyList<PeerClass> Classes => classes.Classes;
 
@@ -89,93 +92,16 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// <summary>The external ranges that egress ipBlocks and networks cut the address space into (destinations of flows).</summary>
     public IReadOnlyList<IpRange> ExternalDestinationRanges => destinationRanges;
 
+    /// <summary>What the policy model could not decide statically, one sentence each.</summary>
+    public IReadOnlyList<string> Undecided => policies.Undecided;
+
     public IReadOnlyList<PeerClass> ClassesOf(Workload workload) =>
         classes.ByWorkload.TryGetValue(workload, out var l) ? l : Array.Empty<PeerClass>();
 
     /// <summary>The objects that expose the workload to the ingress controller, with the ports each opens.</summary>
     public IReadOnlyList<ExposureSource> ExposureOf(Workload workload) => ClassesOf(workload).SelectMany(exposure.SourcesOf).Distinct().ToList();
 
-    // ------------------------------------------------------------------ programs
-
-    /// <summary>The rules that apply to one class in one direction, in the order the cluster evaluates them.</summary>
-    private sealed class Program
-    {
-        public required CompiledRule[] AdminRules { get; init; }
-        /// <summary>Null: no NetworkPolicy isolates the class in this direction.</summary>
-        public required CompiledRule[]? NetworkRules { get; init; }
-        public required CompiledPolicy[] NetworkPolicies { get; init; }
-        public required CompiledRule[] BaselineRules { get; init; }
-        /// <summary>For ingress: the class whose named ports the rules resolve to (null when no rule has a named port).</summary>
-        public PeerClass? PortsOwner { get; init; }
-        public bool IsOpen => AdminRules.Length == 0 && NetworkRules is null && BaselineRules.Length == 0;
-        public bool IsIsolating => !IsOpen;
-    }
-
-    private int[] AssignPrograms(TrafficDirection direction, List<Program> programs)
-    {
-        var result = new int[classCount];
-        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        var key = new System.Text.StringBuilder();
-        foreach (var c in classes.Classes)
-        {
-            var admin = new List<CompiledRule>();
-            foreach (var anp in policies.AdminPolicies)
-            {
-                if (anp.Affects(direction) && anp.Subject.Contains(c.Index))
-                {
-                    admin.AddRange(anp.Rules(direction));
-                }
-            }
-
-            List<CompiledPolicy>? nps = null;
-            if (policies.NetworkPoliciesByNamespace.TryGetValue(c.Namespace, out var inNs))
-            {
-                foreach (var np in inNs)
-                {
-                    if (np.Affects(direction) && np.Subject.Contains(c.Index))
-                    {
-                        (nps ??= new List<CompiledPolicy>()).Add(np);
-                    }
-                }
-            }
-
-            var baseline = policies.Baseline is { } b && b.Affects(direction) && b.Subject.Contains(c.Index) ? b.Rules(direction).ToArray() : Array.Empty<CompiledRule>();
-            var npRules = nps?.SelectMany(p => p.Rules(direction)).ToArray();
-            var named = direction == TrafficDirection.Ingress &&
-                (admin.Any(r => r.Ports.HasNamedPorts) || (npRules?.Any(r => r.Ports.HasNamedPorts) ?? false) || baseline.Any(r => r.Ports.HasNamedPorts));
-
-            key.Clear();
-            key.AppendJoin(',', admin.Select(r => r.Id)).Append('|');
-            if (nps is null)
-            {
-                key.Append('-');
-            }
-            else
-            {
-                key.AppendJoin(',', nps.Select(p => p.Namespace + "/" + p.Name));
-            }
-
-            key.Append('|').AppendJoin(',', baseline.Select(r => r.Id)).Append('|').Append(named ? c.NamedPortSignature : -1);
-            var k = key.ToString();
-            if (!byKey.TryGetValue(k, out var index))
-            {
-                index = programs.Count;
-                programs.Add(new Program
-                {
-                    AdminRules = admin.ToArray(),
-                    NetworkRules = npRules,
-                    NetworkPolicies = nps?.ToArray() ?? Array.Empty<CompiledPolicy>(),
-                    BaselineRules = baseline,
-                    PortsOwner = named ? c : null,
-                });
-                byKey[k] = index;
-            }
-
-            result[c.Index] = index;
-        }
-
-        return result;
-    }
+    private ProgramTable ProgramsOf(TrafficDirection direction) => direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
 
     // ------------------------------------------------------------------ evaluation
 
@@ -208,74 +134,117 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         return namedPorts.GetOrAdd(key, _ => table.Intern(rule.Ports.Resolve(destination)));
     }
 
-    /// <summary>What one direction's rules allow towards one peer, layer by layer.</summary>
-    private int Evaluate(Program program, PeerRef peer, PeerClass? destination)
+    /// <summary>What one direction's program allows towards one peer: each layer's verdict, intersected.</summary>
+    private int Evaluate(PolicyProgram program, PeerRef peer, PeerClass? destination)
     {
         if (program.IsOpen)
         {
             return ConnectionTable.All;
         }
 
-        int allowed = ConnectionTable.None, denied = ConnectionTable.None, passed = ConnectionTable.None;
-        foreach (var r in program.AdminRules)
+        var result = ConnectionTable.All;
+        var start = 0;
+        var tiers = program.Tiers;
+        while (start < tiers.Length && result != ConnectionTable.None)
         {
-            if (!Matches(r, peer))
+            var end = start;
+            while (end < tiers.Length && tiers[end].Tier.Layer == tiers[start].Tier.Layer)
             {
-                continue;
+                end++;
             }
 
-            // Earlier rules (and higher-priority policies) take precedence: only what is still undecided counts.
-            var c = table.Subtract(table.Subtract(table.Subtract(Resolve(r, destination), allowed), denied), passed);
-            switch (r.Action)
-            {
-                case RuleAction.Allow:
-                    allowed = table.Union(allowed, c);
-                    break;
-                case RuleAction.Deny:
-                    denied = table.Union(denied, c);
-                    break;
-                default:
-                    passed = table.Union(passed, c);
-                    break;
-            }
+            result = table.Intersect(result, EvaluateLayer(tiers, start, end, peer, destination));
+            start = end;
         }
 
-        if (program.NetworkRules is { } npRules)
+        return result;
+    }
+
+    /// <summary>
+    /// One layer's tiers in order. An ordered tier gives each connection to the first rule that
+    /// matches it; a union tier lets any Deny beat any Allow. What a tier neither allowed nor
+    /// denied goes on (Pass, or no match in a tier that does not isolate the class); what an
+    /// isolating tier's rules leave is decided by its no-match action. The end of the tiers is the
+    /// cluster default: allow.
+    /// </summary>
+    private int EvaluateLayer(TierProgram[] tiers, int start, int end, PeerRef peer, PeerClass? destination)
+    {
+        int undecided = ConnectionTable.All, allowed = ConnectionTable.None;
+        for (var t = start; t < end && undecided != ConnectionTable.None; t++)
         {
-            var np = ConnectionTable.None;
-            foreach (var r in npRules)
+            var tp = tiers[t];
+            int rest, passed = ConnectionTable.None;
+            if (tp.Tier.Kind == TierKind.Ordered)
             {
-                if (Matches(r, peer))
+                var decided = ConnectionTable.None;
+                foreach (var r in tp.Rules)
                 {
-                    np = table.Union(np, Resolve(r, destination));
+                    if (r.Action == RuleAction.Log || !Matches(r, peer))
+                    {
+                        continue;
+                    }
+
+                    // Earlier rules (and higher-priority policies) take precedence: only what is still undecided counts.
+                    var c = table.Subtract(table.Intersect(Resolve(r, destination), undecided), decided);
+                    if (c == ConnectionTable.None)
+                    {
+                        continue;
+                    }
+
+                    decided = table.Union(decided, c);
+                    if (r.Action == RuleAction.Allow)
+                    {
+                        allowed = table.Union(allowed, c);
+                    }
+                    else if (r.Action == RuleAction.Pass)
+                    {
+                        passed = table.Union(passed, c);
+                    }
                 }
-            }
 
-            // Passed and unmatched connections are decided by the NetworkPolicies; admin decisions stand.
-            return table.Union(allowed, table.Subtract(np, denied));
-        }
-
-        int bAllowed = ConnectionTable.None, bDenied = ConnectionTable.None;
-        foreach (var r in program.BaselineRules)
-        {
-            if (!Matches(r, peer))
-            {
-                continue;
-            }
-
-            var c = Resolve(r, destination);
-            if (r.Action == RuleAction.Allow)
-            {
-                bAllowed = table.Union(bAllowed, table.Subtract(c, bDenied));
+                rest = table.Subtract(undecided, decided);
             }
             else
             {
-                bDenied = table.Union(bDenied, table.Subtract(c, bAllowed));
+                int deny = ConnectionTable.None, allow = ConnectionTable.None;
+                foreach (var r in tp.Rules)
+                {
+                    if (r.Action is RuleAction.Log or RuleAction.Pass || !Matches(r, peer))
+                    {
+                        continue;
+                    }
+
+                    if (r.Action == RuleAction.Deny)
+                    {
+                        deny = table.Union(deny, Resolve(r, destination));
+                    }
+                    else
+                    {
+                        allow = table.Union(allow, Resolve(r, destination));
+                    }
+                }
+
+                allow = table.Intersect(table.Subtract(allow, deny), undecided);
+                allowed = table.Union(allowed, allow);
+                rest = table.Subtract(table.Subtract(undecided, deny), allow);
+            }
+
+            if (!tp.Isolating || tp.Tier.NoMatch == NoMatchAction.Next)
+            {
+                undecided = table.Union(passed, rest);
+            }
+            else
+            {
+                if (tp.Tier.NoMatch == NoMatchAction.Allow)
+                {
+                    allowed = table.Union(allowed, rest);
+                }
+
+                undecided = passed;
             }
         }
 
-        // Not isolated by NetworkPolicy: everything the admin and baseline layers do not deny is allowed.
-        return table.Union(allowed, table.Subtract(table.Subtract(ConnectionTable.All, denied), bDenied));
+        return table.Union(allowed, undecided);
     }
 
     private int PeerCount(TrafficDirection direction) => classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + 2;
@@ -343,13 +312,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     {
         // Rows are independent: fill them in parallel, then read them without locks.
         var parallel = new ParallelOptions { CancellationToken = cancellationToken };
-        Parallel.For(0, egressPrograms.Count, parallel, i => RowOf(TrafficDirection.Egress, i));
-        Parallel.For(0, ingressPrograms.Count, parallel, i => RowOf(TrafficDirection.Ingress, i));
+        Parallel.For(0, egressPrograms.Programs.Count, parallel, i => RowOf(TrafficDirection.Egress, i));
+        Parallel.For(0, ingressPrograms.Programs.Count, parallel, i => RowOf(TrafficDirection.Ingress, i));
     }
 
     private Row? ComputeRow(TrafficDirection direction, int program)
     {
-        var p = (direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms)[program];
+        var p = ProgramsOf(direction).Programs[program];
         if (p.IsOpen)
         {
             return null;
@@ -385,7 +354,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         return new Row { Default = fallback, Peers = peers.ToArray(), Values = values.ToArray() };
     }
 
-    private int EvaluateAt(TrafficDirection direction, Program p, int index)
+    private int EvaluateAt(TrafficDirection direction, PolicyProgram p, int index)
     {
         var peer = PeerAt(direction, index);
         var destination = direction == TrafficDirection.Ingress ? p.PortsOwner : peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
@@ -396,11 +365,11 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// The peers some rule of the program matches, in order; null when a rule matches every peer
     /// or so many peers are matched that one result per peer is smaller.
     /// </summary>
-    private List<int>? MatchedPeers(TrafficDirection direction, Program p, int count)
+    private List<int>? MatchedPeers(TrafficDirection direction, PolicyProgram p, int count)
     {
         var bits = new ulong[(count + 63) / 64];
         var ranges = direction == TrafficDirection.Egress ? destinationRanges : sourceRanges;
-        foreach (var rule in p.AdminRules.Concat(p.NetworkRules ?? Enumerable.Empty<CompiledRule>()).Concat(p.BaselineRules))
+        foreach (var rule in p.AllRules)
         {
             if (rule.AllPeers)
             {
@@ -493,9 +462,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         });
     }
 
-    private int Egress(int sourceClass, int peerIndex) => RowOf(TrafficDirection.Egress, egressProgramOf[sourceClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+    private int Egress(int sourceClass, int peerIndex) => RowOf(TrafficDirection.Egress, egressPrograms.ProgramOf[sourceClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
 
-    private int Ingress(int destinationClass, int peerIndex) => RowOf(TrafficDirection.Ingress, ingressProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
+    private int Ingress(int destinationClass, int peerIndex) => RowOf(TrafficDirection.Ingress, ingressPrograms.ProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
 
     /// <summary>Connections from one class to another: what the source's egress and the destination's ingress both allow.</summary>
     private int ClassToClass(int source, int destination) => table.Intersect(Egress(source, destination), Ingress(destination, source));
@@ -526,7 +495,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     {
         var (family, value) = IpRange.ToNumber(address);
         var peer = PeerRef.Address(new IpRange(family, value, value));
-        return table[UnionOver(ClassesOf(source), s => Evaluate(egressPrograms[egressProgramOf[s.Index]], peer, null))];
+        return table[UnionOver(ClassesOf(source), s => Evaluate(egressPrograms.For(s.Index), peer, null))];
     }
 
     public ConnectionSet FromIngressController(Workload destination) =>
@@ -548,30 +517,35 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     public bool IsIsolated(Workload workload, TrafficDirection direction)
     {
         var mine = ClassesOf(workload);
-        var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
-        var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
-        return mine.Count > 0 && mine.All(c => programs[of[c.Index]].IsIsolating);
+        var programs = ProgramsOf(direction);
+        return mine.Count > 0 && mine.All(c => !programs.For(c.Index).IsOpen);
     }
 
     /// <summary>
-    /// The policies that isolate or govern the workload in one direction, as <c>Kind name</c>:
-    /// admin policies whose subject holds it, NetworkPolicies that select it, and the baseline when
-    /// no NetworkPolicy does (it is never reached otherwise).
+    /// The policies that govern the workload in one direction, as <c>Kind name</c>, tier by tier
+    /// until a tier that decides every connection it sees (it isolates the workload and passes
+    /// nothing on): later tiers are never reached.
     /// </summary>
     public IReadOnlyList<string> PoliciesApplyingTo(Workload workload, TrafficDirection direction)
     {
-        var programs = direction == TrafficDirection.Egress ? egressPrograms : ingressPrograms;
-        var of = direction == TrafficDirection.Egress ? egressProgramOf : ingressProgramOf;
         var result = new List<string>();
         foreach (var c in ClassesOf(workload))
         {
-            var p = programs[of[c.Index]];
-            foreach (var policy in p.AdminRules.Select(r => r.Policy).Concat(p.NetworkPolicies).Concat(p.NetworkRules is null ? p.BaselineRules.Select(r => r.Policy) : Enumerable.Empty<CompiledPolicy>()))
+            var p = ProgramsOf(direction).For(c.Index);
+            foreach (var tp in p.Tiers)
             {
-                var name = policy.ToString();
-                if (!result.Contains(name))
+                foreach (var policy in tp.Policies)
                 {
-                    result.Add(name);
+                    var name = policy.ToString();
+                    if (!result.Contains(name))
+                    {
+                        result.Add(name);
+                    }
+                }
+
+                if (tp.Isolating && tp.Tier.NoMatch != NoMatchAction.Next && tp.Rules.All(r => r.Action != RuleAction.Pass))
+                {
+                    break;
                 }
             }
         }
@@ -675,7 +649,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             var named = new HashSet<int>();
             foreach (var s in src.Classes)
             {
-                if (RowOf(TrafficDirection.Egress, egressProgramOf[s]) is not { Dense: null, Default: ConnectionTable.None } row)
+                if (RowOf(TrafficDirection.Egress, egressPrograms.ProgramOf[s]) is not { Dense: null, Default: ConnectionTable.None } row)
                 {
                     return null;
                 }
@@ -771,7 +745,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             }
         }
 
-        return new FlowList(table, peers, sourceList, perSource);
+        return new FlowList(table, peers, sourceList, perSource, policies.NamesNonPortProtocols);
     }
 
     /// <summary>
@@ -788,9 +762,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         private readonly ConcurrentDictionary<int, (string Text, IReadOnlyList<PortRange> Ports)> texts = new();
         private readonly Dictionary<string, (int Start, int Count)> bySource = new(StringComparer.Ordinal);
 
-        public FlowList(ConnectionTable table, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource)
+        // Texts list ICMP and other protocols only where some rule of the cluster names them (ConnectionSet.Format).
+        private readonly bool nonPortProtocols;
+
+        public FlowList(ConnectionTable table, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource, bool nonPortProtocols)
         {
             this.table = table;
+            this.nonPortProtocols = nonPortProtocols;
             this.peers = peers;
             var count = perSource.Sum(l => l.Count);
             sources = new int[count];
@@ -839,13 +817,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 var (text, ports) = texts.GetOrAdd(id, i =>
                 {
                     var set = table[i];
-                    return (set.ToString(), set.ToPortRanges());
+                    return (set.Format(nonPortProtocols), set.ToPortRanges());
                 });
                 return new Flow
                 {
                     Source = src.Name, SourceKind = src.Kind, SourceNamespace = src.Namespace,
                     Destination = dst.Name, DestinationKind = dst.Kind, DestinationNamespace = dst.Namespace,
-                    Connections = text, AllConnections = id == ConnectionTable.All, Ports = ports,
+                    Connections = text, AllConnections = text == "All Connections", Ports = ports,
                 };
             }
         }

@@ -21,8 +21,35 @@ public sealed record ConnectivityOptions
     /// </summary>
     public bool DetectIngressControllers { get; init; } = true;
 
+    /// <summary>
+    /// True (the default): CIDRs of ClusterNetworkPolicy, AdminNetworkPolicy and
+    /// BaselineAdminNetworkPolicy <c>networks</c> peers (and Calico <c>nets</c>) also match pods
+    /// whose address they hold, as those APIs say ("Deny to 0.0.0.0/0 denies all IPv4 pod-to-pod
+    /// traffic"). False: they match only external addresses, as netpol-analyzer evaluates them.
+    /// </summary>
+    public bool AddressRulesMatchPods { get; init; } = true;
+
+    /// <summary>
+    /// False (the default): IPv6 CIDRs are IPv6 ranges. True: they are read as netpol-analyzer
+    /// reads them, which keeps only IPv4 ranges: the first 32 bits of an IPv6 address and of its
+    /// mask give an IPv4 range (<c>::/0</c> is <c>0.0.0.0-255.255.255.255</c>, <c>fd00::/8</c> is
+    /// <c>253.0.0.0-253.255.255.255</c>), so its external address output is reproduced exactly.
+    /// </summary>
+    public bool Ipv6AsNetpolAnalyzerReadsIt { get; init; }
+
+    /// <summary>The name of the semantics, as baselines record it: null for NetSecPS's own, <c>netpol-analyzer</c> for <see cref="NetpolAnalyzerCompatible"/>.</summary>
+    public string? SemanticsName => this == NetpolAnalyzerCompatible ? NetpolAnalyzerSemanticsName : null;
+
+    public const string NetpolAnalyzerSemanticsName = "netpol-analyzer";
+
+    /// <summary>The options a baseline's recorded semantics stand for.</summary>
+    public static ConnectivityOptions FromSemanticsName(string? name) => name == NetpolAnalyzerSemanticsName ? NetpolAnalyzerCompatible : Default;
+
     public static ConnectivityOptions Default { get; } = new();
 
     /// <summary>The semantics of the netpol-analyzer golden files.</summary>
-    public static ConnectivityOptions NetpolAnalyzerCompatible { get; } = new() { HostNetworkPodsFollowPolicies = true, DetectIngressControllers = false };
+    public static ConnectivityOptions NetpolAnalyzerCompatible { get; } = new()
+    {
+        HostNetworkPodsFollowPolicies = true, DetectIngressControllers = false, AddressRulesMatchPods = false, Ipv6AsNetpolAnalyzerReadsIt = true,
+    };
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Connectivity;
 
@@ -81,19 +82,25 @@ public sealed partial class ConnectivityEngine
         throw new ArgumentException($"No workload or pod '{t}' in the snapshot.", nameof(text));
     }
 
-    /// <summary>Whether one connection is allowed, by which layer, policy and rule, in words.</summary>
+    /// <summary>
+    /// Whether one connection is allowed, by which layer, tier, policy and rule, in words.
+    /// <paramref name="port"/> is the destination port of TCP, UDP and SCTP; for ICMP and ICMPv6
+    /// it is the message type (8: echo request).
+    /// </summary>
     public ConnectionVerdict Test(ConnectionEndpoint from, ConnectionEndpoint to, string protocol, int port)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        protocol = protocol.ToUpperInvariant();
-        _ = ConnectionSet.ProtocolIndex(protocol);
-        if (port is < ConnectionSet.MinPort or > ConnectionSet.MaxPort)
+        var normalized = ConnectionSet.NormalizeProtocol(protocol)
+            ?? throw new ArgumentException($"Unknown protocol '{protocol}': use TCP, UDP, SCTP, ICMP or ICMPv6 (or an IP protocol number of one of them).", nameof(protocol));
+        var icmp = normalized is "ICMP" or "ICMPv6";
+        if (icmp ? port is < 0 or > 255 : port is < ConnectionSet.MinPort or > ConnectionSet.MaxPort)
         {
-            throw new ArgumentOutOfRangeException(nameof(port), port, "A port is between 1 and 65535.");
+            throw new ArgumentOutOfRangeException(nameof(port), port, icmp ? "An ICMP message type is between 0 and 255." : "A port is between 1 and 65535.");
         }
 
-        var what = string.Create(CultureInfo.InvariantCulture, $"{protocol} {port}");
+        protocol = normalized;
+        var what = icmp ? string.Create(CultureInfo.InvariantCulture, $"{protocol} type {port}") : string.Create(CultureInfo.InvariantCulture, $"{protocol} {port}");
         if (from.Address is not null && to.Address is not null)
         {
             throw new ArgumentException("Both ends are external addresses: policies only govern connections that start or end at a pod.");
@@ -124,11 +131,21 @@ public sealed partial class ConnectivityEngine
         return first!;
     }
 
-    private sealed record Decision(bool Allowed, string Layer, CompiledPolicy? Policy, CompiledRule? Rule, string Text, bool PolicyDecided);
+    /// <summary>One direction's verdict in one layer: the tier, policy and rule that decided, in words.</summary>
+    private sealed record Decision(bool Allowed, PolicyLayer Layer, TrafficDirection Direction, Tier? Tier, CompiledPolicy? Policy, CompiledRule? Rule, RuleAction? Action,
+        string Text, bool PolicyDecided)
+    {
+        public PolicyDecision ToPublic() => new()
+        {
+            Layer = Layer, Direction = Direction, Allowed = Allowed, Tier = Tier?.Name, PolicyKind = Policy?.Kind, Policy = Policy?.DisplayName,
+            Rule = Rule?.Name, Action = Action, Text = Text,
+        };
+    }
 
     private ConnectionVerdict TestOne(ConnectionEndpoint from, PeerClass? s, ConnectionEndpoint to, PeerClass? d, string protocol, int port, string what)
     {
         var steps = new List<string>();
+        var undecided = new List<string>();
         Decision? exposureDenial = null;
         if (from.IsIngressController && d is not null)
         {
@@ -137,7 +154,7 @@ public sealed partial class ConnectivityEngine
             {
                 var text = $"no Ingress, Route or Gateway API route exposes {to} on {what}";
                 steps.Add("exposure: " + text);
-                exposureDenial = new Decision(false, "Exposure", null, null, text, true);
+                exposureDenial = new Decision(false, PolicyLayer.Exposure, TrafficDirection.Ingress, null, null, null, null, text, true);
             }
             else
             {
@@ -153,45 +170,44 @@ public sealed partial class ConnectivityEngine
         var toPeer = d is null ? PeerRef.Address(to.Address!.Value) : PeerRef.Class(d.Index);
         var fromPeer = s is null ? PeerRef.Address(from.Address!.Value) : PeerRef.Class(s.Index);
         var egress = s is null
-            ? new Decision(true, "Default", null, null, $"{from} is an external address: no policy restricts its egress", false)
-            : Decide(TrafficDirection.Egress, s, from.Name, toPeer, to.Name, d, protocol, port, what, steps);
+            ? new List<Decision> { new(true, PolicyLayer.Cni, TrafficDirection.Egress, null, null, null, null, $"{from} is an external address: no policy restricts its egress", false) }
+            : Decide(TrafficDirection.Egress, s, from.Name, toPeer, to.Name, d, protocol, port, what, steps, undecided);
         if (s is null)
         {
-            steps.Add("egress: " + egress.Text);
+            steps.Add("egress: " + egress[0].Text);
         }
 
         var ingress = d is null
-            ? new Decision(true, "Default", null, null, $"{to} is an external address: no policy restricts its ingress", false)
-            : Decide(TrafficDirection.Ingress, d, to.Name, fromPeer, from.Name, d, protocol, port, what, steps);
+            ? new List<Decision> { new(true, PolicyLayer.Cni, TrafficDirection.Ingress, null, null, null, null, $"{to} is an external address: no policy restricts its ingress", false) }
+            : Decide(TrafficDirection.Ingress, d, to.Name, fromPeer, from.Name, d, protocol, port, what, steps, undecided);
         if (d is null)
         {
-            steps.Add("ingress: " + ingress.Text);
+            steps.Add("ingress: " + ingress[0].Text);
         }
 
+        var all = egress.Concat(ingress).ToList();
+        var denial = exposureDenial ?? egress.FirstOrDefault(x => !x.Allowed) ?? ingress.FirstOrDefault(x => !x.Allowed);
         Decision verdict;
         string sentence;
-        if (exposureDenial is not null)
+        if (denial is not null)
         {
-            verdict = exposureDenial;
-            sentence = "denied: " + exposureDenial.Text;
-        }
-        else if (!egress.Allowed)
-        {
-            verdict = egress;
-            sentence = "denied: " + egress.Text;
-        }
-        else if (!ingress.Allowed)
-        {
-            verdict = ingress;
-            sentence = "denied: " + ingress.Text;
+            verdict = denial;
+            sentence = "denied: " + denial.Text;
         }
         else
         {
-            verdict = ingress.PolicyDecided || !egress.PolicyDecided ? ingress : egress;
-            sentence = "allowed: " + (egress.PolicyDecided && ingress.PolicyDecided ? egress.Text + "; " + ingress.Text
-                : ingress.PolicyDecided ? ingress.Text + "; " + egress.Text
-                : egress.PolicyDecided ? egress.Text + "; " + ingress.Text
-                : Default(from, to, egress, ingress));
+            var decided = all.Where(x => x.PolicyDecided).ToList();
+            var egressDecided = egress.Where(x => x.PolicyDecided).ToList();
+            var ingressDecided = ingress.Where(x => x.PolicyDecided).ToList();
+            verdict = ingressDecided.FirstOrDefault() ?? egressDecided.FirstOrDefault() ?? ingress[0];
+            sentence = "allowed: " + (decided.Count == 0
+                ? Default(from, to, egress, ingress)
+                : string.Join("; ", (ingressDecided.Count > 0 && egressDecided.Count == 0 ? ingress.Concat(egress) : egress.Concat(ingress)).Select(x => x.Text)));
+        }
+
+        if (undecided.Count > 0)
+        {
+            sentence += " (not decidable statically: " + string.Join("; ", undecided) + ")";
         }
 
         return new ConnectionVerdict
@@ -200,121 +216,205 @@ public sealed partial class ConnectivityEngine
             To = to.Name,
             Protocol = protocol,
             Port = port,
-            Allowed = exposureDenial is null && egress.Allowed && ingress.Allowed,
+            Allowed = denial is null,
             Layer = verdict.Layer,
+            Tier = verdict.Tier?.Name,
+            PolicyKind = verdict.Policy?.Kind,
             Policy = verdict.Policy?.DisplayName,
             Rule = verdict.Rule?.Name,
+            Action = verdict.Action,
+            Decisions = (exposureDenial is null ? all : all.Prepend(exposureDenial)).Select(x => x.ToPublic()).ToList(),
+            Undecided = undecided,
             Explanation = sentence,
             Steps = steps,
         };
     }
 
-    private static string Default(ConnectionEndpoint from, ConnectionEndpoint to, Decision egress, Decision ingress) =>
-        egress.Layer == "HostNetwork" || ingress.Layer == "HostNetwork" || egress.Policy is not null || ingress.Policy is not null
-            ? egress.Text + "; " + ingress.Text
+    private static string Default(ConnectionEndpoint from, ConnectionEndpoint to, List<Decision> egress, List<Decision> ingress) =>
+        egress.Concat(ingress).Any(x => x.Policy is not null || x.Text.Contains("host network", StringComparison.Ordinal))
+            ? string.Join("; ", egress.Concat(ingress).Select(x => x.Text))
             : $"no policy restricts egress of {from} or ingress of {to}";
 
-    /// <summary>Walks one direction's layers for one connection and records each step.</summary>
-    private Decision Decide(TrafficDirection direction, PeerClass subject, string subjectName, PeerRef peer, string peerName, PeerClass? portsOn,
-        string protocol, int port, string what, List<string> steps)
+    /// <summary>Walks one direction's tiers, layer by layer, for one connection and records each step.</summary>
+    private List<Decision> Decide(TrafficDirection direction, PeerClass subject, string subjectName, PeerRef peer, string peerName, PeerClass? portsOn,
+        string protocol, int port, string what, List<string> steps, List<string> undecided)
     {
         var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
-        Decision Record(Decision d)
-        {
-            steps.Add(dir + ": " + d.Text);
-            return d;
-        }
-
         if (subject.HostNetwork)
         {
-            return Record(new Decision(true, "HostNetwork", null, null,
-                $"{subjectName} uses the host network: NetworkPolicy and admin policies do not apply to its {dir}", false));
+            var text = $"{subjectName} uses the host network: NetworkPolicy and admin policies do not apply to its {dir}";
+            steps.Add(dir + ": " + text);
+            return new List<Decision> { new(true, PolicyLayer.Cni, direction, null, null, null, null, text, false) };
         }
 
-        var program = direction == TrafficDirection.Egress ? egressPrograms[egressProgramOf[subject.Index]] : ingressPrograms[ingressProgramOf[subject.Index]];
+        var program = ProgramsOf(direction).For(subject.Index);
         var destination = direction == TrafficDirection.Ingress ? subject : portsOn;
+        var peerClass = peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
         bool Holds(CompiledRule r) => Matches(r, peer) && table[Resolve(r, destination)].Contains(protocol, port);
 
-        CompiledRule? passedBy = null;
-        foreach (var r in program.AdminRules)
+        void NoteUndecided(CompiledRule r)
         {
-            if (!Holds(r))
+            if (peerClass is not null && r.AddressDependent?.Contains(peerClass.Index) == true && table[Resolve(r, destination)].Contains(protocol, port))
             {
-                continue;
-            }
-
-            var anp = r.Policy;
-            var where = string.Create(CultureInfo.InvariantCulture, $"AdminNetworkPolicy {anp.Name} (priority {anp.Priority}) {r.Label}");
-            switch (r.Action)
-            {
-                case RuleAction.Allow:
-                    return Record(new Decision(true, "AdminNetworkPolicy", anp, r, $"{where} allows {peerName} on {what}", true));
-                case RuleAction.Deny:
-                    return Record(new Decision(false, "AdminNetworkPolicy", anp, r, $"{where} denies {peerName} on {what}", true));
-                default:
-                    passedBy = r;
-                    steps.Add($"{dir}: {where} passes {peerName} on {what} to the NetworkPolicy layer");
-                    break;
-            }
-
-            break;
-        }
-
-        if (passedBy is null && program.AdminRules.Length > 0)
-        {
-            steps.Add($"{dir}: no AdminNetworkPolicy rule that applies to {subjectName} matches {peerName} on {what}");
-        }
-
-        if (program.NetworkRules is { } npRules)
-        {
-            foreach (var r in npRules)
-            {
-                if (Holds(r))
+                var note = $"whether {r.Reference} ({r.PeersText}) matches {peerName} depends on {peerName}'s pod address, which the snapshot does not know";
+                if (!undecided.Contains(note))
                 {
-                    return Record(new Decision(true, "NetworkPolicy", r.Policy, r,
-                        $"{r.Name} of NetworkPolicy {r.Policy.DisplayName} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {r.PeersText}; {r.Ports.Text})", true));
+                    undecided.Add(note);
                 }
             }
 
-            var isolating = string.Join(", ", program.NetworkPolicies.Select(p => p.DisplayName));
-            var withRules = program.NetworkPolicies.Where(p => p.Rules(direction).Count > 0).Select(p => p.DisplayName).ToList();
-            var tail = withRules.Count == 0
-                ? $"none of them has an {dir} rule"
-                : $"no {dir} rule of {string.Join(", ", withRules)} admits {peerName} on {what}";
-            if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
+            foreach (var u in r.Undecided)
             {
-                var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
-                tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
+                var note = $"{r.Reference}: {u}";
+                if (!undecided.Contains(note))
+                {
+                    undecided.Add(note);
+                }
+            }
+        }
+
+        var result = new List<Decision>();
+        var layers = program.Layers.Length == 0 ? new[] { PolicyLayer.Cni } : program.Layers;
+        foreach (var layer in layers)
+        {
+            var tiers = program.TiersOf(layer).ToList();
+            Decision Record(Decision x)
+            {
+                steps.Add(dir + ": " + x.Text);
+                return x;
             }
 
-            return Record(new Decision(false, "NetworkPolicy", program.NetworkPolicies[0], null,
-                $"pod {subjectName} is isolated for {dir} by {isolating}; {tail}", true));
+            Decision? decision = null;
+            CompiledRule? passedBy = null;
+            var reached = 0;
+            foreach (var tp in tiers)
+            {
+                if (passedBy is not null)
+                {
+                    NoteSkippedTiers(layer, tiers, tp, subjectName, dir, steps);
+                }
+
+                reached++;
+                decision = tp.Tier.Kind == TierKind.Ordered
+                    ? DecideOrdered(tp, direction, subjectName, peerName, what, Holds, NoteUndecided, steps, ref passedBy)
+                    : DecideUnion(tp, direction, subjectName, peer, peerName, what, Holds, NoteUndecided);
+                if (decision is not null)
+                {
+                    break;
+                }
+            }
+
+            if (decision is null && passedBy is not null)
+            {
+                NoteSkippedTiers(layer, tiers, null, subjectName, dir, steps);
+                decision = new Decision(true, layer, direction, passedBy.Policy.Tier, passedBy.Policy, passedBy, RuleAction.Pass,
+                    $"passed by {passedBy.Policy.Describe()} {passedBy.Label} and no later tier restricts it", true);
+            }
+
+            result.Add(Record(decision ?? new Decision(true, layer, direction, null, null, null, null,
+                reached == 0 ? $"no policy restricts {dir} of {subjectName}" : $"no rule of the policies that apply to {subjectName} decides {dir} of {what}, and no tier isolates it", false)));
         }
 
-        if (passedBy is not null)
-        {
-            steps.Add($"{dir}: no NetworkPolicy isolates {subjectName} for {dir}, so the baseline decides");
-        }
+        return result;
+    }
 
-        foreach (var r in program.BaselineRules)
+    private Decision? DecideOrdered(TierProgram tp, TrafficDirection direction, string subjectName, string peerName, string what,
+        Func<CompiledRule, bool> holds, Action<CompiledRule> noteUndecided, List<string> steps, ref CompiledRule? passedBy)
+    {
+        var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
+        var layer = tp.Tier.Layer;
+        foreach (var r in tp.Rules)
         {
-            if (!Holds(r))
+            noteUndecided(r);
+            if (!holds(r))
             {
                 continue;
             }
 
-            var where = $"BaselineAdminNetworkPolicy {r.Policy.Name} {r.Label}";
-            return Record(r.Action == RuleAction.Allow
-                ? new Decision(true, "BaselineAdminNetworkPolicy", r.Policy, r, $"{where} allows {peerName} on {what}", true)
-                : new Decision(false, "BaselineAdminNetworkPolicy", r.Policy, r, $"{where} denies {peerName} on {what}", true));
+            var where = $"{r.Policy.Describe()} {r.Label}";
+            switch (r.Action)
+            {
+                case RuleAction.Allow:
+                    return new Decision(true, layer, direction, tp.Tier, r.Policy, r, r.Action, $"{where} allows {peerName} on {what}", true);
+                case RuleAction.Deny:
+                    return new Decision(false, layer, direction, tp.Tier, r.Policy, r, r.Action, $"{where} denies {peerName} on {what}", true);
+                case RuleAction.Log:
+                    steps.Add($"{dir}: {where} logs {peerName} on {what} and goes on");
+                    continue;
+                default:
+                    passedBy = r;
+                    steps.Add($"{dir}: {where} passes {peerName} on {what} to the next tier");
+                    return null;
+            }
         }
 
-        if (passedBy is not null)
+        var names = string.Join(", ", tp.Policies.Select(p => p.ToString()));
+        if (tp.Isolating && tp.Tier.NoMatch != NoMatchAction.Next)
         {
-            return Record(new Decision(true, "AdminNetworkPolicy", passedBy.Policy, passedBy,
-                $"passed by AdminNetworkPolicy {passedBy.Policy.Name} {passedBy.Label} and neither a NetworkPolicy nor a baseline rule restricts it", true));
+            var allowed = tp.Tier.NoMatch == NoMatchAction.Allow;
+            return new Decision(allowed, layer, direction, tp.Tier, tp.Policies[0], null, null,
+                $"{names} of the {tp.Tier.Name} tier select {subjectName} for {dir} and no rule matches {peerName} on {what}: the tier's default action {(allowed ? "allows" : "denies")} it", true);
         }
 
-        return Record(new Decision(true, "Default", null, null, $"no policy restricts {dir} of {subjectName}", false));
+        steps.Add($"{dir}: no rule of {names} ({tp.Tier.Name} tier) that applies to {subjectName} matches {peerName} on {what}");
+        return null;
+    }
+
+    private Decision? DecideUnion(TierProgram tp, TrafficDirection direction, string subjectName, PeerRef peer, string peerName, string what,
+        Func<CompiledRule, bool> holds, Action<CompiledRule> noteUndecided)
+    {
+        var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
+        var layer = tp.Tier.Layer;
+        foreach (var r in tp.Rules)
+        {
+            noteUndecided(r);
+        }
+
+        if (tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Deny && holds(r)) is { } deny)
+        {
+            return new Decision(false, layer, direction, tp.Tier, deny.Policy, deny, RuleAction.Deny,
+                $"{deny.Label} of {deny.Policy} denies {peerName} on {what} (a deny wins over every allow; {(direction == TrafficDirection.Ingress ? "from" : "to")} {deny.PeersText}; {deny.Ports.Text})", true);
+        }
+
+        if (tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Allow && holds(r)) is { } allow)
+        {
+            return new Decision(true, layer, direction, tp.Tier, allow.Policy, allow, RuleAction.Allow,
+                $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text})", true);
+        }
+
+        if (!tp.Isolating || tp.Tier.NoMatch == NoMatchAction.Next)
+        {
+            return null;
+        }
+
+        var isolating = string.Join(", ", tp.Policies.Where(p => p.Isolates(direction)).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()));
+        var withRules = tp.Policies.Where(p => p.Rules(direction).Count > 0).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()).ToList();
+        var tail = withRules.Count == 0
+            ? $"none of them has an {dir} rule"
+            : $"no {dir} rule of {string.Join(", ", withRules)} admits {peerName} on {what}";
+        if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
+        {
+            var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
+            tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
+        }
+
+        var allowed = tp.Tier.NoMatch == NoMatchAction.Allow;
+        return new Decision(allowed, layer, direction, tp.Tier, tp.Policies[0], null, null,
+            allowed ? $"pod {subjectName} is selected for {dir} by {isolating}; no rule decides {peerName} on {what}, and the tier's default allows it"
+                : $"pod {subjectName} is isolated for {dir} by {isolating}; {tail}", true);
+    }
+
+    /// <summary>After a Pass: the tiers of the layer between the passing one and <paramref name="next"/> that do not apply to the subject.</summary>
+    private void NoteSkippedTiers(PolicyLayer layer, List<TierProgram> applying, TierProgram? next, string subjectName, string dir, List<string> steps)
+    {
+        var all = policies.TiersOf(layer).ToList();
+        var from = applying.Where(tp => next is null || all.IndexOf(tp.Tier) < all.IndexOf(next.Tier)).Select(tp => all.IndexOf(tp.Tier)).DefaultIfEmpty(-1).Max();
+        var to = next is null ? all.Count : all.IndexOf(next.Tier);
+        for (var i = from + 1; i < to; i++)
+        {
+            steps.Add(all[i].Name == StandardTiers.NetworkPolicy
+                ? $"{dir}: no NetworkPolicy isolates {subjectName} for {dir}, so the next tier decides"
+                : $"{dir}: no policy of the {all[i].Name} tier applies to {subjectName} for {dir}");
+        }
     }
 }

@@ -1,19 +1,13 @@
 using System.Net;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Connectivity;
 
-/// <summary>Direction of traffic relative to a workload.</summary>
-public enum TrafficDirection
-{
-    Ingress,
-    Egress,
-}
-
 /// <summary>
 /// What the gap-analysis checks ask of the connectivity engine. Every answer is what the
-/// cluster would enforce, across all layers (AdminNetworkPolicy → NetworkPolicy →
-/// BaselineAdminNetworkPolicy). "Arbitrary peer" is defined in CHECKS.md: a pod with no labels
+/// cluster would enforce, across every layer and tier of the policy model. "Arbitrary peer" is
+/// defined in the check catalogue (docs/checks.md): a pod with no labels
 /// in a namespace with no labels that exists nowhere in the snapshot, or an external address
 /// outside every ipBlock/network CIDR of the snapshot other than the /0 ones.
 /// </summary>
@@ -21,6 +15,9 @@ public interface IConnectivityQuery
 {
     /// <summary>The model the answers are about.</summary>
     ClusterModel Model { get; }
+
+    /// <summary>The policy model the answers come from; the checks read policy only through it.</summary>
+    internal PolicyModel Policies { get; }
 
     /// <summary>Connections allowed between two workloads (both directions' policies applied).</summary>
     ConnectionSet Between(Workload source, Workload destination);
@@ -44,8 +41,8 @@ public interface IConnectivityQuery
     ConnectionSet FromIngressController(Workload destination);
 
     /// <summary>
-    /// True when some policy layer isolates the workload in that direction: a NetworkPolicy with
-    /// that policy type selects it, or an admin policy applies to it in that direction.
+    /// True when some policy applies to the workload in that direction (a NetworkPolicy with that
+    /// policy type selects it, an admin or CNI policy's subject holds it).
     /// </summary>
     bool IsIsolated(Workload workload, TrafficDirection direction);
 

@@ -16,8 +16,45 @@ public readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
 
     public bool Overlaps(IpRange other) => other.Family == Family && other.First <= Last && other.Last >= First;
 
+    /// <summary>The suffix of an external peer's name: <c>first-last[External]</c>.</summary>
+    public const string PeerSuffix = "[External]";
+
     /// <summary>The connlist form of an external peer: <c>first-last</c>.</summary>
     public override string ToString() => Format(Family, First) + "-" + Format(Family, Last);
+
+    /// <summary>The external peer's name: <c>first-last[External]</c>.</summary>
+    public string ToPeerName() => ToString() + PeerSuffix;
+
+    /// <summary>True when the peer name is an external range (whether or not it parses).</summary>
+    public static bool IsExternalPeer(string peer) => peer.EndsWith(PeerSuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Reads an external peer, <c>first-last[External]</c>; a single address or a CIDR before the
+    /// suffix is accepted too, because baselines written by other tools or by hand may use them.
+    /// </summary>
+    public static bool TryParsePeer(string peer, out IpRange range)
+    {
+        range = default;
+        if (!IsExternalPeer(peer))
+        {
+            return false;
+        }
+
+        var text = peer[..^PeerSuffix.Length];
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0)
+        {
+            if (TryParseAddress(text[..dash], out var a) && TryParseAddress(text[(dash + 1)..], out var b) && a.Family == b.Family && a.First <= b.First)
+            {
+                range = new IpRange(a.Family, a.First, b.Last);
+                return true;
+            }
+
+            return false;
+        }
+
+        return TryParseCidr(text, out range, out _) || TryParseAddress(text, out range);
+    }
 
     public static string Format(int family, UInt128 value)
     {
@@ -68,6 +105,22 @@ public readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
         return true;
     }
 
+    /// <summary>
+    /// An IPv6 range as netpol-analyzer's IP blocks hold it: IPv4 only, from the first 32 bits of
+    /// the address and of the mask (an IPv4 range is returned as it is).
+    /// </summary>
+    public IpRange AsNetpolAnalyzerIpv4(int prefixLength)
+    {
+        if (Family == 4)
+        {
+            return this;
+        }
+
+        var start = (uint)(First >> 96);
+        var mask = prefixLength >= 32 ? uint.MaxValue : prefixLength <= 0 ? 0u : uint.MaxValue << (32 - prefixLength);
+        return new IpRange(4, start & mask, (start & mask) | ~mask);
+    }
+
     public static bool TryParseAddress(string? text, out IpRange range)
     {
         range = default;
@@ -97,6 +150,39 @@ public readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
 
         return (address.AddressFamily == AddressFamily.InterNetwork ? 4 : 6, value);
     }
+}
+
+/// <summary>
+/// The one definition of "the internet" that every check and report uses: every address outside
+/// the internal ranges, which are the private networks (RFC 1918, and unique local addresses
+/// fc00::/7), the shared address space of carrier-grade NAT and cloud pod networks (RFC 6598,
+/// 100.64.0.0/10), link-local addresses (169.254.0.0/16 with the cloud metadata endpoint,
+/// fe80::/10) and loopback (127.0.0.0/8, ::1).
+/// </summary>
+public static class AddressSpace
+{
+    /// <summary>The internal ranges, IPv4 then IPv6, as CIDRs.</summary>
+    public static IReadOnlyList<string> InternalCidrs { get; } = new[]
+    {
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8",
+        "fc00::/7", "fe80::/10", "::1/128",
+    };
+
+    /// <summary>The internal ranges a pod's traffic can reach through a policy (loopback never leaves the pod).</summary>
+    public static IReadOnlyList<string> RoutableInternalCidrs { get; } = InternalCidrs.Where(c => c is not ("127.0.0.0/8" or "::1/128")).ToList();
+
+    /// <summary>The internal ranges as an address set.</summary>
+    public static IpSet Internal { get; } = IpSet.Of(InternalCidrs.Select(Parse));
+
+    /// <summary>True when the range holds some internet address, that is an address outside <see cref="Internal"/>.</summary>
+    public static bool ReachesInternet(IpRange range) => !Internal.Contains(range);
+
+    /// <summary>The internal ranges the set holds in part or whole, as CIDRs (routable ones only).</summary>
+    public static IEnumerable<string> RoutableInternalIn(IpSet set) =>
+        RoutableInternalCidrs.Where(c => set.Ranges.Any(r => r.Overlaps(Parse(c))));
+
+    public static IpRange Parse(string cidr) =>
+        IpRange.TryParseCidr(cidr, out var r, out _) ? r : throw new ArgumentException($"'{cidr}' is not a CIDR.", nameof(cidr));
 }
 
 /// <summary>An immutable set of addresses: disjoint, sorted ranges per family.</summary>

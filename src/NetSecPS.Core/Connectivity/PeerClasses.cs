@@ -21,8 +21,11 @@ public enum PeerClassKind
 public sealed class PeerClass
 {
     internal PeerClass(int index, PeerClassKind kind, string ns, IReadOnlyDictionary<string, string> namespaceLabels,
-        IReadOnlyDictionary<string, string> labels, IReadOnlyList<ContainerPort> ports, bool hostNetwork, IpRange? hostAddress)
+        IReadOnlyDictionary<string, string> labels, IReadOnlyList<ContainerPort> ports, bool hostNetwork, IpRange? hostAddress,
+        IpRange? addressInterval = null, int addressFamily = 0)
     {
+        AddressInterval = addressInterval;
+        AddressFamily = addressFamily;
         Index = index;
         Kind = kind;
         Namespace = ns;
@@ -45,6 +48,17 @@ public sealed class PeerClass
 
     /// <summary>The node address of host-network pods, when the snapshot knows it.</summary>
     public IpRange? HostAddress { get; }
+
+    /// <summary>
+    /// For pods whose address the snapshot knows (live <c>status.podIP</c>, or the node's
+    /// <c>podCIDR</c>): the interval of the address space, cut by the CIDRs of rules that match
+    /// pod addresses, that holds all of the class's addresses. Null when unknown or when no such
+    /// rule exists.
+    /// </summary>
+    public IpRange? AddressInterval { get; }
+
+    /// <summary>The address family of the pods (4 or 6); 0 when unknown, taken as IPv4.</summary>
+    public int AddressFamily { get; }
 
     /// <summary>Index of this class's named-port map among all classes; 0 when it has no named port.</summary>
     internal int NamedPortSignature { get; set; }
@@ -92,8 +106,16 @@ internal static class PeerClassBuilder
         IReadOnlyList<PeerClass> DetectedIngressControllers,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels);
 
-    public static Result Build(ClusterModel model, ConnectivityOptions options)
+    public static Result Build(ClusterModel model, ConnectivityOptions options) => Build(model, options, Array.Empty<IpRange>());
+
+    /// <summary>
+    /// Groups pods into classes. <paramref name="podAddressCuts"/> are the CIDRs of rules that also
+    /// match pod addresses: pods are further grouped by the interval of those cuts their address
+    /// falls in, so each such CIDR holds all or none of a class.
+    /// </summary>
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts)
     {
+        var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
         var byKey = new Dictionary<string, PeerClass>(StringComparer.Ordinal);
         var byWorkload = new Dictionary<Workload, IReadOnlyList<PeerClass>>();
@@ -131,11 +153,13 @@ internal static class PeerClassBuilder
                 }
 
                 sb.Append('\u0001').Append(exempt ? (hostAddress?.ToString() ?? "host") : "pod");
+                var (interval, family) = exempt ? (null, 0) : addresses.Of(pod);
+                sb.Append('\u0001').Append(interval?.ToString() ?? "?").Append('/').Append(family);
                 var key = sb.ToString();
                 if (!byKey.TryGetValue(key, out var c))
                 {
                     var nsLabels = namespaceLabels.TryGetValue(pod.Namespace, out var l) ? l : NameOnly(pod.Namespace);
-                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress);
+                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress, interval, family);
                     classes.Add(c);
                     byKey[key] = c;
                 }
@@ -158,11 +182,12 @@ internal static class PeerClassBuilder
             arbitraryNs += "-x";
         }
 
-        var arbitrary = new PeerClass(classes.Count, PeerClassKind.ArbitraryPod, arbitraryNs, NameOnly(arbitraryNs), PodInfo.Empty, Array.Empty<ContainerPort>(), false, null);
+        var arbitrary = new PeerClass(classes.Count, PeerClassKind.ArbitraryPod, arbitraryNs, NameOnly(arbitraryNs), PodInfo.Empty, Array.Empty<ContainerPort>(), false, null,
+            null, addresses.PrimaryFamily);
         classes.Add(arbitrary);
         var ingress = new PeerClass(classes.Count, PeerClassKind.IngressController, IngressControllerNamespace,
             namespaceLabels.TryGetValue(IngressControllerNamespace, out var icl) ? icl : NameOnly(IngressControllerNamespace),
-            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null);
+            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null, null, addresses.PrimaryFamily);
         classes.Add(ingress);
 
         var signatures = new Dictionary<string, int>(StringComparer.Ordinal) { [string.Empty] = 0 };
@@ -222,4 +247,77 @@ internal static class PeerClassBuilder
 
     private static IReadOnlyDictionary<string, string> NameOnly(string ns) =>
         new Dictionary<string, string>(StringComparer.Ordinal) { [ClusterModel.NamespaceNameLabel] = ns };
+}
+
+/// <summary>
+/// What the snapshot knows of pod addresses: a pod's own address (<c>status.podIPs</c>), else the
+/// <c>podCIDR</c> of the node it runs on; located among the intervals that the CIDRs of rules
+/// matching pod addresses cut the address space into.
+/// </summary>
+internal sealed class PodAddresses
+{
+    private readonly IReadOnlyList<IpRange> intervals;
+    private readonly Dictionary<string, IpRange> nodeRanges;
+
+    private PodAddresses(IReadOnlyList<IpRange> intervals, Dictionary<string, IpRange> nodeRanges, int primaryFamily)
+    {
+        this.intervals = intervals;
+        this.nodeRanges = nodeRanges;
+        PrimaryFamily = primaryFamily;
+    }
+
+    /// <summary>The cluster's pod address family as far as the snapshot shows it (6 only when every known pod address is IPv6); 0 when nothing is known.</summary>
+    public int PrimaryFamily { get; }
+
+    public static PodAddresses Create(ClusterModel model, IReadOnlyList<IpRange> cuts)
+    {
+        var nodeRanges = new Dictionary<string, IpRange>(StringComparer.Ordinal);
+        foreach (var (obj, node) in model.Data.TypedWithSource<k8s.Models.V1Node>())
+        {
+            var cidr = node.Spec?.PodCIDRs?.FirstOrDefault() ?? node.Spec?.PodCIDR;
+            if (IpRange.TryParseCidr(cidr, out var range, out _))
+            {
+                nodeRanges[obj.Name] = range;
+            }
+        }
+
+        var families = model.Pods.Where(p => !p.HostNetwork).SelectMany(p => p.IPs.Take(1))
+            .Select(ip => IpRange.TryParseAddress(ip, out var r) ? r.Family : 0).Concat(nodeRanges.Values.Select(r => r.Family)).Where(f => f != 0).Distinct().ToList();
+        var primary = families.Count == 0 ? 0 : families.All(f => f == 6) ? 6 : 4;
+        return new PodAddresses(cuts.Count == 0 ? Array.Empty<IpRange>() : IpSet.Cut(cuts), nodeRanges, primary);
+    }
+
+    /// <summary>The interval that holds the pod's address (null when unknown or not within one interval) and its family (0 when unknown).</summary>
+    public (IpRange? Interval, int Family) Of(PodInfo pod)
+    {
+        IpRange? known = null;
+        if (pod.IPs.Count > 0 && IpRange.TryParseAddress(pod.IPs[0], out var ip))
+        {
+            known = ip;
+        }
+        else if (pod.Spec?.NodeName is { } node && nodeRanges.TryGetValue(node, out var range))
+        {
+            known = range;
+        }
+
+        if (known is not { } address)
+        {
+            return (null, 0);
+        }
+
+        if (intervals.Count == 0)
+        {
+            return (null, address.Family);
+        }
+
+        foreach (var interval in intervals)
+        {
+            if (interval.Contains(address))
+            {
+                return (interval, address.Family);
+            }
+        }
+
+        return (null, address.Family);
+    }
 }

@@ -25,6 +25,9 @@ internal sealed class PortSpec
     public IReadOnlyList<NamedPortRef> Named { get; }
     public bool HasNamedPorts => Named.Count > 0;
 
+    /// <summary>The rule names ICMP or an IP protocol by number (Calico, Cilium), so connection texts must list those protocols.</summary>
+    public bool NamesNonPortProtocols { get; init; }
+
     /// <summary>Human form: <c>TCP 80, UDP 53, TCP port named http</c>.</summary>
     public string Text { get; }
 
@@ -50,9 +53,9 @@ internal sealed class PortSpec
                 continue;
             }
 
-            if (ConnectionSet.Protocols.Contains(p.Protocol))
+            if (ConnectionSet.Protocols.Contains(p.Protocol.ToUpperInvariant()))
             {
-                result = result.Union(ConnectionSet.Port(p.Protocol, p.Port));
+                result = result.Union(ConnectionSet.Port(p.Protocol.ToUpperInvariant(), p.Port));
             }
         }
 

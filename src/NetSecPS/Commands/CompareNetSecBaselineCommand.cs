@@ -35,6 +35,10 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
     [Parameter]
     public Severity MinimumSeverity { get; set; } = Severity.Info;
 
+    /// <summary>Computes the current flows with netpol-analyzer's semantics; without it, with the semantics the baseline records.</summary>
+    [Parameter]
+    public SwitchParameter NetpolAnalyzerSemantics { get; set; }
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -66,7 +70,18 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
         var data = ReadInput();
         var auditProfile = profile!;
         var inForce = exceptions;
-        var current = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
+        var options = NetpolAnalyzerSemantics ? Core.Connectivity.ConnectivityOptions.NetpolAnalyzerCompatible
+            : Core.Connectivity.ConnectivityOptions.FromSemanticsName(approved!.Posture.Semantics);
+        if (options.SemanticsName != approved!.Posture.Semantics)
+        {
+            WriteWarning($"The baseline's flows were computed with {approved.Posture.Semantics ?? "NetSecPS's own"} semantics and the current ones with {options.SemanticsName ?? "NetSecPS's own"}: flows may differ by semantics, not by change.");
+        }
+        else if (options.SemanticsName is not null)
+        {
+            WriteVerbose($"The baseline records {options.SemanticsName} semantics; the current flows are computed the same way.");
+        }
+
+        var current = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, connectivityOptions: options, cancellationToken: ct));
         foreach (var note in DriftAnalyzer.ContextNotes(approved!.Posture, current))
         {
             WriteWarning(note);

@@ -40,6 +40,10 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
     [SigningKeyTransformation]
     public byte[]? SigningKey { get; set; }
 
+    /// <summary>Computes the flows with netpol-analyzer's semantics; the baseline records it and Compare-NetSecBaseline uses it.</summary>
+    [Parameter(ParameterSetName = SnapshotSet)]
+    public SwitchParameter NetpolAnalyzerSemantics { get; set; }
+
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -98,7 +102,8 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
             var data = ClusterData.From(Snapshot!);
             var auditProfile = profile ??= BaselineCommandSupport.ResolveProfile(this, Profile);
             var inForce = exceptions;
-            posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, cancellationToken: ct));
+            var options = NetpolAnalyzerSemantics ? Core.Connectivity.ConnectivityOptions.NetpolAnalyzerCompatible : Core.Connectivity.ConnectivityOptions.Default;
+            posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, connectivityOptions: options, cancellationToken: ct));
             source = data.Provenance;
         }
 

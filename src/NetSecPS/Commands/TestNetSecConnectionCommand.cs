@@ -19,12 +19,13 @@ public sealed class TestNetSecConnectionCommand : ConnectivityInputCmdlet
     [ValidateNotNullOrEmpty]
     public string To { get; set; } = string.Empty;
 
+    /// <summary>The destination port; for ICMP and ICMPv6 the message type.</summary>
     [Parameter(Mandatory = true)]
-    [ValidateRange(1, 65535)]
+    [ValidateRange(0, 65535)]
     public int Port { get; set; }
 
     [Parameter]
-    [ValidateSet("TCP", "UDP", "SCTP", IgnoreCase = true)]
+    [ValidateSet("TCP", "UDP", "SCTP", "ICMP", "ICMPv6", IgnoreCase = true)]
     public string Protocol { get; set; } = "TCP";
 
     /// <summary>Adds the explanation and each evaluation step.</summary>
@@ -49,7 +50,7 @@ public sealed class TestNetSecConnectionCommand : ConnectivityInputCmdlet
         ConnectionVerdict verdict;
         try
         {
-            verdict = engine.Test(from, to, Protocol.ToUpperInvariant(), Port);
+            verdict = engine.Test(from, to, Protocol, Port);
         }
         catch (ArgumentException ex)
         {

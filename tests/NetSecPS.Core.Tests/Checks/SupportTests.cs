@@ -1,5 +1,6 @@
 using NetSecPS.Core.Checks;
 using NetSecPS.Core.Checks.Support;
+using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Tests.Checks;
 
@@ -13,32 +14,37 @@ public class SupportTests
     [InlineData("172.16.0.0/12", new[] { "0.0.0.0/0" }, true)]
     [InlineData("fc00::/7", new[] { "fc00::/8", "fd00::/8" }, true)]
     public void A_network_is_covered_only_when_its_parts_leave_no_gap(string network, string[] parts, bool covered) =>
-        Assert.Equal(covered, Cidr.Parse(network)!.IsCoveredBy(parts.Select(p => Cidr.Parse(p)!)));
+        Assert.Equal(covered, IpSet.Of(new[] { AddressSpace.Parse(network) }).Subtract(parts.Select(AddressSpace.Parse)).IsEmpty);
 
     [Fact]
     public void Malformed_cidrs_are_not_networks()
     {
-        Assert.Null(Cidr.Parse("10.0.0.0/33"));
-        Assert.Null(Cidr.Parse("ten.0.0.0/8"));
-        Assert.Equal(32, Cidr.Parse("169.254.169.254")!.PrefixLength);
+        Assert.False(IpRange.TryParseCidr("10.0.0.0/33", out _, out _));
+        Assert.False(IpRange.TryParseCidr("ten.0.0.0/8", out _, out _));
+        Assert.True(IpRange.TryParseAddress("169.254.169.254", out var metadata));
+        Assert.Equal(metadata.First, metadata.Last);
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8-8.8.8.8[External]", true)]
+    [InlineData("0.0.0.0-255.255.255.255[External]", true)]
+    [InlineData("10.0.0.0-10.255.255.255[External]", false)]
+    [InlineData("100.64.0.0-100.127.255.255[External]", false)]
+    [InlineData("169.254.169.254-169.254.169.254[External]", false)]
+    [InlineData("fd00::-fd00::ffff[External]", false)]
+    [InlineData("2001:db8::/32[External]", true)]
+    public void One_definition_of_the_internet_serves_checks_and_drift(string peer, bool internet)
+    {
+        Assert.True(IpRange.TryParsePeer(peer, out var range));
+        Assert.Equal(internet, AddressSpace.ReachesInternet(range));
+        Assert.Equal(internet, NetSecPS.Core.Baseline.DriftAnalyzer.IsInternet(peer));
     }
 
     [Fact]
-    public void Selectors_apply_match_labels_and_every_expression_operator()
+    public void The_internal_ranges_a_wide_block_holds_are_named_and_excepted_ones_are_not()
     {
-        var labels = new Dictionary<string, string> { ["app"] = "web", ["tier"] = "front" };
-        var json = System.Text.Json.Nodes.JsonNode.Parse("""
-            {"matchLabels": {"app": "web"}, "matchExpressions": [
-              {"key": "tier", "operator": "In", "values": ["front", "edge"]},
-              {"key": "env", "operator": "DoesNotExist"},
-              {"key": "app", "operator": "Exists"},
-              {"key": "team", "operator": "NotIn", "values": ["x"]}]}
-            """);
-        Assert.True(LabelSelector.From(json).Matches(labels));
-        Assert.False(LabelSelector.From(json).Matches(new Dictionary<string, string> { ["app"] = "web", ["tier"] = "back" }));
-        var bogus = System.Text.Json.Nodes.JsonNode.Parse("""{"matchExpressions": [{"key": "a", "operator": "Sometimes"}]}""");
-        Assert.False(LabelSelector.From(bogus).Matches(labels));
-        Assert.True(LabelSelector.Everything.Matches(labels));
+        var block = IpSet.Of(new[] { AddressSpace.Parse("0.0.0.0/0") }).Subtract(new[] { AddressSpace.Parse("10.0.0.0/8") });
+        Assert.Equal(new[] { "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16" }, AddressSpace.RoutableInternalIn(block));
     }
 
     [Theory]

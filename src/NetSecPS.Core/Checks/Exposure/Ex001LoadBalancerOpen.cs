@@ -1,3 +1,4 @@
+using NetSecPS.Core.Connectivity;
 using k8s.Models;
 using NetSecPS.Core.Checks.Support;
 
@@ -55,7 +56,7 @@ public sealed class Ex001LoadBalancerOpen : Check
                 ranges = annotated.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
             }
 
-            var open = ranges.Where(r => Cidr.Parse(r) is { PrefixLength: 0 }).ToList();
+            var open = ranges.Where(r => IpRange.TryParseCidr(r?.Trim(), out _, out var prefix) && prefix == 0).ToList();
             if (ranges.Count > 0 && open.Count == 0)
             {
                 continue;

@@ -41,7 +41,7 @@ public sealed class Ex005ExposedWithoutIsolation : Check
 
             var data = paths.Select(p => new EvidenceItem("Exposure", p.Describe(), $"exposes {w.Peer}")).ToList();
             data.Add(new EvidenceItem("Reachability", w.Peer, $"from an arbitrary pod: {pod}; from the internet: {net}"));
-            data.AddRange(RuleExplain.IngressRules(context.Policies, w));
+            data.AddRange(PolicyFacts.RulesAdmittingArbitraryPeers(context.Policies, w, TrafficDirection.Ingress));
             yield return Fail(w,
                 $"{w.Peer} is exposed through {string.Join(", ", paths.Select(p => p.Describe()))} and accepts ingress from "
                 + string.Join(" and ", new[] { pod.IsEmpty ? null : $"an arbitrary pod ({pod})", net.IsEmpty ? null : $"the internet ({net})" }.OfType<string>()) + ".",

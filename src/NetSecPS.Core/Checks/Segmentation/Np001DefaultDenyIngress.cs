@@ -17,7 +17,7 @@ public sealed class Np001DefaultDenyIngress : Check
         FailsWhen = "Some pod in the namespace accepts ingress from an arbitrary peer: an unlabelled pod of an unlabelled namespace that is not in the snapshot, or an address of the open internet.",
         Rationale = "Default deny is what the cluster enforces, not the presence of a podSelector: {} policy. A namespace with a default-deny policy and an allow-all policy beside it admits everyone; one whose only ingress comes from a named range is closed. Scanners that look for the object alone give false confidence on CIS 5.3.2.",
         Remediation = "Apply a default-deny ingress policy to the namespace, then allow only the named peers each workload needs. If one exists already, narrow or remove the rules named in the evidence.",
-        Notes = "Decided by the connectivity engine for every workload of the namespace (all policy layers). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Cilium and Calico policies are not evaluated by the engine; when they exist in the namespace the evidence says so.",
+        Notes = "Decided by the connectivity engine for every workload of the namespace, under every policy tier the cluster enforces (ClusterNetworkPolicy and AdminNetworkPolicy, NetworkPolicy, the baseline). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached.",
     };
 
     public override bool NeedsConnectivity => true;
@@ -63,23 +63,17 @@ internal static class DefaultDenyFinding
                 : $"to an arbitrary pod: {pod}; to the internet: {net}"));
         }
 
-        var rules = offenders.SelectMany(o => ingress ? RuleExplain.IngressRules(context.Policies, o.W) : RuleExplain.EgressRules(context.Policies, o.W))
+        var rules = offenders.SelectMany(o => PolicyFacts.RulesAdmittingArbitraryPeers(context.Policies, o.W, direction))
             .DistinctBy(e => e.Subject).ToList();
         data.AddRange(rules);
 
         var type = ingress ? "Ingress" : "Egress";
         // A deny-all is a policy over every pod of the namespace with no rules in that direction.
-        var denyAll = context.Policies.NetworkPolicies.Where(p => p.Namespace == ns && p.PodSelector.IsEmpty && p.Has(type)
-            && (ingress ? p.Ingress.Count == 0 : p.Egress.Count == 0)).ToList();
+        var denyAll = PolicyFacts.RulePolicies(context.Policies).Where(p => p.Namespace == ns && p.SelectsWholeNamespace && p.Affects(direction)
+            && p.Rules(direction).Count == 0).ToList();
         foreach (var p in denyAll)
         {
-            data.Add(new EvidenceItem("Policy", $"NetworkPolicy {p.Key}", $"selects every pod for {type}, yet the rules above (or other layers) still admit arbitrary peers"));
-        }
-
-        var cniPolicies = context.Policies.CniPolicies.Where(o => o.Namespace == ns || o.Namespace is null).ToList();
-        if (cniPolicies.Count > 0)
-        {
-            data.Add(new EvidenceItem("NotEvaluated", string.Join(", ", cniPolicies.Select(o => o.Key).Take(5)), "CNI-specific policies may restrict further; the connectivity engine does not evaluate them"));
+            data.Add(new EvidenceItem("Policy", p.ToString(), $"selects every pod for {type}, yet the rules above (or other layers) still admit arbitrary peers"));
         }
 
         var first = offenders.Take(5).Select(o => o.W.Peer);

@@ -29,23 +29,18 @@ internal static class IsolationFindings
         var type = direction.ToString();
         foreach (var w in context.EvaluatedWorkloads.Where(w => !w.HostNetwork))
         {
-            var selecting = context.Policies.Selecting(w).ToList();
             if (context.IsIsolated(w, direction))
             {
                 continue;
             }
 
-            var others = selecting.Select(p => p.Key).ToList();
+            // Policies that select the workload without isolating it in this direction, and admin policies that apply without denying by default.
+            var others = context.Policies.Selecting(w, direction == TrafficDirection.Ingress ? TrafficDirection.Egress : TrafficDirection.Ingress)
+                .Where(p => p.IsKubernetesNetworkPolicy && !p.Affects(direction)).Select(p => p.DisplayName).ToList();
             var data = new List<EvidenceItem> { new("Isolation", w.Peer, $"no NetworkPolicy with {type} in its policyTypes selects it and no admin policy denies {type.ToLowerInvariant()} by default") };
             data.AddRange(others.Select(o => new EvidenceItem("Policy", $"NetworkPolicy {o}", $"selects the workload but has no {type} in its policyTypes")));
-            var admins = context.AdminPolicies.Policies.Where(p => context.AdminPolicies.SelectsSubject(p, w)).Select(p => p.Key).ToList();
+            var admins = PolicyFacts.Applying(context.Policies, w, direction).Where(p => p.IsAdminKind).Select(p => p.Source.Key).ToList();
             data.AddRange(admins.Select(a => new EvidenceItem("AdminPolicy", a, $"applies to the workload but has no Deny rule for every peer in {type.ToLowerInvariant()}")));
-            var cni = context.Policies.CniPolicies.Where(o => o.Namespace == w.Namespace || o.Namespace is null).Select(o => o.Key).ToList();
-            if (cni.Count > 0)
-            {
-                data.Add(new EvidenceItem("NotEvaluated", string.Join(", ", cni.Take(5)), "CNI-specific policies may isolate it; they are not evaluated"));
-            }
-
             var evidence = $"No policy isolates {w.Peer} for {type.ToLowerInvariant()}"
                 + (others.Count > 0 ? $"; {string.Join(", ", others.Select(o => "NetworkPolicy " + o))} select(s) it without {type} in policyTypes" : string.Empty)
                 + (admins.Count > 0 ? $"; {string.Join(", ", admins)} appl(y/ies) to it without denying by default" : string.Empty) + ".";

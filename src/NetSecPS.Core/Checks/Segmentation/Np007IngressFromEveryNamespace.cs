@@ -1,3 +1,4 @@
+using NetSecPS.Core.Policy;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.Segmentation;
@@ -20,30 +21,21 @@ public sealed class Np007IngressFromEveryNamespace : Check
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
-        foreach (var p in context.Policies.NetworkPolicies.Where(p => p.Has("Ingress")))
+        foreach (var p in PolicyFacts.RulePolicies(context.Policies).Where(p => p.Affects(TrafficDirection.Ingress)))
         {
             var data = new List<EvidenceItem>();
-            for (var i = 0; i < p.Ingress.Count; i++)
+            foreach (var rule in p.Ingress.Where(r => r.Action == RuleAction.Allow && !PolicyFacts.AdmitsEverything(r)))
             {
-                var rule = p.Ingress[i];
-                if (AllowAllRules.IsAllowAll(rule.FromProperty, rule.Ports))
+                foreach (var peer in rule.Peers.Where(x => x.Kind == RulePeerKind.Pods && x.NamespaceScope == NamespaceScope.All))
                 {
-                    continue;
-                }
-
-                foreach (var peer in rule.FromProperty ?? new List<k8s.Models.V1NetworkPolicyPeer>())
-                {
-                    if (peer.IpBlock is null && peer.NamespaceSelector is not null && LabelSelector.From(peer.NamespaceSelector).IsEmpty)
-                    {
-                        data.Add(new EvidenceItem("Rule", $"NetworkPolicy {p.Key} ingress[{i}]", $"from {PolicyIndex.DescribePeer(peer)}, {PolicyIndex.DescribePorts(rule.Ports)}"));
-                    }
+                    data.Add(new EvidenceItem("Rule", rule.Reference, $"from {peer.Text}, {rule.Ports.Text}"));
                 }
             }
 
             if (data.Count > 0)
             {
-                yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                    $"NetworkPolicy {p.Key} admits pods of every namespace: {string.Join("; ", data.Select(d => d.Subject.Split(' ')[^1] + " " + d.Detail))}.", p.Object, data);
+                yield return Fail(ResourceName.Of(p.Source), p.Namespace,
+                    $"{p} admits pods of every namespace: {string.Join("; ", data.Select(d => d.Subject[(p.ToString().Length + 1)..] + " " + d.Detail))}.", p.Source, data);
             }
         }
     }

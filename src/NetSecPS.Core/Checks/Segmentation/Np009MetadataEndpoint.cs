@@ -2,6 +2,8 @@ using System.Net;
 using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 
+using NetSecPS.Core.Policy;
+
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-009: pods that may reach the cloud metadata endpoint can steal the node's cloud credentials.</summary>
@@ -36,9 +38,8 @@ public sealed class Np009MetadataEndpoint : Check
             }
 
             var isolated = context.IsIsolated(w, TrafficDirection.Egress);
-            var rules = context.Policies.Selecting(w).Where(p => p.Has("Egress"))
-                .SelectMany(p => Enumerable.Range(0, p.Egress.Count).Where(i => AdmitsMetadata(p.Egress[i])).Select(i =>
-                    new EvidenceItem("Rule", $"NetworkPolicy {p.Key} egress[{i}]", RuleExplain.Describe(p.Egress[i].To, p.Egress[i].Ports, "to"))))
+            var rules = PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress)
+                .SelectMany(p => p.Egress.Where(AdmitsMetadata).Select(r => new EvidenceItem("Rule", r.Reference, PolicyFacts.Describe(r))))
                 .ToList();
             var data = new List<EvidenceItem> { new("Reachability", $"{w.Peer} => 169.254.169.254", allowed.ToString()) };
             data.AddRange(rules);
@@ -52,7 +53,8 @@ public sealed class Np009MetadataEndpoint : Check
         }
     }
 
-    private static bool AdmitsMetadata(k8s.Models.V1NetworkPolicyEgressRule rule) =>
-        rule.To is null || rule.To.Count == 0 || rule.To.Any(p => p.IpBlock is { } b && Cidr.Parse(b.Cidr) is { } c && c.Contains(Metadata)
-            && !(b.Except ?? new List<string>()).Select(Cidr.Parse).Any(e => e is not null && e.Contains(Metadata)));
+    private static readonly IpRange MetadataAddress = IpRange.TryParseAddress("169.254.169.254", out var r) ? r : default;
+
+    private static bool AdmitsMetadata(CompiledRule rule) =>
+        rule.Action == RuleAction.Allow && rule.MatchesRange(MetadataAddress) && rule.Ports.Numeric.Contains("TCP", 80);
 }

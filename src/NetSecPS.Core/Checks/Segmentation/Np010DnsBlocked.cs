@@ -2,6 +2,8 @@ using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 
+using NetSecPS.Core.Policy;
+
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-010: egress isolation that forgot DNS breaks name resolution.</summary>
@@ -44,7 +46,8 @@ public sealed class Np010DnsBlocked : Check
             {
                 new("Reachability", $"{w.Peer} => {target}", $"UDP: {(udp ? "allowed" : "blocked")}; TCP: {(tcp ? "allowed" : "blocked")}"),
             };
-            data.AddRange(context.Policies.Selecting(w).Where(p => p.Has("Egress")).Select(p => new EvidenceItem("Policy", $"NetworkPolicy {p.Key}", "isolates the workload for egress")));
+            data.AddRange(PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress).Where(p => p.Isolates(TrafficDirection.Egress))
+                .Select(p => new EvidenceItem("Policy", p.ToString(), "isolates the workload for egress")));
             yield return Fail(w, $"{w.Peer} is isolated for egress and cannot reach {missing} of {target}.", data,
                 manifest: Remediations.DnsEgress(w.Namespace, DnsTargets.Find(context)));
         }
@@ -76,18 +79,16 @@ public sealed class Np010DnsBlocked : Check
         var anywhere = conn.ToArbitraryPod(w).Union(conn.ToInternet(w));
         var udp = anywhere.Contains("UDP", 53);
         var tcp = anywhere.Contains("TCP", 53);
-        foreach (var p in context.Policies.Selecting(w).Where(p => p.Has("Egress")))
+        foreach (var p in PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress))
         {
-            foreach (var rule in p.Egress)
+            foreach (var rule in p.Egress.Where(r => r.Action == RuleAction.Allow))
             {
-                var ports = rule.Ports;
                 // Only a rule that names port 53 (or a DNS-named port) counts: the rule's peers cannot be checked without DNS pods.
-                bool Allows(string proto) => ports is not null && ports.Any(x =>
-                    (string.IsNullOrEmpty(x.Protocol) ? "TCP" : x.Protocol).Equals(proto, StringComparison.OrdinalIgnoreCase)
-                    && x.Port is not null && (x.Port.Value == "53" || x.Port.Value.StartsWith("dns", StringComparison.OrdinalIgnoreCase)
-                        || (int.TryParse(x.Port.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 53 && (x.EndPort ?? n) >= 53)));
-                udp |= Allows("UDP");
-                tcp |= Allows("TCP");
+                bool Names53(string proto) =>
+                    (rule.Ports.Numeric.Contains(proto, 53) && !rule.Ports.Numeric.RangesOf(proto).Any(x => x.From == ConnectionSet.MinPort && x.To == ConnectionSet.MaxPort))
+                    || rule.Ports.Named.Any(n => n.Name.StartsWith("dns", StringComparison.OrdinalIgnoreCase) && (n.Protocol ?? proto).Equals(proto, StringComparison.OrdinalIgnoreCase));
+                udp |= Names53("UDP");
+                tcp |= Names53("TCP");
             }
         }
 

@@ -1,3 +1,5 @@
+using NetSecPS.Core.Checks.Support;
+
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-011: a policy whose podSelector matches nothing protects nothing.</summary>
@@ -18,14 +20,15 @@ public sealed class Np011PolicySelectsNothing : Check
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
-        foreach (var p in context.Policies.NetworkPolicies.Where(p => p.Selected.Count == 0))
+        var model = context.Policies;
+        foreach (var p in PolicyFacts.RulePolicies(model).Where(p => p.Namespace is not null && PolicyFacts.Selected(model, p).Count == 0))
         {
-            var inNamespace = context.Policies.WorkloadsIn(p.Namespace);
+            var inNamespace = context.Model.Workloads.Where(w => w.Namespace == p.Namespace).ToList();
             var labels = inNamespace.SelectMany(w => w.Labels.Select(kv => $"{kv.Key}={kv.Value}")).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(10).ToList();
-            yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                $"NetworkPolicy {p.Key} selects pods with {p.PodSelector}; none of the {inNamespace.Count} workload(s) in namespace {p.Namespace} match"
+            yield return Fail(ResourceName.Of(p.Source), p.Namespace,
+                $"{p} selects {p.SubjectText}; none of the {inNamespace.Count} workload(s) in namespace {p.Namespace} match"
                 + (labels.Count > 0 ? $" (labels present: {string.Join(", ", labels)})." : "."),
-                p.Object, new[] { new EvidenceItem("Selector", $"NetworkPolicy {p.Key} spec.podSelector", p.PodSelector.ToString()) });
+                p.Source, new[] { new EvidenceItem("Selector", $"{p} {(p.IsKubernetesNetworkPolicy ? "spec.podSelector" : "selector")}", p.SubjectText) });
         }
     }
 }

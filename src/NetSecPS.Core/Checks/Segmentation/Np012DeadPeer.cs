@@ -1,5 +1,6 @@
-using k8s.Models;
 using NetSecPS.Core.Checks.Support;
+
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
@@ -21,69 +22,40 @@ public sealed class Np012DeadPeer : Check
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
-        foreach (var p in context.Policies.NetworkPolicies)
+        foreach (var p in PolicyFacts.RulePolicies(context.Policies))
         {
             var data = new List<EvidenceItem>();
-            if (p.Has("Ingress"))
+            foreach (var rule in p.Ingress.Concat(p.Egress))
             {
-                for (var i = 0; i < p.Ingress.Count; i++)
-                {
-                    Inspect(context, p, p.Ingress[i].FromProperty, $"ingress[{i}]", data);
-                }
-            }
-
-            if (p.Has("Egress"))
-            {
-                for (var i = 0; i < p.Egress.Count; i++)
-                {
-                    Inspect(context, p, p.Egress[i].To, $"egress[{i}]", data);
-                }
+                Inspect(rule, data);
             }
 
             if (data.Count > 0)
             {
-                yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                    $"NetworkPolicy {p.Key} has peers that match nothing: {string.Join("; ", data.Select(d => d.Subject[(d.Subject.LastIndexOf(' ') + 1)..] + " " + d.Detail))}.", p.Object, data);
+                yield return Fail(ResourceName.Of(p.Source), p.Namespace,
+                    $"{p} has peers that match nothing: {string.Join("; ", data.Select(d => d.Subject[(p.ToString().Length + 1)..] + " " + d.Detail))}.", p.Source, data);
             }
         }
     }
 
-    private static void Inspect(AuditContext context, PolicyEntry p, IList<V1NetworkPolicyPeer>? peers, string where, List<EvidenceItem> data)
+    private static void Inspect(CompiledRule rule, List<EvidenceItem> data)
     {
-        foreach (var peer in peers ?? new List<V1NetworkPolicyPeer>())
+        foreach (var peer in rule.Peers.Where(x => x.Kind == RulePeerKind.Pods))
         {
-            if (peer.IpBlock is not null)
+            if (peer.NamespaceScope == NamespaceScope.Selected && peer.MatchedNamespaces == 0)
+            {
+                data.Add(new EvidenceItem("Peer", rule.Reference, $"namespaceSelector {peer.NamespaceSelectorText} matches no namespace"));
+                continue;
+            }
+
+            if (peer.EveryPod || peer.MatchedClasses > 0)
             {
                 continue;
             }
 
-            string[] namespaces;
-            if (peer.NamespaceSelector is not null)
-            {
-                var nsSelector = LabelSelector.From(peer.NamespaceSelector);
-                namespaces = context.Policies.MatchNamespaces(nsSelector).Select(n => n.Name).ToArray();
-                if (namespaces.Length == 0)
-                {
-                    data.Add(new EvidenceItem("Peer", $"NetworkPolicy {p.Key} {where}", $"namespaceSelector {nsSelector} matches no namespace"));
-                    continue;
-                }
-            }
-            else
-            {
-                namespaces = new[] { p.Namespace };
-            }
-
-            var podSelector = LabelSelector.From(peer.PodSelector);
-            if (peer.PodSelector is null || podSelector.IsEmpty)
-            {
-                continue;
-            }
-
-            if (!namespaces.SelectMany(context.Policies.WorkloadsIn).Any(w => PolicyIndex.Selects(podSelector, w)))
-            {
-                data.Add(new EvidenceItem("Peer", $"NetworkPolicy {p.Key} {where}",
-                    $"podSelector {podSelector} matches no pod in {(namespaces.Length <= 3 ? "namespace(s) " + string.Join(", ", namespaces) : $"the {namespaces.Length} matched namespaces")}"));
-            }
+            var namespaces = peer.NamespaceNames;
+            data.Add(new EvidenceItem("Peer", rule.Reference,
+                $"podSelector {peer.PodSelectorText} matches no pod in {(namespaces.Count <= 3 ? "namespace(s) " + string.Join(", ", namespaces) : $"the {namespaces.Count} matched namespaces")}"));
         }
     }
 }

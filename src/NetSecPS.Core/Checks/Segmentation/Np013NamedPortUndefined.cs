@@ -1,6 +1,7 @@
-using k8s.Models;
 using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Model;
+
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
@@ -22,66 +23,60 @@ public sealed class Np013NamedPortUndefined : Check
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
-        foreach (var p in context.Policies.NetworkPolicies)
+        var model = context.Policies;
+        foreach (var p in PolicyFacts.RulePolicies(model))
         {
             var data = new List<EvidenceItem>();
-            if (p.Has("Ingress"))
+            if (p.Affects(TrafficDirection.Ingress))
             {
-                for (var i = 0; i < p.Ingress.Count; i++)
+                var selected = PolicyFacts.Selected(model, p);
+                foreach (var rule in p.Ingress)
                 {
-                    Inspect(p.Ingress[i].Ports, p.Selected, p, $"ingress[{i}]", "selected pods", data);
+                    Inspect(rule, selected, "selected pods", data);
                 }
             }
 
-            if (p.Has("Egress"))
+            if (p.Affects(TrafficDirection.Egress))
             {
-                for (var i = 0; i < p.Egress.Count; i++)
+                foreach (var rule in p.Egress)
                 {
-                    var to = p.Egress[i].To;
-                    if (to is not null && to.Count > 0 && to.All(x => x.IpBlock is not null))
+                    if (!rule.AllPeers && rule.Peers.All(x => x.Kind != RulePeerKind.Pods))
                     {
                         continue;
                     }
 
-                    var destinations = to is null || to.Count == 0
-                        ? context.Model.Workloads
-                        : to.SelectMany(peer => context.Policies.PeerWorkloads(p.Namespace, peer)).Distinct().ToList();
-                    Inspect(p.Egress[i].Ports, destinations, p, $"egress[{i}]", "destination pods", data);
+                    var destinations = rule.AllPeers ? context.Model.Workloads : model.WorkloadsIn(rule.Classes).Where(w => !w.HostNetwork).ToList();
+                    Inspect(rule, destinations, "destination pods", data);
                 }
             }
 
             if (data.Count > 0)
             {
-                yield return Fail(ResourceName.Of(p.Object), p.Namespace,
-                    $"NetworkPolicy {p.Key} names ports no destination container declares: {string.Join("; ", data.Select(d => d.Subject[(d.Subject.LastIndexOf(' ') + 1)..] + " " + d.Detail))}.", p.Object, data);
+                yield return Fail(ResourceName.Of(p.Source), p.Namespace,
+                    $"{p} names ports no destination container declares: {string.Join("; ", data.Select(d => d.Subject[(p.ToString().Length + 1)..] + " " + d.Detail))}.", p.Source, data);
             }
         }
     }
 
-    private static void Inspect(IList<V1NetworkPolicyPort>? ports, IReadOnlyList<Workload> destinations, PolicyEntry p, string where, string what, List<EvidenceItem> data)
+    private static void Inspect(CompiledRule rule, IReadOnlyList<Workload> destinations, string what, List<EvidenceItem> data)
     {
         if (destinations.Count == 0)
         {
             return;
         }
 
-        foreach (var port in ports ?? new List<V1NetworkPolicyPort>())
+        foreach (var port in rule.Ports.Named)
         {
-            var name = port.Port?.Value;
-            if (name is null || int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
-            {
-                continue;
-            }
-
-            var protocol = string.IsNullOrEmpty(port.Protocol) ? "TCP" : port.Protocol.ToUpperInvariant();
-            if (destinations.SelectMany(w => w.Pods).SelectMany(pod => pod.Ports).Any(c => c.Name == name && c.Protocol == protocol))
+            var name = port.Name;
+            var protocol = port.Protocol?.ToUpperInvariant();
+            if (destinations.SelectMany(w => w.Pods).SelectMany(pod => pod.Ports).Any(c => c.Name == name && (protocol is null || c.Protocol.ToUpperInvariant() == protocol)))
             {
                 continue;
             }
 
             var declared = destinations.SelectMany(w => w.Pods).SelectMany(pod => pod.Ports).Where(c => c.Name is not null).Select(c => c.ToString()).Distinct(StringComparer.Ordinal).Take(8).ToList();
-            data.Add(new EvidenceItem("Port", $"NetworkPolicy {p.Key} {where}",
-                $"port '{name}' ({protocol}) is declared by none of the {destinations.Count} workload(s) of the {what}" + (declared.Count > 0 ? $" (named ports there: {string.Join(", ", declared)})" : " (they declare no named ports)")));
+            data.Add(new EvidenceItem("Port", rule.Reference,
+                $"port '{name}'{(protocol is null ? string.Empty : $" ({protocol})")} is declared by none of the {destinations.Count} workload(s) of the {what}" + (declared.Count > 0 ? $" (named ports there: {string.Join(", ", declared)})" : " (they declare no named ports)")));
         }
     }
 }

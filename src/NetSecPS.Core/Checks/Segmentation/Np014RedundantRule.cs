@@ -1,7 +1,7 @@
 using System.Globalization;
-using k8s.Models;
 using NetSecPS.Core.Checks.Support;
-using NetSecPS.Core.Model;
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
@@ -23,33 +23,20 @@ public sealed class Np014RedundantRule : Check
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
-        var rules = new List<RuleShape>();
-        foreach (var p in context.Policies.NetworkPolicies.Where(p => p.Selected.Count > 0))
-        {
-            if (p.Has("Ingress"))
-            {
-                for (var i = 0; i < p.Ingress.Count; i++)
-                {
-                    rules.Add(RuleShape.Of(context.Policies, p, "ingress", i, p.Ingress[i].FromProperty, p.Ingress[i].Ports));
-                }
-            }
+        var model = context.Policies;
+        var rules = PolicyFacts.RulePolicies(model)
+            .Where(p => PolicyFacts.Selected(model, p).Count > 0)
+            .SelectMany(p => p.Ingress.Concat(p.Egress))
+            .Where(r => r.Action == RuleAction.Allow)
+            .ToList();
 
-            if (p.Has("Egress"))
-            {
-                for (var i = 0; i < p.Egress.Count; i++)
-                {
-                    rules.Add(RuleShape.Of(context.Policies, p, "egress", i, p.Egress[i].To, p.Egress[i].Ports));
-                }
-            }
-        }
-
-        var redundant = new Dictionary<PolicyEntry, List<EvidenceItem>>();
-        foreach (var group in rules.GroupBy(r => (r.Policy.Namespace, r.Direction)))
+        var redundant = new Dictionary<CompiledPolicy, List<EvidenceItem>>();
+        foreach (var group in rules.GroupBy(r => (r.Policy.Namespace, r.Policy.Tier, r.Direction)))
         {
             var list = group.ToList();
-            foreach (var narrow in list.Where(r => !r.MatchesNothing))
+            foreach (var narrow in list.Where(r => !MatchesNothing(r)))
             {
-                var wider = list.FirstOrDefault(w => !ReferenceEquals(w, narrow) && w.Contains(narrow) && (!narrow.Contains(w) || string.CompareOrdinal(w.Order, narrow.Order) < 0));
+                var wider = list.FirstOrDefault(w => !ReferenceEquals(w, narrow) && Contains(w, narrow) && (!Contains(narrow, w) || string.CompareOrdinal(Order(w), Order(narrow)) < 0));
                 if (wider is null)
                 {
                     continue;
@@ -60,126 +47,41 @@ public sealed class Np014RedundantRule : Check
                     redundant[narrow.Policy] = items = new List<EvidenceItem>();
                 }
 
-                items.Add(new EvidenceItem("Rule", $"NetworkPolicy {narrow.Policy.Key} {narrow.Where}",
-                    $"contained in NetworkPolicy {wider.Policy.Key} {wider.Where}, which applies to the same pods"));
+                items.Add(new EvidenceItem("Rule", narrow.Reference, $"contained in {wider.Reference}, which applies to the same pods"));
             }
         }
 
-        foreach (var (policy, items) in redundant.OrderBy(kv => kv.Key.Key, StringComparer.Ordinal))
+        foreach (var (policy, items) in redundant.OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal))
         {
-            yield return Fail(ResourceName.Of(policy.Object), policy.Namespace,
-                $"{string.Join("; ", items.Select(i => i.Subject[(i.Subject.LastIndexOf(' ') + 1)..] + " is " + i.Detail))}.", policy.Object, items);
+            yield return Fail(ResourceName.Of(policy.Source), policy.Namespace,
+                $"{string.Join("; ", items.Select(i => i.Subject[(policy.ToString().Length + 1)..] + " is " + i.Detail))}.", policy.Source, items);
         }
     }
 
-    private sealed record PortShape(string Protocol, int From, int To, string? Name);
+    private static string Order(CompiledRule r) => r.Policy + "|" + r.Index.ToString("D4", CultureInfo.InvariantCulture);
 
-    private sealed class RuleShape
+    private static bool MatchesNothing(CompiledRule r) => !r.AllPeers && r.Classes.IsEmpty && r.Addresses.IsEmpty;
+
+    /// <summary>True when every connection <paramref name="narrow"/> allows, <paramref name="wide"/> allows to the same pods.</summary>
+    private static bool Contains(CompiledRule wide, CompiledRule narrow) =>
+        narrow.Policy.Subject.IsSubsetOf(wide.Policy.Subject) && ContainsPeers(wide, narrow) && ContainsPorts(wide.Ports, narrow.Ports);
+
+    private static bool ContainsPeers(CompiledRule wide, CompiledRule narrow)
     {
-        public required PolicyEntry Policy { get; init; }
-        public required HashSet<Workload> Selected { get; init; }
-        public required string Direction { get; init; }
-        public required int Index { get; init; }
-        public required bool AllPeers { get; init; }
-        public required HashSet<Workload> Workloads { get; init; }
-        public required bool Arbitrary { get; init; }
-        public required List<(Cidr Block, List<Cidr> Except)> Blocks { get; init; }
-        public required List<PortShape>? Ports { get; init; }
-
-        public string Where => $"{Direction}[{Index}]";
-
-        public string Order => Policy.Key + "|" + Index.ToString("D4", CultureInfo.InvariantCulture);
-
-        public bool MatchesNothing => !AllPeers && Workloads.Count == 0 && !Arbitrary && Blocks.Count == 0;
-
-        public static RuleShape Of(PolicyIndex index, PolicyEntry p, string direction, int i, IList<V1NetworkPolicyPeer>? peers, IList<V1NetworkPolicyPort>? ports)
+        if (wide.AllPeers)
         {
-            var all = peers is null || peers.Count == 0;
-            var workloads = new HashSet<Workload>();
-            var blocks = new List<(Cidr, List<Cidr>)>();
-            var arbitrary = false;
-            foreach (var peer in peers ?? new List<V1NetworkPolicyPeer>())
-            {
-                if (peer.IpBlock is { } b)
-                {
-                    if (Cidr.Parse(b.Cidr) is { } c)
-                    {
-                        blocks.Add((c, (b.Except ?? new List<string>()).Select(Cidr.Parse).OfType<Cidr>().ToList()));
-                    }
-
-                    continue;
-                }
-
-                workloads.UnionWith(index.PeerWorkloads(p.Namespace, peer));
-                arbitrary |= PolicyIndex.MatchesArbitraryPod(peer);
-            }
-
-            List<PortShape>? portShapes = null;
-            if (ports is { Count: > 0 })
-            {
-                portShapes = ports.Select(x =>
-                {
-                    var proto = string.IsNullOrEmpty(x.Protocol) ? "TCP" : x.Protocol.ToUpperInvariant();
-                    if (x.Port is null)
-                    {
-                        return new PortShape(proto, 1, 65535, null);
-                    }
-
-                    return int.TryParse(x.Port.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
-                        ? new PortShape(proto, n, x.EndPort ?? n, null)
-                        : new PortShape(proto, 0, 0, x.Port.Value);
-                }).ToList();
-            }
-
-            return new RuleShape
-            {
-                Policy = p, Selected = p.Selected.ToHashSet(), Direction = direction, Index = i, AllPeers = all, Workloads = workloads, Arbitrary = arbitrary, Blocks = blocks, Ports = portShapes,
-            };
+            return true;
         }
 
-        /// <summary>True when every connection <paramref name="other"/> allows, this rule allows to the same pods.</summary>
-        public bool Contains(RuleShape other)
-        {
-            if (!other.Selected.IsSubsetOf(Selected))
-            {
-                return false;
-            }
-
-            return ContainsPeers(other) && ContainsPorts(other);
-        }
-
-        private bool ContainsPeers(RuleShape other)
-        {
-            if (AllPeers)
-            {
-                return true;
-            }
-
-            if (other.AllPeers || (other.Arbitrary && !Arbitrary) || !other.Workloads.IsSubsetOf(Workloads))
-            {
-                return false;
-            }
-
-            return other.Blocks.All(b => Blocks.Any(a => a.Block.Contains(b.Block)
-                && a.Except.Where(e => e.Overlaps(b.Block)).All(e => e.IsCoveredBy(b.Except))));
-        }
-
-        private bool ContainsPorts(RuleShape other)
-        {
-            if (Ports is null)
-            {
-                return true;
-            }
-
-            if (other.Ports is null)
-            {
-                return false;
-            }
-
-            return other.Ports.All(b => Ports.Any(a => a.Protocol == b.Protocol &&
-                (a.Name is null && a.From == 1 && a.To == 65535
-                 || (a.Name is null && b.Name is null && a.From <= b.From && b.To <= a.To)
-                 || (a.Name is not null && a.Name == b.Name))));
-        }
+        return !narrow.AllPeers && narrow.Classes.IsSubsetOf(wide.Classes)
+            && narrow.Addresses.Ranges.All(wide.Addresses.Contains)
+            && (!narrow.OpenToAnyAddress4 || wide.OpenToAnyAddress4) && (!narrow.OpenToAnyAddress6 || wide.OpenToAnyAddress6);
     }
+
+    /// <summary>Numbered ports by set inclusion; a named port is covered by the same name (and protocol) or by every port of its protocol.</summary>
+    private static bool ContainsPorts(PortSpec wide, PortSpec narrow) =>
+        narrow.Numeric.IsSubsetOf(wide.Numeric)
+        && narrow.Named.All(n => wide.Named.Any(w => w.Name == n.Name && string.Equals(w.Protocol, n.Protocol, StringComparison.OrdinalIgnoreCase))
+            || (n.Protocol is { } proto ? wide.Numeric.RangesOf(proto).Any(x => x.From == ConnectionSet.MinPort && x.To == ConnectionSet.MaxPort)
+                : ConnectionSet.Protocols.All(pr => wide.Numeric.RangesOf(pr).Any(x => x.From == ConnectionSet.MinPort && x.To == ConnectionSet.MaxPort))));
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s.Models;
+using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
@@ -205,9 +206,9 @@ public sealed partial class MeshState
     public PeerAuthenticationResult EffectivePeerAuthentication(Workload w)
     {
         var labels = w.Labels;
-        var workloadLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p) is { IsEmpty: false } s && s.Matches(labels));
-        var namespaceLevel = w.Namespace == IstioRootNamespace ? null : peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p).IsEmpty);
-        var meshLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == IstioRootNamespace && Selector(p).IsEmpty);
+        var workloadLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p) is { IsEverything: false } s && s.Matches(labels));
+        var namespaceLevel = w.Namespace == IstioRootNamespace ? null : peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p).IsEverything);
+        var meshLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == IstioRootNamespace && Selector(p).IsEverything);
 
         string mode = "PERMISSIVE";
         KubeObject? source = null;
@@ -251,7 +252,7 @@ public sealed partial class MeshState
     public IEnumerable<KubeObject> AuthorizationPoliciesFor(Workload w) => authorizationPolicies.Where(ap =>
     {
         var selector = Selector(ap);
-        if (ap.Namespace == IstioRootNamespace && selector.IsEmpty && ap.Raw!["spec"]?["targetRef"] is null && ap.Raw["spec"]?["targetRefs"] is null)
+        if (ap.Namespace == IstioRootNamespace && selector.IsEverything && ap.Raw!["spec"]?["targetRef"] is null && ap.Raw["spec"]?["targetRefs"] is null)
         {
             return true;
         }
@@ -281,7 +282,7 @@ public sealed partial class MeshState
         return (LinkerdClusterDefault, LinkerdClusterDefaultSource);
     }
 
-    private static LabelSelector Selector(KubeObject o) => o.Raw?["spec"]?["selector"] is JsonObject s ? LabelSelector.From(s) : LabelSelector.Everything;
+    private static LabelSelector Selector(KubeObject o) => o.Raw?["spec"]?["selector"] is JsonObject s ? LabelSelector.Parse(s, out _) : LabelSelector.Everything;
 
     private static string? ModeOf(JsonNode? mtls) => mtls is JsonObject m ? m["mode"]?.ToString()?.ToUpperInvariant() : null;
 

@@ -1,0 +1,381 @@
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+using NetSecPS.Core.Sources;
+
+namespace NetSecPS.Core.Policy;
+
+/// <summary>How the policies of a tier combine.</summary>
+internal enum TierKind
+{
+    /// <summary>
+    /// Policies in order (priority or order, ties by name), rules in order within each policy;
+    /// the first rule that matches a connection decides it (AdminNetworkPolicy,
+    /// ClusterNetworkPolicy, Calico tiers).
+    /// </summary>
+    Ordered,
+
+    /// <summary>
+    /// Every policy at once: any matching Deny wins over any matching Allow, and order does not
+    /// matter (Kubernetes NetworkPolicy, whose rules only allow; Cilium).
+    /// </summary>
+    Union,
+}
+
+/// <summary>What a tier does with a connection of an endpoint its policies select when no rule matches it.</summary>
+internal enum NoMatchAction
+{
+    /// <summary>Leave it to the next tier (AdminNetworkPolicy, ClusterNetworkPolicy, Calico <c>defaultAction: Pass</c>).</summary>
+    Next,
+
+    /// <summary>Deny it (NetworkPolicy isolation, Calico tiers, Cilium default deny).</summary>
+    Deny,
+
+    /// <summary>Allow it.</summary>
+    Allow,
+}
+
+/// <summary>
+/// An ordered group of policies inside one layer. Tiers run in ascending <see cref="Order"/>
+/// (ties by name); a tier that no policy of an endpoint's applies to is skipped for it.
+/// </summary>
+internal sealed class Tier
+{
+    public Tier(PolicyLayer layer, string name, double order, TierKind kind, NoMatchAction noMatch, string description)
+    {
+        Layer = layer;
+        Name = name;
+        Order = order;
+        Kind = kind;
+        NoMatch = noMatch;
+        Description = description;
+    }
+
+    public PolicyLayer Layer { get; }
+
+    /// <summary>The tier's name as users know it: <c>Admin</c>, <c>NetworkPolicy</c>, <c>Baseline</c>, a Calico tier.</summary>
+    public string Name { get; }
+
+    /// <summary>Position among the layer's tiers, on Calico's scale (Admin 1,000, NetworkPolicy 1,000,000, Baseline 10,000,000).</summary>
+    public double Order { get; }
+    public TierKind Kind { get; }
+    public NoMatchAction NoMatch { get; internal set; }
+
+    /// <summary>How explanations name the tier: <c>the Admin tier (ClusterNetworkPolicy, AdminNetworkPolicy)</c>.</summary>
+    public string Description { get; internal set; }
+
+    /// <summary>The tier's policies in evaluation order once the model is built.</summary>
+    public List<CompiledPolicy> Policies { get; } = new();
+
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// One policy of any kind in the model's form: its subject (the peer classes it applies to), per
+/// direction whether it applies and whether selecting an endpoint makes the tier's
+/// <see cref="Tier.NoMatch"/> apply, and its rules.
+/// </summary>
+internal sealed class CompiledPolicy
+{
+    public CompiledPolicy(string kind, string name, string? ns, double? order, KubeObject source, ClassSet subject, string subjectText)
+    {
+        Kind = kind;
+        Name = name;
+        Namespace = ns;
+        Order = order;
+        Source = source;
+        Subject = subject;
+        SubjectText = subjectText;
+        SubjectNamespace = ns;
+    }
+
+    /// <summary>The Kubernetes kind: <c>NetworkPolicy</c>, <c>AdminNetworkPolicy</c>, <c>ClusterNetworkPolicy</c>, ...</summary>
+    public string Kind { get; }
+    public string Name { get; }
+    public string? Namespace { get; }
+
+    /// <summary>Priority or order inside the tier, lower first; null sorts after every ordered policy.</summary>
+    public double? Order { get; }
+    public KubeObject Source { get; }
+    public Tier Tier { get; internal set; } = null!;
+
+    /// <summary>
+    /// The one namespace whose pods the subject can hold (a namespaced policy's own), or null when
+    /// it may select pods anywhere (cluster-scoped policies, Istio's root namespace).
+    /// </summary>
+    public string? SubjectNamespace { get; init; }
+
+    /// <summary>The peer classes the policy applies to (its podSelector, subject or selector).</summary>
+    public ClassSet Subject { get; }
+    public string SubjectText { get; }
+
+    /// <summary>The subject is every pod of the policy's namespace (a NetworkPolicy with an empty podSelector).</summary>
+    public bool SelectsWholeNamespace { get; init; }
+    public bool AffectsIngress { get; set; }
+    public bool AffectsEgress { get; set; }
+
+    /// <summary>Selecting an endpoint for ingress makes the tier's no-match action apply to it (Cilium's <c>enableDefaultDeny: {ingress: false}</c> turns it off).</summary>
+    public bool IsolatesIngress { get; set; } = true;
+    public bool IsolatesEgress { get; set; } = true;
+    public List<CompiledRule> Ingress { get; } = new();
+    public List<CompiledRule> Egress { get; } = new();
+
+    /// <summary>AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy: cluster-wide policy of an administrator.</summary>
+    public bool IsAdminKind => Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy";
+
+    /// <summary>A Kubernetes NetworkPolicy (networking.k8s.io), whose rules are numbered, not named.</summary>
+    public bool IsKubernetesNetworkPolicy => Kind == "NetworkPolicy" && Source.Group is "networking.k8s.io" or "extensions";
+
+    /// <summary><c>namespace/name</c> for a namespaced policy, the name for a cluster-scoped one.</summary>
+    public string DisplayName => Namespace is null ? Name : Namespace + "/" + Name;
+
+    public bool Affects(TrafficDirection direction) => direction == TrafficDirection.Ingress ? AffectsIngress : AffectsEgress;
+
+    public bool Isolates(TrafficDirection direction) => direction == TrafficDirection.Ingress ? IsolatesIngress : IsolatesEgress;
+
+    public List<CompiledRule> Rules(TrafficDirection direction) => direction == TrafficDirection.Ingress ? Ingress : Egress;
+
+    /// <summary>How explanations name the policy: <c>ClusterNetworkPolicy deny-all (Admin tier, priority 10)</c>.</summary>
+    public string Describe()
+    {
+        var order = Order is { } o ? $", {(Kind is "NetworkPolicy" or "GlobalNetworkPolicy" ? "order" : "priority")} {o.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
+        return Tier.Kind == TierKind.Ordered ? $"{Kind} {DisplayName} ({Tier.Name} tier{order})" : $"{Kind} {DisplayName}";
+    }
+
+    public override string ToString() => Kind + " " + DisplayName;
+}
+
+/// <summary>What a rule peer stands for, for the checks that look at rule shapes.</summary>
+internal enum RulePeerKind
+{
+    /// <summary>Pods by namespace and pod selectors (or namespaces alone).</summary>
+    Pods,
+
+    /// <summary>An address range: ipBlock, networks, nets, CIDR.</summary>
+    Addresses,
+
+    /// <summary>Nodes by label (host-network pods and node addresses).</summary>
+    Nodes,
+
+    /// <summary>DNS names, which a static analysis cannot resolve.</summary>
+    DomainNames,
+}
+
+/// <summary>Which namespaces a pod peer reaches.</summary>
+internal enum NamespaceScope
+{
+    /// <summary>The policy's own namespace (a NetworkPolicy podSelector without namespaceSelector).</summary>
+    Own,
+
+    /// <summary>Every namespace (an empty namespace selector).</summary>
+    All,
+
+    /// <summary>The namespaces a selector matches.</summary>
+    Selected,
+}
+
+/// <summary>One peer of a rule as written, with what it matched, for checks and explanations.</summary>
+internal sealed record RulePeer
+{
+    public required RulePeerKind Kind { get; init; }
+
+    /// <summary>The peer in words: <c>pods app=web in namespace shop</c>, <c>0.0.0.0/0 except 10.0.0.0/8</c>.</summary>
+    public required string Text { get; init; }
+
+    public NamespaceScope NamespaceScope { get; init; }
+
+    /// <summary>The pod selector matches every pod (of the namespaces in scope).</summary>
+    public bool EveryPod { get; init; }
+
+    /// <summary>The namespace and pod selectors as written (pods peers), for findings.</summary>
+    public string? NamespaceSelectorText { get; init; }
+    public string? PodSelectorText { get; init; }
+
+    /// <summary>The namespaces of the snapshot the namespace part matched (pods peers).</summary>
+    public IReadOnlyList<string> NamespaceNames { get; init; } = Array.Empty<string>();
+
+    /// <summary>How many namespaces of the snapshot the namespace part matched (pods peers).</summary>
+    public int MatchedNamespaces { get; init; }
+
+    /// <summary>The pod classes of the snapshot the peer matched (pods peers; never the synthetic classes).</summary>
+    public int MatchedClasses { get; init; }
+
+    /// <summary>The peer would match an unlabelled pod in an unlabelled namespace that is not in the snapshot.</summary>
+    public bool MatchesArbitraryPod { get; init; }
+
+    /// <summary>For an address peer: the block as written and its exceptions.</summary>
+    public IpRange? Block { get; init; }
+    public int PrefixLength { get; init; } = -1;
+    public IReadOnlyList<IpRange> Except { get; init; } = Array.Empty<IpRange>();
+
+    /// <summary>For an address peer: the addresses it matches (block minus exceptions).</summary>
+    public IpSet Addresses { get; init; } = IpSet.Empty;
+}
+
+/// <summary>One rule in the model's form: a set of peers (classes and addresses) times a set of connections, with an action.</summary>
+internal sealed class CompiledRule
+{
+    public CompiledRule(CompiledPolicy policy, TrafficDirection direction, int index, string name, RuleAction action, PortSpec ports)
+    {
+        Policy = policy;
+        Direction = direction;
+        Index = index;
+        Name = name;
+        Action = action;
+        Ports = ports;
+    }
+
+    /// <summary>Global index of the rule in the model, for caches.</summary>
+    public int Id { get; set; }
+    public CompiledPolicy Policy { get; }
+    public TrafficDirection Direction { get; }
+
+    /// <summary>Position of the rule in its policy's list for the direction.</summary>
+    public int Index { get; }
+
+    /// <summary>The rule's own name; for a NetworkPolicy, <c>ingress rule #1</c>.</summary>
+    public string Name { get; }
+    public RuleAction Action { get; }
+    public PortSpec Ports { get; }
+
+    /// <summary>The rule lists no peers: it matches every pod and every address.</summary>
+    public bool AllPeers { get; set; }
+
+    /// <summary>Pod classes the rule matches: by selectors, and by address where the rule's addresses match pods.</summary>
+    public ClassSet Classes { get; set; } = null!;
+
+    /// <summary>Addresses of the rule's ipBlocks, networks or nets, exceptions removed.</summary>
+    public IpSet Addresses { get; set; } = IpSet.Empty;
+
+    /// <summary>The rule holds the whole IPv4 or IPv6 space: an address no other CIDR names still matches.</summary>
+    public bool OpenToAnyAddress4 { get; set; }
+    public bool OpenToAnyAddress6 { get; set; }
+
+    /// <summary>The rule is in an admin tier's kind (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy).</summary>
+    public bool IsAdminKind => Policy.IsAdminKind;
+
+    /// <summary>The rule's addresses also match pods whose address they hold (ClusterNetworkPolicy <c>networks</c>, Calico <c>nets</c>).</summary>
+    public bool AddressesMatchPods { get; set; }
+
+    /// <summary>Pod classes whose unknown addresses the rule's CIDRs may hold: whether the rule matches them depends on pod addresses.</summary>
+    public ClassSet? AddressDependent { get; set; }
+
+    /// <summary>The peers as written.</summary>
+    public List<RulePeer> Peers { get; } = new();
+
+    /// <summary>What the rule names that a static analysis cannot decide (nodes without node data, domain names, L7 conditions).</summary>
+    public List<string> Undecided { get; } = new();
+
+    /// <summary>Human form of the peers: <c>pods app=web in namespace frontend</c>, <c>0.0.0.0/0 except 10.0.0.0/8</c>.</summary>
+    public string PeersText { get; set; } = string.Empty;
+
+    /// <summary>How findings name the rule as written: <c>NetworkPolicy shop/web ingress[0]</c>, <c>ClusterNetworkPolicy x egress 'deny-all'</c>.</summary>
+    public string Reference => Policy.IsKubernetesNetworkPolicy
+        ? $"{Policy} {(Direction == TrafficDirection.Ingress ? "ingress" : "egress")}[{Index}]"
+        : $"{Policy} {(Direction == TrafficDirection.Ingress ? "ingress" : "egress")} rule '{Name}'";
+
+    public bool MatchesClass(int classIndex) => AllPeers || Classes.Contains(classIndex);
+
+    public bool MatchesRange(IpRange range) => AllPeers || Addresses.Contains(range);
+
+    public bool MatchesAnyAddress(int family) => AllPeers || (family == 4 ? OpenToAnyAddress4 : OpenToAnyAddress6);
+
+    /// <summary>How explanations name the rule: <c>ingress rule #2</c> or <c>egress rule "deny-db" (Deny)</c>.</summary>
+    public string Label => Policy.IsKubernetesNetworkPolicy
+        ? Name
+        : $"{(Direction == TrafficDirection.Ingress ? "ingress" : "egress")} rule \"{Name}\" ({Action})";
+
+    public override string ToString() => Policy + " " + Label;
+}
+
+/// <summary>
+/// Every policy a cluster enforces, compiled into one form that the connectivity engine,
+/// <c>Test-NetSecConnection -Explain</c> and the checks all read: layers that intersect, ordered
+/// tiers inside a layer, policies in a tier, rules with Allow/Deny/Pass/Log. Built by
+/// <see cref="PolicyModelBuilder"/> from the policy kinds registered in <see cref="PolicyKinds"/>.
+/// </summary>
+internal sealed class PolicyModel
+{
+    public PolicyModel(ClusterModel cluster, ConnectivityOptions options, PeerClassBuilder.Result classes, IReadOnlyList<Tier> tiers,
+        IReadOnlyList<CompiledRule> rules, IReadOnlyList<IpRange> ingressCuts, IReadOnlyList<IpRange> egressCuts, bool namesNonPortProtocols,
+        IReadOnlyList<string> undecided)
+    {
+        Cluster = cluster;
+        Options = options;
+        Classes = classes;
+        Tiers = tiers;
+        Rules = rules;
+        IngressCuts = ingressCuts;
+        EgressCuts = egressCuts;
+        NamesNonPortProtocols = namesNonPortProtocols;
+        Undecided = undecided;
+        Policies = tiers.SelectMany(t => t.Policies).ToList();
+        egressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Egress));
+        ingressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Ingress));
+    }
+
+    private readonly Lazy<ProgramTable> egressPrograms;
+    private readonly Lazy<ProgramTable> ingressPrograms;
+
+    /// <summary>Each class's program for a direction: the tiers and rules that apply to it, in evaluation order.</summary>
+    public ProgramTable Programs(TrafficDirection direction) => direction == TrafficDirection.Egress ? egressPrograms.Value : ingressPrograms.Value;
+
+    public ClusterModel Cluster { get; }
+    public ConnectivityOptions Options { get; }
+    public PeerClassBuilder.Result Classes { get; }
+
+    /// <summary>Every tier of every layer, in evaluation order (layer, then order, then name).</summary>
+    public IReadOnlyList<Tier> Tiers { get; }
+
+    /// <summary>Every policy, tier by tier in evaluation order.</summary>
+    public IReadOnlyList<CompiledPolicy> Policies { get; }
+
+    /// <summary>Every rule, indexed by <see cref="CompiledRule.Id"/>.</summary>
+    public IReadOnlyList<CompiledRule> Rules { get; }
+
+    /// <summary>Ranges of ingress address peers: they cut the space of external sources.</summary>
+    public IReadOnlyList<IpRange> IngressCuts { get; }
+
+    /// <summary>Ranges of egress address peers: they cut the space of external destinations.</summary>
+    public IReadOnlyList<IpRange> EgressCuts { get; }
+
+    /// <summary>Some rule names ICMP or an IP protocol by number, so connection texts list those protocols.</summary>
+    public bool NamesNonPortProtocols { get; }
+
+    /// <summary>What the model could not decide statically, one sentence each (for coverage and reports).</summary>
+    public IReadOnlyList<string> Undecided { get; }
+
+    public IEnumerable<Tier> TiersOf(PolicyLayer layer) => Tiers.Where(t => t.Layer == layer);
+
+    /// <summary>Policies of one kind (<c>NetworkPolicy</c> of networking.k8s.io is <c>NetworkPolicy</c>).</summary>
+    public IEnumerable<CompiledPolicy> OfKind(string kind) => Policies.Where(p => p.Kind == kind);
+
+    /// <summary>The pod classes of a workload.</summary>
+    public IReadOnlyList<PeerClass> ClassesOf(Workload workload) =>
+        Classes.ByWorkload.TryGetValue(workload, out var l) ? l : Array.Empty<PeerClass>();
+
+    /// <summary>The workloads some of whose pods the set holds.</summary>
+    public IReadOnlyList<Workload> WorkloadsIn(ClassSet set)
+    {
+        var result = new List<Workload>();
+        foreach (var i in set.Members())
+        {
+            foreach (var w in Classes.Classes[i].Workloads)
+            {
+                if (!result.Contains(w))
+                {
+                    result.Add(w);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>True when the policy applies to some pod of the workload in the direction.</summary>
+    public bool Selects(CompiledPolicy policy, Workload workload, TrafficDirection direction) =>
+        policy.Affects(direction) && ClassesOf(workload).Any(c => policy.Subject.Contains(c.Index));
+
+    /// <summary>The policies that apply to some pod of the workload in the direction, in evaluation order.</summary>
+    public IEnumerable<CompiledPolicy> Selecting(Workload workload, TrafficDirection direction) =>
+        Policies.Where(p => Selects(p, workload, direction));
+}
