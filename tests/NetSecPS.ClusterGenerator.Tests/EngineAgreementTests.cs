@@ -5,7 +5,8 @@ namespace NetSecPS.ClusterGenerator.Tests;
 
 /// <summary>
 /// On a generated cluster with every policy feature (admin Allow/Deny/Pass, baseline, default
-/// deny, named ports, endPort, ipBlocks with excepts), the flow list the engine computes from its
+/// deny, named ports, endPort, ipBlocks with excepts, ClusterNetworkPolicies of both tiers with
+/// networks rules that match pods by address), the flow list the engine computes from its
 /// compact rows, the pairwise query and the rule-by-rule explainer agree on every workload pair
 /// and every external range: what a connlist says is what <c>Test-NetSecConnection</c> says.
 /// </summary>
@@ -52,6 +53,24 @@ public sealed class EngineAgreementTests : IClassFixture<GeneratorTests.Written>
         }
 
         Assert.True(denied > 0, "the generated cluster isolates some pairs");
+    }
+
+    [Fact]
+    public void The_generated_cluster_exercises_cluster_network_policies_and_networks_that_match_pods()
+    {
+        var kinds = ((NetSecPS.Core.Connectivity.IConnectivityQuery)engine).Policies.Policies.Select(p => p.Kind).ToHashSet();
+        Assert.Contains("ClusterNetworkPolicy", kinds);
+        Assert.Contains("AdminNetworkPolicy", kinds);
+        Assert.Contains("BaselineAdminNetworkPolicy", kinds);
+
+        // Pods of node 1 of the first team's namespaces are matched by the narrow networks rule: their classes are apart from the others.
+        var rule = ((NetSecPS.Core.Connectivity.IConnectivityQuery)engine).Policies.Rules.Single(r => r.Name == "deny-node-1-pods");
+        Assert.True(rule.AddressesMatchPods);
+        Assert.False(rule.Classes.IsEmpty);
+        // Only pods without a known address (pending pods, templates of workloads without pods) depend on it.
+        Assert.All(engine.Classes.Where(c => rule.AddressDependent?.Contains(c.Index) == true), c => Assert.All(c.Pods, p => Assert.Empty(p.IPs)));
+        var matched = engine.Classes.Where(c => rule.Classes.Contains(c.Index) && !c.HostNetwork).ToList();
+        Assert.All(matched, c => Assert.True(c.Pods.All(p => p.IPs[0].StartsWith("10.64.1.", StringComparison.Ordinal))));
     }
 
     [Fact]

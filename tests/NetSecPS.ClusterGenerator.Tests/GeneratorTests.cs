@@ -12,7 +12,7 @@ namespace NetSecPS.ClusterGenerator.Tests;
 /// </summary>
 public sealed class GeneratorTests : IClassFixture<GeneratorTests.Written>
 {
-    private static readonly ClusterShape Shape = new(400, 80, 90, Seed: 7);
+    private static readonly ClusterShape Shape = new(400, 80, 90, Seed: 7) { ClusterNetworkPolicies = true };
     private readonly Written written;
 
     public GeneratorTests(Written written) => this.written = written;

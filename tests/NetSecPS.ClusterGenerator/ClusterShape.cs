@@ -38,8 +38,11 @@ public sealed record ClusterShape(int Pods, int Workloads, int Policies, int See
     /// </summary>
     public int ExtraIpBlocks { get; init; }
 
+    /// <summary>Adds ClusterNetworkPolicies (v1alpha2) of both tiers beside the AdminNetworkPolicies, with networks rules that match pods by address.</summary>
+    public bool ClusterNetworkPolicies { get; init; }
+
     /// <summary>A stable folder name for cached output.</summary>
-    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty);
+    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty) + (ClusterNetworkPolicies ? "-cnp" : string.Empty);
 
     public override string ToString() =>
         $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)} (seed {Seed})";

@@ -97,6 +97,73 @@ public sealed class SyntheticCluster
         {
             yield return o;
         }
+
+        if (Shape.ClusterNetworkPolicies)
+        {
+            foreach (var o in ClusterNetworkPolicies(random))
+            {
+                yield return o;
+            }
+        }
+    }
+
+    /// <summary>
+    /// ClusterNetworkPolicy v1alpha2 in both tiers, beside the AdminNetworkPolicies: Accept, Deny
+    /// and Pass; a networks rule over one node's pod range (so it matches the pods there by
+    /// address) and one over every address; protocols with a range and a named port.
+    /// </summary>
+    private IEnumerable<JsonObject> ClusterNetworkPolicies(Random random)
+    {
+        const string Api = "policy.networking.k8s.io/v1alpha2";
+        JsonObject Cnp(string name, string tier, int priority, JsonObject subject, JsonArray? ingress, JsonArray? egress)
+        {
+            var spec = Map(("tier", tier), ("priority", priority), ("subject", subject));
+            if (ingress is not null)
+            {
+                spec["ingress"] = ingress;
+            }
+
+            if (egress is not null)
+            {
+                spec["egress"] = egress;
+            }
+
+            return Map(("apiVersion", Api), ("kind", "ClusterNetworkPolicy"), ("metadata", Meta(random, name, null)), ("spec", spec));
+        }
+
+        JsonObject Rule(string name, string action, string peerKey, JsonArray peers, JsonArray? protocols = null)
+        {
+            var r = Map(("name", name), ("action", action), (peerKey, peers));
+            if (protocols is not null)
+            {
+                r["protocols"] = protocols;
+            }
+
+            return r;
+        }
+
+        JsonObject Number(string protocol, int port) => Map((protocol, Map(("destinationPort", Map(("number", port))))));
+        JsonObject Range(string protocol, int start, int end) => Map((protocol, Map(("destinationPort", Map(("range", Map(("start", start), ("end", end))))))));
+        JsonObject NsName(string ns) => MatchLabels(("kubernetes.io/metadata.name", ns));
+
+        var teams = Plan.Namespaces.Where(n => !n.IsPlatform).Select(n => n.Team).Distinct().OrderBy(t => t, StringComparer.Ordinal).ToList();
+        var team = teams.Count > 0 ? teams[0] : "none";
+        yield return Cnp("cnp-monitoring-scrape", "Admin", 2, Map(("namespaces", MatchLabels(("team", team)))),
+            Array(Rule("scrape", "Accept", "from",
+                Array(Map(("pods", Map(("namespaceSelector", NsName("monitoring")), ("podSelector", MatchLabels(("app.kubernetes.io/name", "prometheus"))))))),
+                Array(Range("tcp", 9100, 9200), Map(("destinationNamedPort", "http"))))),
+            null);
+        yield return Cnp("cnp-node-1-pods-closed", "Admin", 3, Map(("namespaces", MatchLabels(("team", team)))),
+            null,
+            Array(
+                Rule("pass-dns", "Pass", "to", Array(Map(("namespaces", NsName("kube-system")))), Array(Number("udp", 53), Number("tcp", 53))),
+                Rule("deny-node-1-pods", "Deny", "to", Array(Map(("networks", Strings(new[] { "10.64.1.0/24" }))))),
+                Rule("deny-dev-sctp", "Deny", "to", Array(Map(("namespaces", MatchLabels(("env", "dev"))))), Array(Range("sctp", 1, 65535)))));
+        yield return Cnp("cnp-baseline-dev", "Baseline", 10, Map(("namespaces", MatchLabels(("env", "dev")))),
+            Array(Rule("deny-from-prod", "Deny", "from", Array(Map(("namespaces", MatchLabels(("env", "prod"))))))),
+            Array(
+                Rule("accept-pods", "Accept", "to", Array(Map(("networks", Strings(new[] { "10.64.0.0/12" })))), Array(Number("tcp", 443), Number("tcp", 8080))),
+                Rule("deny-everything-else", "Deny", "to", Array(Map(("networks", Strings(new[] { "0.0.0.0/0" })))))));
     }
 
     private static string NodeName(int i) => $"node-{i:D4}";
