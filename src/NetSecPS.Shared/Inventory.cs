@@ -81,12 +81,16 @@ public sealed record PolicyItem : InventoryItem
 {
     /// <summary>Human summary of the pods the policy applies to.</summary>
     public string Subject { get; init; } = string.Empty;
+
+    /// <summary>The tier the policy is evaluated in: <c>Admin</c>, <c>Baseline</c>, a Calico tier; null for Kubernetes NetworkPolicy.</summary>
+    public string? Tier { get; init; }
     public int? Priority { get; init; }
     public IReadOnlyList<string> PolicyTypes { get; init; } = Array.Empty<string>();
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
 
     public override string Details => Join(
+        Tier is null ? null : $"{Tier} tier",
         Priority is { } p ? $"priority {p}" : null,
         PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,
         $"rules: {IngressRules} ingress, {EgressRules} egress",

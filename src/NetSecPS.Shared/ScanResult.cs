@@ -44,6 +44,13 @@ public sealed class ScanResult
     public required Provenance Provenance { get; init; }
     public IReadOnlyList<CoverageEntry> Coverage { get; init; } = Array.Empty<CoverageEntry>();
     public IReadOnlyList<InputDiagnostic> Diagnostics { get; init; } = Array.Empty<InputDiagnostic>();
+
+    /// <summary>
+    /// What the connectivity could not decide statically, one sentence each: rules whose CIDRs
+    /// may hold pod addresses the snapshot does not know, domain-name and L7 rules, peers that need
+    /// data the snapshot lacks. The verdicts take the conservative reading stated in each sentence.
+    /// </summary>
+    public IReadOnlyList<string> Undecided { get; init; } = Array.Empty<string>();
     public required ProfileInfo Profile { get; init; }
     public IReadOnlyDictionary<string, int> Inventory { get; init; } = new Dictionary<string, int>();
     public IReadOnlyList<WorkloadItem> Workloads { get; init; } = Array.Empty<WorkloadItem>();

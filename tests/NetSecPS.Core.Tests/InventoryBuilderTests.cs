@@ -21,9 +21,25 @@ public class InventoryBuilderTests
         Assert.Equal(new[] { "Egress" }, metadata.PolicyTypes);
         Assert.Equal(1, metadata.EgressRules);
 
+        Assert.Equal("Admin", metadata.Tier);
         var baseline = items.Single(p => p.Kind == "BaselineAdminNetworkPolicy");
+        Assert.Equal("Baseline", baseline.Tier);
         Assert.Null(baseline.Priority);
         Assert.Equal("pods in namespaces: netsec.example.com/baseline=enforced", baseline.Subject);
+    }
+
+    [Fact]
+    public void Cluster_network_policies_show_their_tier_priority_and_subject()
+    {
+        var items = Inventory(TestPaths.Fixture("connectivity", "cluster-network-policy", "networks-match-pods.yaml")).OfType<PolicyItem>().ToList();
+        var admin = items.Single(p => p.Name == "lab-no-egress");
+        Assert.Equal("ClusterNetworkPolicy", admin.Kind);
+        Assert.Equal("Admin", admin.Tier);
+        Assert.Equal(10, admin.Priority);
+        Assert.Equal(2, admin.EgressRules);
+        Assert.Contains("Admin tier", admin.Details, StringComparison.Ordinal);
+        Assert.Equal("Baseline", items.Single(p => p.Name == "vault-closed").Tier);
+        Assert.Equal("Admin", items.Single(p => p.Kind == "AdminNetworkPolicy").Tier);
     }
 
     [Fact]
@@ -93,7 +109,7 @@ public class InventoryBuilderTests
         Assert.Equal("metrics:9100/TCP; hostNetwork", items.OfType<WorkloadItem>().Single(w => w.Name == "node-exporter").Details);
         Assert.Equal("LoadBalancer 443->https/TCP; sources 203.0.113.0/24; selects app=payments-api",
             items.OfType<ServiceItem>().Single(w => w.Name == "payments-partner").Details);
-        Assert.Equal("priority 10; Egress; rules: 0 ingress, 1 egress; applies to pods in namespaces: all",
+        Assert.Equal("Admin tier; priority 10; Egress; rules: 0 ingress, 1 egress; applies to pods in namespaces: all",
             items.OfType<PolicyItem>().Single(w => w.Name == "cluster-deny-cloud-metadata").Details);
         Assert.Equal("no TLS; grafana.example.com; -> grafana:3000", items.OfType<ExposureItem>().Single(w => w.Name == "grafana").Details);
     }

@@ -70,6 +70,17 @@ public class PolicyModelTests
     }
 
     [Fact]
+    public void A_scan_says_what_it_could_not_decide_and_the_cmdlets_are_warned()
+    {
+        var data = NetSecPS.Core.Sources.ManifestSource.Read(new[] { TestPaths.Fixture("connectivity", "cluster-network-policy", "narrow-networks.yaml") });
+        var sink = new CollectingSink();
+        var scan = NetSecPS.Core.Scanning.Scanner.Run(data, new NetSecPS.Core.Scanning.ScanOptions { Now = DateTimeOffset.UnixEpoch }, sink);
+        var note = Assert.Single(scan.Undecided);
+        Assert.Contains("ClusterNetworkPolicy deny-to-subnet egress rule 'subnet-5'", note, StringComparison.Ordinal);
+        Assert.Contains(sink.Warnings, w => w.StartsWith("Not decidable statically:", StringComparison.Ordinal) && w.Contains("10.0.5.0/24", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void IPv6_blocks_are_IPv6_ranges_by_default()
     {
         var f = new ConnectivityFixture("cluster-network-policy/ipv6-blocks.yaml");

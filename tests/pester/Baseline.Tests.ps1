@@ -96,6 +96,28 @@ Describe 'Export-NetSecBaseline' {
     }
 }
 
+Describe 'Connectivity semantics of a baseline' {
+    It 'records netpol-analyzer semantics and compares with them unless told otherwise' {
+        $hostNetwork = Join-Path $Fixtures 'connectivity/hostnetwork'
+        $file = Join-Path $TestDrive 'na.baseline.json'
+        Get-NetSecSnapshot -Path $hostNetwork -WarningAction SilentlyContinue | Export-NetSecBaseline -Path $file -NetpolAnalyzerSemantics
+        (Get-Content $file -Raw | ConvertFrom-Json).posture.semantics | Should -Be 'netpol-analyzer'
+
+        # The same cluster compared with the baseline's own semantics: no flow drift, no warning about semantics.
+        $drift = @(Compare-NetSecBaseline -Baseline $file -Path $hostNetwork -Category Flow -WarningVariable warn -WarningAction SilentlyContinue)
+        $drift | Should -HaveCount 0
+        ($warn -join "`n") | Should -Not -Match 'semantics'
+
+        # NetSecPS's own semantics treat host-network pods as node addresses, so the flows differ, and the mismatch is warned about.
+        $plain = Join-Path $TestDrive 'plain.baseline.json'
+        Get-NetSecSnapshot -Path $hostNetwork -WarningAction SilentlyContinue | Export-NetSecBaseline -Path $plain
+        (Get-Content $plain -Raw | ConvertFrom-Json).posture.PSObject.Properties.Name | Should -Not -Contain 'semantics'
+        $crossed = @(Compare-NetSecBaseline -Baseline $plain -Path $hostNetwork -Category Flow -NetpolAnalyzerSemantics -WarningVariable warn2 -WarningAction SilentlyContinue)
+        $crossed.Count | Should -BeGreaterThan 0
+        ($warn2 -join "`n") | Should -Match 'semantics'
+    }
+}
+
 Describe 'Compare-NetSecBaseline' {
     It 'reports no drift when nothing changed' {
         $file = Export-TestBaseline (Join-Path $Shop 'shop-v1') 'same.json'

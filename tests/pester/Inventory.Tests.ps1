@@ -26,7 +26,7 @@ Describe 'Get-NetSecInventory' {
             $services | Should -Match 'payments-partner\s+LoadBalancer\s+443->https/TCP\s+from 203\.0\.113\.0/24'
 
             $policies = Get-NetSecInventory -Path $Cluster -Kind *NetworkPolicy | Out-String -Width 200
-            $policies | Should -Match '(?m)^Kind\s+Namespace\s+Name\s+Priority\s+Types\s+In\s+Out\s+Subject\s*$'
+            $policies | Should -Match '(?m)^Kind\s+Namespace\s+Name\s+Tier\s+Types\s+In\s+Out\s+Subject\s*$'
             $policies | Should -Match 'AdminNetworkPolicy\s+cluster-deny-cloud-metadata\s+10\s+Egress'
 
             $namespaces = Get-NetSecInventory -Path $Cluster -Kind Namespace | Out-String -Width 200

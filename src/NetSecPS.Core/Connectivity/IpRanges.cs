@@ -171,6 +171,12 @@ public static class AddressSpace
     /// <summary>The internal ranges a pod's traffic can reach through a policy (loopback never leaves the pod).</summary>
     public static IReadOnlyList<string> RoutableInternalCidrs { get; } = InternalCidrs.Where(c => c is not ("127.0.0.0/8" or "::1/128")).ToList();
 
+    /// <summary>
+    /// Where pod networks live: the private ranges, the shared address space and unique local
+    /// addresses (never link-local or loopback). A CIDR outside them cannot hold a pod address.
+    /// </summary>
+    public static IpSet PodNetworks { get; } = IpSet.Of(new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7" }.Select(Parse));
+
     /// <summary>The internal ranges as an address set.</summary>
     public static IpSet Internal { get; } = IpSet.Of(InternalCidrs.Select(Parse));
 

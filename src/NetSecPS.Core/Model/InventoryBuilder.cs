@@ -179,6 +179,13 @@ public static class InventoryBuilder
             {
                 Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = o.Source?.File, SourceLine = o.Source?.Line,
                 Labels = labels,
+                Tier = o.Kind switch
+                {
+                    "AdminNetworkPolicy" => "Admin",
+                    "BaselineAdminNetworkPolicy" => "Baseline",
+                    "ClusterNetworkPolicy" => spec?["tier"]?.ToString(),
+                    _ => spec?["tier"]?.ToString(),
+                },
                 Priority = WholeNumber(spec?["priority"]) ?? WholeNumber(spec?["order"]),
                 Subject = DescribeSubject(spec),
                 PolicyTypes = types,

@@ -304,10 +304,10 @@ internal sealed class PolicyCompileContext
     }
 
     /// <summary>
-    /// Pod networks are internal address space (private, shared or unique local ranges): a CIDR
-    /// outside it cannot hold a pod's unknown address, so it does not make the verdict depend on it.
+    /// Pod networks are private, shared or unique local ranges (<see cref="AddressSpace.PodNetworks"/>):
+    /// a CIDR outside them cannot hold a pod's unknown address, so it does not make the verdict depend on it.
     /// </summary>
-    private static bool MayHoldPodAddresses(IpRange range) => AddressSpace.Internal.Ranges.Any(i => i.Overlaps(range));
+    private static bool MayHoldPodAddresses(IpRange range) => AddressSpace.PodNetworks.Ranges.Any(i => i.Overlaps(range));
 
     // ---------------------------------------------------------------- diagnostics and JSON
 

@@ -64,6 +64,11 @@ internal static class PolicyModelBuilder
             context.NamesNonPortProtocols |= r.Ports.NamesNonPortProtocols;
         }
 
+        foreach (var note in context.UndecidedNotes)
+        {
+            sink.Warning("Not decidable statically: " + note);
+        }
+
         return new PolicyModel(cluster, options, classes, tiers, rules, context.IngressCuts, context.EgressCuts, context.NamesNonPortProtocols, context.UndecidedNotes);
     }
 

@@ -75,6 +75,7 @@ public static class Scanner
             Provenance = provenance,
             Coverage = data.Coverage,
             Diagnostics = data.Diagnostics,
+            Undecided = engine.Undecided,
             Profile = audit.Profile,
             Inventory = counts,
             Workloads = inventory.OfType<WorkloadItem>().ToList(),
