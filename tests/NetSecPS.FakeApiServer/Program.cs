@@ -9,6 +9,8 @@ string? token = null;
 var port = 0;
 var nodes = 3;
 var runningState = true;
+var plainHttp = false;
+var personality = ServerPersonality.Kubernetes;
 var faults = new FaultPlan();
 for (var i = 0; i < args.Length; i++)
 {
@@ -22,6 +24,15 @@ for (var i = 0; i < args.Length; i++)
         case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--no-running-state": runningState = false; break;
         case "--install-api": install.Add(Next()); break;
+        case "--plain-http": plainHttp = true; break;
+        case "--not-kubernetes":
+            personality = Next() switch
+            {
+                "404" => ServerPersonality.NotFoundEverywhere,
+                "html" => ServerPersonality.HtmlEverywhere,
+                var v => throw new ArgumentException($"--not-kubernetes takes 404 or html, not {v}"),
+            };
+            break;
         case "--latency-ms": faults.Latency = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
         case "--forbid": faults.Forbid(Next()); break;
         case "--throttle":
@@ -60,6 +71,8 @@ for (var i = 0; i < args.Length; i++)
                   --throttle <res>:<n>:<s>   n times 429 with Retry-After s
                   --fail <res>:<n>           n times 500
                   --expire-continue <res>:<n> n times 410 for a continue token
+                  --plain-http               serve http:// instead of https:// (the kubeconfig still has the token)
+                  --not-kubernetes <404|html> pose as a web server: 404 for every path, or an HTML page
                 """);
             return 0;
         default:
@@ -77,6 +90,8 @@ var server = await FakeApiServer.StartAsync(new FakeApiServerOptions
     RunningState = runningState,
     InstallApis = install,
     Faults = faults,
+    PlainHttp = plainHttp,
+    Personality = personality,
 });
 if (kubeconfigOut is not null)
 {

@@ -234,6 +234,9 @@ public sealed class ApiConnection : IDisposable
                     var (reason, message) = StatusOf(body);
                     switch (status)
                     {
+                        case 401 when !target.Credentials.SendsSecretHeader && !target.Credentials.MayPresentClientCertificate:
+                            throw new UnauthorizedAccessException(
+                                $"The API server {Server} requires authentication (401 Unauthorized), and context '{Context}' gives no credentials ({target.Credentials.Description}).");
                         case 401:
                             throw new UnauthorizedAccessException(
                                 $"The API server {Server} rejected {target.Credentials.Description} (context '{Context}', 401 Unauthorized): the credential is missing, expired or not valid for this cluster.");
@@ -327,7 +330,7 @@ public sealed class ApiConnection : IDisposable
         if (target.TlsServerName is { } sni && target.Server.Scheme == Uri.UriSchemeHttps)
         {
             // .NET takes the TLS server name (SNI and the name the certificate must carry) from the Host header; the API server does not route by Host.
-            request.Headers.Host = sni;
+            request.Headers.Host = target.Server.IsDefaultPort ? sni : sni + ":" + target.Server.Port.ToString(CultureInfo.InvariantCulture);
         }
 
         return request;

@@ -245,7 +245,7 @@ public static class CredentialSources
                 sink.Verbose($"The {owner} has both a token and an exec plugin; the token is used and the plugin is not run, as kubectl does.");
             }
 
-            return new StaticCredentialSource(new Credential { BearerToken = user.Token, ClientCertificate = certificate }, $"the bearer token of {owner}");
+            return new StaticCredentialSource(new Credential { BearerToken = user.Token, ClientCertificate = certificate }, $"the token of {owner}");
         }
 
         if (user.Exec is not null)
