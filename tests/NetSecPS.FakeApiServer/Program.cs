@@ -5,6 +5,7 @@ using NetSecPS.FakeApiServer;
 var manifests = new List<string>();
 var install = new List<string>();
 string? kubeconfigOut = null;
+string? clientCertOut = null;
 string? token = null;
 var port = 0;
 var nodes = 3;
@@ -19,6 +20,7 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--manifests": manifests.Add(Next()); break;
         case "--kubeconfig-out": kubeconfigOut = Next(); break;
+        case "--client-cert-out": clientCertOut = Next(); break;
         case "--port": port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--token": token = Next(); break;
         case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -61,6 +63,7 @@ for (var i = 0; i < args.Length; i++)
                 NetSecPS fake Kubernetes API server
                   --manifests <path>         manifest file or folder (repeatable)
                   --kubeconfig-out <file>    write a kubeconfig (server, CA, token) for this server
+                  --client-cert-out <dir>    write client.crt and client.key (user netsecps-auditor) signed by the client CA
                   --port <n>                 port on 127.0.0.1 (default: a free one)
                   --token <t>                bearer token to accept (default: random)
                   --nodes <n>                nodes to create when the manifests have none (default 3)
@@ -93,6 +96,15 @@ var server = await FakeApiServer.StartAsync(new FakeApiServerOptions
     PlainHttp = plainHttp,
     Personality = personality,
 });
+if (clientCertOut is not null)
+{
+    // Before the kubeconfig: a watcher that sees the kubeconfig finds the certificate too.
+    var (cert, key) = server.Pki.IssueClientCertificate("netsecps-auditor");
+    Directory.CreateDirectory(clientCertOut);
+    File.WriteAllText(Path.Combine(clientCertOut, "client.crt"), cert);
+    File.WriteAllText(Path.Combine(clientCertOut, "client.key"), key);
+}
+
 if (kubeconfigOut is not null)
 {
     // Written whole, then moved, so a watcher never reads half a kubeconfig.
