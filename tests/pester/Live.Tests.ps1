@@ -217,6 +217,15 @@ Describe 'A live read proves who it talks to and never leaks a credential' {
             $snap = Get-NetSecSnapshot -Kubeconfig $plain.Kubeconfig -AllowInsecureHttp -WarningVariable w -WarningAction SilentlyContinue
             $snap.KindCounts['Pod'] | Should -Be 10
             ($w -join "`n") | Should -Match '-AllowInsecureHttp: the token of user .* is sent in clear text to http://127\.0\.0\.1:'
+
+            # The job: refused (exit 2) unless NETSEC_ALLOW_INSECURE_HTTP is true, and then warned about.
+            $refused = Invoke-ComplianceJob @{ KUBECONFIG = $plain.Kubeconfig; NETSEC_OUTPUT_DIR = (Join-Path $plain.Directory 'refused') }
+            $allowed = Invoke-ComplianceJob @{ KUBECONFIG = $plain.Kubeconfig; NETSEC_OUTPUT_DIR = (Join-Path $plain.Directory 'allowed'); NETSEC_ALLOW_INSECURE_HTTP = 'true' }
+            $refused.ExitCode | Should -Be 2 -Because $refused.Stdout
+            ($refused.Records | Where-Object { $_.event -eq 'scan.failed' }).errorId | Should -BeLike 'NetSecPS.InsecureHttpRefused*'
+            $allowed.ExitCode | Should -BeIn 0, 1 -Because $allowed.Stdout
+            ($allowed.Records | Where-Object { $_.event -eq 'scan.warning' }).message -join "`n" | Should -Match 'AllowInsecureHttp: .* clear text'
+            $refused.Stdout + $allowed.Stdout | Should -Not -Match ([regex]::Escape($plain.Token))
         }
         finally { Stop-FakeApiServer $plain }
     }
