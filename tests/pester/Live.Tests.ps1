@@ -203,6 +203,26 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
     }
 }
 
+Describe 'Context completion for a live read' {
+    It 'completes -Context from every file KUBECONFIG lists, matched as kubectl merges them' {
+        $dir = Join-Path $TestDrive 'kc'
+        $null = New-Item -ItemType Directory -Path $dir
+        $one = Join-Path $dir 'one'; $two = Join-Path $dir 'two'
+        Set-Content -LiteralPath $one -Value "apiVersion: v1`nkind: Config`ncontexts:`n- name: prod-eu`n  context: {cluster: a, user: a}`n- name: staging`n  context: {cluster: a, user: a}"
+        Set-Content -LiteralPath $two -Value "apiVersion: v1`nkind: Config`ncontexts:`n- name: prod-us`n  context: {cluster: b, user: b}"
+        $saved = $env:KUBECONFIG
+        try {
+            $env:KUBECONFIG = $one + [IO.Path]::PathSeparator + $two
+            $line = 'Get-NetSecSnapshot -Context prod'
+            $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $r.CompletionMatches.CompletionText | Should -Be @('prod-eu', 'prod-us')
+            $line = "Get-NetSecSnapshot -Kubeconfig '$two' -Context "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('prod-us')
+        }
+        finally { $env:KUBECONFIG = $saved }
+    }
+}
+
 Describe 'A live read proves who it talks to and never leaks a credential' {
     It 'refuses to send the token to an http:// server, and sends it with -AllowInsecureHttp and a warning' {
         $plain = Start-FakeApiServer -Arguments @('--plain-http')

@@ -277,7 +277,10 @@ public sealed class ApiConnection : IDisposable
                 }
                 catch (NotSupportedException ex)
                 {
-                    throw new InvalidOperationException($"The connection to {Server} cannot be made: {ex.Message}", ex);
+                    // .NET 8 (PowerShell 7.4) cannot talk TLS to a proxy; later runtimes can.
+                    throw new InvalidOperationException(target.Proxy is { } p
+                        ? $"The proxy-url {p.Scheme}://{p.Authority} of cluster '{Cluster}' cannot be used by this .NET runtime ({ex.Message}); use an http:// or socks5:// proxy."
+                        : $"The connection to {Server} cannot be made: {ex.Message}", ex);
                 }
                 catch (IOException ex)
                 {
