@@ -242,6 +242,7 @@ public sealed class Kubeconfig
 
         try
         {
+            CheckShape(file);
             using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, true));
             var stream = new YamlStream();
             stream.Load(reader);
@@ -261,6 +262,34 @@ public sealed class Kubeconfig
         catch (System.Text.DecoderFallbackException)
         {
             throw new InvalidDataException($"The kubeconfig {file} is not UTF-8 text.");
+        }
+    }
+
+    /// <summary>
+    /// A kubeconfig is a few levels deep. The tree reader recurses per level, so a hostile file
+    /// nested thousands of levels deep is refused from the event stream before it is built, and
+    /// so is one with an absurd number of aliases (they are references, but nobody needs them).
+    /// </summary>
+    private static void CheckShape(string file)
+    {
+        const int MaxDepth = 64;
+        const int MaxAliases = 1000;
+        using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, true));
+        var parser = new Parser(reader);
+        var depth = 0;
+        var aliases = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > MaxDepth:
+                    throw new InvalidDataException($"The kubeconfig {file} nests more than {MaxDepth} levels deep (line {parser.Current.Start.Line}); a kubeconfig never does, so it is not read.");
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+                case YamlDotNet.Core.Events.AnchorAlias when ++aliases > MaxAliases:
+                    throw new InvalidDataException($"The kubeconfig {file} has more than {MaxAliases} YAML aliases; a kubeconfig never does, so it is not read.");
+            }
         }
     }
 
