@@ -24,6 +24,8 @@
       NETSEC_FAIL_ON        none, info, low, medium, high or critical (default none)
       NETSEC_CLUSTER_NAME   the cluster's name in reports and file names
       NETSEC_CONTEXT        kubeconfig context (only with KUBECONFIG)
+      NETSEC_ALLOW_INSECURE_HTTP  true: send the kubeconfig's credential to an http:// server
+                            (refused otherwise; warned in the log every run)
       NETSEC_METRICS        true (default): write an OpenMetrics file of finding counts
       NETSEC_MODULE_PATH    the NetSecPS module (default: the image's copy)
       KUBECONFIG            use this kubeconfig; without it the pod's service account is used
@@ -203,6 +205,7 @@ function Read-JobConfiguration {
 
     $clusterName = Get-Setting 'NETSEC_CLUSTER_NAME'
     $context = Get-Setting 'NETSEC_CONTEXT'
+    $allowInsecureHttp = Get-SwitchSetting 'NETSEC_ALLOW_INSECURE_HTTP' $false
 
     # In-cluster credentials by default; a kubeconfig when the operator points at one.
     $kubeconfig = Get-Setting 'KUBECONFIG'
@@ -234,6 +237,7 @@ function Read-JobConfiguration {
         Metrics         = $metrics
         ClusterName     = $clusterName
         Context         = $context
+        AllowInsecureHttp = $allowInsecureHttp
         Credentials     = $credentials
         Kubeconfig      = $kubeconfig
         KubeconfigCount = $kubeconfigFiles.Count
@@ -435,6 +439,7 @@ function Invoke-ComplianceJob {
     else {
         $scanParameters.Kubeconfig = $config.Kubeconfig
         if ($config.Context) { $scanParameters.Context = $config.Context }
+        if ($config.AllowInsecureHttp) { $scanParameters.AllowInsecureHttp = $true }
     }
     if ($config.Profile) { $scanParameters.Profile = $config.Profile }
     if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }

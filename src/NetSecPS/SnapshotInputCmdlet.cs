@@ -46,6 +46,9 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
     [Parameter(ParameterSetName = LiveSet)]
     public SwitchParameter SkipTlsVerify { get; set; }
 
+    [Parameter(ParameterSetName = LiveSet)]
+    public SwitchParameter AllowInsecureHttp { get; set; }
+
     private readonly List<string> pipedPaths = new();
     private bool literalPathFromCommandLine;
 
@@ -125,6 +128,7 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                     InCluster = InCluster,
                     PageSize = PageSize,
                     SkipTlsVerify = SkipTlsVerify,
+                    AllowInsecureHttp = AllowInsecureHttp,
                     Namespaces = LiveNamespaces,
                 };
                 try
@@ -136,7 +140,11 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                     var (errorId, category) = ex switch
                     {
                         UnauthorizedAccessException => ("ClusterUnauthorized", ErrorCategory.AuthenticationError),
+                        CredentialException => ("CredentialUnavailable", ErrorCategory.AuthenticationError),
+                        InsecureTransportException => ("InsecureHttpRefused", ErrorCategory.SecurityError),
+                        TlsFailureException { CertificateRefused: false } => ("ClusterTlsFailed", ErrorCategory.SecurityError),
                         System.Security.Authentication.AuthenticationException => ("ClusterCertificateUntrusted", ErrorCategory.SecurityError),
+                        NotKubernetesException => ("ClusterUnavailable", ErrorCategory.ConnectionError),
                         FileNotFoundException => ("KubeconfigNotFound", ErrorCategory.ObjectNotFound),
                         InvalidDataException or InvalidOperationException => ("KubeconfigInvalid", ErrorCategory.InvalidArgument),
                         _ => ("ClusterUnavailable", ErrorCategory.ConnectionError),

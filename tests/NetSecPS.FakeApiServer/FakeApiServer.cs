@@ -15,8 +15,18 @@ using Microsoft.Extensions.Logging;
 
 namespace NetSecPS.FakeApiServer;
 
-/// <summary>One request the server answered (never its headers: they carry the token).</summary>
-public sealed record RequestRecord(DateTimeOffset At, string Path, string Query, int Status);
+/// <summary>
+/// One request the server answered: who it authenticated (never the credential), whether an
+/// Authorization header came at all, the Host header, and the Impersonate-User header.
+/// </summary>
+public sealed record RequestRecord(DateTimeOffset At, string Path, string Query, int Status)
+{
+    public string? User { get; init; }
+    public string? Method { get; init; }
+    public bool HadAuthorization { get; init; }
+    public string? Host { get; init; }
+    public string? ImpersonateUser { get; init; }
+}
 
 /// <summary>
 /// A Kubernetes API server for tests: Kestrel on 127.0.0.1 with TLS from a private CA, bearer
@@ -30,6 +40,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     private readonly FakeCluster cluster;
     private readonly FakeApiServerOptions options;
     private readonly ConcurrentQueue<RequestRecord> requests = new();
+    private int requestCount;
 
     private FakeApiServer(WebApplication app, FakeCluster cluster, FakeApiServerOptions options, FakePki pki, string token)
     {
@@ -38,10 +49,17 @@ public sealed class FakeApiServer : IAsyncDisposable
         this.options = options;
         Pki = pki;
         Token = token;
+        Auth = new FakeAuthenticator(pki.ClientCa).Accept(token);
     }
 
     public FakePki Pki { get; }
+    /// <summary>The bearer token accepted from the start (as system:serviceaccount:netsecps:auditor).</summary>
     public string Token { get; }
+    /// <summary>Which tokens and client certificates the server accepts; changeable while serving.</summary>
+    public FakeAuthenticator Auth { get; }
+
+    /// <summary>Called with the request's number (from 1) and path before it is authenticated: tests rotate or expire credentials here.</summary>
+    public Action<int, string>? BeforeRequest { get; set; }
     public string Url { get; private set; } = string.Empty;
     public FakeCluster Cluster => cluster;
     public FaultPlan Faults => options.Faults;
@@ -52,7 +70,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     public static async Task<FakeApiServer> StartAsync(FakeApiServerOptions options, CancellationToken cancellationToken = default)
     {
         var cluster = new FakeCluster(options);
-        var pki = FakePki.Create();
+        var pki = FakePki.Create(serverNames: options.ServerNames);
         var token = options.Token ?? "fake-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -62,8 +80,17 @@ public sealed class FakeApiServer : IAsyncDisposable
             k.Limits.MaxRequestLineSize = 64 * 1024;
             k.Listen(IPAddress.Loopback, options.Port, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(pki.ServerCertificate);
+                listen.Protocols = options.PlainHttp ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                if (!options.PlainHttp)
+                {
+                    // A client certificate is asked for but not required, as the API server does; the authenticator judges it.
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = pki.ServerCertificate,
+                        ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = (_, _, _) => true,
+                    });
+                }
             });
         });
         var app = builder.Build();
@@ -71,7 +98,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Url = "https://127.0.0.1:" + new Uri(address).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        server.Url = (options.PlainHttp ? "http" : "https") + "://127.0.0.1:" + new Uri(address).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return server;
     }
 
@@ -95,9 +122,11 @@ public sealed class FakeApiServer : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? "/";
         var status = 500;
+        Identity? identity = null;
         try
         {
-            status = await DispatchAsync(context, path).ConfigureAwait(false);
+            BeforeRequest?.Invoke(Interlocked.Increment(ref requestCount), path);
+            (status, identity) = await DispatchAsync(context, path).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -105,17 +134,44 @@ public sealed class FakeApiServer : IAsyncDisposable
         }
         finally
         {
-            requests.Enqueue(new RequestRecord(DateTimeOffset.UtcNow, path, context.Request.QueryString.Value ?? string.Empty, status));
+            requests.Enqueue(new RequestRecord(DateTimeOffset.UtcNow, path, context.Request.QueryString.Value ?? string.Empty, status)
+            {
+                User = identity?.User,
+                Method = identity?.Method,
+                HadAuthorization = context.Request.Headers.Authorization.Count > 0,
+                Host = context.Request.Headers.Host.ToString(),
+                ImpersonateUser = context.Request.Headers["Impersonate-User"].Count > 0 ? context.Request.Headers["Impersonate-User"].ToString() : null,
+            });
         }
     }
 
-    private async Task<int> DispatchAsync(HttpContext context, string path)
+    private async Task<(int, Identity?)> DispatchAsync(HttpContext context, string path)
     {
-        var auth = context.Request.Headers.Authorization.ToString();
-        if (!string.Equals(auth, "Bearer " + Token, StringComparison.Ordinal))
+        switch (options.Personality)
         {
-            return await StatusAsync(context, 401, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            case ServerPersonality.NotFoundEverywhere:
+                context.Response.StatusCode = 404;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("404 page not found\n").ConfigureAwait(false);
+                return (404, null);
+            case ServerPersonality.HtmlEverywhere:
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync("<!doctype html><html><head><title>Sign in</title></head><body><form>Sign in to continue</form></body></html>").ConfigureAwait(false);
+                return (200, null);
         }
+
+        var clientCertificate = context.Connection.ClientCertificate ?? await context.Connection.GetClientCertificateAsync(context.RequestAborted).ConfigureAwait(false);
+        var identity = Auth.Authenticate(context.Request.Headers.Authorization.Count > 0 ? context.Request.Headers.Authorization.ToString() : null, clientCertificate);
+        if (identity is null)
+        {
+            return (await StatusAsync(context, 401, "Unauthorized", "Unauthorized").ConfigureAwait(false), null);
+        }
+
+        return (await ServeAsync(context, path).ConfigureAwait(false), identity);
+    }
+
+    private async Task<int> ServeAsync(HttpContext context, string path)
+    {
 
         if (options.Faults.Latency > TimeSpan.Zero)
         {

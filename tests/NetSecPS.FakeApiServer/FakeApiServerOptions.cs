@@ -1,5 +1,16 @@
 namespace NetSecPS.FakeApiServer;
 
+/// <summary>What the server at the URL really is.</summary>
+public enum ServerPersonality
+{
+    /// <summary>A Kubernetes API server.</summary>
+    Kubernetes,
+    /// <summary>A web server that answers 404 to every path (a wrong URL, a bare ingress).</summary>
+    NotFoundEverywhere,
+    /// <summary>A web page for every path with 200 OK (a login page, a captive portal).</summary>
+    HtmlEverywhere,
+}
+
 /// <summary>What the fake API server serves and how.</summary>
 public sealed record FakeApiServerOptions
 {
@@ -18,4 +29,9 @@ public sealed record FakeApiServerOptions
     public string GitVersion { get; init; } = "v1.31.2";
     public DateTimeOffset CreationTime { get; init; } = DateTimeOffset.UtcNow.AddHours(-1);
     public FaultPlan Faults { get; init; } = new();
+    /// <summary>Serve plain HTTP instead of HTTPS (to test that credentials are not sent in clear text).</summary>
+    public bool PlainHttp { get; init; }
+    /// <summary>The names and addresses the serving certificate carries; null for 127.0.0.1, localhost and kubernetes.default.svc.</summary>
+    public IReadOnlyList<string>? ServerNames { get; init; }
+    public ServerPersonality Personality { get; init; } = ServerPersonality.Kubernetes;
 }

@@ -5,10 +5,13 @@ using NetSecPS.FakeApiServer;
 var manifests = new List<string>();
 var install = new List<string>();
 string? kubeconfigOut = null;
+string? clientCertOut = null;
 string? token = null;
 var port = 0;
 var nodes = 3;
 var runningState = true;
+var plainHttp = false;
+var personality = ServerPersonality.Kubernetes;
 var faults = new FaultPlan();
 for (var i = 0; i < args.Length; i++)
 {
@@ -17,11 +20,21 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--manifests": manifests.Add(Next()); break;
         case "--kubeconfig-out": kubeconfigOut = Next(); break;
+        case "--client-cert-out": clientCertOut = Next(); break;
         case "--port": port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--token": token = Next(); break;
         case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--no-running-state": runningState = false; break;
         case "--install-api": install.Add(Next()); break;
+        case "--plain-http": plainHttp = true; break;
+        case "--not-kubernetes":
+            personality = Next() switch
+            {
+                "404" => ServerPersonality.NotFoundEverywhere,
+                "html" => ServerPersonality.HtmlEverywhere,
+                var v => throw new ArgumentException($"--not-kubernetes takes 404 or html, not {v}"),
+            };
+            break;
         case "--latency-ms": faults.Latency = TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture)); break;
         case "--forbid": faults.Forbid(Next()); break;
         case "--throttle":
@@ -50,6 +63,7 @@ for (var i = 0; i < args.Length; i++)
                 NetSecPS fake Kubernetes API server
                   --manifests <path>         manifest file or folder (repeatable)
                   --kubeconfig-out <file>    write a kubeconfig (server, CA, token) for this server
+                  --client-cert-out <dir>    write client.crt and client.key (user netsecps-auditor) signed by the client CA
                   --port <n>                 port on 127.0.0.1 (default: a free one)
                   --token <t>                bearer token to accept (default: random)
                   --nodes <n>                nodes to create when the manifests have none (default 3)
@@ -60,6 +74,8 @@ for (var i = 0; i < args.Length; i++)
                   --throttle <res>:<n>:<s>   n times 429 with Retry-After s
                   --fail <res>:<n>           n times 500
                   --expire-continue <res>:<n> n times 410 for a continue token
+                  --plain-http               serve http:// instead of https:// (the kubeconfig still has the token)
+                  --not-kubernetes <404|html> pose as a web server: 404 for every path, or an HTML page
                 """);
             return 0;
         default:
@@ -77,7 +93,18 @@ var server = await FakeApiServer.StartAsync(new FakeApiServerOptions
     RunningState = runningState,
     InstallApis = install,
     Faults = faults,
+    PlainHttp = plainHttp,
+    Personality = personality,
 });
+if (clientCertOut is not null)
+{
+    // Before the kubeconfig: a watcher that sees the kubeconfig finds the certificate too.
+    var (cert, key) = server.Pki.IssueClientCertificate("netsecps-auditor");
+    Directory.CreateDirectory(clientCertOut);
+    File.WriteAllText(Path.Combine(clientCertOut, "client.crt"), cert);
+    File.WriteAllText(Path.Combine(clientCertOut, "client.key"), key);
+}
+
 if (kubeconfigOut is not null)
 {
     // Written whole, then moved, so a watcher never reads half a kubeconfig.

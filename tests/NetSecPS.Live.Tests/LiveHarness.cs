@@ -55,6 +55,47 @@ internal sealed class LiveHarness : IAsyncDisposable
     public string WriteKubeconfig(string name, string? token = null, string? caPem = null) =>
         Server.WriteKubeconfig(Path.Combine(Directory, name), token, caPem);
 
+    /// <summary>
+    /// Writes a kubeconfig for this server whose user is <paramref name="userLines"/> (YAML lines
+    /// under <c>user:</c>, without indentation) and whose cluster has <paramref name="clusterLines"/>
+    /// besides its server (and, unless <paramref name="withCa"/> is false, its CA).
+    /// </summary>
+    public string WriteKubeconfig(string name, IEnumerable<string> userLines, IEnumerable<string>? clusterLines = null, string? server = null, bool withCa = true)
+    {
+        var caData = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(Server.Pki.CaPem));
+        var lines = new List<string>
+        {
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: fake",
+            "  cluster:",
+            "    server: " + (server ?? Server.Url),
+        };
+        if (withCa)
+        {
+            lines.Add("    certificate-authority-data: " + caData);
+        }
+
+        lines.AddRange((clusterLines ?? Array.Empty<string>()).Select(l => "    " + l));
+        lines.AddRange(new[] { "users:", "- name: auditor", "  user:" });
+        lines.AddRange(userLines.Select(l => "    " + l));
+        lines.AddRange(new[] { "contexts:", "- name: fake", "  context:", "    cluster: fake", "    user: auditor", "current-context: fake", string.Empty });
+        var path = Path.Combine(Directory, name);
+        File.WriteAllText(path, string.Join("\n", lines));
+        return path;
+    }
+
+    /// <summary>Writes an executable shell script (an exec credential plugin) into the harness folder.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public string WriteScript(string name, string body)
+    {
+        var path = Path.Combine(Directory, name);
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     /// <summary>Everything the read said, as one text: verbose, warnings, diagnostics, progress.</summary>
     public string AllMessages() =>
         string.Join("\n", Sink.Verbose.Concat(Sink.Warnings).Concat(Sink.Diagnostics.Select(d => d.ToString() + " " + d.Code))

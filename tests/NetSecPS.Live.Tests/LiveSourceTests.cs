@@ -50,7 +50,7 @@ public sealed class LiveSourceTests
         using var other = FakePki.Create("impostor");
         var kubeconfig = h.WriteKubeconfig("wrong-ca", caPem: other.CaPem);
 
-        var ex = await Assert.ThrowsAsync<AuthenticationException>(() => h.CollectAsync(o => o with { Kubeconfig = kubeconfig }));
+        var ex = await Assert.ThrowsAnyAsync<AuthenticationException>(() => h.CollectAsync(o => o with { Kubeconfig = kubeconfig }));
 
         Assert.Contains("not trusted", ex.Message, StringComparison.Ordinal);
         Assert.Contains(h.Server.Url, ex.Message, StringComparison.Ordinal);

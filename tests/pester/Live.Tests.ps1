@@ -32,6 +32,71 @@ BeforeAll {
         if ($Server) { Remove-Item -LiteralPath $Server.Directory -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
+    # The job entry script in a fresh PowerShell with only the settings given; its stdout is JSON log records.
+    function Invoke-ComplianceJob {
+        param([hashtable] $Environment)
+        $exe = [Environment]::ProcessPath
+        $psi = [Diagnostics.ProcessStartInfo]::new($exe)
+        if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $psi.ArgumentList.Add('pwsh') }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'jobs/Invoke-NetSecComplianceJob.ps1')) { $psi.ArgumentList.Add($a) }
+        $psi.WorkingDirectory = $RepoRoot
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        foreach ($name in @($psi.Environment.Keys)) {
+            if ($name -like 'NETSEC_*' -or $name -in 'KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT') { [void]$psi.Environment.Remove($name) }
+        }
+        $psi.Environment['NETSEC_MODULE_PATH'] = $ModulePath
+        foreach ($name in $Environment.Keys) { $psi.Environment[$name] = [string]$Environment[$name] }
+        $process = [Diagnostics.Process]::Start($psi)
+        try {
+            $stdout = $process.StandardOutput.ReadToEndAsync()
+            $stderr = $process.StandardError.ReadToEndAsync()
+            if (-not $process.WaitForExit(600000)) { $process.Kill($true); throw 'the job did not end within 600 s' }
+            $process.WaitForExit()
+            [pscustomobject]@{
+                ExitCode = $process.ExitCode
+                Stdout   = $stdout.Result
+                Stderr   = $stderr.Result
+                Records  = @($stdout.Result -split "`r?`n" | Where-Object { $_ } | ForEach-Object { ConvertFrom-Json -InputObject $_ -AsHashtable })
+            }
+        }
+        finally { $process.Dispose() }
+    }
+
+    # Every text a set of written files holds: plain files as read, .json.gz inflated, workbooks
+    # unzipped, and every Flate stream of a PDF inflated (PDF text is compressed).
+    function Get-WrittenText {
+        param([string[]] $Path)
+        foreach ($file in Get-ChildItem -LiteralPath $Path -Recurse -File -Force) {
+            $bytes = [IO.File]::ReadAllBytes($file.FullName)
+            "== $($file.Name)"
+            if ($file.Name -like '*.gz') {
+                $gz = [IO.Compression.GZipStream]::new([IO.MemoryStream]::new($bytes), [IO.Compression.CompressionMode]::Decompress)
+                try { [IO.StreamReader]::new($gz).ReadToEnd() } finally { $gz.Dispose() }
+            }
+            elseif ($file.Extension -eq '.xlsx') {
+                $zip = [IO.Compression.ZipArchive]::new([IO.MemoryStream]::new($bytes))
+                try { foreach ($e in $zip.Entries) { $r = [IO.StreamReader]::new($e.Open()); try { $r.ReadToEnd() } finally { $r.Dispose() } } } finally { $zip.Dispose() }
+            }
+            elseif ($file.Extension -eq '.pdf') {
+                $latin = [Text.Encoding]::Latin1.GetString($bytes)
+                $latin
+                foreach ($m in [regex]::Matches($latin, 'stream\r?\n')) {
+                    $start = $m.Index + $m.Length
+                    $end = $latin.IndexOf('endstream', $start)
+                    if ($end -lt 0) { continue }
+                    try {
+                        $z = [IO.Compression.ZLibStream]::new([IO.MemoryStream]::new($bytes, $start, $end - $start), [IO.Compression.CompressionMode]::Decompress)
+                        try { [Text.Encoding]::Latin1.GetString(([IO.StreamReader]::new($z, [Text.Encoding]::Latin1)).ReadToEnd()) } finally { $z.Dispose() }
+                    }
+                    catch { }
+                }
+            }
+            else { [Text.Encoding]::UTF8.GetString($bytes) }
+        }
+    }
+
     $script:Cluster = Start-FakeApiServer
     $script:Faulty = Start-FakeApiServer -Arguments @('--forbid', 'networking.k8s.io/networkpolicies', '--throttle', 'pods:1:1',
         '--fail', 'services:2', '--expire-continue', 'pods:1')
@@ -135,5 +200,148 @@ Describe 'Get-NetSecSnapshot from a live cluster' {
             $all | Should -Not -Match 'Bearer'
         }
         finally { Stop-FakeApiServer $Faulty }
+    }
+}
+
+Describe 'Context completion for a live read' {
+    It 'completes -Context from every file KUBECONFIG lists, matched as kubectl merges them' {
+        $dir = Join-Path $TestDrive 'kc'
+        $null = New-Item -ItemType Directory -Path $dir
+        $one = Join-Path $dir 'one'; $two = Join-Path $dir 'two'
+        Set-Content -LiteralPath $one -Value "apiVersion: v1`nkind: Config`ncontexts:`n- name: prod-eu`n  context: {cluster: a, user: a}`n- name: staging`n  context: {cluster: a, user: a}"
+        Set-Content -LiteralPath $two -Value "apiVersion: v1`nkind: Config`ncontexts:`n- name: prod-us`n  context: {cluster: b, user: b}"
+        $saved = $env:KUBECONFIG
+        try {
+            $env:KUBECONFIG = $one + [IO.Path]::PathSeparator + $two
+            $line = 'Get-NetSecSnapshot -Context prod'
+            $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $r.CompletionMatches.CompletionText | Should -Be @('prod-eu', 'prod-us')
+            $line = "Get-NetSecSnapshot -Kubeconfig '$two' -Context "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('prod-us')
+        }
+        finally { $env:KUBECONFIG = $saved }
+    }
+}
+
+Describe 'A live read proves who it talks to and never leaks a credential' {
+    It 'refuses to send the token to an http:// server, and sends it with -AllowInsecureHttp and a warning' {
+        $plain = Start-FakeApiServer -Arguments @('--plain-http')
+        try {
+            $err = $null
+            try { Get-NetSecSnapshot -Kubeconfig $plain.Kubeconfig -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'NetSecPS.InsecureHttpRefused*'
+            $err.CategoryInfo.Category | Should -Be 'SecurityError'
+            "$err" | Should -Match 'plain HTTP'
+            "$err" | Should -Not -Match ([regex]::Escape($plain.Token))
+
+            $snap = Get-NetSecSnapshot -Kubeconfig $plain.Kubeconfig -AllowInsecureHttp -WarningVariable w -WarningAction SilentlyContinue
+            $snap.KindCounts['Pod'] | Should -Be 10
+            ($w -join "`n") | Should -Match '-AllowInsecureHttp: the token of user .* is sent in clear text to http://127\.0\.0\.1:'
+
+            # The job: refused (exit 2) unless NETSEC_ALLOW_INSECURE_HTTP is true, and then warned about.
+            $refused = Invoke-ComplianceJob @{ KUBECONFIG = $plain.Kubeconfig; NETSEC_OUTPUT_DIR = (Join-Path $plain.Directory 'refused') }
+            $allowed = Invoke-ComplianceJob @{ KUBECONFIG = $plain.Kubeconfig; NETSEC_OUTPUT_DIR = (Join-Path $plain.Directory 'allowed'); NETSEC_ALLOW_INSECURE_HTTP = 'true' }
+            $refused.ExitCode | Should -Be 2 -Because $refused.Stdout
+            ($refused.Records | Where-Object { $_.event -eq 'scan.failed' }).errorId | Should -BeLike 'NetSecPS.InsecureHttpRefused*'
+            $allowed.ExitCode | Should -BeIn 0, 1 -Because $allowed.Stdout
+            ($allowed.Records | Where-Object { $_.event -eq 'scan.warning' }).message -join "`n" | Should -Match 'AllowInsecureHttp: .* clear text'
+            $refused.Stdout + $allowed.Stdout | Should -Not -Match ([regex]::Escape($plain.Token))
+        }
+        finally { Stop-FakeApiServer $plain }
+    }
+
+    It 'fails with ClusterUnavailable for a server that answers <Mode> to everything, and the job exits 2' -ForEach @(@{ Mode = '404' }, @{ Mode = 'html' }) {
+        $web = Start-FakeApiServer -Arguments @('--not-kubernetes', $Mode)
+        try {
+            $err = $null
+            try { Get-NetSecSnapshot -Kubeconfig $web.Kubeconfig -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'NetSecPS.ClusterUnavailable*'
+            $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+            "$err" | Should -Match 'is not a Kubernetes API server'
+
+            # Before: the job read an empty, healthy cluster, exited 0 and scored 80.
+            $out = Join-Path $web.Directory 'reports'
+            $run = Invoke-ComplianceJob @{ KUBECONFIG = $web.Kubeconfig; NETSEC_OUTPUT_DIR = $out }
+            $run.ExitCode | Should -Be 2 -Because $run.Stdout
+            $failed = $run.Records | Where-Object { $_.event -eq 'scan.failed' }
+            $failed.errorId | Should -BeLike 'NetSecPS.ClusterUnavailable*'
+            ($run.Records | Where-Object { $_.event -eq 'job.end' }).outcome | Should -Be 'scan-failed'
+            Get-ChildItem -LiteralPath $out -Recurse -Include '*.xlsx', '*.pdf', '*.json' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally { Stop-FakeApiServer $web }
+    }
+
+    It 'never prints or writes the token, exec plugin output or client key, from the module or the job' -Skip:$IsWindows {
+        $token = 'exec-token-' + [guid]::NewGuid().ToString('N')
+        $server = Start-FakeApiServer -Arguments @('--token', $token, '--client-cert-out', (Join-Path ([IO.Path]::GetTempPath()) "netsecps-cc-$PID"))
+        $certDir = Join-Path ([IO.Path]::GetTempPath()) "netsecps-cc-$PID"
+        try {
+            $dir = $server.Directory
+            $caData = (Select-String -LiteralPath $server.Kubeconfig -Pattern 'certificate-authority-data:\s*(\S+)').Matches[0].Groups[1].Value
+            $url = (Select-String -LiteralPath $server.Kubeconfig -Pattern 'server:\s*(\S+)').Matches[0].Groups[1].Value
+            $leak = 'plugin-diagnostic-' + [guid]::NewGuid().ToString('N')
+            $plugin = Join-Path $dir 'plugin.sh'
+            Set-Content -LiteralPath $plugin -Value @(
+                '#!/bin/sh'
+                "echo '$leak on stderr' >&2"
+                "printf '%s' '{""apiVersion"":""client.authentication.k8s.io/v1"",""kind"":""ExecCredential"",""status"":{""token"":""$token"",""expirationTimestamp"":""2099-01-01T00:00:00Z""}}'"
+            )
+            $leaky = Join-Path $dir 'leaky.sh'
+            Set-Content -LiteralPath $leaky -Value @('#!/bin/sh', "echo 'token: $token is not JSON, and $leak neither'")
+            chmod +x $plugin $leaky
+            $keyPem = Get-Content -LiteralPath (Join-Path $certDir 'client.key') -Raw
+            $keyBody = ($keyPem -split "`n")[1].Trim()
+            function Write-Kubeconfig([string] $Name, [string[]] $User) {
+                $path = Join-Path $dir $Name
+                Set-Content -LiteralPath $path -Value (@(
+                    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: fake', '  cluster:', "    server: $url", "    certificate-authority-data: $caData",
+                    'users:', '- name: auditor', '  user:') + @($User | ForEach-Object { "    $_" }) + @(
+                    'contexts:', '- name: fake', '  context:', '    cluster: fake', '    user: auditor', 'current-context: fake'))
+                $path
+            }
+            $exec = Write-Kubeconfig 'exec' @('exec:', '  apiVersion: client.authentication.k8s.io/v1', "  command: $plugin", '  interactiveMode: Never')
+            $bad = Write-Kubeconfig 'leaky' @('exec:', '  apiVersion: client.authentication.k8s.io/v1', "  command: $leaky", '  interactiveMode: Never')
+            $cert = Write-Kubeconfig 'cert' @("client-certificate: $(Join-Path $certDir 'client.crt')", "client-key: $(Join-Path $certDir 'client.key')")
+
+            # The module: every stream of a scan with each credential, its reports in every format, a snapshot and a baseline.
+            $written = Join-Path $dir 'written'
+            $null = New-Item -ItemType Directory -Path $written
+            $streams = foreach ($kc in $exec, $cert) {
+                Invoke-NetSecScan -Kubeconfig $kc -Verbose 4>&1 3>&1 2>&1 | ForEach-Object {
+                    if ($_ -is [NetSecPS.ScanResult]) {
+                        $name = [IO.Path]::GetFileName($kc)
+                        $_ | Export-NetSecReport -Path (Join-Path $written "$name.xlsx"), (Join-Path $written "$name.pdf"), (Join-Path $written "$name.json"),
+                            (Join-Path $written "$name.csv"), (Join-Path $written "$name.sarif"), (Join-Path $written "$name.junit.xml") -Force
+                        'SCAN'
+                    }
+                    else { "$_" }
+                }
+                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecSnapshot -Path (Join-Path $written "$([IO.Path]::GetFileName($kc)).json.gz") -Force
+                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecBaseline -Path (Join-Path $written "$([IO.Path]::GetFileName($kc)).baseline.json") -Force
+            }
+            $failureMessage = $null
+            $failure = try { Get-NetSecSnapshot -Kubeconfig $bad -Verbose -ErrorAction Stop 4>&1 3>&1 | ForEach-Object { "$_" } } catch { $failureMessage = "$_"; "$_"; $_.Exception.ToString() }
+            # The job: a good run with the exec plugin (reports, history, metrics), and a run with the leaky plugin.
+            $jobOut = Join-Path $dir 'job'
+            $good = Invoke-ComplianceJob @{ KUBECONFIG = $exec; NETSEC_OUTPUT_DIR = $jobOut; NETSEC_FORMATS = 'xlsx,pdf,json,csv,sarif,junit' }
+            $badRun = Invoke-ComplianceJob @{ KUBECONFIG = $bad; NETSEC_OUTPUT_DIR = (Join-Path $dir 'job-bad') }
+
+            ($streams | Where-Object { $_ -eq 'SCAN' }).Count | Should -Be 2
+            $good.ExitCode | Should -BeIn 0, 1 -Because $good.Stdout
+            $badRun.ExitCode | Should -Be 2 -Because $badRun.Stdout
+            ($badRun.Records | Where-Object { $_.event -eq 'scan.failed' }).errorId | Should -BeLike 'NetSecPS.CredentialUnavailable*'
+            $failureMessage | Should -Match 'not an ExecCredential \(not JSON\)'
+            $writtenText = (Get-WrittenText $written, $jobOut) -join "`n"
+            $writtenText | Should -Match '"kind":\s*"Pod"' -Because 'the snapshot was written and read back'
+            $everything = @($streams) + @($failure) + @($good.Stdout, $good.Stderr, $badRun.Stdout, $badRun.Stderr, $writtenText) -join "`n"
+            foreach ($secret in $token, $leak, $keyBody) {
+                $everything | Should -Not -Match ([regex]::Escape($secret))
+            }
+            $badRun.Stdout + $failureMessage | Should -Not -Match '\s+at NetSecPS\.' -Because 'no .NET stack trace reaches the error or the log'
+        }
+        finally {
+            Stop-FakeApiServer $server
+            Remove-Item -LiteralPath $certDir -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }

@@ -27,6 +27,7 @@ Without -Profile and -ExceptionsPath the baseline's own profile and exceptions a
         InCluster       = 'Compare the cluster this pod runs in, with its service-account token and CA.'
         PageSize        = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify   = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
     }
     Inputs      = @('NetSecPS.Snapshot')
     Examples    = @(

@@ -18,6 +18,7 @@ Invalid selectors, CIDRs, ports and rules are reported as errors naming the poli
         InCluster        = 'Read the cluster this pod runs in, with its service-account token and CA.'
         PageSize         = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         Source           = 'Keep only flows whose source matches: namespace/name (any kind), namespace/name[Kind], an external range or {ingress-controller}. * and ? are wildcards; square brackets are literal.'
         Destination      = 'Keep only flows whose destination matches, written like -Source.'
         Namespace        = 'Keep only flows with the source or the destination in one of these namespaces (wildcards allowed).'

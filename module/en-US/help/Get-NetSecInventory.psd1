@@ -16,6 +16,7 @@ A mixed inventory is shown as one table (Kind, Namespace, Name, Details), where 
         InCluster     = 'Read the cluster this pod runs in, with its service-account token and CA.'
         PageSize      = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         Kind          = 'Kinds to return, wildcards allowed: Namespace, Workload (every workload kind), Deployment, Service, NetworkPolicy, AdminNetworkPolicy, Ingress, Route, ...'
         Namespace     = 'Namespaces to return, wildcards allowed. Cluster-scoped objects have no namespace and are left out when this is given.'
     }

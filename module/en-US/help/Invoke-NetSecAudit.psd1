@@ -27,6 +27,7 @@ The score reaches 0 when the findings weigh, on average, as much as one Critical
         InCluster       = 'Audit the cluster this pod runs in, with its service-account token and CA.'
         PageSize        = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify   = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         Check           = 'Check ids to run instead of the profile''s selection, wildcards allowed (NP-*, EX-00?). Tab completion offers the ids. The profile still supplies severity overrides and excluded namespaces.'
         MinimumSeverity = 'Write only findings of this severity or higher (Info, Low, Medium, High, Critical). Does not change the score.'
         Profile         = 'The profile: the name of a profile shipped with the module (default, cis, nsa; tab completion lists them) or the path of a profile file (JSON). Default: default.'

@@ -18,6 +18,7 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
         InCluster      = 'Read the cluster this pod runs in, with its service-account token and CA (the CronJob does).'
         PageSize       = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify  = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         Namespace      = 'Namespaces to read from a live cluster; all when omitted.'
         Profile        = 'The report profile: default, cis, nsa, or the path of a profile file. It chooses the checks, severity overrides, excluded namespaces and the report title. Without it, the baseline''s profile (with -Baseline) or default.'
         ExceptionsPath = 'A YAML exceptions file (checkId, resource pattern, justification, owner, expires). Suppressed findings stay in the result, marked; expired entries stop suppressing and warn.'

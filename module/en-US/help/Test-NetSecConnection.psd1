@@ -16,6 +16,7 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
         InCluster        = 'Read the cluster this pod runs in, with its service-account token and CA.'
         PageSize         = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         From             = 'The source peer: namespace/name, namespace/name[Kind], an IP address or {ingress-controller}. Binds from the Peer property of piped workload records.'
         To               = 'The destination peer, written like -From.'
         Port             = 'The destination port, 1-65535; for ICMP and ICMPv6 the message type (8: echo request).'

@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using k8s;
+using NetSecPS.Core.Sources.Live;
 
 namespace NetSecPS.Commands;
 
-/// <summary>Completes <c>-Context</c> with the context names of the kubeconfig.</summary>
+/// <summary>Completes <c>-Context</c> with the context names of the kubeconfig (-Kubeconfig, else every file KUBECONFIG lists, else ~/.kube/config).</summary>
 public sealed class ContextCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -13,11 +13,10 @@ public sealed class ContextCompleter : IArgumentCompleter
         IEnumerable<string> names;
         try
         {
-            var path = fakeBoundParameters["Kubeconfig"] as string;
-            var config = path is null ? KubernetesClientConfiguration.LoadKubeConfig() : KubernetesClientConfiguration.LoadKubeConfig(path);
-            names = config.Contexts?.Select(c => c.Name).Where(n => n is not null).ToList() ?? new List<string>();
+            var files = ApiConnection.KubeconfigFiles(fakeBoundParameters["Kubeconfig"] as string);
+            names = files.Count == 0 ? new List<string>() : Kubeconfig.Load(files).Contexts.Keys.ToList();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or k8s.Exceptions.KubeConfigException or InvalidOperationException or YamlDotNet.Core.YamlException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             yield break;
         }

@@ -4,9 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Exceptions;
-using k8s.KubeConfigModels;
+using System.Text;
 
 namespace NetSecPS.Core.Sources.Live;
 
@@ -25,47 +23,75 @@ public sealed class ApiStatusException : Exception
     public string? Reason { get; }
 }
 
+/// <summary>The TLS handshake with the API server failed; <see cref="CertificateRefused"/> when its certificate was not accepted.</summary>
+public sealed class TlsFailureException : AuthenticationException
+{
+    public TlsFailureException(string message, bool certificateRefused, Exception inner)
+        : base(message, inner)
+    {
+        CertificateRefused = certificateRefused;
+    }
+
+    public bool CertificateRefused { get; }
+}
+
+/// <summary>The server at the URL did not prove to be a Kubernetes API server (no /version, no core API, a redirect, HTML).</summary>
+public sealed class NotKubernetesException : Exception
+{
+    public NotKubernetesException(string message)
+        : base(message)
+    {
+    }
+}
+
 /// <summary>
-/// One authenticated connection to an API server through KubernetesClient: the client's
-/// HttpClient (TLS verified against the kubeconfig CA) and credentials (token, exec plugin,
-/// client certificate), used for raw GETs so that typed kinds and CRDs share one code path.
-/// Retries what is worth retrying; never puts a header or credential into a message.
+/// One authenticated connection to an API server: the transport of <see cref="ApiTransport"/>,
+/// the credential of <see cref="ICredentialSource"/> (renewed once when the server answers 401),
+/// raw GETs so that typed kinds and CRDs share one code path, retries of what is worth retrying,
+/// and bounded answers. No header, credential or plugin output ever reaches a message.
 /// </summary>
 public sealed class ApiConnection : IDisposable
 {
-    private readonly Kubernetes client;
+    /// <summary>The biggest answer read into memory; a page of 500 objects is a few megabytes.</summary>
+    public const int MaxResponseBytes = 256 * 1024 * 1024;
+
+    private readonly ClusterTarget target;
+    private readonly ApiTransport transport;
     private readonly RetryPolicy retry;
     private readonly IOutputSink sink;
+    private readonly object clientGate = new();
+    private readonly List<HttpClient> retired = new();
+    private HttpClient? http;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? httpCertificate;
 
-    private ApiConnection(Kubernetes client, RetryPolicy retry, IOutputSink sink, string server, string? context, string? cluster)
+    private ApiConnection(ClusterTarget target, LiveOptions options, IOutputSink sink)
     {
-        this.client = client;
-        this.retry = retry;
+        this.target = target;
+        transport = new ApiTransport(target, options.SkipTlsVerify);
+        retry = options.Retry;
         this.sink = sink;
-        Server = server;
-        Context = context;
-        Cluster = cluster;
     }
 
     /// <summary>The server URL (no user info, no query).</summary>
-    public string Server { get; }
-    public string? Context { get; }
-    public string? Cluster { get; }
+    public string Server => target.DisplayServer;
+    public string? Context => target.Context;
+    public string? Cluster => target.Cluster;
+    /// <summary>The context's namespace, or in-cluster the pod's own.</summary>
+    public string? Namespace => target.Namespace;
 
     /// <summary>Builds the connection from the kubeconfig (or the pod's service account) that <paramref name="options"/> names.</summary>
     public static ApiConnection Open(LiveOptions options, IOutputSink sink)
     {
-        KubernetesClientConfiguration config;
-        string? contextName;
-        string? clusterName;
+        ArgumentNullException.ThrowIfNull(options);
+        var inCluster = options.InClusterEnvironment ?? InClusterEnvironment.FromProcess();
         var useInCluster = options.InCluster;
-        List<FileInfo>? files = null;
+        List<string>? files = null;
         if (!useInCluster)
         {
             files = KubeconfigFiles(options.Kubeconfig);
             if (files.Count == 0)
             {
-                if (options.Kubeconfig is null && options.Context is null && KubernetesClientConfiguration.IsInCluster())
+                if (options.Kubeconfig is null && options.Context is null && inCluster.IsAvailable)
                 {
                     sink.Verbose("No kubeconfig found; using the pod's service account (in-cluster configuration).");
                     useInCluster = true;
@@ -79,107 +105,80 @@ public sealed class ApiConnection : IDisposable
             }
         }
 
-        if (useInCluster)
-        {
-            try
-            {
-                config = KubernetesClientConfiguration.InClusterConfig();
-            }
-            catch (KubeConfigException ex)
-            {
-                throw new InvalidOperationException($"Not running in a cluster, or the service-account token and CA are missing: {ex.Message}", ex);
-            }
-
-            contextName = "in-cluster";
-            clusterName = "in-cluster";
-        }
-        else
-        {
-            try
-            {
-                var kubeconfig = LoadKubeconfig(files!);
-                contextName = options.Context ?? kubeconfig.CurrentContext;
-                if (string.IsNullOrEmpty(contextName))
-                {
-                    throw new InvalidOperationException($"The kubeconfig {string.Join(", ", files!.Select(f => f.FullName))} has no current context; use -Context.");
-                }
-
-                var context = kubeconfig.Contexts?.FirstOrDefault(c => c.Name == contextName)
-                    ?? throw new InvalidOperationException($"The kubeconfig has no context '{contextName}'. Contexts: {string.Join(", ", kubeconfig.Contexts?.Select(c => c.Name) ?? Array.Empty<string>())}.");
-                clusterName = context.ContextDetails?.Cluster;
-                config = KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig, contextName);
-            }
-            catch (KubeConfigException ex)
-            {
-                throw new InvalidOperationException($"The kubeconfig cannot be used: {ex.Message}", ex);
-            }
-            catch (YamlDotNet.Core.YamlException ex)
-            {
-                throw new InvalidDataException($"The kubeconfig is not valid YAML: {ex.Message}", ex);
-            }
-        }
-
-        if (config.SkipTlsVerify && !options.SkipTlsVerify)
-        {
-            sink.Warning($"The kubeconfig of context '{contextName}' disables TLS verification (insecure-skip-tls-verify): the API server's identity is not checked.");
-        }
-
-        config.SkipTlsVerify |= options.SkipTlsVerify;
-        Kubernetes client;
+        var target = useInCluster ? ClusterTarget.InCluster(inCluster) : ClusterTarget.FromKubeconfig(Kubeconfig.Load(files!), options.Context, options, sink);
         try
         {
-            client = new Kubernetes(config);
+            CheckTransport(target, options, sink);
         }
-        catch (KubeConfigException ex)
+        catch
         {
-            throw new InvalidOperationException($"The kubeconfig of context '{contextName}' cannot be used: {ex.Message}", ex);
+            target.Dispose();
+            throw;
         }
 
-        var server = SafeServer(client.BaseUri);
-        return new ApiConnection(client, options.Retry, sink, server, contextName, clusterName);
+        if (useInCluster)
+        {
+            sink.Verbose($"In-cluster: the service account of namespace '{target.Namespace ?? "(unknown)"}', API server {target.DisplayServer}.");
+        }
+
+        return new ApiConnection(target, options, sink);
     }
 
-    /// <summary>Loads one kubeconfig, or merges several the way kubectl does: the first file that names a context, cluster or user wins.</summary>
-    private static K8SConfiguration LoadKubeconfig(List<FileInfo> files)
+    /// <summary>Refuses to send a secret in clear text, and says what is insecure about the route.</summary>
+    private static void CheckTransport(ClusterTarget target, LiveOptions options, IOutputSink sink)
     {
-        var configs = files.Select(f => KubernetesClientConfiguration.LoadKubeConfig(f, true)).ToList();
-        if (configs.Count == 1)
+        if (target.Server.Scheme == Uri.UriSchemeHttp)
         {
-            return configs[0];
+            if (target.Credentials.SendsSecretHeader)
+            {
+                if (!options.AllowInsecureHttp)
+                {
+                    throw new InsecureTransportException(
+                        $"The server of context '{target.Context}' is {target.DisplayServer}, plain HTTP: {target.Credentials.Description} would travel in clear text, where anyone on the network path can read and replay it. " +
+                        "Nothing was sent. Use the server's https:// URL, or -AllowInsecureHttp if you accept that risk (for example a port-forward on this machine).");
+                }
+
+                sink.Warning($"-AllowInsecureHttp: {target.Credentials.Description} is sent in clear text to {target.DisplayServer}; anyone on the network path can read and replay it.");
+            }
+            else if (target.Credentials.MayPresentClientCertificate)
+            {
+                throw new InsecureTransportException($"The server of context '{target.Context}' is {target.DisplayServer}, plain HTTP, where {target.Credentials.Description} cannot be presented: a client certificate needs https.");
+            }
+            else if (!target.Server.IsLoopback)
+            {
+                sink.Warning($"The server of context '{target.Context}' is {target.DisplayServer}, plain HTTP: what the cluster answers travels unencrypted and the server's identity is not verified.");
+            }
         }
 
-        return new K8SConfiguration
+        if (target.InsecureSkipTlsVerify && !options.SkipTlsVerify && target.Server.Scheme == Uri.UriSchemeHttps)
         {
-            ApiVersion = "v1",
-            Kind = "Config",
-            FileName = configs[0].FileName,
-            CurrentContext = configs.Select(c => c.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c)),
-            Contexts = configs.SelectMany(c => c.Contexts ?? Enumerable.Empty<Context>()).DistinctBy(c => c.Name).ToList(),
-            Clusters = configs.SelectMany(c => c.Clusters ?? Enumerable.Empty<Cluster>()).DistinctBy(c => c.Name).ToList(),
-            Users = configs.SelectMany(c => c.Users ?? Enumerable.Empty<User>()).DistinctBy(c => c.Name).ToList(),
-        };
+            sink.Warning($"The kubeconfig of context '{target.Context}' disables TLS verification (insecure-skip-tls-verify): the API server's identity is not checked.");
+        }
+
+        if (target.Proxy is { } proxy)
+        {
+            sink.Verbose($"Connecting through the proxy {proxy.Scheme}://{proxy.Authority} (proxy-url of cluster '{target.Cluster}').");
+        }
     }
 
     /// <summary>KUBECONFIG's files (merged like kubectl does), else ~/.kube/config; only files that exist.</summary>
-    private static List<FileInfo> KubeconfigFiles(string? explicitPath)
+    internal static List<string> KubeconfigFiles(string? explicitPath)
     {
         if (explicitPath is not null)
         {
-            return File.Exists(explicitPath) ? new List<FileInfo> { new(explicitPath) } : new List<FileInfo>();
+            return File.Exists(explicitPath) ? new List<string> { explicitPath } : new List<string>();
         }
 
         var env = Environment.GetEnvironmentVariable("KUBECONFIG");
         if (!string.IsNullOrWhiteSpace(env))
         {
             return env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Where(File.Exists).Distinct(StringComparer.Ordinal).Select(p => new FileInfo(p)).ToList();
+                .Where(File.Exists).Distinct(StringComparer.Ordinal).ToList();
         }
 
         var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        return File.Exists(home) ? new List<FileInfo> { new(home) } : new List<FileInfo>();
+        return File.Exists(home) ? new List<string> { home } : new List<string>();
     }
-
-    private static string SafeServer(Uri uri) => new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty, Query = string.Empty }.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     /// <summary>GETs <paramref name="relativePath"/> and parses the JSON body, retrying transient failures.</summary>
     public async Task<JsonObject> GetJsonAsync(string relativePath, string what, CancellationToken cancellationToken)
@@ -189,9 +188,9 @@ public sealed class ApiConnection : IDisposable
         {
             return JsonNode.Parse(bytes) as JsonObject ?? throw new InvalidDataException($"The API server's answer for {what} is not a JSON object.");
         }
-        catch (JsonException ex)
+        catch (JsonException)
         {
-            throw new InvalidDataException($"The API server's answer for {what} is not valid JSON: {ex.Message}", ex);
+            throw new InvalidDataException($"The API server's answer for {what} is not JSON ({bytes.Length} bytes{Sniff(bytes)}).");
         }
     }
 
@@ -199,42 +198,51 @@ public sealed class ApiConnection : IDisposable
     public async Task<byte[]> GetBytesAsync(string relativePath, string what, CancellationToken cancellationToken)
     {
         var waited = TimeSpan.Zero;
+        var renewed = false;
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string failure;
             TimeSpan? serverDelay = null;
+            var credential = await target.Credentials.GetAsync(cancellationToken).ConfigureAwait(false);
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(retry.RequestTimeout);
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, relativePath))
-                    {
-                        Version = HttpVersion.Version20,
-                        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-                    };
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                    request.Headers.UserAgent.Add(new ProductInfoHeaderValue("NetSecPS", "0.1.0"));
-                    if (client.Credentials is { } credentials)
-                    {
-                        await credentials.ProcessHttpRequestAsync(request, timeout.Token).ConfigureAwait(false);
-                    }
-
-                    using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                    using var request = Request(relativePath, credential);
+                    using var response = await ClientFor(credential).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                     var status = (int)response.StatusCode;
-                    var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                    var body = await ReadBoundedAsync(response, what, timeout.Token).ConfigureAwait(false);
                     if (status is >= 200 and < 300)
                     {
                         return body;
                     }
 
+                    if (status == 401 && !renewed)
+                    {
+                        // Once per request: a credential that expired or rotated early is renewed; a wrong one fails on the second answer.
+                        renewed = true;
+                        if (await target.Credentials.RenewAsync(credential, cancellationToken).ConfigureAwait(false))
+                        {
+                            sink.Verbose($"The API server rejected {target.Credentials.Description} (401 Unauthorized); trying once more with the renewed credential.");
+                            attempt--;
+                            continue;
+                        }
+                    }
+
                     var (reason, message) = StatusOf(body);
                     switch (status)
                     {
+                        case 401 when !target.Credentials.SendsSecretHeader && !target.Credentials.MayPresentClientCertificate:
+                            throw new UnauthorizedAccessException(
+                                $"The API server {Server} requires authentication (401 Unauthorized), and context '{Context}' gives no credentials ({target.Credentials.Description}).");
                         case 401:
                             throw new UnauthorizedAccessException(
-                                $"The API server {Server} rejected the credentials of context '{Context}' (401 Unauthorized): the token or client certificate is missing, expired or not valid for this cluster.");
+                                $"The API server {Server} rejected {target.Credentials.Description} (context '{Context}', 401 Unauthorized): the credential is missing, expired or not valid for this cluster.");
+                        case >= 300 and < 400:
+                            throw new NotKubernetesException(
+                                $"The server {Server} answered {what} with a redirect ({status}). A Kubernetes API server never redirects its API: the URL of context '{Context}' likely points at a load balancer, a login page or a web server.");
                         case 429:
                             serverDelay = RetryAfter(response.Headers.RetryAfter);
                             failure = $"429 Too Many Requests{(serverDelay is { } d ? $" (Retry-After {d.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s)" : string.Empty)}";
@@ -251,19 +259,28 @@ public sealed class ApiConnection : IDisposable
                 {
                     failure = $"no answer within {retry.RequestTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
                 }
-                catch (HttpRequestException ex) when (FindInner<AuthenticationException>(ex) is { } tls)
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.SecureConnectionError || FindInner<AuthenticationException>(ex) is not null)
                 {
-                    throw new AuthenticationException(
-                        $"The TLS connection to {Server} was refused: the API server's certificate is not trusted by the certificate authority of context '{Context}' ({tls.Message}). " +
-                        "Check the context's certificate-authority; -SkipTlsVerify skips the check but does not verify who answers.", ex);
+                    // A handshake that failed once fails again: no retry, and the reason is said, not buried in inner exceptions.
+                    var refused = transport.LastRefusal is not null;
+                    throw new TlsFailureException(
+                        $"The TLS connection to {Server} (context '{Context}') failed: {transport.ExplainHandshakeFailure(ex)}." +
+                        (refused ? " Check the context's certificate-authority and server; -SkipTlsVerify skips the check but does not verify who answers." : string.Empty), refused, ex);
                 }
-                catch (KubeConfigException ex)
+                catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ProxyTunnelError)
                 {
-                    throw new InvalidOperationException($"The credentials of context '{Context}' could not be obtained: {ex.Message}", ex);
+                    failure = $"the proxy refused the tunnel: {ex.Message}";
                 }
                 catch (HttpRequestException ex)
                 {
                     failure = ex.HttpRequestError == HttpRequestError.Unknown ? ex.Message : $"{ex.HttpRequestError}: {ex.Message}";
+                }
+                catch (NotSupportedException ex)
+                {
+                    // .NET 8 (PowerShell 7.4) cannot talk TLS to a proxy; later runtimes can.
+                    throw new InvalidOperationException(target.Proxy is { } p
+                        ? $"The proxy-url {p.Scheme}://{p.Authority} of cluster '{Cluster}' cannot be used by this .NET runtime ({ex.Message}); use an http:// or socks5:// proxy."
+                        : $"The connection to {Server} cannot be made: {ex.Message}", ex);
                 }
                 catch (IOException ex)
                 {
@@ -288,6 +305,92 @@ public sealed class ApiConnection : IDisposable
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             waited += delay;
         }
+    }
+
+    private HttpRequestMessage Request(string relativePath, Credential credential)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUri, relativePath))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("NetSecPS", "0.1.0"));
+        if (credential.BearerToken is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        else if (credential.BasicUser is { } user)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + credential.BasicPassword)));
+        }
+
+        foreach (var (name, value) in target.ImpersonationHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (target.TlsServerName is { } sni && target.Server.Scheme == Uri.UriSchemeHttps)
+        {
+            // .NET takes the TLS server name (SNI and the name the certificate must carry) from the Host header; the API server does not route by Host.
+            request.Headers.Host = target.Server.IsDefaultPort ? sni : sni + ":" + target.Server.Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return request;
+    }
+
+    private Uri BaseUri => new(target.Server.AbsoluteUri.EndsWith('/') ? target.Server.AbsoluteUri : target.Server.AbsoluteUri + "/");
+
+    /// <summary>One HTTP client per client certificate: a renewed certificate needs new connections.</summary>
+    private HttpClient ClientFor(Credential credential)
+    {
+        lock (clientGate)
+        {
+            if (http is null || !ReferenceEquals(httpCertificate, credential.ClientCertificate))
+            {
+                if (http is not null)
+                {
+                    // Requests may still run on it; it is disposed with the connection.
+                    retired.Add(http);
+                }
+
+                http = transport.CreateClient(credential.ClientCertificate);
+                httpCertificate = credential.ClientCertificate;
+            }
+
+            return http;
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is > MaxResponseBytes)
+        {
+            throw new InvalidDataException($"The answer for {what} is {response.Content.Headers.ContentLength} bytes, more than the {MaxResponseBytes} NetSecPS reads at once.");
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > MaxResponseBytes)
+            {
+                throw new InvalidDataException($"The answer for {what} is more than the {MaxResponseBytes} bytes NetSecPS reads at once.");
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>What a non-JSON answer looks like, without quoting it.</summary>
+    private static string Sniff(byte[] body)
+    {
+        var head = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 512)).TrimStart();
+        return head.StartsWith('<') ? ", HTML or XML" : string.Empty;
     }
 
     private static TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
@@ -343,5 +446,17 @@ public sealed class ApiConnection : IDisposable
         return null;
     }
 
-    public void Dispose() => client.Dispose();
+    public void Dispose()
+    {
+        lock (clientGate)
+        {
+            http?.Dispose();
+            foreach (var c in retired)
+            {
+                c.Dispose();
+            }
+        }
+
+        target.Dispose();
+    }
 }

@@ -21,17 +21,27 @@ public static class ApiDiscovery
     public static async Task<IReadOnlyList<ServedKind>> DiscoverAsync(ApiConnection connection, IEnumerable<KindRegistry.KindInfo> kinds, IOutputSink sink, CancellationToken cancellationToken)
     {
         var wanted = kinds.ToList();
-        Dictionary<string, List<string>> groupVersions;
+        var groupVersions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [string.Empty] = await CoreVersionsAsync(connection, cancellationToken).ConfigureAwait(false) };
+        var guessed = false;
         try
         {
-            groupVersions = await GroupVersionsAsync(connection, cancellationToken).ConfigureAwait(false);
+            await AddGroupVersionsAsync(connection, groupVersions, cancellationToken).ConfigureAwait(false);
         }
-        catch (ApiStatusException ex)
+        catch (ApiStatusException ex) when (ex.StatusCode == 403)
         {
-            // Discovery is open to every authenticated user by default; when a cluster closes it,
-            // try the registry's versions and let each list say whether the kind exists.
-            sink.Warning($"API discovery was refused ({ex.StatusCode}: {ex.Message}); reading every kind at its usual version.");
-            return wanted.Select(k => new ServedKind(k, k.Group.Length == 0 ? k.Version : k.Group + "/" + k.Version, k.Namespaced, null)).ToList();
+            // Discovery is open to every authenticated user by default; when a cluster closes the
+            // group list, try the registry's versions and let each list say whether the kind exists.
+            sink.Warning($"API group discovery was refused ({ex.StatusCode}: {ex.Message}); reading every API group at its usual version.");
+            foreach (var g in wanted.Where(k => k.Group.Length > 0).GroupBy(k => k.Group))
+            {
+                groupVersions[g.Key] = g.Select(GroupVersion).Distinct(StringComparer.Ordinal).ToList();
+            }
+
+            guessed = true;
+        }
+        catch (Exception ex) when (ex is ApiStatusException or InvalidDataException)
+        {
+            throw new NotKubernetesException($"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: its API group list (/apis) does not answer ({ex.Message}).");
         }
 
         // Resource lists of every group version a wanted kind could be served at, fetched in parallel.
@@ -56,6 +66,12 @@ public static class ApiDiscovery
                 var list = await connection.GetJsonAsync(path, $"the resources of {gv}", cancellationToken).ConfigureAwait(false);
                 return (gv, Resources(list));
             }
+            catch (Exception ex) when (gv == "v1" && ex is ApiStatusException or InvalidDataException)
+            {
+                throw new NotKubernetesException(
+                    $"The server {connection.Server} (context '{connection.Context}') does not serve the core API: /api/v1 answered {(ex is ApiStatusException s ? s.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " : string.Empty)}({ex.Message}). " +
+                    "NetSecPS needs API discovery, which every authenticated user has by default (ClusterRole system:discovery).");
+            }
             catch (ApiStatusException ex) when (ex.StatusCode is 404 or 403 or 503)
             {
                 // A group version that is listed but does not answer (e.g. an aggregated API that is down).
@@ -66,6 +82,12 @@ public static class ApiDiscovery
         foreach (var (gv, list) in await Task.WhenAll(fetches).ConfigureAwait(false))
         {
             resources[gv] = list;
+        }
+
+        if (!resources.TryGetValue("v1", out var core) || !core.ContainsKey("namespaces") || !core.ContainsKey("pods"))
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: its core API (/api/v1) does not list namespaces and pods.");
         }
 
         var result = new List<ServedKind>(wanted.Count);
@@ -89,6 +111,12 @@ public static class ApiDiscovery
                 }
             }
 
+            if (found is null && guessed && k.Group.Length > 0 && resources.GetValueOrDefault(GroupVersion(k)) is not { Count: > 0 })
+            {
+                // Undiscoverable group: the list itself will say whether the kind exists.
+                found = new ServedKind(k, GroupVersion(k), k.Namespaced, null);
+            }
+
             result.Add(found ?? new ServedKind(k, null, k.Namespaced, $"{k.Plural} is not served by {string.Join(", ", versions)}"));
         }
 
@@ -97,17 +125,37 @@ public static class ApiDiscovery
 
     public static string GroupVersion(KindRegistry.KindInfo k) => k.Group.Length == 0 ? k.Version : k.Group + "/" + k.Version;
 
-    /// <summary>Every served group with its group versions, preferred version first; the core group under "".</summary>
-    private static async Task<Dictionary<string, List<string>>> GroupVersionsAsync(ApiConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// The core API's versions (/api). Every Kubernetes API server serves v1 there to every
+    /// authenticated user; a server that does not is not one, whatever /version said.
+    /// </summary>
+    private static async Task<List<string>> CoreVersionsAsync(ApiConnection connection, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var core = await connection.GetJsonAsync("api", "the core API versions", cancellationToken).ConfigureAwait(false);
-        var coreVersions = (core["versions"] as JsonArray)?.Select(v => v?.ToString()).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList() ?? new List<string>();
-        if (coreVersions.Count > 0)
+        JsonObject core;
+        try
         {
-            result[string.Empty] = coreVersions;
+            core = await connection.GetJsonAsync("api", "the core API versions", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ApiStatusException or InvalidDataException)
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server, or refuses API discovery: /api answered {(ex is ApiStatusException s ? s.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "something else")} ({ex.Message}).");
         }
 
+        var versions = (core["versions"] as JsonArray)?.Select(v => v is JsonValue value && value.TryGetValue<string>(out var t) ? t : null).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList() ?? new List<string>();
+        var kind = core["kind"] is JsonValue kv && kv.TryGetValue<string>(out var k) ? k : null;
+        if (kind != "APIVersions" || !versions.Contains("v1"))
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: /api is not an APIVersions list with v1.");
+        }
+
+        return versions;
+    }
+
+    /// <summary>Every served API group with its group versions, preferred version first (/apis).</summary>
+    private static async Task AddGroupVersionsAsync(ApiConnection connection, Dictionary<string, List<string>> result, CancellationToken cancellationToken)
+    {
         var apis = await connection.GetJsonAsync("apis", "the API groups", cancellationToken).ConfigureAwait(false);
         foreach (var g in apis["groups"] as JsonArray ?? new JsonArray())
         {
@@ -121,8 +169,6 @@ public static class ApiDiscovery
             var versions = (g["versions"] as JsonArray)?.Select(v => v?["groupVersion"]?.ToString()).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList() ?? new List<string>();
             result[name] = versions.OrderBy(v => v == preferred ? 0 : 1).ToList();
         }
-
-        return result;
     }
 
     private static Dictionary<string, (bool Namespaced, bool Listable)> Resources(JsonObject list)

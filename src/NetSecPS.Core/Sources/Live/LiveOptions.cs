@@ -14,7 +14,18 @@ public sealed record LiveOptions
     public int PageSize { get; init; } = 500;
     /// <summary>Skip TLS verification of the API server (warned about every time).</summary>
     public bool SkipTlsVerify { get; init; }
+    /// <summary>
+    /// Send a bearer token, password or exec credential to a server whose URL is http:// (warned
+    /// about every time). Without it such a read is refused before anything is sent.
+    /// </summary>
+    public bool AllowInsecureHttp { get; init; }
     public int MaxParallelKinds { get; init; } = 4;
+    /// <summary>How long an exec credential plugin may run before it is stopped with the processes it started.</summary>
+    public TimeSpan ExecTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>Tests only (internal): the service-account files and variables to use instead of the pod's.</summary>
+    internal InClusterEnvironment? InClusterEnvironment { get; init; }
+    /// <summary>Tests only (internal): the clock that decides when a credential has expired.</summary>
+    internal TimeProvider Clock { get; init; } = TimeProvider.System;
     /// <summary>How hard to insist when the API server is busy or flaky.</summary>
     public RetryPolicy Retry { get; init; } = new();
 }

@@ -26,18 +26,7 @@ public static class LiveSource
         sink.Verbose($"Reading the cluster of context '{connection.Context}' (cluster '{connection.Cluster}') at {connection.Server}.");
         sink.Progress(new ProgressUpdate(ProgressId, activity, "connecting", 0));
 
-        string? serverVersion = null;
-        try
-        {
-            var version = await connection.GetJsonAsync("version", "the server version", cancellationToken).ConfigureAwait(false);
-            serverVersion = version["gitVersion"]?.ToString();
-            sink.Verbose($"API server version {serverVersion}.");
-        }
-        catch (ApiStatusException ex) when (ex.StatusCode is 403 or 404)
-        {
-            // Some hardened clusters hide /version; the read does not need it.
-            sink.Verbose($"The API server does not tell its version ({ex.StatusCode}: {ex.Message}).");
-        }
+        var serverVersion = await ServerVersionAsync(connection, sink, cancellationToken).ConfigureAwait(false);
 
         // Secrets are never requested, whatever the registry says.
         var kinds = KindRegistry.Kinds.Where(k => !(k.Group.Length == 0 && k.Plural == "secrets")).ToList();
@@ -79,6 +68,46 @@ public static class LiveSource
         WarnAboutMissingNamespaces(options, data, sink);
         sink.Verbose($"Read {data.Objects.Count} objects of {data.Coverage.Count(c => c.Status == CoverageStatus.Read)} kinds in {clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s.");
         return data;
+    }
+
+    /// <summary>
+    /// The first proof that the URL is a Kubernetes API server: /version answers with a version
+    /// (or, on clusters that hide it, with a Kubernetes 403 Status). Anything else, such as a
+    /// web server answering 404 to every path, fails the read instead of passing for an empty,
+    /// healthy cluster.
+    /// </summary>
+    private static async Task<string?> ServerVersionAsync(ApiConnection connection, IOutputSink sink, CancellationToken cancellationToken)
+    {
+        string? version;
+        try
+        {
+            var answer = await connection.GetJsonAsync("version", "the server version", cancellationToken).ConfigureAwait(false);
+            version = answer["gitVersion"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        }
+        catch (ApiStatusException ex) when (ex.StatusCode == 403 && ex.Reason is not null)
+        {
+            sink.Verbose($"The API server does not tell its version (403: {ex.Message}); API discovery has to prove it is Kubernetes.");
+            return null;
+        }
+        catch (ApiStatusException ex)
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: it answered /version with {ex.StatusCode} ({ex.Message}). Check the server URL of the context.");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: {ex.Message} Check the server URL of the context.");
+        }
+
+        if (version is null || !version.StartsWith('v') || version.Length < 4 || !char.IsAsciiDigit(version[1]))
+        {
+            throw new NotKubernetesException(
+                $"The server {connection.Server} (context '{connection.Context}') is not a Kubernetes API server: its /version answer has no Kubernetes gitVersion. Check the server URL of the context.");
+        }
+
+        sink.Verbose($"API server version {version}.");
+        return version;
     }
 
     private static void WarnAboutMissingNamespaces(LiveOptions options, ClusterData data, IOutputSink sink)
