@@ -276,7 +276,11 @@ function New-JobSandboxArguments {
         [Parameter(Mandatory)][string] $Config,
         [Parameter(Mandatory)][string] $ServiceAccount,
         [Parameter(Mandatory)][string] $EtcOverrides,
-        [Parameter(Mandatory)][System.Collections.IDictionary] $Environment
+        [Parameter(Mandatory)][System.Collections.IDictionary] $Environment,
+        # More read-only mounts (a Secret's volume, say): path in the sandbox -> folder here.
+        [hashtable] $ReadOnlyMounts = @{},
+        # Instead of the ENTRYPOINT (to probe the sandbox itself).
+        [string[]] $Command
     )
     $runtime = Get-RuntimeStage $Dockerfile
     $uid, $gid = $runtime.User -split ':'
@@ -306,6 +310,8 @@ function New-JobSandboxArguments {
         else { $a.AddRange([string[]]@('--ro-bind', $item.FullName, "/etc/$($item.Name)")) }
     }
     foreach ($item in Get-ChildItem -LiteralPath $EtcOverrides) { $a.AddRange([string[]]@('--ro-bind', $item.FullName, "/etc/$($item.Name)")) }
+    # Before the remounts, so mounts under /etc (a Secret's volume, say) can still be made.
+    foreach ($k in $ReadOnlyMounts.Keys) { $a.AddRange([string[]]@('--ro-bind', $ReadOnlyMounts[$k], $k)) }
     $a.AddRange([string[]]@('--ro-bind', $Config, '/etc/netsecps', '--remount-ro', '/etc'))
     # The image's own files.
     foreach ($item in Get-ChildItem -LiteralPath $Layout -Force) { $a.AddRange([string[]]@('--ro-bind', $item.FullName, "/$($item.Name)")) }
@@ -321,7 +327,7 @@ function New-JobSandboxArguments {
         if ($null -ne $Environment[$k]) { $a.AddRange([string[]]@('--setenv', $k, [string]$Environment[$k])) }
     }
     $a.Add('--')
-    $a.AddRange([string[]]$runtime.Entrypoint)
+    $a.AddRange([string[]]$(if ($Command) { $Command } else { $runtime.Entrypoint }))
     , $a.ToArray()
 }
 
@@ -365,6 +371,8 @@ function Invoke-JobSandbox {
         [hashtable] $Environment = @{},
         [int] $Parallel = 1,
         [int] $ApiPort = 6443,
+        [hashtable] $ReadOnlyMounts = @{},
+        [string[]] $Command,
         [int] $TimeoutSeconds = 900
     )
     $null = New-Item -ItemType Directory -Path $Work -Force
@@ -378,7 +386,7 @@ function Invoke-JobSandbox {
     Set-Content -LiteralPath (Join-Path $etc 'group') -Value "root:x:0:`napp:x:1654:"
     $podEnvironment = Get-JobPodEnvironment -Dockerfile $Dockerfile -RepoRoot $RepoRoot -ApiPort $ApiPort
     foreach ($k in $Environment.Keys) { $podEnvironment[$k] = $Environment[$k] }
-    $inner = New-JobSandboxArguments -Dockerfile $Dockerfile -Layout $Layout -Reports $Reports -Tmp $Tmp -Config $config -ServiceAccount $sa -EtcOverrides $etc -Environment $podEnvironment
+    $inner = New-JobSandboxArguments -Dockerfile $Dockerfile -Layout $Layout -Reports $Reports -Tmp $Tmp -Config $config -ServiceAccount $sa -EtcOverrides $etc -Environment $podEnvironment -ReadOnlyMounts $ReadOnlyMounts -Command $Command
 
     $driver = Join-Path $Work 'driver.sh'
     Set-Content -LiteralPath $driver -Value @'
@@ -438,11 +446,12 @@ exit 0
     foreach ($i in 1..$Parallel) {
         $lines = @(Get-Content -LiteralPath (Join-Path $Work "job-$i.out") | Where-Object { $_ })
         [pscustomobject]@{
-            ExitCode = [int](Get-Content -LiteralPath (Join-Path $Work "job-$i.rc") -Raw).Trim()
-            Lines    = $lines
+            ExitCode  = [int](Get-Content -LiteralPath (Join-Path $Work "job-$i.rc") -Raw).Trim()
+            Lines     = $lines
             # A line that is not JSON fails the test here: stdout is for log records only.
-            Records  = @($lines | ForEach-Object { ConvertFrom-Json -InputObject $_ -AsHashtable })
-            Stderr   = Get-Content -LiteralPath (Join-Path $Work "job-$i.err") -Raw
+            Records   = @(if (-not $Command) { $lines | ForEach-Object { ConvertFrom-Json -InputObject $_ -AsHashtable } })
+            Stderr    = [string](Get-Content -LiteralPath (Join-Path $Work "job-$i.err") -Raw)
+            Arguments = $inner
         }
     }
 }
