@@ -385,8 +385,10 @@ function New-TempPath {
 function Open-LockFile {
     param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][IO.FileMode] $Mode)
     try {
-        # FileShare.None is an exclusive flock(2) on Linux: released by the kernel when its holder dies.
-        [IO.FileStream]::new($Path, $Mode, [IO.FileAccess]::ReadWrite, [IO.FileShare]::None, 1, [IO.FileOptions]::DeleteOnClose)
+        # FileShare.None is an exclusive flock(2) on Linux: released by the kernel when its holder
+        # dies. No DeleteOnClose: .NET would unlink the path when taking the lock fails, that is,
+        # delete the file another run holds.
+        [IO.FileStream]::new($Path, $Mode, [IO.FileAccess]::ReadWrite, [IO.FileShare]::None, 1)
     }
     catch [System.IO.FileNotFoundException] { $null }
     catch [System.IO.IOException] {
@@ -412,11 +414,22 @@ function New-RunReservation {
         return [pscustomobject]@{
             Name      = $name
             Lock      = $lock
+            LockPath  = Join-Path $RunsDirectory ".$name.lock"
             Directory = Join-Path $RunsDirectory $name
             Staging   = Join-Path $RunsDirectory ".$name.partial"
         }
     }
     throw "no free run id for $stamp in $RunsDirectory"
+}
+
+# Removes a lock file and releases it. Removed while still held, so nobody can take a lock on a
+# file that is about to go.
+function Close-LockFile {
+    param([Parameter(Mandatory)][IO.FileStream] $Lock, [Parameter(Mandatory)][string] $Path)
+    try { [IO.File]::Delete($Path) } catch { $null = $_ }
+    $Lock.Dispose()
+    # Windows refuses to delete a file that is open; there it goes once closed.
+    if (Test-Path -LiteralPath $Path) { try { [IO.File]::Delete($Path) } catch { $null = $_ } }
 }
 
 # Keeps the newest $Keep run folders (run folder names sort in time order) and removes what runs
@@ -439,7 +452,7 @@ function Remove-OldRuns {
             $staging = Join-Path $RunsDirectory ($lockFile.Name -replace '\.lock$', '.partial')
             if ((Test-Path -LiteralPath $staging) -and (Remove-Folder $staging)) { $removed.Add((Split-Path $staging -Leaf)) }
         }
-        finally { $held.Dispose() }
+        finally { Close-LockFile $held $lockFile.FullName }
     }
     # Staging folders without a reservation were left by jobs before reservations existed.
     $dayAgo = [DateTime]::UtcNow.AddDays(-1)
@@ -455,24 +468,6 @@ function Remove-Folder {
     param([Parameter(Mandatory)][string] $Path)
     try { Remove-Item -LiteralPath $Path -Recurse -Force -ErrorAction Stop; $true }
     catch [System.Management.Automation.ItemNotFoundException] { $false }
-}
-
-# Keeps the newest $Keep run folders; run folder names sort in time order.
-function Remove-OldRuns {
-    param([Parameter(Mandatory)][string] $RunsDirectory, [Parameter(Mandatory)][int] $Keep)
-    $runs = @(Get-ChildItem -LiteralPath $RunsDirectory -Directory | Where-Object { $_.Name -match $script:RunNamePattern } |
-            Sort-Object { $_.Name.Substring(0, 16) }, { if ($_.Name.Length -gt 16) { [int]$_.Name.Substring(17) } else { 0 } } -Descending)
-    $removed = @()
-    foreach ($old in $runs | Select-Object -Skip $Keep) {
-        Remove-Item -LiteralPath $old.FullName -Recurse -Force
-        $removed += $old.Name
-    }
-    # Staging folders left by a run that was killed mid-write (concurrencyPolicy Forbid means none is live).
-    foreach ($stale in Get-ChildItem -LiteralPath $RunsDirectory -Directory -Force | Where-Object { $_.Name -like '.*.partial' }) {
-        Remove-Item -LiteralPath $stale.FullName -Recurse -Force
-        $removed += $stale.Name
-    }
-    [pscustomobject]@{ Kept = [Math]::Min($runs.Count, $Keep); Removed = $removed }
 }
 
 function Get-ErrorFields {
@@ -492,7 +487,7 @@ function Exit-ComplianceJob {
     foreach ($key in $Fields.Keys) { $end[$key] = $Fields[$key] }
     Write-JobLog -Level $(if ($ExitCode -eq 2) { 'error' } elseif ($ExitCode -eq 1) { 'warn' } else { 'info' }) -Name 'job.end' -Fields $end
     # Releases (and removes) the run id reservation; the kernel would release the lock anyway.
-    if ($script:Run) { $script:Run.Lock.Dispose() }
+    if ($script:Run) { Close-LockFile $script:Run.Lock $script:Run.LockPath }
     exit $ExitCode
 }
 
