@@ -227,20 +227,21 @@ Import-Module '$pesterPsd1'
 `$c.Run.Path = '$pesterDir'
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Detailed'
-`$c.TestResult.Enabled = `$true
-`$c.TestResult.OutputFormat = 'JUnitXml'
-`$c.TestResult.OutputPath = '$(Join-Path $results 'pester.junit.xml')'
 $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
 `$r = Invoke-Pester -Configuration `$c
 @{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } | ConvertTo-Json | Set-Content '$summary'
+# Written after the counts: a message Pester's JUnit writer cannot encode (a control character
+# from a failing test's output) must not lose the run's result.
+try { `$r | Export-JUnitReport -Path '$(Join-Path $results 'pester.junit.xml')' } catch { Write-Warning "JUnit report not written: `$_" }
 "@
         Push-Location $root
         try {
             Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script) -AllowFailure | Out-Host
         }
         finally { Pop-Location }
-        if (Test-Path $summary) {
-            $pester = Get-Content $summary -Raw | ConvertFrom-Json
+        $counts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json }
+        if ($counts -and $null -ne $counts.Passed -and $null -ne $counts.Failed) {
+            $pester = $counts
         }
         else {
             $pester = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }

@@ -37,6 +37,11 @@ BeforeAll {
         $psi.Environment['XDG_DATA_HOME'] = Join-Path $UserHome '.local/share'
         $psi.Environment['XDG_CONFIG_HOME'] = Join-Path $UserHome '.config'
         $psi.Environment['XDG_CACHE_HOME'] = Join-Path $UserHome '.cache'
+        # .NET reports a per-user folder that does not exist as "", and PSResourceGet would then
+        # keep its repository list in the working folder.
+        foreach ($d in '.local/share', '.config', '.cache') { $null = New-Item -ItemType Directory -Path (Join-Path $UserHome $d) -Force }
+        # Plain text errors: escape sequences in a failure message break the JUnit report.
+        $psi.Environment['NO_COLOR'] = '1'
         $process = [Diagnostics.Process]::Start($psi)
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
@@ -110,6 +115,7 @@ Install-PSResource -Name NetSecPS -Repository NetSecPSTest -Scope CurrentUser -T
         $moduleRoot = Join-Path $userHome '.local/share/powershell/Modules'
         $install.Output | Where-Object { $_ -like 'installed *' } | Should -Be "installed $Version $moduleRoot"
         Test-Path (Join-Path $moduleRoot "NetSecPS/$Version/NetSecPS.psd1") | Should -BeTrue
+        Get-Content (Join-Path $userHome '.local/share/PSResourceGet/PSResourceRepository.xml') -Raw | Should -Match 'NetSecPSTest' -Because 'the test repository is registered for the test''s own user only'
 
         $use = Invoke-IsolatedPwsh -UserHome $userHome -Script @"
 `$ErrorActionPreference = 'Stop'
