@@ -8,16 +8,21 @@
     Run as `dotnet tool restore && dotnet pwsh ./build.ps1 <task>`. Only the .NET SDK is
     needed: PowerShell comes as a local dotnet tool, Pester as a NuGet package download.
 
-    build  builds the module into out/NetSecPS (importable as out/NetSecPS/NetSecPS.psd1)
-    test   builds, runs every xUnit project and every Pester file against the built module,
-           and ends with one line "N passed, N failed"
+    build    builds the module into out/NetSecPS (importable as out/NetSecPS/NetSecPS.psd1), with
+             LICENSE and the release notes of its version from CHANGELOG.md in the manifest
+    package  builds and writes out/package/NetSecPS.<version>.nupkg, the module package that
+             Publish-PSResource publishes and Install-PSResource installs
+    test     builds and packages, installs bubblewrap for the job sandbox tests when it is
+             missing and can be (Debian, as root or with sudo -n), runs every xUnit project and
+             every Pester file against the built module, and ends with one line
+             "N passed, N failed, N skipped"
     demo   builds and runs the main job on the demo cluster in samples/
     bench  builds and runs the benchmarks
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'demo', 'bench', 'clean')]
+    [ValidateSet('build', 'package', 'test', 'demo', 'bench', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -78,7 +83,8 @@ function Invoke-Build {
         $name = $_.Name
         ($_.Extension -in '.dll', '.pdb', '.json') -and -not ($exclude | Where-Object { $name -like $_ })
     } | Copy-Item -Destination $bin
-    Copy-Item (Join-Path $root 'module/NetSecPS.psd1'), (Join-Path $root 'module/NetSecPS.psm1') -Destination $moduleOut
+    Copy-Item (Join-Path $root 'module/NetSecPS.psd1'), (Join-Path $root 'module/NetSecPS.psm1'), (Join-Path $root 'LICENSE') -Destination $moduleOut
+    Set-ReleaseNote (Join-Path $moduleOut 'NetSecPS.psd1')
     Merge-FormatFile (Join-Path $moduleOut 'NetSecPS.Format.ps1xml')
     $help = New-Item -ItemType Directory -Path (Join-Path $moduleOut 'en-US') -Force
     Push-Location $root
@@ -94,6 +100,76 @@ function Invoke-Build {
         Copy-Item $profiles -Destination (Join-Path $moduleOut 'profiles') -Recurse
     }
     Write-Host "Built module: $(Join-Path $moduleOut 'NetSecPS.psd1')"
+}
+
+# The release notes of a version: its CHANGELOG.md section, after the Unreleased section while that
+# has entries (a build between releases says what it holds beyond the version it is numbered).
+function Get-ReleaseNote {
+    param([Parameter(Mandatory)][string] $Version)
+    $text = Get-Content -LiteralPath (Join-Path $root 'CHANGELOG.md') -Raw
+    $sections = [regex]::Matches($text, '(?ms)^## \[(?<name>[^\]]+)\][^\n]*\n(?<body>.*?)(?=^## \[|\z)')
+    $wanted = $sections | Where-Object { $_.Groups['name'].Value -eq $Version }
+    if (-not $wanted) { throw "CHANGELOG.md has no section '## [$Version]' for the module's version" }
+    $notes = foreach ($section in @($sections | Where-Object { $_.Groups['name'].Value -eq 'Unreleased' -and $_.Groups['body'].Value.Trim() }) + @($wanted)) {
+        $section.Value.Trim()
+    }
+    ($notes -join "`n`n").Replace("`r`n", "`n")
+}
+
+# Puts the release notes into a built manifest, in place of the source manifest's placeholder line.
+function Set-ReleaseNote {
+    param([Parameter(Mandatory)][string] $Manifest)
+    $version = (Import-PowerShellDataFile -LiteralPath $Manifest).ModuleVersion
+    $notes = Get-ReleaseNote $version
+    if ($notes -match "(?m)^'@") { throw "CHANGELOG.md: a line of the $version notes starts with '@, which would end the manifest's string" }
+    $lines = Get-Content -LiteralPath $Manifest
+    $at = @($lines | Select-String -Pattern "^\s*ReleaseNotes\s*=" | ForEach-Object LineNumber)
+    if ($at.Count -ne 1) { throw "$Manifest needs exactly one ReleaseNotes line" }
+    $indent = $lines[$at[0] - 1] -replace '^(\s*).*', '$1'
+    $lines[$at[0] - 1] = "${indent}ReleaseNotes = @'`n$notes`n'@"
+    Set-Content -LiteralPath $Manifest -Value $lines -Encoding utf8NoBOM
+    $check = Import-PowerShellDataFile -LiteralPath $Manifest
+    if ($check.PrivateData.PSData.ReleaseNotes -ne $notes) { throw "$Manifest did not take the release notes" }
+}
+
+# Packs the built module as out/package/NetSecPS.<version>.nupkg with PSResourceGet (bundled with
+# PowerShell 7.4+), which validates the manifest and writes the .nuspec from it.
+function New-ModulePackage {
+    $package = Join-Path $out 'package'
+    if (Test-Path $package) { Remove-Item $package -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $package
+    $manifest = Test-ModuleManifest -Path (Join-Path $moduleOut 'NetSecPS.psd1') -ErrorAction Stop
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    Compress-PSResource -Path $moduleOut -DestinationPath $package -ErrorAction Stop
+    $file = Join-Path $package "NetSecPS.$($manifest.Version).nupkg"
+    if (-not (Test-Path -LiteralPath $file)) { throw "Compress-PSResource did not write $file" }
+    Write-Host "Module package: $file"
+    $file
+}
+
+# Bubblewrap runs the job sandbox tests (tests/pester/JobSandbox.Tests.ps1). Installed from Debian's
+# packages when missing and this user may (root, or sudo without a password); otherwise the tests
+# say why they are skipped.
+function Install-Bubblewrap {
+    if (-not $IsLinux -or (Get-Command bwrap -CommandType Application -ErrorAction Ignore)) { return }
+    if (-not (Get-Command apt-get -CommandType Application -ErrorAction Ignore)) {
+        Write-Host 'bubblewrap is not installed and this system has no apt-get: the job sandbox tests will be skipped'
+        return
+    }
+    $sudo = @()
+    if ((& id -u) -ne '0') {
+        & sudo -n true 2>$null
+        if ($LASTEXITCODE -ne 0) {
+            Write-Host 'bubblewrap is not installed and installing it needs root (sudo asks for a password): the job sandbox tests will be skipped. Install it with: sudo apt-get install bubblewrap'
+            return
+        }
+        $sudo = @('sudo', '-n')
+    }
+    Write-Host 'Installing bubblewrap (Debian package) for the job sandbox tests'
+    $apt = @($sudo) + @('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-o', 'DPkg::Lock::Timeout=300', '-y', '-q')
+    $null = & $apt[0] @($apt | Select-Object -Skip 1) update 2>&1
+    $log = & $apt[0] @($apt | Select-Object -Skip 1) install --no-install-recommends bubblewrap 2>&1
+    if ($LASTEXITCODE -ne 0) { Write-Host "Installing bubblewrap failed, so the job sandbox tests will be skipped: $($log | Select-Object -Last 3)" }
 }
 
 # Reads the counters of the TRX files that dotnet test wrote.
@@ -126,6 +202,8 @@ function Write-ConformanceStatus {
 function Invoke-Test {
     Invoke-Build
     Write-ConformanceStatus
+    $null = New-ModulePackage
+    if (-not $NoPester) { Install-Bubblewrap }
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results -Force | Out-Null
@@ -162,20 +240,21 @@ Import-Module '$pesterPsd1'
 `$c.Run.Path = '$pesterDir'
 `$c.Run.PassThru = `$true
 `$c.Output.Verbosity = 'Detailed'
-`$c.TestResult.Enabled = `$true
-`$c.TestResult.OutputFormat = 'JUnitXml'
-`$c.TestResult.OutputPath = '$(Join-Path $results 'pester.junit.xml')'
 $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
 `$r = Invoke-Pester -Configuration `$c
 @{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } | ConvertTo-Json | Set-Content '$summary'
+# Written after the counts: a message Pester's JUnit writer cannot encode (a control character
+# from a failing test's output) must not lose the run's result.
+try { `$r | Export-JUnitReport -Path '$(Join-Path $results 'pester.junit.xml')' } catch { Write-Warning "JUnit report not written: `$_" }
 "@
         Push-Location $root
         try {
             Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script) -AllowFailure | Out-Host
         }
         finally { Pop-Location }
-        if (Test-Path $summary) {
-            $pester = Get-Content $summary -Raw | ConvertFrom-Json
+        $counts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json }
+        if ($counts -and $null -ne $counts.Passed -and $null -ne $counts.Failed) {
+            $pester = $counts
         }
         else {
             $pester = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
@@ -217,6 +296,7 @@ function Invoke-Bench {
 
 switch ($Task) {
     'build' { Invoke-Build }
+    'package' { Invoke-Build; $null = New-ModulePackage }
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
     'bench' { Invoke-Bench }

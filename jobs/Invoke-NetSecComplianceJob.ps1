@@ -17,6 +17,8 @@
                             NETSEC_OUTPUT_DIR)
       NETSEC_BASELINE_AUTO  true: when the baseline does not exist yet, save this run as the
                             baseline (default path NETSEC_OUTPUT_DIR/baseline.json)
+      NETSEC_BASELINE_RESET true: save this run as the baseline although a signed baseline is
+                            missing after earlier scans (otherwise that is an error, exit 2)
       NETSEC_BASELINE_KEY_FILE  a file holding the key (e.g. a mounted Secret) that signs the
                             saved baseline and must verify it before any comparison
       NETSEC_FORMATS        comma list of xlsx, pdf, json, csv, sarif, junit (default xlsx,pdf,json)
@@ -31,8 +33,11 @@
       KUBECONFIG            use this kubeconfig; without it the pod's service account is used
 
     Layout of NETSEC_OUTPUT_DIR:
-      runs/<yyyyMMddTHHmmssZ>/netsec-<cluster>-<yyyyMMddTHHmmssZ>.<ext>   one folder per run
-      history.jsonl    one compact record per scan, appended by Invoke-NetSecScan
+      runs/<run>/netsec-<cluster>-<run>.<ext>   one folder per run; <run> is the start time
+                       yyyyMMddTHHmmssZ, with -1, -2, ... for runs that started in the same second
+      runs/.<run>.lock  the id reservation of a run in progress (.<run>.partial: its reports)
+      history.jsonl    one compact record per scan, appended by Invoke-NetSecScan under
+                       history.jsonl.lock, so jobs sharing the folder lose no record
       baseline.json    the approved posture (when NETSEC_BASELINE_AUTO saved it)
       netsec.prom      OpenMetrics text of the last run, replaced atomically
 
@@ -56,6 +61,8 @@ $script:SeverityRank = [ordered]@{ info = 0; low = 1; medium = 2; high = 3; crit
 $script:FormatExtensions = [ordered]@{ xlsx = '.xlsx'; pdf = '.pdf'; json = '.json'; csv = '.csv'; sarif = '.sarif'; junit = '.junit.xml' }
 $script:DefaultModulePath = '/opt/netsecps/NetSecPS/NetSecPS.psd1'
 $script:RunNamePattern = '^\d{8}T\d{6}Z(-\d+)?$'
+# This run's id reservation (New-RunReservation), released when the job ends.
+$script:Run = $null
 
 # Scrubs anything that looks like a credential from text that leaves the process: an exception
 # message can quote a header or a kubeconfig line, and service-account tokens are JWTs.
@@ -117,6 +124,29 @@ function Resolve-JobPath {
     [IO.Path]::GetFullPath((Join-Path $Base $Path))
 }
 
+# How many scans the history records and when the last one ran; lines that are not records are not counted.
+function Get-EarlierScans {
+    param([Parameter(Mandatory)][string] $Path)
+    $count = 0
+    $last = $null
+    if (Test-Path -LiteralPath $Path -PathType Leaf) {
+        foreach ($line in [IO.File]::ReadLines($Path)) {
+            if (-not $line.Trim()) { continue }
+            try { $record = ConvertFrom-Json -InputObject $line -AsHashtable -ErrorAction Stop } catch { continue }
+            if ($record -isnot [System.Collections.IDictionary] -or -not $record['time']) { continue }
+            $count++
+            # ConvertFrom-Json may already have turned the time into a DateTime.
+            $t = $record['time']
+            $time = if ($t -is [datetime]) { [DateTimeOffset]$t.ToUniversalTime() } elseif ($t -is [DateTimeOffset]) { $t } else {
+                $parsed = [DateTimeOffset]::MinValue
+                if ([DateTimeOffset]::TryParse("$t", [cultureinfo]::InvariantCulture, [Globalization.DateTimeStyles]::AssumeUniversal, [ref]$parsed)) { $parsed } else { $null }
+            }
+            if ($null -ne $time -and ($null -eq $last -or $time -gt $last)) { $last = $time }
+        }
+    }
+    [pscustomobject]@{ Count = $count; Last = if ($last) { $last.UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ssZ', [cultureinfo]::InvariantCulture) } }
+}
+
 # Reads the environment into one configuration object. Every problem is reported, not only the first.
 function Read-JobConfiguration {
     $problems = [System.Collections.Generic.List[object]]::new()
@@ -154,6 +184,7 @@ function Read-JobConfiguration {
     }
 
     $baselineAuto = Get-SwitchSetting 'NETSEC_BASELINE_AUTO' $false
+    $baselineReset = Get-SwitchSetting 'NETSEC_BASELINE_RESET' $false
 
     $baseline = Get-Setting 'NETSEC_BASELINE'
     if (-not $baseline -and $baselineAuto) { $baseline = 'baseline.json' }
@@ -165,6 +196,9 @@ function Read-JobConfiguration {
             Add-Problem 'NETSEC_BASELINE' $baseline 'the baseline file does not exist; set NETSEC_BASELINE_AUTO=true to save this run as the baseline'
         }
     }
+    if ($baselineReset -and -not $baselineAuto) {
+        Add-Problem 'NETSEC_BASELINE_RESET' 'true' 'a reset saves this run as the new baseline, which needs NETSEC_BASELINE_AUTO=true'
+    }
 
     $keyFile = Get-Setting 'NETSEC_BASELINE_KEY_FILE'
     if ($keyFile) {
@@ -174,6 +208,18 @@ function Read-JobConfiguration {
         }
         elseif (-not $baseline) {
             Add-Problem 'NETSEC_BASELINE_KEY_FILE' $keyFile 'a signing key needs a baseline: set NETSEC_BASELINE or NETSEC_BASELINE_AUTO=true'
+        }
+    }
+
+    # A baseline that is missing although earlier scans ran was most likely deleted. Saving this
+    # run in its place would approve whatever the cluster looks like now, so with a signed baseline
+    # it takes the operator's explicit NETSEC_BASELINE_RESET.
+    $earlierScans = $null
+    if ($baseline -and $baselineAuto -and -not $baselineExists) {
+        $earlierScans = Get-EarlierScans (Join-Path $outputDir 'history.jsonl')
+        if ($earlierScans.Count -gt 0 -and $keyFile -and -not $baselineReset) {
+            Add-Problem 'NETSEC_BASELINE' $baseline ("the signed baseline does not exist although history.jsonl records $($earlierScans.Count) earlier scan(s), the last at $($earlierScans.Last): " +
+                'it may have been deleted. Restore it, or set NETSEC_BASELINE_RESET=true to approve this run as the new baseline')
         }
     }
 
@@ -230,6 +276,8 @@ function Read-JobConfiguration {
         Baseline        = $baseline
         BaselineExists  = $baselineExists
         BaselineAuto    = $baselineAuto
+        BaselineReset   = $baselineReset
+        EarlierScans    = $earlierScans
         BaselineKeyFile = $keyFile
         Formats         = @($formats)
         History         = $history
@@ -322,27 +370,108 @@ function Write-Metrics {
         }
     }
     $lines.Add('# EOF')
-    $temp = "$Path.$PID.tmp"
-    [IO.File]::WriteAllText($temp, ($lines -join "`n") + "`n", [Text.UTF8Encoding]::new($false))
-    [IO.File]::Move($temp, $Path, $true)
+    # A random temp name: jobs in two pods that share the volume can both be PID 1.
+    $temp = New-TempPath $Path
+    try {
+        [IO.File]::WriteAllText($temp, ($lines -join "`n") + "`n", [Text.UTF8Encoding]::new($false))
+        [IO.File]::Move($temp, $Path, $true)
+    }
+    finally { if (Test-Path -LiteralPath $temp) { Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue } }
 }
 
-# Keeps the newest $Keep run folders; run folder names sort in time order.
+# A hidden, unique sibling of a file to write it through (the naming the module's own atomic writes use).
+function New-TempPath {
+    param([Parameter(Mandatory)][string] $Path)
+    Join-Path ([IO.Path]::GetDirectoryName($Path)) (".$([IO.Path]::GetFileName($Path)).$([guid]::NewGuid().ToString('N').Substring(0, 8)).tmp")
+}
+
+# Opens a file as an exclusive lock, or returns $null when another process holds it.
+function Open-LockFile {
+    param([Parameter(Mandatory)][string] $Path, [Parameter(Mandatory)][IO.FileMode] $Mode)
+    try {
+        # FileShare.None is an exclusive flock(2) on Linux: released by the kernel when its holder
+        # dies. No DeleteOnClose: .NET would unlink the path when taking the lock fails, that is,
+        # delete the file another run holds.
+        [IO.FileStream]::new($Path, $Mode, [IO.FileAccess]::ReadWrite, [IO.FileShare]::None, 1)
+    }
+    catch [System.IO.FileNotFoundException] { $null }
+    catch [System.IO.IOException] {
+        if (-not (Test-Path -LiteralPath $Path)) { throw }
+        $null
+    }
+}
+
+# Reserves this run's id: the start time to the second, then -1, -2, ... when another run that
+# started in the same second holds it. The reservation is a lock file (runs/.<id>.lock) held until
+# the job ends, so runs started at once get different ids and never share a staging folder, and
+# pruning can tell a live run's staging folder from a dead one's.
+function New-RunReservation {
+    param([Parameter(Mandatory)][string] $RunsDirectory)
+    $stamp = $script:JobStarted.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", [cultureinfo]::InvariantCulture)
+    for ($n = 0; $n -lt 1000; $n++) {
+        $name = if ($n -eq 0) { $stamp } else { "$stamp-$n" }
+        if (Test-Path -LiteralPath (Join-Path $RunsDirectory $name)) { continue }
+        $lock = Open-LockFile (Join-Path $RunsDirectory ".$name.lock") ([IO.FileMode]::CreateNew)
+        if (-not $lock) { continue }
+        # A run of the same second may have published and released its id between the two checks.
+        if (Test-Path -LiteralPath (Join-Path $RunsDirectory $name)) { $lock.Dispose(); continue }
+        return [pscustomobject]@{
+            Name      = $name
+            Lock      = $lock
+            LockPath  = Join-Path $RunsDirectory ".$name.lock"
+            Directory = Join-Path $RunsDirectory $name
+            Staging   = Join-Path $RunsDirectory ".$name.partial"
+        }
+    }
+    throw "no free run id for $stamp in $RunsDirectory"
+}
+
+# Removes a lock file and releases it. Removed while still held, so nobody can take a lock on a
+# file that is about to go.
+function Close-LockFile {
+    param([Parameter(Mandatory)][IO.FileStream] $Lock, [Parameter(Mandatory)][string] $Path)
+    try { [IO.File]::Delete($Path) } catch { $null = $_ }
+    $Lock.Dispose()
+    # Windows refuses to delete a file that is open; there it goes once closed.
+    if (Test-Path -LiteralPath $Path) { try { [IO.File]::Delete($Path) } catch { $null = $_ } }
+}
+
+# Keeps the newest $Keep run folders (run folder names sort in time order) and removes what runs
+# that died left behind. Another job may be pruning at the same time: a folder it removed first is
+# not an error.
 function Remove-OldRuns {
     param([Parameter(Mandatory)][string] $RunsDirectory, [Parameter(Mandatory)][int] $Keep)
     $runs = @(Get-ChildItem -LiteralPath $RunsDirectory -Directory | Where-Object { $_.Name -match $script:RunNamePattern } |
             Sort-Object { $_.Name.Substring(0, 16) }, { if ($_.Name.Length -gt 16) { [int]$_.Name.Substring(17) } else { 0 } } -Descending)
-    $removed = @()
+    $removed = [System.Collections.Generic.List[string]]::new()
     foreach ($old in $runs | Select-Object -Skip $Keep) {
-        Remove-Item -LiteralPath $old.FullName -Recurse -Force
-        $removed += $old.Name
+        if (Remove-Folder $old.FullName) { $removed.Add($old.Name) }
     }
-    # Staging folders left by a run that was killed mid-write (concurrencyPolicy Forbid means none is live).
-    foreach ($stale in Get-ChildItem -LiteralPath $RunsDirectory -Directory -Force | Where-Object { $_.Name -like '.*.partial' }) {
-        Remove-Item -LiteralPath $stale.FullName -Recurse -Force
-        $removed += $stale.Name
+    # A reservation whose lock nobody holds belongs to a run that was killed: its staging folder
+    # goes with it. A live run's staging folder is never touched.
+    foreach ($lockFile in Get-ChildItem -LiteralPath $RunsDirectory -File -Force -Filter '.*.lock') {
+        $held = Open-LockFile $lockFile.FullName ([IO.FileMode]::Open)
+        if (-not $held) { continue }
+        try {
+            $staging = Join-Path $RunsDirectory ($lockFile.Name -replace '\.lock$', '.partial')
+            if ((Test-Path -LiteralPath $staging) -and (Remove-Folder $staging)) { $removed.Add((Split-Path $staging -Leaf)) }
+        }
+        finally { Close-LockFile $held $lockFile.FullName }
     }
-    [pscustomobject]@{ Kept = [Math]::Min($runs.Count, $Keep); Removed = $removed }
+    # Staging folders without a reservation were left by jobs before reservations existed.
+    $dayAgo = [DateTime]::UtcNow.AddDays(-1)
+    foreach ($stale in Get-ChildItem -LiteralPath $RunsDirectory -Directory -Force | Where-Object { $_.Name -like '.*.partial' -and $_.LastWriteTimeUtc -lt $dayAgo }) {
+        if (-not (Test-Path -LiteralPath (Join-Path $RunsDirectory ($stale.Name -replace '\.partial$', '.lock'))) -and (Remove-Folder $stale.FullName)) {
+            $removed.Add($stale.Name)
+        }
+    }
+    [pscustomobject]@{ Kept = [Math]::Min($runs.Count, $Keep); Removed = @($removed) }
+}
+
+function Remove-Folder {
+    param([Parameter(Mandatory)][string] $Path)
+    try { Remove-Item -LiteralPath $Path -Recurse -Force -ErrorAction Stop; $true }
+    catch [System.Management.Automation.ItemNotFoundException] { $false }
 }
 
 function Get-ErrorFields {
@@ -361,6 +490,8 @@ function Exit-ComplianceJob {
     $end = [ordered]@{ exitCode = $ExitCode; outcome = $Outcome; durationSeconds = [Math]::Round(([DateTimeOffset]::UtcNow - $script:JobStarted).TotalSeconds, 1) }
     foreach ($key in $Fields.Keys) { $end[$key] = $Fields[$key] }
     Write-JobLog -Level $(if ($ExitCode -eq 2) { 'error' } elseif ($ExitCode -eq 1) { 'warn' } else { 'info' }) -Name 'job.end' -Fields $end
+    # Releases (and removes) the run id reservation; the kernel would release the lock anyway.
+    if ($script:Run) { Close-LockFile $script:Run.Lock $script:Run.LockPath }
     exit $ExitCode
 }
 
@@ -390,14 +521,27 @@ function Invoke-ComplianceJob {
     if ($config.KubeconfigCount -gt 1) {
         Write-JobLog warn 'config.kubeconfig' ([ordered]@{ kubeconfig = $config.Kubeconfig; reason = 'KUBECONFIG lists several files; only the first is read' })
     }
+    $missingAfter = if ($config.EarlierScans -and $config.EarlierScans.Count -gt 0) {
+        [ordered]@{ baseline = $config.Baseline; earlierScans = $config.EarlierScans.Count; lastScan = $config.EarlierScans.Last }
+    }
+    if ($missingAfter -and $config.BaselineReset) {
+        Write-JobLog warn 'baseline.reset' ($missingAfter + [ordered]@{ reason = 'NETSEC_BASELINE_RESET: this run is saved as the new baseline; remove the setting once it is approved' })
+    }
+    elseif ($missingAfter) {
+        Write-JobLog warn 'baseline.missing' ($missingAfter + [ordered]@{ reason = 'the baseline is not signed, so this run is saved as the new baseline; set NETSEC_BASELINE_KEY_FILE to make a missing baseline an error' })
+    }
+    elseif ($config.BaselineReset) {
+        Write-JobLog warn 'baseline.reset' ([ordered]@{ baseline = $config.Baseline; reason = 'NETSEC_BASELINE_RESET is set but there is nothing to reset; remove it so that a deleted baseline is caught again' })
+    }
 
     # The report folder must be writable before a possibly long scan starts.
     try {
         $runsDirectory = Join-Path $config.OutputDirectory 'runs'
         $null = New-Item -ItemType Directory -Path $runsDirectory -Force
-        $probe = Join-Path $config.OutputDirectory ".write-probe-$PID"
+        $probe = New-TempPath (Join-Path $config.OutputDirectory 'write-probe')
         [IO.File]::WriteAllText($probe, '')
         Remove-Item -LiteralPath $probe -Force
+        $script:Run = New-RunReservation $runsDirectory
     }
     catch {
         Write-JobLog error 'output.unwritable' ([ordered]@{ outputDirectory = $config.OutputDirectory } + (Get-ErrorFields $_))
@@ -455,11 +599,9 @@ function Invoke-ComplianceJob {
     # The cluster's own name is unknown in-cluster; the operator's name goes into the reports when the cmdlet takes it.
     if ($config.ClusterName -and $scanCommand.Parameters.ContainsKey('ClusterName')) { $scanParameters.ClusterName = $config.ClusterName }
 
-    Write-JobLog info 'scan.start' ([ordered]@{ credentials = $config.Credentials; baseline = if ($config.BaselineExists) { $config.Baseline } else { $null }; history = $historyPath })
+    Write-JobLog info 'scan.start' ([ordered]@{ run = $script:Run.Name; credentials = $config.Credentials; baseline = if ($config.BaselineExists) { $config.Baseline } else { $null }; history = $historyPath })
     $scanErrors = $null
     $scanWarnings = $null
-    # The scan appends one line and may trim the oldest: a new last line or more lines mean it appended.
-    $historyBefore = @(if (Test-Path -LiteralPath $historyPath) { Get-Content -LiteralPath $historyPath | Where-Object { $_.Trim() } })
     try {
         $results = @(& $scanCommand @scanParameters -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue -WarningVariable scanWarnings)
     }
@@ -495,31 +637,32 @@ function Invoke-ComplianceJob {
     if ($null -ne $result.Drift) {
         Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
     }
-    $historyAfter = @(if (Test-Path -LiteralPath $historyPath) { Get-Content -LiteralPath $historyPath | Where-Object { $_.Trim() } })
-    if ($historyAfter.Count -gt 0 -and ($historyAfter.Count -gt $historyBefore.Count -or $historyAfter[-1] -ne $(if ($historyBefore.Count) { $historyBefore[-1] }))) {
-        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $historyAfter.Count })
+    # The history the scan returns holds its own record only when the scan appended it (under the
+    # history's lock, so other jobs writing the same file at the same time lose nothing).
+    $history = @($result.History | Where-Object { $_ })
+    if (@($history | Where-Object { $_.Time -eq $result.ScannedAt }).Count -gt 0) {
+        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $history.Count })
     }
     else {
         Write-JobLog warn 'history.unchanged' ([ordered]@{ path = $historyPath; reason = 'Invoke-NetSecScan appended no record' })
     }
 
-    # Reports go to a hidden staging folder that becomes the run folder only when every format was
-    # written, so a run folder never holds half a run.
-    $stamp = $script:JobStarted.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", [cultureinfo]::InvariantCulture)
-    $runName = $stamp
-    for ($n = 1; Test-Path -LiteralPath (Join-Path $runsDirectory $runName); $n++) { $runName = "$stamp-$n" }
-    $runDirectory = Join-Path $runsDirectory $runName
-    $staging = Join-Path $runsDirectory ".$runName.partial"
-    $baseName = "netsec-$(ConvertTo-SafeFileName $clusterLabel)-$stamp"
+    # Reports go to this run's own hidden staging folder, which becomes the run folder only when
+    # every format was written, so a run folder never holds half a run.
+    $runName = $script:Run.Name
+    $runDirectory = $script:Run.Directory
+    $staging = $script:Run.Staging
+    $baseName = "netsec-$(ConvertTo-SafeFileName $clusterLabel)-$runName"
     $files = @($config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
     try {
-        $null = New-Item -ItemType Directory -Path $staging -Force
+        $null = New-Item -ItemType Directory -Path $staging
         # The title and branding come from the profile the scan ran with, which the result carries.
         $null = $result | & $reportCommand -Path $files -Force -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
         foreach ($w in @($reportWarnings)) { Write-JobLog warn 'report.warning' ([ordered]@{ message = "$w" }) }
         $absent = @($files | Where-Object { -not (Test-Path -LiteralPath $_ -PathType Leaf) -or (Get-Item -LiteralPath $_).Length -eq 0 })
         if ($absent.Count -gt 0) { throw "Export-NetSecReport did not write $($absent -join ', ')" }
-        Move-Item -LiteralPath $staging -Destination $runDirectory
+        # Fails rather than merging if the folder exists; the reservation makes that a bug, not a race.
+        [IO.Directory]::Move($staging, $runDirectory)
     }
     catch {
         Write-JobLog error 'report.failed' (Get-ErrorFields $_)
@@ -532,21 +675,42 @@ function Invoke-ComplianceJob {
     }
 
     if ($needsBaselineSave) {
+        # Written beside the baseline under a temporary name, then linked into place only if no
+        # baseline exists: a job that started at the same time without a baseline may have saved
+        # one first, and an approved baseline is never replaced.
+        $pending = New-TempPath $config.Baseline
         try {
             # The scan result carries the profile and the findings' suppression state; the exceptions
             # file is recorded beside them so a later comparison knows which exceptions were in force.
             $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
-            $baselineParameters = @{ Path = $config.Baseline }
+            $baselineParameters = @{ Path = $pending }
             if ($config.BaselineKeyFile) { $baselineParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
             if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
             $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
             foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }
-            if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
-            Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; reason = 'NETSEC_BASELINE_AUTO: first run' })
+            if (-not (Test-Path -LiteralPath $pending -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
+            $saved = $true
+            try { [IO.File]::Move($pending, $config.Baseline, $false) }
+            catch [System.IO.IOException] {
+                if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw }
+                $saved = $false
+            }
+            if ($saved) {
+                $reason = if ($missingAfter -and $config.BaselineReset) { 'NETSEC_BASELINE_RESET: the missing baseline replaced by this run' }
+                elseif ($missingAfter) { 'NETSEC_BASELINE_AUTO: the missing (unsigned) baseline replaced by this run' }
+                else { 'NETSEC_BASELINE_AUTO: first run' }
+                Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; signed = [bool]$config.BaselineKeyFile; reason = $reason })
+            }
+            else {
+                Write-JobLog warn 'baseline.kept' ([ordered]@{ path = $config.Baseline; reason = 'another run saved the baseline while this one ran; that baseline stands and this run was not saved over it' })
+            }
         }
         catch {
             Write-JobLog error 'baseline.failed' ([ordered]@{ path = $config.Baseline } + (Get-ErrorFields $_))
             & $failed 'baseline-failed'
+        }
+        finally {
+            if (Test-Path -LiteralPath $pending) { Remove-Item -LiteralPath $pending -Force -ErrorAction SilentlyContinue }
         }
     }
 
@@ -582,11 +746,14 @@ function Invoke-ComplianceJob {
     Exit-ComplianceJob 0 'ok' $summary
 }
 
-try {
-    Invoke-ComplianceJob
-}
-catch {
-    # Anything not foreseen above: still one log record and the scan-failed exit code.
-    Write-JobLog error 'job.crashed' (Get-ErrorFields $_)
-    Exit-ComplianceJob 2 'crashed'
+# Dot-sourced (by tests), the script only defines its functions.
+if ($MyInvocation.InvocationName -ne '.') {
+    try {
+        Invoke-ComplianceJob
+    }
+    catch {
+        # Anything not foreseen above: still one log record and the scan-failed exit code.
+        Write-JobLog error 'job.crashed' (Get-ErrorFields $_)
+        Exit-ComplianceJob 2 'crashed'
+    }
 }

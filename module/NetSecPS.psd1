@@ -31,9 +31,12 @@
     AliasesToExport        = @()
     PrivateData            = @{
         PSData = @{
-            Tags         = @('Kubernetes', 'NetworkPolicy', 'Security', 'Compliance', 'Audit', 'AdminNetworkPolicy')
+            # PSEdition_Core and the platform tag are how the PowerShell Gallery filters modules.
+            Tags         = @('Kubernetes', 'NetworkPolicy', 'Security', 'Compliance', 'Audit', 'AdminNetworkPolicy', 'PSEdition_Core', 'Linux')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
             ProjectUri   = 'https://example.invalid/netsecps'
+            # build.ps1 replaces this line with the CHANGELOG.md section of ModuleVersion.
+            ReleaseNotes = 'See CHANGELOG.md'
         }
     }
 }

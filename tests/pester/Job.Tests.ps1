@@ -1,5 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    . (Join-Path $PSScriptRoot 'JobImage.ps1')
     $script:JobScript = Join-Path $RepoRoot 'jobs/Invoke-NetSecComplianceJob.ps1'
     $script:JobManifests = Join-Path $RepoRoot 'jobs/kubernetes'
     $script:Dockerfile = Join-Path $RepoRoot 'jobs/Dockerfile'
@@ -193,8 +194,15 @@ Describe 'The job''s Kubernetes manifests (kubectl kustomize jobs/kubernetes)' {
         $settings | Should -Not -BeNullOrEmpty -Because 'the envFrom reference must follow the generated (hashed) name'
         $known = Get-DocumentedSettings
         $known | Should -Contain 'NETSEC_FAIL_ON'
-        foreach ($key in @($settings.data.Keys) + @($container.env.name)) {
+        foreach ($key in $settings.data.Keys) {
             $known | Should -Contain $key -Because "$key must be a setting the script reads"
+        }
+        # Besides the job's settings, the container sets only PowerShell's own environment, to the
+        # values the image sets (the image test checks which).
+        $imageEnv = (Get-RuntimeStage (Read-Dockerfile $Dockerfile)).Env
+        foreach ($e in $container.env) {
+            if ($e.name -like 'NETSEC_*') { $known | Should -Contain $e.name -Because "$($e.name) must be a setting the script reads" }
+            else { $e.value | Should -Be $imageEnv[$e.name] -Because "$($e.name) is set by the image too" }
         }
         $config = $pod.volumes | Where-Object { $_.configMap } | Select-Object -First 1
         $maps[$config.configMap.name].data.Keys | Should -Contain 'exceptions.yaml'
@@ -241,44 +249,130 @@ Describe 'The job''s Kubernetes manifests (kubectl kustomize jobs/kubernetes)' {
 Describe 'The job''s container image (jobs/Dockerfile)' {
     BeforeAll {
         if ($HasKubectl) { $script:Rendered = Get-RenderedManifests }
-        $script:DockerLines = Get-Content $Dockerfile | Where-Object { $_ -notmatch '^\s*#' -and $_.Trim() }
-        $script:DockerArgs = @{}
-        foreach ($l in $DockerLines) { if ($l -match '^ARG\s+([A-Z_]+)=(\S+)') { $DockerArgs[$Matches[1]] = $Matches[2] } }
+        $script:Image = Read-Dockerfile $Dockerfile
+        $script:Runtime = Get-RuntimeStage $Image
+        $script:DockerArgs = $Image.Args
+        $script:Ignored = Get-DockerIgnorePatterns -Dockerfile $Dockerfile -Context $RepoRoot
+        $script:Tools = Get-Content (Join-Path $RepoRoot '.config/dotnet-tools.json') -Raw | ConvertFrom-Json
+        # Maps a path in the image to the file of this repository a context COPY puts there.
+        function Resolve-ImagePath([string] $Path) {
+            foreach ($copy in $Runtime.Copies | Where-Object { -not $_.From }) {
+                if ($copy.Sources.Count -eq 1 -and $copy.Destination -eq $Path) { return Join-Path $RepoRoot $copy.Sources[0] }
+            }
+            $null
+        }
     }
 
-    It 'pins its base images by version and PowerShell to the version the tests run with' {
-        $froms = @($DockerLines | Where-Object { $_ -match '^FROM\s' })
-        $froms.Count | Should -Be 2
-        foreach ($f in $froms) { $f | Should -Match '^FROM\s+\S+:\$\{[A-Z_]+\}-\S+(\s+AS\s+\S+)?$' }
-        $DockerArgs['DOTNET_SDK_VERSION'] | Should -Match '^\d+\.\d+\.\d+$'
-        $DockerArgs['DOTNET_RUNTIME_VERSION'] | Should -Match '^\d+\.\d+\.\d+$'
-        $tools = Get-Content (Join-Path $RepoRoot '.config/dotnet-tools.json') -Raw | ConvertFrom-Json
-        $DockerArgs['POWERSHELL_VERSION'] | Should -Be $tools.tools.powershell.version
+    It 'builds in two stages, from base images pinned by version' {
+        $Image.Stages.Count | Should -Be 2
+        $Image.Stages[0].Name | Should -Be 'build'
+        foreach ($stage in $Image.Stages) { $stage.Image | Should -Match '^[a-z0-9./-]+:\d+\.\d+\.\d+-[a-z]+$' }
+    }
+
+    It 'pins .NET and PowerShell to global.json, the tool manifest and the module''s target framework' {
+        $DockerArgs['POWERSHELL_VERSION'] | Should -Be $Tools.tools.powershell.version
         # global.json rolls forward within its major.minor to a later feature band only.
         $wanted = [version](Get-Content (Join-Path $RepoRoot 'global.json') -Raw | ConvertFrom-Json).sdk.version
         $sdk = [version]$DockerArgs['DOTNET_SDK_VERSION']
         "$($sdk.Major).$($sdk.Minor)" | Should -Be "$($wanted.Major).$($wanted.Minor)"
         $sdk.Build | Should -BeGreaterOrEqual $wanted.Build
-        ([version]$DockerArgs['DOTNET_RUNTIME_VERSION']).Major | Should -Be $sdk.Major
+        $runtimeVersion = [version]$DockerArgs['DOTNET_RUNTIME_VERSION']
+        "$($runtimeVersion.Major).$($runtimeVersion.Minor)" | Should -Be "$($sdk.Major).$($sdk.Minor)"
+        $Image.Stages[0].Image | Should -BeLike "*:$($DockerArgs['DOTNET_SDK_VERSION'])-*"
+        $Runtime.Image | Should -BeLike "*:$($DockerArgs['DOTNET_RUNTIME_VERSION'])-*"
+        # The PowerShell tool runs on the runtime stage's .NET: its target framework is that version.
+        $tool = Join-Path $NuGetRoot "powershell/$($Tools.tools.powershell.version)/tools"
+        $frameworks = @(Get-ChildItem -LiteralPath $tool -Directory -Filter 'net*' | ForEach-Object Name)
+        $frameworks | Should -Contain "net$($runtimeVersion.Major).$($runtimeVersion.Minor)"
+        # And so does the module, which may target an older .NET that the runtime rolls forward to.
+        $props = [xml](Get-Content (Join-Path $RepoRoot 'Directory.Build.props') -Raw)
+        $moduleFramework = @($props.Project.PropertyGroup.ModuleTargetFramework | Where-Object { $_ })[0]
+        [version]($moduleFramework -replace '^net', '') | Should -BeLessOrEqual ([version]"$($runtimeVersion.Major).$($runtimeVersion.Minor)")
     }
 
-    It 'runs the job script as the numeric non-root user the CronJob expects' {
-        $user = @($DockerLines | Where-Object { $_ -match '^USER\s' })[-1]
-        $user | Should -Match '^USER\s+(\d+)(:\d+)?$'
-        $uid = [int]([regex]::Match($user, '\d+').Value)
+    It 'copies from the build context only files that exist and that jobs/Dockerfile.dockerignore lets in' {
+        $checked = 0
+        foreach ($stage in $Image.Stages) {
+            foreach ($copy in $stage.Copies | Where-Object { -not $_.From }) {
+                foreach ($source in $copy.Sources) {
+                    if ($source -eq '.') { continue }
+                    Test-Path -LiteralPath (Join-Path $RepoRoot $source) | Should -BeTrue -Because "stage $($stage.Name) copies $source"
+                    Test-DockerIgnored $source $Ignored | Should -BeFalse -Because "$source must be in the build context"
+                    $checked++
+                }
+            }
+        }
+        $checked | Should -BeGreaterOrEqual 5
+    }
+
+    It 'copies from the build stage only what that stage produces: the module build.ps1 builds and the PowerShell its RUN installs' {
+        foreach ($copy in $Runtime.Copies | Where-Object { $_.From }) {
+            $stage = $Image.Stages | Where-Object Name -eq $copy.From
+            $stage | Should -Not -BeNullOrEmpty -Because "COPY --from=$($copy.From) needs that stage"
+            foreach ($source in $copy.Sources) {
+                $origin = Resolve-BuildStagePath $stage $source $RepoRoot
+                $origin | Should -Not -BeNullOrEmpty -Because "the build stage must produce $source"
+                if ($origin.Kind -eq 'dotnet-tool') {
+                    $origin.Package | Should -Be 'PowerShell'
+                    $origin.Version | Should -Be $DockerArgs['POWERSHELL_VERSION']
+                    continue
+                }
+                $relative = [IO.Path]::GetRelativePath($RepoRoot, $origin.Source).Replace('\', '/')
+                if (Test-DockerIgnored $relative $Ignored) {
+                    # Not in the context, so a RUN of the stage must build it: build.ps1 build writes out/NetSecPS.
+                    $relative | Should -Be 'out/NetSecPS'
+                    @($stage.Runs | Where-Object { $_ -match '\./build\.ps1 build\b' }).Count | Should -Be 1
+                }
+                Test-Path -LiteralPath $origin.Source | Should -BeTrue -Because "$source is $($origin.Source) here"
+            }
+        }
+        $module = $Runtime.Copies | Where-Object { $_.Sources -contains '/src/out/NetSecPS' }
+        "$($module.Destination)/NetSecPS.psd1" | Should -Be $Runtime.Env['NETSEC_MODULE_PATH']
+        (Get-Content $JobScript -Raw) | Should -Match ([regex]::Escape("DefaultModulePath = '$($Runtime.Env['NETSEC_MODULE_PATH'])'"))
+    }
+
+    It 'starts an entry point the image contains, which runs the job script with the PowerShell the image installs' {
+        $Runtime.Entrypoint.Count | Should -Be 2 -Because 'exec form: the shell and the entry script'
+        $Runtime.Entrypoint[0] | Should -Be '/bin/sh'
+        $entry = Resolve-ImagePath $Runtime.Entrypoint[1]
+        $entry | Should -Not -BeNullOrEmpty -Because "$($Runtime.Entrypoint[1]) must be copied into the image"
+        Test-Path -LiteralPath $entry -PathType Leaf | Should -BeTrue
+        & sh -n $entry
+        $LASTEXITCODE | Should -Be 0 -Because 'the entry script must be valid POSIX shell'
+        $text = Get-Content -LiteralPath $entry -Raw
+        # The PowerShell it execs by default is the tool the runtime stage copies in.
+        $text -match 'NETSEC_PWSH:-(/\S+?)\}' | Should -BeTrue
+        $pwsh = $Matches[1]
+        $pwshCopy = $Runtime.Copies | Where-Object { $_.From -and $pwsh.StartsWith($_.Destination + '/') }
+        $pwshCopy | Should -Not -BeNullOrEmpty
+        Split-Path $pwsh -Leaf | Should -BeIn $Tools.tools.powershell.commands
+        # The job script sits beside it in the image.
+        $text -match 'job_script="\$\{script_dir\}/([^"]+)"' | Should -BeTrue
+        $script = Resolve-ImagePath ((Split-Path $Runtime.Entrypoint[1]) + '/' + $Matches[1])
+        $script | Should -Be (Join-Path $RepoRoot 'jobs/Invoke-NetSecComplianceJob.ps1')
+    }
+
+    It 'runs as the numeric non-root user the CronJob expects, from a folder it may write' {
+        $Runtime.User | Should -Match '^(\d+)(:\d+)?$'
+        $uid = [int]($Runtime.User -split ':')[0]
         $uid | Should -BeGreaterThan 0
-        $entry = @($DockerLines | Where-Object { $_ -match '^ENTRYPOINT\s' })
-        $entry.Count | Should -Be 1
-        $exec = ($entry[0] -replace '^ENTRYPOINT\s+', '') | ConvertFrom-Json
-        $exec[-1] | Should -Be '/opt/netsecps/Invoke-NetSecComplianceJob.ps1'
-        $DockerLines | Should -Contain 'COPY jobs/Invoke-NetSecComplianceJob.ps1 /opt/netsecps/Invoke-NetSecComplianceJob.ps1'
-        # The module path the image sets is the script's own default.
-        $env = ($DockerLines -join "`n") -match 'NETSEC_MODULE_PATH=(\S+)'
-        $env | Should -BeTrue
-        (Get-Content $JobScript -Raw) | Should -Match ([regex]::Escape("DefaultModulePath = '$($Matches[1])'"))
+        $Runtime.Workdir | Should -Be '/tmp'
+        @($Runtime.Runs) | Should -Be @("mkdir /reports && chown $($Runtime.User) /reports && chmod 0750 /reports")
         if ($HasKubectl) {
             $pod = (@($Rendered.Objects | Where-Object kind -eq 'CronJob'))[0].spec.jobTemplate.spec.template.spec
             $pod.securityContext.runAsUser | Should -Be $uid
+        }
+    }
+
+    It 'keeps PowerShell quiet and off the read-only root, with the same values as the CronJob' {
+        $Runtime.Env['HOME'] | Should -Be '/tmp'
+        $Runtime.Env['TMPDIR'] | Should -Be '/tmp'
+        $Runtime.Env['POWERSHELL_TELEMETRY_OPTOUT'] | Should -Be '1'
+        $Runtime.Env['POWERSHELL_UPDATECHECK'] | Should -Be 'Off'
+        $Runtime.Env['PSModuleAnalysisCachePath'] | Should -BeLike '/tmp/*'
+        $cron = @(Get-CronJobEnvironment (Join-Path $JobManifests 'cronjob.yaml'))
+        foreach ($name in 'HOME', 'POWERSHELL_TELEMETRY_OPTOUT', 'POWERSHELL_UPDATECHECK', 'PSModuleAnalysisCachePath') {
+            ($cron | Where-Object Name -eq $name).Value | Should -Be $Runtime.Env[$name] -Because "the CronJob sets $name as the image does"
         }
     }
 }
@@ -360,6 +454,75 @@ Describe 'The job entry script (jobs/Invoke-NetSecComplianceJob.ps1)' {
         $problem.reason | Should -Match 'NETSEC_BASELINE_AUTO'
     }
 
+    It 'exits 2 when the signed baseline is missing although the history shows earlier scans, and names NETSEC_BASELINE_RESET' {
+        $out = New-Item -ItemType Directory -Path "$TestDrive/deleted-baseline" -Force
+        Set-Content -LiteralPath (Join-Path $out 'history.jsonl') -Value @(
+            '{"time":"2026-10-30T03:17:00+00:00","cluster":"prod","score":81}'
+            'not a record'
+            '{"time":"2026-10-31T03:17:00+00:00","cluster":"prod","score":80}')
+        $key = Join-Path $TestDrive 'deleted-baseline.key'
+        [IO.File]::WriteAllBytes($key, [byte[]](1..32))
+        $run = Invoke-ComplianceJob @{ NETSEC_OUTPUT_DIR = "$out"; KUBECONFIG = $Unreachable; NETSEC_BASELINE_AUTO = 'true'; NETSEC_BASELINE_KEY_FILE = $key }
+        $run.ExitCode | Should -Be 2
+        $problem = @(Get-Record $run 'config.invalid')
+        $problem.Count | Should -Be 1
+        $problem[0].variable | Should -Be 'NETSEC_BASELINE'
+        $problem[0].value | Should -Be (Join-Path $out 'baseline.json')
+        $problem[0].reason | Should -Match '2 earlier scan\(s\), the last at 2026-10-31T03:17:00Z'
+        $problem[0].reason | Should -Match 'NETSEC_BASELINE_RESET=true'
+        Get-Record $run 'scan.start' | Should -BeNullOrEmpty -Because 'nothing is scanned, let alone approved, until the operator decides'
+        Test-Path (Join-Path $out 'baseline.json') | Should -BeFalse
+    }
+
+    It 'refuses NETSEC_BASELINE_RESET without NETSEC_BASELINE_AUTO, which does the saving' {
+        $run = Invoke-ComplianceJob @{ NETSEC_OUTPUT_DIR = "$TestDrive/reset-alone"; KUBECONFIG = $Unreachable; NETSEC_BASELINE_RESET = 'true' }
+        $run.ExitCode | Should -Be 2
+        (Get-Record $run 'config.invalid').variable | Should -Be 'NETSEC_BASELINE_RESET'
+    }
+
+    It 'starts from the image''s entry point when HOME cannot be written, and says where PowerShell keeps its files instead' {
+        # The ENTRYPOINT of jobs/Dockerfile with its /opt paths mapped to this repository; the
+        # PowerShell of this test run stands in for /opt/pwsh/pwsh.
+        $runtime = Get-RuntimeStage (Read-Dockerfile $Dockerfile)
+        $shim = Join-Path $TestDrive 'pwsh-shim'
+        $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+        Set-Content -LiteralPath $shim -Value "#!/bin/sh`nexec dotnet '$pwshDll' `"`$@`""
+        & chmod +x $shim
+        $command = foreach ($arg in $runtime.Entrypoint) {
+            $copy = $runtime.Copies | Where-Object { -not $_.From -and $_.Destination -eq $arg } | Select-Object -First 1
+            if ($copy) { Join-Path $RepoRoot $copy.Sources[0] }
+            elseif ($arg -like '/opt/pwsh/*') { $shim }
+            else { $arg }
+        }
+        Set-Content -LiteralPath "$TestDrive/home-file" -Value 'a file, so nothing can be created under it'
+        $psi = [Diagnostics.ProcessStartInfo]::new($command[0])
+        foreach ($a in $command | Select-Object -Skip 1) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        foreach ($name in @($psi.Environment.Keys)) { if ($name -like 'NETSEC_*' -or $name -like 'XDG_*' -or $name -eq 'PSModuleAnalysisCachePath') { [void]$psi.Environment.Remove($name) } }
+        $psi.Environment['HOME'] = "$TestDrive/home-file/home"
+        $psi.Environment['TMPDIR'] = (New-Item -ItemType Directory -Path "$TestDrive/home-tmp" -Force).FullName
+        $psi.Environment['NETSEC_PWSH'] = $shim
+        $psi.Environment['NETSEC_MODULE_PATH'] = $ModulePath
+        $psi.Environment['NETSEC_OUTPUT_DIR'] = "$TestDrive/home-out"
+        $psi.Environment['KUBECONFIG'] = $Unreachable
+        $psi.Environment['NETSEC_FAIL_ON'] = 'bogus'
+        $process = [Diagnostics.Process]::Start($psi)
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $process.WaitForExit(300000) | Should -BeTrue
+        $process.WaitForExit()
+        $process.ExitCode | Should -Be 2 -Because "the job must start and refuse the bad setting, not die in pwsh's start-up (exit 134): $($stderr.Result)"
+        $stderr.Result | Should -BeNullOrEmpty
+        $records = @($stdout.Result -split "`n" | Where-Object { $_ } | ForEach-Object { ConvertFrom-Json -InputObject $_ -AsHashtable })
+        $records[0].event | Should -Be 'runtime.home'
+        $records[0].home | Should -Be "$TestDrive/home-file/home"
+        $records[1].event | Should -Be 'job.start'
+        (Get-Record ([pscustomobject]@{ Records = $records }) 'config.invalid').variable | Should -Be 'NETSEC_FAIL_ON'
+        Test-Path "$TestDrive/home-tmp/netsecps-home/.cache/powershell" | Should -BeTrue
+    }
+
     It 'exits 2 when the module cannot be loaded, and marks the run failed in the metrics file' {
         $out = "$TestDrive/nomodule"
         $run = Invoke-ComplianceJob @{ NETSEC_OUTPUT_DIR = $out; KUBECONFIG = $Unreachable; NETSEC_MODULE_PATH = "$TestDrive/no-module/NetSecPS.psd1" }
@@ -412,6 +575,57 @@ Describe 'The job entry script (jobs/Invoke-NetSecComplianceJob.ps1)' {
         $run.Records[0].event | Should -Be 'job.start'
         $run.Records[-1].event | Should -Be 'job.end'
         $run.Stderr | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The job''s run ids and run folders (functions of the entry script)' {
+    BeforeAll {
+        # Dot-sourced, the script defines its functions and runs nothing.
+        . $JobScript
+        Set-StrictMode -Off
+        $ErrorActionPreference = 'Continue'
+    }
+
+    It 'gives runs that start in the same second their own ids and staging folders, and a live run''s staging folder survives another run''s pruning' {
+        $runs = New-Item -ItemType Directory -Path "$TestDrive/runs-same-second" -Force
+        $script:JobStarted = [DateTimeOffset]::new(2026, 1, 31, 3, 17, 0, [TimeSpan]::Zero)
+        $first = New-RunReservation $runs.FullName
+        $second = New-RunReservation $runs.FullName
+        try {
+            $first.Name | Should -Be '20260131T031700Z'
+            $second.Name | Should -Be '20260131T031700Z-1'
+            $first.Staging | Should -Not -Be $second.Staging
+            Get-ChildItem -LiteralPath $runs -Directory | Should -BeNullOrEmpty -Because 'a reservation publishes nothing'
+
+            # The first run publishes its folder; the second is still writing when the first prunes.
+            $null = New-Item -ItemType Directory -Path $first.Staging, $second.Staging
+            Set-Content -LiteralPath (Join-Path $first.Staging 'netsec.json') -Value '{}'
+            Set-Content -LiteralPath (Join-Path $second.Staging 'netsec.json.tmp') -Value '{'
+            [IO.Directory]::Move($first.Staging, $first.Directory)
+            Close-LockFile $first.Lock $first.LockPath
+            $pruned = Remove-OldRuns -RunsDirectory $runs.FullName -Keep 5
+            $pruned.Removed | Should -BeNullOrEmpty
+            Test-Path -LiteralPath (Join-Path $second.Staging 'netsec.json.tmp') | Should -BeTrue
+            Get-ChildItem -LiteralPath $first.Directory | ForEach-Object Name | Should -Be @('netsec.json')
+
+            # A third run of the same second neither reuses the published id nor the live one.
+            $third = New-RunReservation $runs.FullName
+            $third.Name | Should -Be '20260131T031700Z-2'
+            Close-LockFile $third.Lock $third.LockPath
+        }
+        finally { foreach ($r in $first, $second) { Close-LockFile $r.Lock $r.LockPath } }
+        Get-ChildItem -LiteralPath $runs -Force -Filter '*.lock' | Should -BeNullOrEmpty -Because 'a run removes its reservation when it ends'
+    }
+
+    It 'removes what a killed run left (its reservation and staging folder) at the next pruning' {
+        $runs = New-Item -ItemType Directory -Path "$TestDrive/runs-killed" -Force
+        # A reservation file nobody holds a lock on: its run died.
+        Set-Content -LiteralPath (Join-Path $runs '.20260131T031700Z.lock') -Value ''
+        $staging = New-Item -ItemType Directory -Path (Join-Path $runs '.20260131T031700Z.partial')
+        Set-Content -LiteralPath (Join-Path $staging 'half.xlsx') -Value 'PK'
+        $pruned = Remove-OldRuns -RunsDirectory $runs.FullName -Keep 5
+        $pruned.Removed | Should -Be @('.20260131T031700Z.partial')
+        Get-ChildItem -LiteralPath $runs -Force | Should -BeNullOrEmpty
     }
 }
 
@@ -473,7 +687,7 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $written = Get-Record $first 'report.written'
         @($written.format) | Should -Be @('xlsx', 'pdf', 'json')
         foreach ($w in $written) {
-            Split-Path $w.path -Leaf | Should -Be "netsec-fake-prod-$stamp.$($w.format)"
+            Split-Path $w.path -Leaf | Should -Be "netsec-fake-prod-$firstRun.$($w.format)"
             (Get-Item $w.path).Length | Should -Be $w.bytes
         }
         # Real reports, not placeholders: a PDF, an Office Open XML workbook, and JSON that holds what the log summarised.
@@ -586,6 +800,50 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $refused.ExitCode | Should -Be 2
         (Get-Record $refused 'scan.failed').Count | Should -Be 1
         Get-Record $refused 'report.written' | Should -BeNullOrEmpty -Because 'nothing is reported against a baseline that cannot be trusted'
+    }
+
+    It 'replaces a missing signed baseline only with NETSEC_BASELINE_RESET=true, signs the new one and says so' {
+        $out = Join-Path $TestDrive 'reset'
+        $key = Join-Path $TestDrive 'reset.key'
+        [IO.File]::WriteAllBytes($key, [byte[]](7..38))
+        $settings = @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true'; NETSEC_BASELINE_KEY_FILE = $key }
+        $first = Invoke-ComplianceJob $settings
+        $first.ExitCode | Should -Be 0 -Because ($first.Lines -join "`n")
+        Remove-Item -LiteralPath (Join-Path $out 'baseline.json')
+
+        $refused = Invoke-ComplianceJob $settings
+        $refused.ExitCode | Should -Be 2
+        (Get-Record $refused 'config.invalid')[0].reason | Should -Match 'NETSEC_BASELINE_RESET'
+        Test-Path -LiteralPath (Join-Path $out 'baseline.json') | Should -BeFalse -Because 'the posture of the day is not approved behind the operator''s back'
+
+        $reset = Invoke-ComplianceJob ($settings + @{ NETSEC_BASELINE_RESET = 'true' })
+        $reset.ExitCode | Should -Be 0 -Because ($reset.Lines -join "`n")
+        $warning = Get-Record $reset 'baseline.reset'
+        $warning.Count | Should -Be 1
+        $warning[0].level | Should -Be 'warn'
+        $warning[0].earlierScans | Should -Be 1
+        $saved = (Get-Record $reset 'baseline.saved')[0]
+        $saved.signed | Should -BeTrue
+        $saved.reason | Should -Match 'NETSEC_BASELINE_RESET'
+
+        # The new baseline is signed with the key: the next run (without the reset) verifies and compares.
+        $next = Invoke-ComplianceJob ($settings + @{ NETSEC_BASELINE_RESET = 'true' })
+        $next.ExitCode | Should -Be 0
+        (Get-Record $next 'baseline.compared').Count | Should -Be 1
+        (Get-Record $next 'baseline.reset')[0].reason | Should -Match 'nothing to reset' -Because 'a reset left in place is pointed out'
+    }
+
+    It 'saves a missing unsigned baseline again, with a warning that names the earlier scans' {
+        $out = Join-Path $TestDrive 'unsigned-missing'
+        $settings = @{ KUBECONFIG = $Kubeconfig; NETSEC_OUTPUT_DIR = $out; NETSEC_FORMATS = 'json'; NETSEC_BASELINE_AUTO = 'true' }
+        (Invoke-ComplianceJob $settings).ExitCode | Should -Be 0
+        Remove-Item -LiteralPath (Join-Path $out 'baseline.json')
+        $again = Invoke-ComplianceJob $settings
+        $again.ExitCode | Should -Be 0
+        $missing = Get-Record $again 'baseline.missing'
+        $missing.Count | Should -Be 1
+        $missing[0].earlierScans | Should -Be 1
+        (Get-Record $again 'baseline.saved')[0].signed | Should -BeFalse
     }
 
     It 'reports a kind the service account may not list as incomplete coverage and still succeeds' {

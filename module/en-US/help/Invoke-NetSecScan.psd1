@@ -3,7 +3,7 @@
     Description = @'
 Invoke-NetSecScan reads the input once (manifests or a saved snapshot with -Path, a snapshot from the pipeline, or the live cluster), resolves workloads, computes the allowed flows under every policy layer, runs the checks of the report profile with the exceptions in force, and, with -Baseline, compares the posture with the approved one. The result is one ScanResult: provenance, coverage (what could not be verified), inventory, findings, score (with its formula), flows and the namespace-to-namespace matrix, drift, and history.
 
-With -HistoryPath the scan appends one compact record (time, score, open findings per severity, suppressed findings, flows) to a JSON-lines history file and keeps the newest -HistoryKeep records; the reports draw their trend from it. A history that cannot be written is an error record; the scan result is still returned.
+With -HistoryPath the scan appends one compact record (time, score, open findings per severity, suppressed findings, flows) to a JSON-lines history file and keeps the newest -HistoryKeep records; the reports draw their trend from it. Scans that share a history take turns: each appends under an exclusive lock on <history>.lock (left beside the history), waiting up to 30 seconds for another scan to finish, so no record is lost. A history that cannot be written, or stays locked, is an error record; the scan result is still returned.
 
 A baseline whose digest or signature does not match, whose schema is unknown, or that is not a baseline is refused: the scan stops before reading the cluster. Without -ExceptionsPath, the exceptions the baseline was approved with apply.
 
@@ -24,7 +24,7 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
         ExceptionsPath = 'A YAML exceptions file (checkId, resource pattern, justification, owner, expires). Suppressed findings stay in the result, marked; expired entries stop suppressing and warn.'
         Baseline       = 'A baseline file from Export-NetSecBaseline; the result''s Drift holds what changed since it was approved.'
         SigningKey     = 'The key the baseline was signed with (string, SecureString or bytes); a signed baseline is refused without it, and with a wrong one.'
-        HistoryPath    = 'A history file (JSON lines) this scan appends its record to; created when missing.'
+        HistoryPath    = 'A history file (JSON lines) this scan appends its record to, under a lock that other scans of the same file wait for; created when missing.'
         HistoryKeep    = 'How many records the history keeps (the newest). Default 400.'
         ClusterName    = 'The cluster''s name for the reports, when the input does not carry one (in-cluster scans, manifests).'
     }

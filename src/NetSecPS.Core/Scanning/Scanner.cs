@@ -102,7 +102,7 @@ public static class Scanner
             // The trend in the reports includes this scan, so the record is appended first.
             try
             {
-                var history = HistoryFile.Append(historyPath, HistoryFile.RecordOf(result), options.HistoryKeep, sink);
+                var history = HistoryFile.Append(historyPath, HistoryFile.RecordOf(result), options.HistoryKeep, sink, cancellationToken: cancellationToken);
                 result = Result(history);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
