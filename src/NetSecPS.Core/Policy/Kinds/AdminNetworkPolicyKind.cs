@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Sources;
@@ -107,62 +106,27 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
         double priority = StandardTiers.BaselineAdminNetworkPolicyPriority;
         if (!baseline)
         {
-            if (PolicyCompileContext.Int(spec["priority"]) is not { } p)
+            if (AdminPolicySupport.Priority(context, obj, spec) is not { } p)
             {
-                context.Diagnose(obj, "Error", "InvalidPolicy", "spec.priority is missing or not a number; the policy is ignored.");
                 return null;
-            }
-
-            if (p is < 0 or > 1000)
-            {
-                context.Diagnose(obj, "Warning", "InvalidPriority", string.Create(CultureInfo.InvariantCulture,
-                    $"spec.priority {p} is outside 0-1000, which the API rejects; it is evaluated with that priority anyway."));
             }
 
             priority = p;
         }
 
-        if (!AdminPolicySupport.TryCompileSubject(context, obj, spec["subject"], out var subject, out var subjectText))
-        {
-            return null;
-        }
-
-        var policy = new CompiledPolicy(baseline ? "BaselineAdminNetworkPolicy" : "AdminNetworkPolicy", obj.Name, null, priority, obj, subject, subjectText);
-        var ingress = spec["ingress"] as JsonArray;
-        var egress = spec["egress"] as JsonArray;
-        // Admin policies are read as written: a direction is affected only when it has rules.
-        policy.AffectsIngress = ingress is { Count: > 0 };
-        policy.AffectsEgress = egress is { Count: > 0 };
-        for (var i = 0; i < (ingress?.Count ?? 0); i++)
-        {
-            if (CompileRule(context, obj, policy, TrafficDirection.Ingress, i, ingress![i], baseline) is { } r)
-            {
-                policy.Ingress.Add(r);
-            }
-        }
-
-        for (var i = 0; i < (egress?.Count ?? 0); i++)
-        {
-            if (CompileRule(context, obj, policy, TrafficDirection.Egress, i, egress![i], baseline) is { } r)
-            {
-                policy.Egress.Add(r);
-            }
-        }
-
-        return policy;
+        return AdminPolicySupport.Compile(context, obj, spec, baseline ? "BaselineAdminNetworkPolicy" : "AdminNetworkPolicy", priority,
+            (policy, direction, index, node) => CompileRule(context, obj, policy, direction, index, node, baseline));
     }
 
     private static CompiledRule? CompileRule(PolicyCompileContext context, KubeObject obj, CompiledPolicy policy, TrafficDirection direction, int index, JsonNode? node, bool baseline)
     {
-        var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
-        if (node is not JsonObject rule)
+        if (AdminPolicySupport.RuleHead(context, obj, direction, index, node) is not { } head)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{dir} rule {index + 1} is not an object; it is ignored.");
             return null;
         }
 
-        var name = PolicyCompileContext.Str(rule["name"]) ?? $"{dir} rule #{index + 1}";
-        var where = $"{dir} rule '{name}'";
+        var (name, where, rule) = head;
+
         var actionText = PolicyCompileContext.Str(rule["action"]);
         var action = AdminPolicySupport.Action(actionText, v1alpha2: false);
         if (action is null || (baseline && action == RuleAction.Pass))

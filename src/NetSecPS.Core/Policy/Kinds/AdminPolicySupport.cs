@@ -12,6 +12,78 @@ namespace NetSecPS.Core.Policy;
 /// </summary>
 internal static class AdminPolicySupport
 {
+    /// <summary>A rule compiler of one kind: (policy, direction, index in its list, the rule as written) to a rule, or null when it is ignored.</summary>
+    public delegate CompiledRule? RuleCompiler(CompiledPolicy policy, TrafficDirection direction, int index, JsonNode? rule);
+
+    /// <summary><c>spec.priority</c>, 0-1000 (outside the range warned and used as written); null with a diagnostic when missing.</summary>
+    public static int? Priority(PolicyCompileContext context, KubeObject obj, JsonObject spec)
+    {
+        if (PolicyCompileContext.Int(spec["priority"]) is not { } priority)
+        {
+            context.Diagnose(obj, "Error", "InvalidPolicy", "spec.priority is missing or not a number; the policy is ignored.");
+            return null;
+        }
+
+        if (priority is < 0 or > 1000)
+        {
+            context.Diagnose(obj, "Warning", "InvalidPriority", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"spec.priority {priority} is outside 0-1000, which the API rejects; it is evaluated with that priority anyway."));
+        }
+
+        return priority;
+    }
+
+    /// <summary>
+    /// The policy with its subject and rules. Admin policies are read as written: a direction is
+    /// affected only when the policy has rules for it ("CNPs with no ingress rules do not affect
+    /// ingress traffic").
+    /// </summary>
+    public static CompiledPolicy? Compile(PolicyCompileContext context, KubeObject obj, JsonObject spec, string kind, double priority, RuleCompiler compileRule)
+    {
+        if (!TryCompileSubject(context, obj, spec["subject"], out var subject, out var subjectText))
+        {
+            return null;
+        }
+
+        var policy = new CompiledPolicy(kind, obj.Name, null, priority, obj, subject, subjectText);
+        foreach (var direction in new[] { TrafficDirection.Ingress, TrafficDirection.Egress })
+        {
+            var rules = spec[direction == TrafficDirection.Ingress ? "ingress" : "egress"] as JsonArray;
+            if (direction == TrafficDirection.Ingress)
+            {
+                policy.AffectsIngress = rules is { Count: > 0 };
+            }
+            else
+            {
+                policy.AffectsEgress = rules is { Count: > 0 };
+            }
+
+            for (var i = 0; i < (rules?.Count ?? 0); i++)
+            {
+                if (compileRule(policy, direction, i, rules![i]) is { } r)
+                {
+                    policy.Rules(direction).Add(r);
+                }
+            }
+        }
+
+        return policy;
+    }
+
+    /// <summary>A rule's name (its own, else <c>ingress rule #1</c>), where diagnostics place it, and the rule as an object; null with a diagnostic when it is not one.</summary>
+    public static (string Name, string Where, JsonObject Rule)? RuleHead(PolicyCompileContext context, KubeObject obj, TrafficDirection direction, int index, JsonNode? node)
+    {
+        var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
+        if (node is not JsonObject rule)
+        {
+            context.Diagnose(obj, "Error", "InvalidRule", $"{dir} rule {index + 1} is not an object; it is ignored.");
+            return null;
+        }
+
+        var name = PolicyCompileContext.Str(rule["name"]) ?? $"{dir} rule #{index + 1}";
+        return (name, $"{dir} rule '{name}'", rule);
+    }
+
     public static bool TryCompileSubject(PolicyCompileContext context, KubeObject obj, JsonNode? node, out ClassSet subject, out string text)
     {
         subject = context.NewClassSet();

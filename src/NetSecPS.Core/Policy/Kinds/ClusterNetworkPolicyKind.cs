@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Sources;
@@ -64,43 +63,11 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
                     continue;
             }
 
-            if (PolicyCompileContext.Int(spec["priority"]) is not { } priority)
-            {
-                context.Diagnose(obj, "Error", "InvalidPolicy", "spec.priority is missing or not a number; the policy is ignored.");
-                continue;
-            }
-
-            if (priority is < 0 or > 1000)
-            {
-                context.Diagnose(obj, "Warning", "InvalidPriority", string.Create(CultureInfo.InvariantCulture,
-                    $"spec.priority {priority} is outside 0-1000, which the API rejects; it is evaluated with that priority anyway."));
-            }
-
-            if (!AdminPolicySupport.TryCompileSubject(context, obj, spec["subject"], out var subject, out var subjectText))
+            if (AdminPolicySupport.Priority(context, obj, spec) is not { } priority ||
+                AdminPolicySupport.Compile(context, obj, spec, "ClusterNetworkPolicy", priority,
+                    (policy, direction, index, node) => CompileRule(context, obj, policy, direction, index, node)) is not { } policy)
             {
                 continue;
-            }
-
-            var policy = new CompiledPolicy("ClusterNetworkPolicy", obj.Name, null, priority, obj, subject, subjectText);
-            var ingress = spec["ingress"] as JsonArray;
-            var egress = spec["egress"] as JsonArray;
-            // "CNPs with no ingress rules do not affect ingress traffic" (and likewise egress).
-            policy.AffectsIngress = ingress is { Count: > 0 };
-            policy.AffectsEgress = egress is { Count: > 0 };
-            for (var i = 0; i < (ingress?.Count ?? 0); i++)
-            {
-                if (CompileRule(context, obj, policy, TrafficDirection.Ingress, i, ingress![i]) is { } r)
-                {
-                    policy.Ingress.Add(r);
-                }
-            }
-
-            for (var i = 0; i < (egress?.Count ?? 0); i++)
-            {
-                if (CompileRule(context, obj, policy, TrafficDirection.Egress, i, egress![i]) is { } r)
-                {
-                    policy.Egress.Add(r);
-                }
             }
 
             context.Add(tier, policy);
@@ -109,15 +76,13 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
 
     private static CompiledRule? CompileRule(PolicyCompileContext context, KubeObject obj, CompiledPolicy policy, TrafficDirection direction, int index, JsonNode? node)
     {
-        var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
-        if (node is not JsonObject rule)
+        if (AdminPolicySupport.RuleHead(context, obj, direction, index, node) is not { } head)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{dir} rule {index + 1} is not an object; it is ignored.");
             return null;
         }
 
-        var name = PolicyCompileContext.Str(rule["name"]) ?? $"{dir} rule #{index + 1}";
-        var where = $"{dir} rule '{name}'";
+        var (name, where, rule) = head;
+
         var actionText = PolicyCompileContext.Str(rule["action"]);
         if (AdminPolicySupport.Action(actionText, v1alpha2: true) is not { } action)
         {
