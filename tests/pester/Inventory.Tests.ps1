@@ -27,7 +27,7 @@ Describe 'Get-NetSecInventory' {
 
             $policies = Get-NetSecInventory -Path $Cluster -Kind *NetworkPolicy | Out-String -Width 200
             $policies | Should -Match '(?m)^Kind\s+Namespace\s+Name\s+Tier\s+Types\s+In\s+Out\s+Subject\s*$'
-            $policies | Should -Match 'AdminNetworkPolicy\s+cluster-deny-cloud-metadata\s+10\s+Egress'
+            $policies | Should -Match 'AdminNetworkPolicy\s+cluster-deny-cloud-metadata\s+Admin 10\s+Egress'
 
             $namespaces = Get-NetSecInventory -Path $Cluster -Kind Namespace | Out-String -Width 200
             $namespaces | Should -Match '(?m)^Name\s+Workloads\s+Pods\s+NetworkPolicies\s+Labels\s*$'
