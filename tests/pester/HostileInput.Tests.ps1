@@ -27,7 +27,11 @@ Import-Module '$ModulePath'
     Kinds    = if (`$snap) { @(`$snap.KindCounts.Keys) } else { @() }
     Inputs   = if (`$snap) { @(`$snap.Provenance.Inputs | ForEach-Object Path) } else { @() }
     Warnings = @(`$w | ForEach-Object { `$_.Message })
-    Errors   = @(`$e | ForEach-Object { [pscustomobject]@{ Id = `$_.FullyQualifiedErrorId; Message = `$_.ToString(); Target = "`$(`$_.TargetObject)" } })
+    Errors   = @(`$e | ForEach-Object {
+        # A terminating error lands in -ErrorVariable as the exception that carries its record.
+        `$record = if (`$_ -is [Management.Automation.ErrorRecord]) { `$_ } else { `$_.ErrorRecord }
+        [pscustomobject]@{ Id = `$record.FullyQualifiedErrorId; Message = `$record.ToString(); Target = "`$(`$record.TargetObject)" }
+    })
 } | ConvertTo-Json -Depth 4 -Compress
 "@
         $file = Join-Path $Work ('run-' + [guid]::NewGuid().ToString('N') + '.ps1')
@@ -94,7 +98,7 @@ Describe 'Hostile manifests under a 512 MiB heap and a time limit' {
 
         $run = Invoke-Capped "Get-NetSecSnapshot -LiteralPath '$folder'"
         Assert-Finished $run 1
-        $error = $run.Result.Errors | Should -HaveCount 1 -PassThru
+        $run.Result.Errors | Should -HaveCount 1
         $run.Result.Errors[0].Id | Should -BeLike 'NetSecPS.ExcessiveAliasing,*'
         $run.Result.Errors[0].Message | Should -BeLike "$bomb*excessive aliasing*"
     }

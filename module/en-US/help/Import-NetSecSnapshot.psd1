@@ -8,7 +8,7 @@ Snapshots of schema version 1 (written before NetSecPS dropped container environ
     Parameters  = @{
         Path        = 'Snapshot files to read (wildcards allowed).'
         LiteralPath = 'Snapshot files to read, without wildcard expansion.'
-        MaximumSnapshotSize = 'The most a snapshot file may inflate to, in bytes (2GB in PowerShell''s units works). Default __DEFAULT__; a snapshot of 50,000 pods inflates to about __50K__. A file that inflates further is refused with an error record (ErrorId NetSecPS.SnapshotTooLarge) as soon as it passes the limit, so a small file that inflates a thousandfold (a gzip bomb) cannot exhaust memory or time; the other files are still read.'
+        MaximumSnapshotSize = 'The most a snapshot file may inflate to, in bytes (2GB in PowerShell''s units works). Default 2GB; a snapshot of 50,000 pods inflates to about 300 MB, and one at Kubernetes'' scalability limit of 150,000 pods to about 0.9 GB. A file that inflates further is refused with an error record (ErrorId NetSecPS.SnapshotTooLarge) as soon as it passes the limit, so a small file that inflates a thousandfold (a gzip bomb) cannot exhaust memory or time; the other files are still read.'
     }
     Inputs      = @('System.String', 'System.IO.FileInfo')
     Examples    = @(

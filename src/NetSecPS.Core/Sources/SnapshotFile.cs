@@ -14,7 +14,7 @@ public static class SnapshotFile
     public const string SchemaName = "netsecps.snapshot";
 
     /// <summary>Measured (docs/performance.md): what the generated 50,000-pod cluster's snapshot inflates to.</summary>
-    internal const long TypicalSnapshotBytesAt50000Pods = 150L << 20;
+    internal const long TypicalSnapshotBytesAt50000Pods = 300L << 20;
 
     // Enums as names, so a saved file stays readable when an enum gains a member.
     private static readonly JsonSerializerOptions Options = new()
