@@ -303,6 +303,16 @@ public sealed class InputLimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_given_twice_is_read_once_without_warnings()
+    {
+        WriteGood();
+        var data = Read(dir, dir + Path.DirectorySeparatorChar, Path.Combine(dir, "good.yaml"));
+        Assert.Empty(data.Diagnostics);
+        AssertGoodFileRead(data);
+        Assert.Single(data.Provenance.Inputs);
+    }
+
+    [Fact]
     public void A_link_cycle_and_a_dangling_link_are_skipped_with_warnings()
     {
         if (OperatingSystem.IsWindows())

@@ -51,7 +51,7 @@ internal sealed class CheckedParser : IParser
                 break;
             case Scalar scalar when scalar.Value.Length > limits.MaxValueChars:
                 throw new InputLimitException("ValueTooLarge",
-                    $"A value of {InputLimits.Size(scalar.Value.Length)} characters is longer than {InputLimits.Size(limits.MaxValueChars)}: no Kubernetes object can hold it, as the API server refuses requests above {InputLimits.Size(InputLimits.ApiServerRequestBytes)}. The rest of the file is not read.",
+                    string.Create(CultureInfo.InvariantCulture, $"A value of {scalar.Value.Length:N0} characters is longer than {InputLimits.Size(limits.MaxValueChars)}: no Kubernetes object can hold it, as the API server refuses requests above {InputLimits.Size(InputLimits.ApiServerRequestBytes)}. The rest of the file is not read."),
                     (int)e.Start.Line, (int)e.Start.Column);
         }
 

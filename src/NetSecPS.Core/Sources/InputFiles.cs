@@ -115,15 +115,15 @@ public static class InputFiles
     }
 
     /// <summary>
-    /// The files under <paramref name="folder"/> whose names pass <paramref name="include"/>, each
-    /// real file once (first by name order), in a stable order. Hidden files and folders (names
-    /// starting with a dot) are skipped; folders reached again through links are not entered again.
+    /// The files under <paramref name="folder"/> whose names pass <paramref name="include"/>, with
+    /// their real paths (two names of one file share it), depth first in name order. Hidden files
+    /// and folders (names starting with a dot) are skipped; a folder reached again through a link
+    /// is not entered again.
     /// </summary>
-    public static IEnumerable<(string Path, InputFileKind Kind)> Walk(string folder, Func<string, bool> include, Action<InputDiagnostic> report, ISet<string>? seenFiles = null)
+    public static IEnumerable<(string Path, string RealPath, InputFileKind Kind)> Walk(string folder, Func<string, bool> include, Action<InputDiagnostic> report)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden, ReturnSpecialDirectories = false };
         var visited = new HashSet<string>(PathComparer);
-        var files = seenFiles ?? NewPathSet();
         var root = Path.GetFullPath(folder);
         var pending = new Stack<(string Display, string Real)>();
         string rootReal;
@@ -205,9 +205,9 @@ public static class InputFiles
                 {
                     report(new InputDiagnostic("Warning", "BrokenLink", "Skipped: the symbolic link points at nothing.", entry.FullName, null, null));
                 }
-                else if (files.Add(entryReal))
+                else
                 {
-                    yield return (entry.FullName, kind);
+                    yield return (entry.FullName, entryReal, kind);
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
@@ -36,9 +37,14 @@ public static class ManifestSource
             if (kind == InputFileKind.Directory)
             {
                 var found = 0;
-                foreach (var (file, fileKind) in InputFiles.Walk(full, IsManifestName, builder.AddDiagnostic, seen))
+                foreach (var (file, real, fileKind) in InputFiles.Walk(full, IsManifestName, builder.AddDiagnostic))
                 {
                     found++;
+                    if (!seen.Add(real))
+                    {
+                        continue;
+                    }
+
                     if (fileKind == InputFileKind.Regular)
                     {
                         files.Add(file);
@@ -62,7 +68,7 @@ public static class ManifestSource
             {
                 builder.AddDiagnostic(NotRegularFile(full, kind));
             }
-            else if (TryRealPath(full, out var real) && seen.Add(real))
+            else if (seen.Add(RealPathOrSelf(full)))
             {
                 files.Add(full);
             }
@@ -71,18 +77,16 @@ public static class ManifestSource
         return files.ToList();
     }
 
-    private static bool TryRealPath(string path, out string real)
+    private static string RealPathOrSelf(string path)
     {
         try
         {
-            real = InputFiles.RealPath(path);
+            return InputFiles.RealPath(path);
         }
         catch (IOException)
         {
-            real = path;
+            return path;
         }
-
-        return true;
     }
 
     private static InputDiagnostic NotRegularFile(string path, InputFileKind kind) =>
@@ -480,7 +484,7 @@ public static class ManifestSource
         {
             var at = new LineIndex(json).At(file, (int)ex.Offset);
             throw new InputLimitException("ValueTooLarge",
-                $"A value of {ex.Length:N0} bytes is longer than {InputLimits.Size(limits.MaxValueChars)}: no Kubernetes object can hold it, as the API server refuses requests above {InputLimits.Size(InputLimits.ApiServerRequestBytes)}. The file is not read.",
+                string.Create(CultureInfo.InvariantCulture, $"A value of {ex.Length:N0} bytes is longer than {InputLimits.Size(limits.MaxValueChars)}: no Kubernetes object can hold it, as the API server refuses requests above {InputLimits.Size(InputLimits.ApiServerRequestBytes)}. The file is not read."),
                 at.Line, at.Column);
         }
 

@@ -177,8 +177,8 @@ internal static partial class YamlJsonReader
             aliasChars += target.Chars;
             if (InputLimits.IsExcessiveAliasing(nodes, aliasNodes))
             {
-                throw new InputLimitException("ExcessiveAliasing",
-                    $"The document contains excessive aliasing: its aliases would expand to {aliasNodes:N0} of its {nodes:N0} nodes, more than the Kubernetes API server's YAML decoder allows ({InputLimits.AllowedAliasRatio(nodes):P0}). The rest of the file is not read.",
+                throw new InputLimitException("ExcessiveAliasing", string.Create(CultureInfo.InvariantCulture,
+                    $"The document contains excessive aliasing: its aliases would expand to {aliasNodes:N0} of its {nodes:N0} nodes, more than the {InputLimits.AllowedAliasRatio(nodes) * 100:0}% the Kubernetes API server's YAML decoder allows. The rest of the file is not read."),
                     (int)alias.Start.Line, (int)alias.Start.Column);
             }
 
