@@ -98,7 +98,8 @@ public static class SnapshotFile
         }
         catch (InputLimitException ex)
         {
-            throw new InvalidDataException($"{displayPath} is not a NetSecPS snapshot NetSecPS reads: {ex.Message} No object of a cluster is that large.", ex);
+            throw new InvalidDataException(
+                $"{displayPath} holds one value larger than {InputLimits.Size(limits.MaxSnapshotValueBytes)}, more than any object of a cluster: the file is damaged or not a NetSecPS snapshot.", ex);
         }
         catch (InvalidDataException ex)
         {
