@@ -12,7 +12,7 @@ public static class SnapshotSources
     public static ClusterData FromPaths(IReadOnlyList<string> paths, IOutputSink sink, CancellationToken cancellationToken, InputLimits? limits = null)
     {
         limits ??= InputLimits.Default;
-        if (paths.Count == 1 && SnapshotFile.LooksLikeSnapshotPath(paths[0]) && InputFiles.KindOf(paths[0]) != InputFileKind.Missing)
+        if (paths.Count == 1 && SnapshotFile.LooksLikeSnapshotPath(paths[0]) && InputFiles.KindOf(paths[0]) is not (InputFileKind.Missing or InputFileKind.Directory))
         {
             sink.Verbose($"Reading saved snapshot {paths[0]}");
             return SnapshotFile.ReadFile(paths[0], limits);
