@@ -67,8 +67,12 @@ public sealed class Snapshot
         KindCounts = kindCounts;
     }
 
-    /// <summary>Schema version of saved snapshots written by this module.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>
+    /// Schema version of saved snapshots written by this module. 2: objects keep only what the
+    /// analysis reads (no container env values, command or args, no last-applied annotation, only
+    /// the ConfigMaps and keys checks read). Version 1 files still load, trimmed the same way.
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
 
     public Provenance Provenance { get; }
     public IReadOnlyList<CoverageEntry> Coverage { get; }

@@ -29,6 +29,12 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
     [Parameter(Mandatory = true, ParameterSetName = SnapshotSet, ValueFromPipeline = true)]
     public Snapshot? Snapshot { get; set; }
 
+    /// <summary>Largest decompressed size of a saved snapshot given as -Path (bytes; 4GB in PowerShell's units).</summary>
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [ValidateRange(1L << 20, long.MaxValue)]
+    public long MaximumSnapshotSize { get; set; } = InputLimits.Default.MaxSnapshotBytes;
+
     [Parameter(ParameterSetName = LiveSet)]
     [ArgumentCompleter(typeof(ContextCompleter))]
     public string? Context { get; set; }
@@ -107,11 +113,17 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
 
                 try
                 {
-                    return Run((sink, ct) => SnapshotSources.FromPaths(paths, sink, ct));
+                    var limits = InputLimits.Default with { MaxSnapshotBytes = MaximumSnapshotSize };
+                    return Run((sink, ct) => SnapshotSources.FromPaths(paths, sink, ct, limits));
                 }
                 catch (InvalidDataException ex)
                 {
-                    ThrowTerminating(ex, "InvalidSnapshot", ErrorCategory.InvalidData, paths[0]);
+                    ThrowTerminating(ex, ex.InnerException is InputLimitException limit ? limit.Code : "InvalidSnapshot", ErrorCategory.InvalidData, paths[0]);
+                    throw;
+                }
+                catch (FileNotFoundException ex)
+                {
+                    ThrowTerminating(ex, "PathNotFound", ErrorCategory.ObjectNotFound, paths[0]);
                     throw;
                 }
 

@@ -19,15 +19,15 @@ public sealed class YamlEmitterTests
     [InlineData("multi\nline")]
     public void Strings_that_look_like_other_types_read_back_as_the_same_string(string text)
     {
-        var doc = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "c" }, ["data"] = new JsonObject { ["v"] = text } };
+        var doc = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "c", ["annotations"] = new JsonObject { ["v"] = text } } };
         var file = Path.Combine(Path.GetTempPath(), "netsecps-yaml-" + Guid.NewGuid().ToString("N") + ".yaml");
         try
         {
             File.WriteAllText(file, YamlEmitter.ToYaml(doc));
             var read = ManifestSource.Read(new[] { file });
             Assert.Empty(read.Diagnostics);
-            var cm = Assert.IsType<k8s.Models.V1ConfigMap>(read.Objects.Single().Typed);
-            Assert.Equal(text, cm.Data["v"]);
+            var ns = Assert.IsType<k8s.Models.V1Namespace>(read.Objects.Single().Typed);
+            Assert.Equal(text, ns.Metadata.Annotations["v"]);
         }
         finally
         {

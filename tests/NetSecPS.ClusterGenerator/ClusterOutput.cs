@@ -84,6 +84,12 @@ public static class ClusterOutput
             foreach (var obj in group.Objects)
             {
                 var result = ObjectFactory.Create(obj, null);
+                if (result.Withheld)
+                {
+                    // A ConfigMap no check reads: snapshots do not keep it (Retention).
+                    continue;
+                }
+
                 if (result.Object is null)
                 {
                     throw new InvalidOperationException($"The generator made an object the reader refuses: {result.Error ?? result.Warning}");

@@ -182,9 +182,9 @@ public class InputShapeTests
         Assert.Equal("Pod/broken is not a valid Pod: spec.containers must be a list, not a string", pod.Message);
         Assert.EndsWith("invalid-pod.yaml:7:1: Pod/broken is not a valid Pod: spec.containers must be a list, not a string", pod.ToString(), StringComparison.Ordinal);
 
-        var configMap = errors[1];
-        Assert.Equal(27, configMap.Line);
-        Assert.Equal("ConfigMap/settings is not a valid ConfigMap: metadata.labels.version must be a string, not a number", configMap.Message);
+        var serviceAccount = errors[1];
+        Assert.Equal(27, serviceAccount.Line);
+        Assert.Equal("ServiceAccount/settings is not a valid ServiceAccount: metadata.labels.version must be a string, not a number", serviceAccount.Message);
 
         Assert.Equal(new[] { "Namespace/tools", "Service/tools/docs" }, data.Objects.Select(o => o.Key));
     }
@@ -267,8 +267,8 @@ public class InputShapeTests
         var path = TestPaths.Fixture("manifests", "escapes.json");
         var data = Read("manifests/escapes.json");
         AssertNoProblems(data);
-        var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("data");
-        var actual = Assert.Single(data.Objects).As<V1ConfigMap>()!.Data;
+        var expected = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("metadata").GetProperty("annotations");
+        var actual = Assert.Single(data.Objects).As<V1Namespace>()!.Metadata.Annotations;
         Assert.Equal(expected.GetProperty("url").GetString(), actual["url"]);
         Assert.Equal("https://example.com/a", actual["url"]);
         Assert.Equal(expected.GetProperty("text").GetString(), actual["text"]);

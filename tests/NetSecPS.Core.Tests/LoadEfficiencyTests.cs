@@ -35,11 +35,11 @@ public sealed class LoadEfficiencyTests : IDisposable
     [Fact]
     public void A_saved_snapshot_with_an_object_larger_than_the_read_buffer_reads_back_whole()
     {
-        // A ConfigMap of 300 KB (a bundled dashboard, a CA bundle) outgrows the 64 KB read buffer.
+        // A ConfigMap of 300 KB (a mesh configuration with a bundled CA) outgrows the 64 KB read buffer.
         var big = new string('x', 300_000);
-        var manifest = Path.Combine(dir, "dashboards.yaml");
-        File.WriteAllText(manifest, $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dashboards\n  namespace: monitoring\ndata:\n  big.json: {big}\n" +
-                                    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n");
+        var manifest = Path.Combine(dir, "mesh.yaml");
+        File.WriteAllText(manifest, $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: istio-system\ndata:\n  mesh: {big}\n" +
+                                    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n");
         var original = ManifestSource.Read(new[] { manifest, TestPaths.Fixture("sources", "replicas.yaml") });
         var path = Path.Combine(dir, "big.json.gz");
         using (var stream = File.Create(path))
@@ -54,7 +54,7 @@ public sealed class LoadEfficiencyTests : IDisposable
         }
 
         Assert.Equal(original.Objects.Select(o => o.Key), loaded.Objects.Select(o => o.Key));
-        Assert.Equal(big, loaded.Objects.Single(o => o.Kind == "ConfigMap").As<V1ConfigMap>()!.Data["big.json"]);
+        Assert.Equal(big, loaded.Objects.Single(o => o.Kind == "ConfigMap").As<V1ConfigMap>()!.Data["mesh"]);
         Assert.Equal(original.Objects.Select(o => o.Source), loaded.Objects.Select(o => o.Source));
     }
 

@@ -180,4 +180,54 @@ Describe 'Export-NetSecSnapshot and Import-NetSecSnapshot' {
             { Get-NetSecInventory -Path $file -ErrorAction Stop } | Should -Throw '*schema version 99*'
         }
     }
+
+    Context 'what a saved snapshot keeps' {
+        BeforeAll {
+            $script:Planted = Join-Path $Fixtures 'secrets'
+            function Read-GzipText([string] $Path) {
+                $reader = [IO.StreamReader]::new([IO.Compression.GZipStream]::new([IO.File]::OpenRead($Path), [IO.Compression.CompressionMode]::Decompress))
+                try { $reader.ReadToEnd() } finally { $reader.Dispose() }
+            }
+        }
+
+        It 'saves no env value, command, argument, last-applied annotation or unread ConfigMap, in schema version 2' {
+            $file = Join-Path $TestDrive 'planted.json.gz'
+            Get-NetSecSnapshot -Path $Planted | Export-NetSecSnapshot -Path $file
+            $text = Read-GzipText $file
+            $text | Should -Match '"schemaVersion":2'
+            $text | Should -Match 'AWS_SECRET_ACCESS_KEY'
+            [regex]::Matches($text, 'PLANTED-[A-Z0-9-]+').Value | Should -BeNullOrEmpty
+        }
+
+        It 'loads a snapshot saved in schema version 1 and drops the values it held' {
+            $old = Join-Path $Planted 'planted.schema1.json.gz'
+            Read-GzipText $old | Should -Match 'PLANTED-ENV-AWS-SECRET'
+            $loaded = Import-NetSecSnapshot -LiteralPath $old
+            $loaded.ObjectCount | Should -Be (Get-NetSecSnapshot -Path $Planted).ObjectCount
+            $again = Join-Path $TestDrive 'again.json.gz'
+            $loaded | Export-NetSecSnapshot -Path $again
+            [regex]::Matches((Read-GzipText $again), 'PLANTED-[A-Z0-9-]+').Value | Should -BeNullOrEmpty
+        }
+
+        It 'says in the coverage how many ConfigMaps were read and kept' {
+            $configMaps = (Get-NetSecSnapshot -Path $Planted).Coverage | Where-Object Kind -eq ConfigMap
+            $configMaps.Count | Should -Be 1
+            $configMaps.Message | Should -BeLike '2 read; 1 kept: only the CNI and mesh configuration the checks read*'
+        }
+    }
+
+    It 'names the snapshot file, not a temporary file, when its folder refuses writes' -Skip:$IsWindows {
+        $folder = if ([Environment]::UserName -eq 'root') { '/sys/kernel' } else {
+            $d = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'readonly')
+            [IO.File]::SetUnixFileMode($d.FullName, 'UserRead, UserExecute')
+            $d.FullName
+        }
+        $file = Join-Path $folder 'prod.json.gz'
+        $snap | Export-NetSecSnapshot -Path $file -ErrorVariable e -ErrorAction SilentlyContinue
+        $e.Count | Should -Be 1
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NetSecPS.WriteFailed,*'
+        $e[0].TargetObject | Should -Be $file
+        $e[0].ToString() | Should -BeLike "*$file*"
+        $e[0].ToString() | Should -Not -BeLike '*.tmp*'
+    }
 }

@@ -16,6 +16,7 @@ The snapshot records its provenance (paths with the SHA-256 of each input file, 
     Parameters  = @{
         Path          = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
         LiteralPath   = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one input.'
+        MaximumSnapshotSize = 'The most a saved snapshot given as -Path may inflate to, in bytes (2GB in PowerShell''s units works). Default 2GB; a snapshot of 50,000 pods inflates to about 300 MB, and one at Kubernetes'' scalability limit of 150,000 pods to about 0.9 GB. Reading stops with an error at the limit, so a small file that inflates a thousandfold cannot exhaust memory or time. Manifests have limits of their own (about_NetSecPS).'
         Snapshot      = 'A snapshot already in memory; returned as is.'
         Context       = 'The kubeconfig context of the live cluster to read; the current context when omitted. Tab completion lists the contexts of the kubeconfig. The snapshot''s provenance records the context, its cluster, the server URL and the server version.'
         Kubeconfig    = 'The kubeconfig file; when omitted, the files KUBECONFIG names (merged), else ~/.kube/config, else the pod''s service account when running in a cluster.'

@@ -12,6 +12,7 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
     Parameters  = @{
         Path           = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
         LiteralPath    = 'Like -Path, without wildcard expansion. Files piped from Get-ChildItem bind here and are read together, as one cluster.'
+        MaximumSnapshotSize = 'The most a saved snapshot given as -Path may inflate to, in bytes (2GB in PowerShell''s units works). Default 2GB; a snapshot of 50,000 pods inflates to about 300 MB, and one at Kubernetes'' scalability limit of 150,000 pods to about 0.9 GB. Reading stops with an error at the limit, so a small file that inflates a thousandfold cannot exhaust memory or time. Manifests have limits of their own (about_NetSecPS).'
         Snapshot       = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context        = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
         Kubeconfig     = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'

@@ -10,6 +10,7 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
     Parameters  = @{
         Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
         LiteralPath      = 'Like -Path, without wildcard expansion. Given on the command line, it is the cluster for every pair piped in.'
+        MaximumSnapshotSize = 'The most a saved snapshot given as -Path may inflate to, in bytes (2GB in PowerShell''s units works). Default 2GB; a snapshot of 50,000 pods inflates to about 300 MB, and one at Kubernetes'' scalability limit of 150,000 pods to about 0.9 GB. Reading stops with an error at the limit, so a small file that inflates a thousandfold cannot exhaust memory or time. Manifests have limits of their own (about_NetSecPS).'
         Snapshot         = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
         Context          = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
         Kubeconfig       = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'

@@ -11,13 +11,20 @@ namespace NetSecPS.Core.Sources;
 internal sealed class JsonStreamReader
 {
     private readonly Stream stream;
+    private readonly int maxValueBytes;
     private byte[] buffer = new byte[1 << 16];
     private int start;
     private int end;
     private bool finalBlock;
-    private JsonReaderState state = new(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+    private JsonReaderState state = new(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
 
-    public JsonStreamReader(Stream stream) => this.stream = stream;
+    /// <param name="stream">The JSON text.</param>
+    /// <param name="maxValueBytes">The largest single value the reader holds; a larger one is refused, not buffered.</param>
+    public JsonStreamReader(Stream stream, int maxValueBytes = int.MaxValue)
+    {
+        this.stream = stream;
+        this.maxValueBytes = Math.Min(maxValueBytes, Array.MaxLength);
+    }
 
     /// <summary>The next token; for a property name or a string its text, for a number its raw text.</summary>
     public (JsonTokenType Type, string? Text) ReadToken()
@@ -38,6 +45,9 @@ internal sealed class JsonStreamReader
                 return (reader.TokenType, text);
             }
 
+            // Blanks before the next token are consumed too, or a run of them would pile up in the buffer.
+            start += (int)reader.BytesConsumed;
+            state = reader.CurrentState;
             if (!Refill())
             {
                 throw new JsonException("The JSON ends before the document does.");
@@ -82,6 +92,8 @@ internal sealed class JsonStreamReader
                 return true;
             }
 
+            start += (int)reader.BytesConsumed;
+            state = reader.CurrentState;
             if (!Refill())
             {
                 throw new JsonException("The JSON ends before the document does.");
@@ -106,7 +118,12 @@ internal sealed class JsonStreamReader
 
         if (end == buffer.Length)
         {
-            Array.Resize(ref buffer, buffer.Length * 2);
+            if (buffer.Length >= maxValueBytes)
+            {
+                throw new InputLimitException("ValueTooLarge", $"One value is larger than {InputLimits.Size(maxValueBytes)}.");
+            }
+
+            Array.Resize(ref buffer, (int)Math.Min(maxValueBytes, buffer.Length * 2L));
         }
 
         var read = stream.Read(buffer, end, buffer.Length - end);

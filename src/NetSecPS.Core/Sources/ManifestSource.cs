@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
@@ -15,45 +18,85 @@ public static class ManifestSource
 {
     private static readonly string[] ManifestExtensions = { ".yaml", ".yml", ".json" };
 
-    /// <summary>Expands paths into the manifest files under them, sorted for a stable result.</summary>
+    private static bool IsManifestName(string name) => ManifestExtensions.Contains(Path.GetExtension(name), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Expands paths into the manifest files under them, sorted for a stable result. Only regular
+    /// files are taken: a FIFO, device or socket, in a folder or named directly, is skipped with a
+    /// warning (opening a FIFO blocks until someone writes to it). Folders are walked into each
+    /// real folder once, so symbolic-link loops end, and a file reached twice is read once.
+    /// </summary>
     public static IReadOnlyList<string> ExpandFiles(IEnumerable<string> paths, SnapshotBuilder builder)
     {
         var files = new SortedSet<string>(StringComparer.Ordinal);
+        var seen = InputFiles.NewPathSet();
         foreach (var path in paths)
         {
-            if (File.Exists(path))
-            {
-                files.Add(Path.GetFullPath(path));
-            }
-            else if (Directory.Exists(path))
+            var full = Path.GetFullPath(path);
+            var kind = InputFiles.KindOf(full);
+            if (kind == InputFileKind.Directory)
             {
                 var found = 0;
-                foreach (var f in Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden }))
+                foreach (var (file, real, fileKind) in InputFiles.Walk(full, IsManifestName, builder.AddDiagnostic))
                 {
-                    if (ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                    found++;
+                    if (!seen.Add(real))
                     {
-                        files.Add(Path.GetFullPath(f));
-                        found++;
+                        continue;
+                    }
+
+                    if (fileKind == InputFileKind.Regular)
+                    {
+                        files.Add(file);
+                    }
+                    else
+                    {
+                        builder.AddDiagnostic(NotRegularFile(file, fileKind));
                     }
                 }
 
                 if (found == 0)
                 {
-                    builder.AddDiagnostic(new InputDiagnostic("Warning", "NoManifests", "The folder holds no .yaml, .yml or .json file.", Path.GetFullPath(path), null, null));
+                    builder.AddDiagnostic(new InputDiagnostic("Warning", "NoManifests", "The folder holds no .yaml, .yml or .json file.", full, null, null));
                 }
             }
-            else
+            else if (kind == InputFileKind.Missing)
             {
                 builder.AddDiagnostic(new InputDiagnostic("Error", "PathNotFound", $"Path not found: {path}", path, null, null));
+            }
+            else if (kind != InputFileKind.Regular)
+            {
+                builder.AddDiagnostic(NotRegularFile(full, kind));
+            }
+            else if (seen.Add(RealPathOrSelf(full)))
+            {
+                files.Add(full);
             }
         }
 
         return files.ToList();
     }
 
-    /// <summary>Reads every manifest under <paramref name="paths"/> into a snapshot.</summary>
-    public static ClusterData Read(IEnumerable<string> paths, Action<InputDiagnostic>? onDiagnostic = null, CancellationToken cancellationToken = default, Action<int, int, string>? onProgress = null)
+    private static string RealPathOrSelf(string path)
     {
+        try
+        {
+            return InputFiles.RealPath(path);
+        }
+        catch (IOException)
+        {
+            return path;
+        }
+    }
+
+    private static InputDiagnostic NotRegularFile(string path, InputFileKind kind) =>
+        new("Warning", "NotRegularFile", $"Skipped: the path is {InputFiles.Describe(kind)}, not a regular file; only regular files are read.", path, null, null);
+
+    /// <summary>Reads every manifest under <paramref name="paths"/> into a snapshot.</summary>
+    public static ClusterData Read(IEnumerable<string> paths, Action<InputDiagnostic>? onDiagnostic = null, CancellationToken cancellationToken = default, Action<int, int, string>? onProgress = null,
+        InputLimits? limits = null)
+    {
+        limits ??= InputLimits.Default;
         var pathList = paths.ToList();
         var builder = new SnapshotBuilder();
         if (onDiagnostic is not null)
@@ -67,11 +110,12 @@ public static class ManifestSource
         var done = 0;
         Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            results[i] = ReadFile(files[i], objectReader);
+            results[i] = ReadFile(files[i], objectReader, limits);
             Interlocked.Increment(ref done);
         });
 
         var inputs = new List<InputFile>(files.Count);
+        var withheld = 0;
         for (var i = 0; i < files.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -91,9 +135,16 @@ public static class ManifestSource
             {
                 builder.Add(o);
             }
+
+            withheld += r.Withheld;
         }
 
         builder.SetManifestCoverage();
+        if (withheld > 0)
+        {
+            builder.NoteWithheldConfigMaps(withheld);
+        }
+
         return builder.Build(new Provenance
         {
             SourceKind = "files",
@@ -103,16 +154,44 @@ public static class ManifestSource
         });
     }
 
-    private sealed record FileResult(InputFile? Input, List<KubeObject> Objects, List<InputDiagnostic> Diagnostics);
+    private sealed record FileResult(InputFile? Input, List<KubeObject> Objects, List<InputDiagnostic> Diagnostics)
+    {
+        /// <summary>Objects left out of the snapshot on purpose (<see cref="Retention"/>).</summary>
+        public int Withheld { get; set; }
+    }
+
+    /// <summary>Per-file counters of what was read.</summary>
+    private sealed class Tally
+    {
+        public int NotObjects;
+        public int Documents;
+        public int Withheld;
+    }
 
     /// <summary>Reads one file; never throws for bad content.</summary>
-    private static FileResult ReadFile(string file, ObjectReader objectReader)
+    private static FileResult ReadFile(string file, ObjectReader objectReader, InputLimits limits)
     {
         var objects = new List<KubeObject>();
         var diagnostics = new List<InputDiagnostic>();
         byte[] bytes;
         try
         {
+            var kind = InputFiles.KindOf(file);
+            if (kind != InputFileKind.Regular)
+            {
+                diagnostics.Add(NotRegularFile(file, kind));
+                return new FileResult(null, objects, diagnostics);
+            }
+
+            var length = new FileInfo(file).Length;
+            if (length > limits.MaxManifestFileBytes)
+            {
+                diagnostics.Add(new InputDiagnostic("Error", "FileTooLarge",
+                    $"Skipped: the file is {InputLimits.Size(length)}, larger than the {InputLimits.Size(limits.MaxManifestFileBytes)} a manifest file may be. Split it (kubectl get one kind or namespace at a time), or save a snapshot with Export-NetSecSnapshot.",
+                    file, null, null));
+                return new FileResult(null, objects, diagnostics);
+            }
+
             bytes = File.ReadAllBytes(file);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -122,43 +201,33 @@ public static class ManifestSource
         }
 
         var input = new InputFile(file, Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), bytes.Length);
-
-        var notObjects = 0;
-        var documents = 0;
-        if (!TryReadJsonFile(bytes, file, objects, diagnostics, objectReader, ref notObjects, ref documents))
+        if (Utf8Problem(bytes, file) is { } badText)
         {
-            var text = Decode(bytes);
-            try
-            {
-                foreach (var doc in YamlJsonReader.ReadDocumentsAsJson(new StringReader(text)))
-                {
-                    if (doc.IsEmpty)
-                    {
-                        continue;
-                    }
-
-                    documents++;
-                    if (!doc.IsObject)
-                    {
-                        notObjects++;
-                        continue;
-                    }
-
-                    var marks = doc.ItemMarks;
-                    var start = new SourceLocation(file, (int)doc.Start.Line, (int)doc.Start.Column);
-                    notObjects += AddDocument(doc.Json.Span, DescribeJson(doc.Json.Span, checkDuplicateKeys: false), start,
-                        i => i < marks.Count && marks[i] is { } m ? new SourceLocation(file, (int)m.Line, (int)m.Column) : start,
-                        objects, diagnostics, objectReader);
-                }
-            }
-            catch (YamlException ex)
-            {
-                diagnostics.Add(new InputDiagnostic("Error", "MalformedYaml",
-                    $"Malformed YAML: {CleanMessage(ex)}", file, (int)ex.Start.Line, (int)ex.Start.Column));
-                return new FileResult(input, objects, diagnostics);
-            }
+            diagnostics.Add(badText);
         }
 
+        var tally = new Tally();
+        try
+        {
+            if (!TryReadJsonFile(bytes, file, objects, diagnostics, objectReader, tally, limits))
+            {
+                ReadYaml(bytes, file, objects, diagnostics, objectReader, tally, limits);
+            }
+        }
+        catch (YamlException ex)
+        {
+            diagnostics.Add(new InputDiagnostic("Error", "MalformedYaml",
+                $"Malformed YAML: {CleanMessage(ex)}", file, (int)ex.Start.Line, (int)ex.Start.Column));
+            return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
+        }
+        catch (InputLimitException ex)
+        {
+            diagnostics.Add(new InputDiagnostic("Error", ex.Code, ex.Message, file, ex.Line, ex.Column));
+            return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
+        }
+
+        var notObjects = tally.NotObjects;
+        var documents = tally.Documents;
         if (objects.Count == 0 && notObjects > 0 && !diagnostics.Any(d => d.Severity == "Error"))
         {
             diagnostics.Add(new InputDiagnostic("Warning", "NotKubernetesObject",
@@ -174,17 +243,71 @@ public static class ManifestSource
             diagnostics.Add(new InputDiagnostic("Warning", "EmptyFile", "Skipped: the file is empty.", file, null, null));
         }
 
-        return new FileResult(input, objects, diagnostics);
+        return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
+    }
+
+    /// <summary>Reads a YAML file document by document, decoding the bytes as the parser reads them (no second copy of the file as text).</summary>
+    private static void ReadYaml(byte[] bytes, string file, List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader, Tally tally, InputLimits limits)
+    {
+        using var text = new StreamReader(new MemoryStream(bytes, writable: false), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        foreach (var doc in YamlJsonReader.ReadDocumentsAsJson(text, limits))
+        {
+            if (doc.IsEmpty)
+            {
+                continue;
+            }
+
+            tally.Documents++;
+            if (!doc.IsObject)
+            {
+                tally.NotObjects++;
+                continue;
+            }
+
+            var marks = doc.ItemMarks;
+            var start = new SourceLocation(file, (int)doc.Start.Line, (int)doc.Start.Column);
+            AddDocument(doc.Json.Span, DescribeJson(doc.Json.Span, checkDuplicateKeys: false, limits), start,
+                i => i < marks.Count && marks[i] is { } m ? new SourceLocation(file, (int)m.Line, (int)m.Column) : start,
+                objects, diagnostics, objectReader, tally);
+        }
     }
 
     /// <summary>
-    /// UTF-8 unless a byte order mark says otherwise: Windows PowerShell 5.1 redirects
-    /// `kubectl get -o yaml > file` as UTF-16 with a BOM, and such files must read the same.
+    /// A warning naming the first line that is not valid UTF-8 (its bytes are read as U+FFFD, so a
+    /// name or label there may not match what the cluster holds). Files with a UTF-16 or UTF-32
+    /// byte order mark are decoded as such and not checked here.
     /// </summary>
-    private static string Decode(byte[] bytes)
+    private static InputDiagnostic? Utf8Problem(byte[] bytes, string file)
     {
-        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+        ReadOnlySpan<byte> text = bytes;
+        if (text.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || text.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || text.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
+        {
+            return null;
+        }
+
+        if (Utf8.IsValid(text))
+        {
+            return null;
+        }
+
+        var offset = 0;
+        var scratch = new char[1 << 14];
+        while (offset < text.Length)
+        {
+            var status = Utf8.ToUtf16(text[offset..], scratch, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                break;
+            }
+        }
+
+        var before = text[..offset];
+        var line = before.Count((byte)'\n') + 1;
+        var column = offset - (before.LastIndexOf((byte)'\n') + 1) + 1;
+        return new InputDiagnostic("Warning", "InvalidUtf8",
+            "The file is not valid UTF-8 here: the bytes that are not are read as U+FFFD (\uFFFD), so a name, label or value on this line may not be what the cluster holds.",
+            file, line, column);
     }
 
     private static string CleanMessage(YamlException ex)
@@ -197,13 +320,23 @@ public static class ManifestSource
     /// <summary>The top of a JSON document: its kind and apiVersion, and where the items of its <c>items</c> list are.</summary>
     private readonly record struct JsonShape(bool IsObject, string? Kind, string? ApiVersion, List<(int Start, int Length, bool IsObject)>? Items);
 
-    /// <summary>
-    /// Reads the top of a JSON document; with <paramref name="checkDuplicateKeys"/> walks all of it and
-    /// throws <see cref="JsonException"/> for a key given twice in one object (as the YAML reader refuses).
-    /// </summary>
-    private static JsonShape DescribeJson(ReadOnlySpan<byte> json, bool checkDuplicateKeys)
+    /// <summary>A string of a JSON file longer than <see cref="InputLimits.MaxValueChars"/>, at a byte offset the caller turns into a line.</summary>
+    private sealed class JsonValueTooLargeException(long offset, int length) : Exception
     {
-        var reader = new Utf8JsonReader(json);
+        public long Offset { get; } = offset;
+
+        public int Length { get; } = length;
+    }
+
+    /// <summary>
+    /// Reads the top of a JSON document; with <paramref name="checkDuplicateKeys"/> walks all of it,
+    /// throws <see cref="JsonException"/> for a key given twice in one object (as the YAML reader
+    /// refuses) and <see cref="JsonValueTooLargeException"/> for a string longer than the limit.
+    /// </summary>
+    private static JsonShape DescribeJson(ReadOnlySpan<byte> json, bool checkDuplicateKeys, InputLimits limits)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxNestingDepth + 1 });
+        var maxValue = checkDuplicateKeys ? limits.MaxValueChars : 0;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             if (checkDuplicateKeys)
@@ -224,6 +357,7 @@ public static class ManifestSource
         List<(int, int, bool)>? items = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            CheckLength(ref reader, maxValue);
             var name = reader.GetString()!;
             if (rootKeys is not null && !rootKeys.Add(name))
             {
@@ -231,6 +365,7 @@ public static class ManifestSource
             }
 
             reader.Read();
+            CheckLength(ref reader, maxValue);
             if (name is "kind" or "apiVersion" && reader.TokenType == JsonTokenType.String)
             {
                 if (name == "kind")
@@ -249,13 +384,13 @@ public static class ManifestSource
                 {
                     var itemStart = (int)reader.TokenStartIndex;
                     var isObject = reader.TokenType == JsonTokenType.StartObject;
-                    SkipValue(ref reader, keySets, 1);
+                    SkipValue(ref reader, keySets, 1, maxValue);
                     items.Add((itemStart, (int)reader.BytesConsumed - itemStart, isObject));
                 }
             }
             else
             {
-                SkipValue(ref reader, keySets, 0);
+                SkipValue(ref reader, keySets, 0, maxValue);
             }
         }
 
@@ -268,10 +403,11 @@ public static class ManifestSource
     }
 
     /// <summary>Skips the value at the reader; with key sets, checks every object in it for duplicate keys.</summary>
-    private static void SkipValue(ref Utf8JsonReader reader, List<HashSet<string>>? keySets, int depth)
+    private static void SkipValue(ref Utf8JsonReader reader, List<HashSet<string>>? keySets, int depth, int maxValue)
     {
         if (keySets is null || reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
         {
+            CheckLength(ref reader, maxValue);
             reader.Skip();
             return;
         }
@@ -280,7 +416,7 @@ public static class ManifestSource
         {
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                SkipValue(ref reader, keySets, depth + 1);
+                SkipValue(ref reader, keySets, depth + 1, maxValue);
             }
 
             return;
@@ -295,6 +431,7 @@ public static class ManifestSource
         keys.Clear();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            CheckLength(ref reader, maxValue);
             var name = reader.GetString()!;
             if (!keys.Add(name))
             {
@@ -302,7 +439,15 @@ public static class ManifestSource
             }
 
             reader.Read();
-            SkipValue(ref reader, keySets, depth + 1);
+            SkipValue(ref reader, keySets, depth + 1, maxValue);
+        }
+    }
+
+    private static void CheckLength(ref Utf8JsonReader reader, int maxValue)
+    {
+        if (maxValue > 0 && reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueSpan.Length > maxValue)
+        {
+            throw new JsonValueTooLargeException(reader.TokenStartIndex, reader.ValueSpan.Length);
         }
     }
 
@@ -312,7 +457,7 @@ public static class ManifestSource
     /// documents, duplicate keys, errors) goes the YAML way, which words the problem.
     /// </summary>
     private static bool TryReadJsonFile(byte[] bytes, string file, List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader,
-        ref int notObjects, ref int documents)
+        Tally tally, InputLimits limits)
     {
         var json = bytes.AsSpan();
         if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
@@ -329,22 +474,29 @@ public static class ManifestSource
         JsonShape shape;
         try
         {
-            shape = DescribeJson(json, checkDuplicateKeys: true);
+            shape = DescribeJson(json, checkDuplicateKeys: true, limits);
         }
         catch (JsonException)
         {
             return false;
         }
+        catch (JsonValueTooLargeException ex)
+        {
+            var at = new LineIndex(json).At(file, (int)ex.Offset);
+            throw new InputLimitException("ValueTooLarge",
+                string.Create(CultureInfo.InvariantCulture, $"A value of {ex.Length:N0} bytes is longer than {InputLimits.Size(limits.MaxValueChars)}: no Kubernetes object can hold it, as the API server refuses requests above {InputLimits.Size(InputLimits.ApiServerRequestBytes)}. The file is not read."),
+                at.Line, at.Column);
+        }
 
-        documents++;
+        tally.Documents++;
         if (!shape.IsObject)
         {
-            notObjects++;
+            tally.NotObjects++;
             return true;
         }
 
         var lines = new LineIndex(json);
-        notObjects += AddDocument(json, shape, lines.At(file, first), i => lines.At(file, shape.Items![i].Start), objects, diagnostics, objectReader);
+        AddDocument(json, shape, lines.At(file, first), i => lines.At(file, shape.Items![i].Start), objects, diagnostics, objectReader, tally);
         return true;
     }
 
@@ -372,51 +524,61 @@ public static class ManifestSource
         }
     }
 
-    /// <summary>Adds one document's objects, unwrapping lists; returns how many parts were not objects.</summary>
-    private static int AddDocument(ReadOnlySpan<byte> json, JsonShape shape, SourceLocation start, Func<int, SourceLocation> itemLocation,
-        List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader)
+    /// <summary>Adds one document's objects, unwrapping lists; counts the parts that were not objects.</summary>
+    private static void AddDocument(ReadOnlySpan<byte> json, JsonShape shape, SourceLocation start, Func<int, SourceLocation> itemLocation,
+        List<KubeObject> objects, List<InputDiagnostic> diagnostics, ObjectReader objectReader, Tally tally)
     {
         var kind = shape.Kind;
         if (kind is not null && (kind == "List" || kind.EndsWith("List", StringComparison.Ordinal)) && shape.Items is { } items)
         {
             var itemKind = kind == "List" ? null : kind[..^4];
-            var skipped = 0;
             for (var i = 0; i < items.Count; i++)
             {
                 var (itemStart, length, isObject) = items[i];
                 if (!isObject)
                 {
-                    skipped++;
+                    tally.NotObjects++;
                     continue;
                 }
 
-                skipped += AddObject(json.Slice(itemStart, length), itemLocation(i), shape.ApiVersion, itemKind, objects, diagnostics, objectReader);
+                AddObject(json.Slice(itemStart, length), itemLocation(i), shape.ApiVersion, itemKind, objects, diagnostics, objectReader, tally);
             }
 
-            return skipped;
+            return;
         }
 
-        return AddObject(json, start, null, null, objects, diagnostics, objectReader);
+        AddObject(json, start, null, null, objects, diagnostics, objectReader, tally);
     }
 
-    private static int AddObject(ReadOnlySpan<byte> json, SourceLocation loc, string? apiVersion, string? kind, List<KubeObject> objects, List<InputDiagnostic> diagnostics,
-        ObjectReader objectReader)
+    private static void AddObject(ReadOnlySpan<byte> json, SourceLocation loc, string? apiVersion, string? kind, List<KubeObject> objects, List<InputDiagnostic> diagnostics,
+        ObjectReader objectReader, Tally tally)
     {
         var result = objectReader.Create(json, loc, apiVersion, kind);
         if (result.Object is not null)
         {
             objects.Add(result.Object);
-            return 0;
         }
-
-        if (result.Error is not null)
+        else if (result.Withheld)
         {
-            var obj = JsonNode.Parse(json) as JsonObject;
+            tally.Withheld++;
+        }
+        else if (result.Error is not null)
+        {
+            JsonObject? obj = null;
+            try
+            {
+                obj = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject;
+            }
+            catch (JsonException)
+            {
+            }
+
             diagnostics.Add(new InputDiagnostic("Error", "InvalidObject", result.Error, loc.File, loc.Line, loc.Column,
                 obj?["kind"]?.ToString(), obj?["metadata"]?["name"]?.ToString()));
-            return 0;
         }
-
-        return 1;
+        else
+        {
+            tally.NotObjects++;
+        }
     }
 }

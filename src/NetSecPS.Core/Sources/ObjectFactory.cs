@@ -10,8 +10,14 @@ namespace NetSecPS.Core.Sources;
 /// </summary>
 public static class ObjectFactory
 {
-    /// <summary>Result of converting one object: the object, or why it was not one.</summary>
-    public readonly record struct Result(KubeObject? Object, string? Error, string? Warning);
+    /// <summary>
+    /// Result of converting one object: the object, or why it was not one. <paramref name="Withheld"/>:
+    /// a valid object the snapshot does not keep (<see cref="Retention"/>), not an error.
+    /// </summary>
+    public readonly record struct Result(KubeObject? Object, string? Error, string? Warning, bool Withheld = false)
+    {
+        public static Result NotKept { get; } = new(null, null, null, Withheld: true);
+    }
 
     /// <summary>Converts with the client's plain serializer options (no string sharing); a read of many objects uses its own <see cref="ObjectReader"/>.</summary>
     public static Result Create(JsonObject json, SourceLocation? source, string? defaultApiVersion = null, string? defaultKind = null) =>

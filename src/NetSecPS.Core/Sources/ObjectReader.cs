@@ -6,8 +6,8 @@ namespace NetSecPS.Core.Sources;
 
 /// <summary>
 /// Turns JSON into <see cref="KubeObject"/>s for one read (a folder of manifests, a saved
-/// snapshot): typed for the kinds the client models, raw otherwise; Secret values dropped
-/// before anything else sees them. Each read uses its own reader, whose serializer shares equal
+/// snapshot): typed for the kinds the client models, raw otherwise; Secret values, and what
+/// <see cref="Retention"/> does not keep, dropped before anything else sees them. Each read uses its own reader, whose serializer shares equal
 /// strings between the objects it reads (see <see cref="StringPoolConverter"/>).
 /// </summary>
 public sealed class ObjectReader
@@ -75,6 +75,11 @@ public sealed class ObjectReader
             }
         }
 
+        if (id.IsWithheld)
+        {
+            return ObjectFactory.Result.NotKept;
+        }
+
         json["apiVersion"] = id.ApiVersion;
         json["kind"] = id.Kind;
         if (id.Info?.ModelType is { } type)
@@ -82,9 +87,14 @@ public sealed class ObjectReader
             try
             {
                 var typed = json.Deserialize(type, options);
-                return typed is null
-                    ? new ObjectFactory.Result(null, $"{id.Kind}/{id.Name} could not be read", null)
-                    : new ObjectFactory.Result(new KubeObject(id.ApiVersion, id.Kind, id.Namespace, id.Name, typed, null, source), null, null);
+                if (typed is null)
+                {
+                    return new ObjectFactory.Result(null, $"{id.Kind}/{id.Name} could not be read", null);
+                }
+
+                return Retention.Apply(typed)
+                    ? new ObjectFactory.Result(new KubeObject(id.ApiVersion, id.Kind, id.Namespace, id.Name, typed, null, source), null, null)
+                    : ObjectFactory.Result.NotKept;
             }
             catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or NotSupportedException)
             {
@@ -92,6 +102,7 @@ public sealed class ObjectReader
             }
         }
 
+        Retention.Apply(json);
         return new ObjectFactory.Result(new KubeObject(id.ApiVersion, id.Kind, id.Namespace, id.Name, null, json, source), null, null);
     }
 
@@ -120,6 +131,11 @@ public sealed class ObjectReader
             return failure;
         }
 
+        if (id.IsWithheld)
+        {
+            return ObjectFactory.Result.NotKept;
+        }
+
         if (id.IsCoreSecret || id.Info?.ModelType is null)
         {
             var tree = JsonNode.Parse(utf8Json) as JsonObject;
@@ -142,7 +158,9 @@ public sealed class ObjectReader
                 k8sObject.Kind = id.Kind;
             }
 
-            return new ObjectFactory.Result(new KubeObject(id.ApiVersion, id.Kind, id.Namespace, id.Name, typed, null, source), null, null);
+            return Retention.Apply(typed)
+                ? new ObjectFactory.Result(new KubeObject(id.ApiVersion, id.Kind, id.Namespace, id.Name, typed, null, source), null, null)
+                : ObjectFactory.Result.NotKept;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or NotSupportedException)
         {
@@ -175,6 +193,9 @@ public sealed class ObjectReader
     private sealed record Identity(string ApiVersion, string Kind, string Name, string? Namespace, KindRegistry.KindInfo? Info)
     {
         public bool IsCoreSecret => Kind == "Secret" && KindRegistry.GroupOf(ApiVersion).Length == 0;
+
+        /// <summary>A ConfigMap no check reads: not kept, not even read (<see cref="Retention"/>).</summary>
+        public bool IsWithheld => Kind == "ConfigMap" && KindRegistry.GroupOf(ApiVersion).Length == 0 && Retention.KeysKept(Name) is null;
     }
 
     /// <summary>Names the object from its header, or says why it is not one.</summary>

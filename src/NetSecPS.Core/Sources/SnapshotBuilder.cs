@@ -96,4 +96,19 @@ public sealed class SnapshotBuilder
             }
         }
     }
+
+    /// <summary>
+    /// Says in the ConfigMap coverage that <paramref name="withheld"/> ConfigMaps were read and not
+    /// kept (<see cref="Retention"/>): the kind was read, only what the checks use was kept.
+    /// </summary>
+    public void NoteWithheldConfigMaps(int withheld)
+    {
+        lock (gate)
+        {
+            var key = "v1/ConfigMap";
+            var kept = coverage.TryGetValue(key, out var entry) ? entry.Count : 0;
+            coverage[key] = new CoverageEntry("ConfigMap", "v1", CoverageStatus.Read, kept,
+                $"{kept + withheld} read; {kept} kept: only the CNI and mesh configuration the checks read ({string.Join(", ", Retention.ConfigMapKeys.Keys)}), with only the keys they read");
+        }
+    }
 }

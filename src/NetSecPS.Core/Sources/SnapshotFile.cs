@@ -13,6 +13,9 @@ public static class SnapshotFile
 {
     public const string SchemaName = "netsecps.snapshot";
 
+    /// <summary>Measured (docs/performance.md): what the generated 50,000-pod cluster's snapshot inflates to.</summary>
+    internal const long TypicalSnapshotBytesAt50000Pods = 300L << 20;
+
     // Enums as names, so a saved file stays readable when an enum gains a member.
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -57,20 +60,46 @@ public static class SnapshotFile
     }
 
     /// <summary>
+    /// Reads the saved snapshot at <paramref name="path"/>: only a regular file (a FIFO would block
+    /// the read), within <paramref name="limits"/>.
+    /// </summary>
+    public static ClusterData ReadFile(string path, InputLimits? limits = null)
+    {
+        InputFiles.EnsureRegularFile(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(stream, path, limits);
+    }
+
+    /// <summary>
     /// Reads a saved snapshot; throws <see cref="InvalidDataException"/> for a file that is not one
     /// this module can read. The file is read as a stream, one object at a time, so reading it
-    /// takes little more memory than the objects themselves.
+    /// takes little more memory than the objects themselves; it may inflate to at most
+    /// <see cref="InputLimits.MaxSnapshotBytes"/>, so a small file that inflates a thousandfold
+    /// (a gzip bomb) stops at the limit, whatever it holds.
     /// </summary>
-    public static ClusterData Read(Stream source, string displayPath)
+    public static ClusterData Read(Stream source, string displayPath, InputLimits? limits = null)
     {
+        limits ??= InputLimits.Default;
         try
         {
             using var gz = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
-            return ReadDocument(new JsonStreamReader(gz), displayPath);
+            using var inflated = new BoundedReadStream(gz, limits.MaxSnapshotBytes);
+            return ReadDocument(new JsonStreamReader(inflated, limits.MaxSnapshotValueBytes), displayPath);
         }
         catch (RefusedSnapshotException ex)
         {
             throw new InvalidDataException(ex.Message, ex.InnerException);
+        }
+        catch (InputLimitException ex) when (ex.Code == "SnapshotTooLarge")
+        {
+            throw new InvalidDataException(
+                $"{displayPath} inflates to more than {InputLimits.Size(limits.MaxSnapshotBytes)} (-MaximumSnapshotSize); a snapshot of 50,000 pods inflates to about {InputLimits.Size(TypicalSnapshotBytesAt50000Pods)}. Reading stopped there: the file is damaged or not a NetSecPS snapshot, or give a larger -MaximumSnapshotSize.",
+                ex);
+        }
+        catch (InputLimitException ex)
+        {
+            throw new InvalidDataException(
+                $"{displayPath} holds one value larger than {InputLimits.Size(limits.MaxSnapshotValueBytes)}, more than any object of a cluster: the file is damaged or not a NetSecPS snapshot.", ex);
         }
         catch (InvalidDataException ex)
         {
@@ -259,7 +288,7 @@ public static class SnapshotFile
             {
                 builder.Add(result.Object);
             }
-            else
+            else if (!result.Withheld)
             {
                 builder.AddDiagnostic(new InputDiagnostic("Error", "InvalidObject", result.Error ?? result.Warning ?? "not a Kubernetes object", displayPath, null, null));
             }
@@ -305,4 +334,49 @@ public static class SnapshotFile
 
     public static bool LooksLikeSnapshotPath(string path) =>
         path.EndsWith(".json.gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snapshot.gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A read-only view of a stream that refuses to yield more than a given number of bytes.</summary>
+    private sealed class BoundedReadStream(Stream inner, long maxBytes) : Stream
+    {
+        private long position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+        private int Count(int read)
+        {
+            position += read;
+            if (position > maxBytes)
+            {
+                throw new InputLimitException("SnapshotTooLarge", $"The snapshot inflates to more than {InputLimits.Size(maxBytes)}.");
+            }
+
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -15,15 +15,16 @@ internal sealed record YamlDocument(JsonNode? Root, int Line, int Column, IReadO
 /// </summary>
 internal static partial class YamlJsonReader
 {
-    public static IEnumerable<YamlDocument> ReadDocuments(TextReader reader)
+    public static IEnumerable<YamlDocument> ReadDocuments(TextReader reader, InputLimits? limits = null)
     {
-        var parser = new Parser(reader);
+        limits ??= InputLimits.Default;
+        var parser = new CheckedParser(reader, limits);
         parser.Consume<StreamStart>();
         while (!parser.Accept<StreamEnd>(out _))
         {
             var start = parser.Consume<DocumentStart>();
             var marks = new Dictionary<JsonNode, Mark>(ReferenceEqualityComparer.Instance);
-            var anchors = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            var anchors = new AliasBudget(limits);
             JsonNode? root = null;
             var line = (int)start.Start.Line;
             var column = (int)start.Start.Column;
@@ -40,7 +41,7 @@ internal static partial class YamlJsonReader
         }
     }
 
-    private static JsonNode? ReadNode(IParser parser, Dictionary<JsonNode, Mark> marks, Dictionary<string, JsonNode?> anchors, int depth)
+    private static JsonNode? ReadNode(IParser parser, Dictionary<JsonNode, Mark> marks, AliasBudget anchors, int depth)
     {
         if (depth > 200)
         {
@@ -49,35 +50,36 @@ internal static partial class YamlJsonReader
 
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
-            if (!anchors.TryGetValue(alias.Value.Value, out var target))
-            {
-                throw new YamlException(alias.Start, alias.End, $"Alias *{alias.Value.Value} refers to no anchor.");
-            }
-
-            return target?.DeepClone();
+            return anchors.Expand(alias);
         }
 
         if (parser.TryConsume<Scalar>(out var scalar))
         {
+            var before = anchors.Begin();
             var value = ResolveScalar(scalar);
-            Remember(scalar.Anchor, value, anchors);
+            anchors.Count(scalar.Value.Length);
+            anchors.Remember(scalar.Anchor, value, before);
             return value;
         }
 
         if (parser.TryConsume<SequenceStart>(out var seqStart))
         {
+            var before = anchors.Begin();
+            anchors.Count(0);
             var array = new JsonArray();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
                 array.Add(ReadNode(parser, marks, anchors, depth + 1));
             }
 
-            Remember(seqStart.Anchor, array, anchors);
+            anchors.Remember(seqStart.Anchor, array, before);
             return array;
         }
 
         if (parser.TryConsume<MappingStart>(out var mapStart))
         {
+            var before = anchors.Begin();
+            anchors.Count(0);
             var obj = new JsonObject();
             if (depth <= 4)
             {
@@ -123,7 +125,7 @@ internal static partial class YamlJsonReader
                 obj[key] = value;
             }
 
-            Remember(mapStart.Anchor, obj, anchors);
+            anchors.Remember(mapStart.Anchor, obj, before);
             return obj;
         }
 
@@ -131,11 +133,63 @@ internal static partial class YamlJsonReader
         throw new YamlException(unexpected.Start, unexpected.End, $"Unexpected YAML event {unexpected.GetType().Name}.");
     }
 
-    private static void Remember(AnchorName anchor, JsonNode? node, Dictionary<string, JsonNode?> anchors)
+    /// <summary>
+    /// The anchors of one document and what their aliases may still add. A YAML alias copies its
+    /// anchor, and anchors may hold aliases: nine lines of nested aliases ("billion laughs") expand
+    /// to a billion nodes. Each expansion is charged before it is made, in nodes by the API
+    /// server's own rule (<see cref="InputLimits.IsExcessiveAliasing"/>) and in text.
+    /// </summary>
+    private sealed class AliasBudget(InputLimits limits)
     {
-        if (!anchor.IsEmpty)
+        private readonly Dictionary<string, (JsonNode? Node, long Nodes, long Chars)> anchors = new(StringComparer.Ordinal);
+        private long nodes;
+        private long chars;
+        private long aliasNodes;
+        private long aliasChars;
+
+        /// <summary>Where the counts stand before a node is read; <see cref="Remember"/> takes the difference as the node's size.</summary>
+        public (long Nodes, long Chars) Begin() => (nodes, chars);
+
+        public void Count(int length)
         {
-            anchors[anchor.Value] = node;
+            nodes++;
+            chars += length;
+        }
+
+        public void Remember(AnchorName anchor, JsonNode? node, (long Nodes, long Chars) before)
+        {
+            if (!anchor.IsEmpty)
+            {
+                anchors[anchor.Value] = (node, nodes - before.Nodes, chars - before.Chars);
+            }
+        }
+
+        public JsonNode? Expand(AnchorAlias alias)
+        {
+            if (!anchors.TryGetValue(alias.Value.Value, out var target))
+            {
+                throw new YamlException(alias.Start, alias.End, $"Alias *{alias.Value.Value} refers to no anchor.");
+            }
+
+            nodes += target.Nodes;
+            chars += target.Chars;
+            aliasNodes += target.Nodes;
+            aliasChars += target.Chars;
+            if (InputLimits.IsExcessiveAliasing(nodes, aliasNodes))
+            {
+                throw new InputLimitException("ExcessiveAliasing", string.Create(CultureInfo.InvariantCulture,
+                    $"The document contains excessive aliasing: its aliases would expand to {aliasNodes:N0} of its {nodes:N0} nodes, more than the {InputLimits.AllowedAliasRatio(nodes) * 100:0}% the Kubernetes API server's YAML decoder allows. The rest of the file is not read."),
+                    (int)alias.Start.Line, (int)alias.Start.Column);
+            }
+
+            if (aliasChars > limits.MaxAliasExpansionChars)
+            {
+                throw new InputLimitException("ExcessiveAliasing",
+                    $"The document contains excessive aliasing: its aliases would add more than {InputLimits.Size(limits.MaxAliasExpansionChars)} of text, more than the Kubernetes API server accepts in one request. The rest of the file is not read.",
+                    (int)alias.Start.Line, (int)alias.Start.Column);
+            }
+
+            return target.Node?.DeepClone();
         }
     }
 

@@ -24,9 +24,10 @@ internal static partial class YamlJsonReader
     /// keys or non-scalar keys take the tree path (<see cref="ReadDocuments"/>'s semantics) and are
     /// then written as text too, so both paths give the same JSON.
     /// </summary>
-    public static IEnumerable<YamlJsonText> ReadDocumentsAsJson(TextReader reader)
+    public static IEnumerable<YamlJsonText> ReadDocumentsAsJson(TextReader reader, InputLimits? limits = null)
     {
-        var parser = new Parser(reader);
+        limits ??= InputLimits.Default;
+        var parser = new CheckedParser(reader, limits);
         parser.Consume<StreamStart>();
         var events = new List<ParsingEvent>();
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
@@ -63,7 +64,7 @@ internal static partial class YamlJsonReader
             else
             {
                 var marks = new Dictionary<JsonNode, Mark>(ReferenceEqualityComparer.Instance);
-                var root = ReadNode(new EventList(events), marks, new Dictionary<string, JsonNode?>(StringComparer.Ordinal), 0);
+                var root = ReadNode(new EventList(events), marks, new AliasBudget(limits), 0);
                 itemMarks.Clear();
                 if (root is JsonObject { } obj && obj["items"] is JsonArray items)
                 {

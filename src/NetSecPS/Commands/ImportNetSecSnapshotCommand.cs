@@ -18,6 +18,11 @@ public sealed class ImportNetSecSnapshotCommand : NetSecCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+    /// <summary>Largest decompressed size of a snapshot file (bytes; 4GB in PowerShell's units).</summary>
+    [Parameter]
+    [ValidateRange(1L << 20, long.MaxValue)]
+    public long MaximumSnapshotSize { get; set; } = InputLimits.Default.MaxSnapshotBytes;
+
     protected override void ProcessRecord()
     {
         var files = new List<string>();
@@ -40,16 +45,23 @@ public sealed class ImportNetSecSnapshotCommand : NetSecCmdlet
             }
         }
 
+        var limits = InputLimits.Default with { MaxSnapshotBytes = MaximumSnapshotSize };
         foreach (var file in files)
         {
             try
             {
-                using var stream = File.OpenRead(file);
-                WriteObject(SnapshotFile.Read(stream, file).ToSnapshot());
+                WriteObject(SnapshotFile.ReadFile(file, limits).ToSnapshot());
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                WriteError(new ErrorRecord(ex, "NetSecPS.InvalidSnapshot", ex is InvalidDataException ? ErrorCategory.InvalidData : ErrorCategory.ReadError, file));
+                var errorId = ex.InnerException is InputLimitException limit ? limit.Code : "InvalidSnapshot";
+                var category = ex switch
+                {
+                    InvalidDataException => ErrorCategory.InvalidData,
+                    FileNotFoundException => ErrorCategory.ObjectNotFound,
+                    _ => ErrorCategory.ReadError,
+                };
+                WriteError(new ErrorRecord(ex, "NetSecPS." + errorId, category, file));
             }
         }
     }
