@@ -20,8 +20,8 @@ namespace NetSecPS.Core.Tests.Nca;
 /// <item>Calico WorkloadEndpoints (calicoctl output, used by NCA as its pod list) become the pods
 /// they stand for: <c>spec.pod</c> in the endpoint's namespace, its labels without the
 /// <c>projectcalico.org/</c> labels Calico adds itself, its service account (from
-/// <c>projectcalico.org/serviceaccount</c>), its ports as container ports, its address as the pod
-/// IP, owned by the ReplicaSet its <c>generateName</c> names.</item>
+/// <c>projectcalico.org/serviceaccount</c>), its ports as container ports (not its address: NCA
+/// gives pods no addresses), owned by the ReplicaSet its <c>generateName</c> names.</item>
 /// </list>
 /// </remarks>
 internal static class NcaInputs
@@ -187,11 +187,6 @@ internal static class NcaInputs
                 ["containers"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "nca/endpoint", ["ports"] = ports }),
             },
         };
-        if ((spec["ipNetworks"] as JsonArray)?.FirstOrDefault() is { } net && Str(net)?.Split('/')[0] is { } ip)
-        {
-            pod["status"] = new JsonObject { ["podIP"] = ip, ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = ip }) };
-        }
-
         return pod;
     }
 
