@@ -86,7 +86,15 @@ public sealed record PolicyItem : InventoryItem
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
 
+    /// <summary>The tier the policy belongs to where its kind has tiers (Calico: <c>default</c>, <c>security</c>, ...); null otherwise.</summary>
+    public string? Tier { get; init; }
+
+    /// <summary>False for policies that are recorded but not enforced (Calico staged policies).</summary>
+    public bool Enforced { get; init; } = true;
+
     public override string Details => Join(
+        Enforced ? null : "staged: not enforced",
+        Tier is null ? null : $"tier {Tier}",
         Priority is { } p ? $"priority {p}" : null,
         PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,
         $"rules: {IngressRules} ingress, {EgressRules} egress",

@@ -107,6 +107,76 @@ internal sealed class CalicoObjects
         return o.Name;
     }
 
+    /// <summary>
+    /// The inventory record of a Calico object: policies (staged ones marked not enforced) with
+    /// their tier, order, types (as Calico defaults them) and rule counts; tiers, network sets and
+    /// profiles with what defines them. Null for kinds the inventory lists generically.
+    /// </summary>
+    public static InventoryItem? InventoryItem(KubeObject o, JsonObject raw, IReadOnlyDictionary<string, string> labels)
+    {
+        var spec = raw["spec"] as JsonObject;
+        string? file = o.Source?.File;
+        int? line = o.Source?.Line;
+        switch (o.Kind)
+        {
+            case "NetworkPolicy" or "GlobalNetworkPolicy" or "StagedNetworkPolicy" or "StagedGlobalNetworkPolicy":
+                var ingress = (spec?["ingress"] as JsonArray)?.Count ?? 0;
+                var egress = (spec?["egress"] as JsonArray)?.Count ?? 0;
+                var types = spec?["types"] is JsonArray t && t.Count > 0
+                    ? t.Select(x => PolicyCompileContext.Str(x) ?? string.Empty).Where(x => x.Length > 0).ToList()
+                    : egress > 0 ? (ingress > 0 ? new List<string> { "Ingress", "Egress" } : new List<string> { "Egress" }) : new List<string> { "Ingress" };
+                var order = PolicyCompileContext.Number(spec?["order"]);
+                var selector = PolicyCompileContext.Str(spec?["selector"]) is { Length: > 0 } s ? s : "all()";
+                var ns = PolicyCompileContext.Str(spec?["namespaceSelector"]);
+                return new PolicyItem
+                {
+                    Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = CanonicalName(o), SourceFile = file, SourceLine = line,
+                    Labels = labels,
+                    Tier = TierOf(raw),
+                    Priority = order is { } d && d >= int.MinValue && d <= int.MaxValue ? (int)Math.Round(d) : null,
+                    Subject = ns is { Length: > 0 } ? $"{selector} in namespaces {ns}" : selector,
+                    PolicyTypes = types,
+                    IngressRules = ingress,
+                    EgressRules = egress,
+                    Enforced = !o.Kind.StartsWith("Staged", StringComparison.Ordinal),
+                };
+            case "StagedKubernetesNetworkPolicy":
+                return new PolicyItem
+                {
+                    Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = file, SourceLine = line,
+                    Labels = labels,
+                    Subject = spec?["podSelector"]?.ToJsonString() ?? "{}",
+                    PolicyTypes = (spec?["policyTypes"] as JsonArray)?.Select(x => PolicyCompileContext.Str(x) ?? string.Empty).ToList() ?? new List<string>(),
+                    IngressRules = (spec?["ingress"] as JsonArray)?.Count ?? 0,
+                    EgressRules = (spec?["egress"] as JsonArray)?.Count ?? 0,
+                    Enforced = false,
+                };
+            case "Tier":
+                var tierOrder = PolicyCompileContext.Number(spec?["order"]);
+                return new OtherItem
+                {
+                    Kind = o.Kind, ApiVersion = o.ApiVersion, Name = o.Name, SourceFile = file, SourceLine = line, Labels = labels,
+                    Summary = $"{(tierOrder is { } to ? "order " + CalicoPolicyKind.Format(to) : "no order (last)")}; default action {PolicyCompileContext.Str(spec?["defaultAction"]) ?? "Deny"}",
+                };
+            case "NetworkSet" or "GlobalNetworkSet":
+                var nets = (spec?["nets"] as JsonArray)?.Select(x => PolicyCompileContext.Str(x)).OfType<string>().ToList() ?? new List<string>();
+                return new OtherItem
+                {
+                    Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = file, SourceLine = line, Labels = labels,
+                    Summary = nets.Count == 0 ? "no nets" : "nets " + string.Join(",", nets.Take(10)) + (nets.Count > 10 ? $" and {nets.Count - 10} more" : string.Empty),
+                };
+            case "Profile":
+                var apply = spec?["labelsToApply"] as JsonObject;
+                return new OtherItem
+                {
+                    Kind = o.Kind, ApiVersion = o.ApiVersion, Name = o.Name, SourceFile = file, SourceLine = line, Labels = labels,
+                    Summary = apply is null || apply.Count == 0 ? "no labelsToApply" : "labelsToApply " + string.Join(",", apply.Select(kv => $"{kv.Key}={PolicyCompileContext.Str(kv.Value)}")),
+                };
+            default:
+                return null;
+        }
+    }
+
     /// <summary>The tier a policy names (<c>spec.tier</c>), <c>default</c> when it names none.</summary>
     public static string TierOf(JsonObject? raw) =>
         PolicyCompileContext.Str(raw?["spec"]?["tier"]) is { Length: > 0 } tier ? tier : "default";

@@ -665,7 +665,10 @@ internal sealed class CalicoRuleCompiler
         }
 
         rule.Classes.UnionWith(selected);
-        if (!positiveEmpty || e.NotSelector is not null || e.Service is not null || !e.HasAddresses)
+
+        // A selector written for network sets (or global() ones) is an address peer, not a pod peer that matches nothing.
+        var setsOnly = positiveSets.Count > 0 && context.RealClasses(selected) == 0 || e.NamespaceSelector?.IsGlobal == true;
+        if ((!positiveEmpty || e.NotSelector is not null || e.Service is not null || !e.HasAddresses) && !setsOnly)
         {
             rule.Peers.Add(PodsPeer(e, selected, positiveEmpty));
         }
