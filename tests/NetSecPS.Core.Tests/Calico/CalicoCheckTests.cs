@@ -41,4 +41,12 @@ public class CalicoCheckTests
         var f = Assert.Single(Fails("NP-007", "calico-every-namespace.yaml", "NetworkPolicy/shop/metrics-from-any-namespace"));
         Assert.Contains("pods app == 'monitor' in every namespace", f.Evidence, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Calico_policy_objects_identify_Calico_as_the_CNI_when_calico_node_is_not_in_the_snapshot()
+    {
+        Passes("CNI-002", "calico-objects-only.yaml");
+        var result = Audit(Read(FixturePath("CNI-002", "pass", "calico-objects-only.yaml")), new[] { "CNI-001", "CNI-002" });
+        Assert.DoesNotContain(result.Findings, f => f.CheckId is "CNI-001" or "CNI-002");
+    }
 }
