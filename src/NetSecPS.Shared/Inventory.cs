@@ -82,14 +82,18 @@ public sealed record PolicyItem : InventoryItem
     /// <summary>Human summary of the pods the policy applies to.</summary>
     public string Subject { get; init; } = string.Empty;
 
-    /// <summary>The tier the policy is evaluated in: <c>Admin</c>, <c>Baseline</c>, a Calico tier; null for Kubernetes NetworkPolicy.</summary>
+    /// <summary>The tier the policy is evaluated in: <c>Admin</c>, <c>Baseline</c>, a Calico tier (<c>default</c>, <c>security</c>, ...); null for Kubernetes NetworkPolicy.</summary>
     public string? Tier { get; init; }
     public int? Priority { get; init; }
     public IReadOnlyList<string> PolicyTypes { get; init; } = Array.Empty<string>();
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
 
+    /// <summary>False for policies that are recorded but not enforced (Calico staged policies).</summary>
+    public bool Enforced { get; init; } = true;
+
     public override string Details => Join(
+        Enforced ? null : "staged: not enforced",
         Tier is null ? null : $"{Tier} tier",
         Priority is { } p ? $"priority {p}" : null,
         PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,

@@ -60,6 +60,12 @@ public sealed class PeerClass
     /// <summary>The address family of the pods (4 or 6); 0 when unknown, taken as IPv4.</summary>
     public int AddressFamily { get; }
 
+    /// <summary>
+    /// The pods' service account, when a policy kind tells pods apart by it (Calico service account
+    /// selectors): classes are then split by service account. Null when classes are not split so.
+    /// </summary>
+    public string? ServiceAccount { get; internal init; }
+
     /// <summary>Index of this class's named-port map among all classes; 0 when it has no named port.</summary>
     internal int NamedPortSignature { get; set; }
 
@@ -108,12 +114,16 @@ internal static class PeerClassBuilder
 
     public static Result Build(ClusterModel model, ConnectivityOptions options) => Build(model, options, Array.Empty<IpRange>());
 
+    /// <summary>The service account a pod runs as: <c>spec.serviceAccountName</c>, else the namespace's <c>default</c> the API server assigns.</summary>
+    public static string ServiceAccountOf(PodInfo pod) =>
+        pod.Spec?.ServiceAccountName is { Length: > 0 } sa ? sa : pod.Spec?.ServiceAccount is { Length: > 0 } legacy ? legacy : "default";
+
     /// <summary>
     /// Groups pods into classes. <paramref name="podAddressCuts"/> are the CIDRs of rules that also
     /// match pod addresses: pods are further grouped by the interval of those cuts their address
     /// falls in, so each such CIDR holds all or none of a class.
     /// </summary>
-    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts)
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts, bool byServiceAccount = false)
     {
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
@@ -155,11 +165,20 @@ internal static class PeerClassBuilder
                 sb.Append('\u0001').Append(exempt ? (hostAddress?.ToString() ?? "host") : "pod");
                 var (interval, family) = exempt ? (null, 0) : addresses.Of(pod);
                 sb.Append('\u0001').Append(interval?.ToString() ?? "?").Append('/').Append(family);
+                var serviceAccount = byServiceAccount ? ServiceAccountOf(pod) : null;
+                if (serviceAccount is not null)
+                {
+                    sb.Append('\u0001').Append(serviceAccount);
+                }
+
                 var key = sb.ToString();
                 if (!byKey.TryGetValue(key, out var c))
                 {
                     var nsLabels = namespaceLabels.TryGetValue(pod.Namespace, out var l) ? l : NameOnly(pod.Namespace);
-                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress, interval, family);
+                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress, interval, family)
+                    {
+                        ServiceAccount = serviceAccount,
+                    };
                     classes.Add(c);
                     byKey[key] = c;
                 }
@@ -183,11 +202,17 @@ internal static class PeerClassBuilder
         }
 
         var arbitrary = new PeerClass(classes.Count, PeerClassKind.ArbitraryPod, arbitraryNs, NameOnly(arbitraryNs), PodInfo.Empty, Array.Empty<ContainerPort>(), false, null,
-            null, addresses.PrimaryFamily);
+            null, addresses.PrimaryFamily)
+        {
+            ServiceAccount = byServiceAccount ? "default" : null,
+        };
         classes.Add(arbitrary);
         var ingress = new PeerClass(classes.Count, PeerClassKind.IngressController, IngressControllerNamespace,
             namespaceLabels.TryGetValue(IngressControllerNamespace, out var icl) ? icl : NameOnly(IngressControllerNamespace),
-            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null, null, addresses.PrimaryFamily);
+            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null, null, addresses.PrimaryFamily)
+        {
+            ServiceAccount = byServiceAccount ? "default" : null,
+        };
         classes.Add(ingress);
 
         var signatures = new Dictionary<string, int>(StringComparer.Ordinal) { [string.Empty] = 0 };

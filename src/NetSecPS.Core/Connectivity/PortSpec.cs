@@ -23,7 +23,11 @@ internal sealed class PortSpec
 
     public ConnectionSet Numeric { get; }
     public IReadOnlyList<NamedPortRef> Named { get; }
-    public bool HasNamedPorts => Named.Count > 0;
+
+    /// <summary>Named ports the rule excludes (Calico <c>notPorts</c>): on a destination that declares them, their ports are taken out.</summary>
+    public IReadOnlyList<NamedPortRef> ExcludedNamed { get; init; } = Array.Empty<NamedPortRef>();
+
+    public bool HasNamedPorts => Named.Count > 0 || ExcludedNamed.Count > 0;
 
     /// <summary>The rule names ICMP or an IP protocol by number (Calico, Cilium), so connection texts must list those protocols.</summary>
     public bool NamesNonPortProtocols { get; init; }
@@ -47,19 +51,32 @@ internal sealed class PortSpec
 
         foreach (var n in Named)
         {
-            var p = destination.NamedPort(n.Name);
-            if (p is null || (n.Protocol is not null && !string.Equals(p.Protocol, n.Protocol, StringComparison.OrdinalIgnoreCase)))
+            if (Port(destination, n) is { } port)
             {
-                continue;
+                result = result.Union(port);
             }
+        }
 
-            if (ConnectionSet.Protocols.Contains(p.Protocol.ToUpperInvariant()))
+        foreach (var n in ExcludedNamed)
+        {
+            if (Port(destination, n) is { } port)
             {
-                result = result.Union(ConnectionSet.Port(p.Protocol.ToUpperInvariant(), p.Port));
+                result = result.Subtract(port);
             }
         }
 
         return result;
+    }
+
+    private static ConnectionSet? Port(PeerClass destination, NamedPortRef n)
+    {
+        var p = destination.NamedPort(n.Name);
+        if (p is null || (n.Protocol is not null && !string.Equals(p.Protocol, n.Protocol, StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        return ConnectionSet.Protocols.Contains(p.Protocol.ToUpperInvariant()) ? ConnectionSet.Port(p.Protocol.ToUpperInvariant(), p.Port) : null;
     }
 
     public static string Describe(string protocol, int from, int to) =>

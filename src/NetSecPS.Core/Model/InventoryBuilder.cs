@@ -51,8 +51,15 @@ public static class InventoryBuilder
             };
         }
 
+        // Calico objects the v3 API and its CRDs both serve are listed once.
+        var duplicates = Policy.CalicoObjects.Read(data).Duplicates.ToHashSet();
         foreach (var o in data.Objects)
         {
+            if (duplicates.Contains(o))
+            {
+                continue;
+            }
+
             var item = Project(o);
             if (item is not null)
             {
@@ -167,6 +174,11 @@ public static class InventoryBuilder
             ? l.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.ToString(), StringComparer.Ordinal)
             : new Dictionary<string, string>();
         var spec = raw["spec"] as JsonObject;
+        if (Policy.CalicoObjects.IsCalicoGroup(o.Group) && Policy.CalicoObjects.InventoryItem(o, raw, labels) is { } calico)
+        {
+            return calico;
+        }
+
         if (o.Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy" or "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "GlobalNetworkPolicy"
             || (o.Kind == "NetworkPolicy" && o.Group != "networking.k8s.io" && o.Group != "extensions"))
         {

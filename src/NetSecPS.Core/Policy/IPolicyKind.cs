@@ -24,6 +24,13 @@ internal interface IPolicyKind
     }
 
     /// <summary>
+    /// Before pods are grouped into classes: whether the kind's selectors tell pods apart by
+    /// service account (Calico <c>serviceAccountSelector</c>, <c>projectcalico.org/serviceaccount</c>),
+    /// so pods of equal labels but different service accounts must not share a class.
+    /// </summary>
+    bool DistinguishesServiceAccounts(ClusterModel cluster) => false;
+
+    /// <summary>
     /// Before any kind compiles: where this kind's presence moves other kinds' policies (with
     /// Calico, Kubernetes NetworkPolicy becomes a policy of order 1000 in Calico's default tier).
     /// Kinds plan in registration order; a later kind's placement wins.
@@ -78,5 +85,6 @@ internal static class PolicyKinds
         new KubernetesNetworkPolicyKind(),
         new AdminNetworkPolicyKind(),
         new ClusterNetworkPolicyKind(),
+        new CalicoPolicyKind(),
     };
 }

@@ -95,6 +95,12 @@ internal sealed class CompiledPolicy
 
     /// <summary>Priority or order inside the tier, lower first; null sorts after every ordered policy.</summary>
     public double? Order { get; }
+
+    /// <summary>
+    /// How the kind breaks ties of equal order in an ordered tier, where it defines one (Calico: the
+    /// policy name, <c>namespace/name</c> for namespaced policies); null: by kind, namespace and name.
+    /// </summary>
+    public string? TieBreak { get; set; }
     public KubeObject Source { get; }
     public Tier Tier { get; internal set; } = null!;
 
@@ -239,6 +245,12 @@ internal sealed class CompiledRule
 
     /// <summary>The rule lists no peers: it matches every pod and every address.</summary>
     public bool AllPeers { get; set; }
+
+    /// <summary>
+    /// The endpoints of the policy's subject the rule applies to, where the rule narrows them
+    /// (Calico: an ingress rule's <c>destination</c>, an egress rule's <c>source</c>); null: all of them.
+    /// </summary>
+    public ClassSet? LocalClasses { get; set; }
 
     /// <summary>Pod classes the rule matches: by selectors, and by address where the rule's addresses match pods.</summary>
     public ClassSet Classes { get; set; } = null!;

@@ -19,7 +19,7 @@ internal static class PolicyModelBuilder
             kind.CollectPodAddressCuts(cluster, options, podCuts);
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts);
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, kinds.Any(k => k.DistinguishesServiceAccounts(cluster)));
         var plan = new TierPlan();
         foreach (var kind in kinds)
         {
@@ -36,10 +36,11 @@ internal static class PolicyModelBuilder
             .OrderBy(t => t.Layer).ThenBy(t => t.Order).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
         foreach (var tier in tiers)
         {
-            // Ordered tiers: by order (unset last), then kind and name, as the tie-breaks documented for each kind.
+            // Ordered tiers: by order (unset last), then the kind's own tie-break where it defines one, then kind and name.
             // Union tiers: order does not change the verdict; keep a stable order for explanations.
             var sorted = tier.Policies
                 .OrderBy(p => tier.Kind == TierKind.Ordered ? p.Order ?? double.PositiveInfinity : 0)
+                .ThenBy(p => tier.Kind == TierKind.Ordered ? p.TieBreak ?? string.Empty : string.Empty, StringComparer.Ordinal)
                 .ThenBy(p => p.Kind, StringComparer.Ordinal)
                 .ThenBy(p => p.Namespace ?? string.Empty, StringComparer.Ordinal)
                 .ThenBy(p => p.Name, StringComparer.Ordinal)

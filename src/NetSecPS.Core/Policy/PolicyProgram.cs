@@ -119,13 +119,26 @@ internal sealed class ProgramTable
                 }
 
                 var rules = applying.SelectMany(p => p.Rules(direction)).ToArray();
+                if (rules.Any(r => r.LocalClasses is not null))
+                {
+                    // Rules that narrow the endpoints they apply to leave the program of the others.
+                    var kept = rules.Where(r => r.LocalClasses is null || r.LocalClasses.Contains(c.Index)).ToArray();
+                    foreach (var r in rules.Where(r => r.LocalClasses is not null && !r.LocalClasses.Contains(c.Index)))
+                    {
+                        key.Append('-').Append(r.Id);
+                    }
+
+                    rules = kept;
+                }
+
                 var isolating = applying.Any(p => p.Isolates(direction));
                 named |= direction == TrafficDirection.Ingress && rules.Any(r => r.Ports.HasNamedPorts);
                 tiers.Add(new TierProgram(model.Tiers[t], applying.ToArray(), rules, isolating));
                 key.Append(t).Append(isolating ? '!' : ':');
                 foreach (var p in applying)
                 {
-                    key.Append(p.Kind).Append('/').Append(p.DisplayName).Append(',');
+                    // The group tells a Calico NetworkPolicy from a Kubernetes one of the same name.
+                    key.Append(p.Source.Group).Append(':').Append(p.Kind).Append('/').Append(p.DisplayName).Append(',');
                 }
 
                 key.Append('|');

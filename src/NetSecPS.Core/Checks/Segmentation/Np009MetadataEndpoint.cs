@@ -1,7 +1,6 @@
 using System.Net;
 using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
-
 using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
@@ -41,10 +40,19 @@ public sealed class Np009MetadataEndpoint : Check
             var rules = PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress)
                 .SelectMany(p => p.Egress.Where(AdmitsMetadata).Select(r => new EvidenceItem("Rule", r.Reference, PolicyFacts.Describe(r))))
                 .ToList();
+            // Where no rule allows it, a tiered policy (Calico) may pass it on to a later tier or the cluster default.
+            var passes = rules.Count > 0 ? new List<EvidenceItem>() : PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress)
+                .SelectMany(p => p.Egress.Where(r => r.Action == RuleAction.Pass && r.MatchesRange(MetadataAddress) && r.Ports.Numeric.Contains("TCP", 80))
+                    .Select(r => new EvidenceItem("Rule", r.Reference, PolicyFacts.Describe(r))))
+                .ToList();
             var data = new List<EvidenceItem> { new("Reachability", $"{w.Peer} => 169.254.169.254", allowed.ToString()) };
             data.AddRange(rules);
+            data.AddRange(passes);
+            var admittedBy = rules.Count > 0 ? string.Join("; ", rules.Select(r => r.Subject))
+                : passes.Count > 0 ? $"a Pass to a later tier or the cluster default ({string.Join("; ", passes.Select(r => r.Subject))})"
+                : "an admin policy";
             var evidence = isolated
-                ? $"{w.Peer} may connect to 169.254.169.254 ({allowed}) although it is isolated for egress; admitted by {(rules.Count > 0 ? string.Join("; ", rules.Select(r => r.Subject)) : "an admin policy")}."
+                ? $"{w.Peer} may connect to 169.254.169.254 ({allowed}) although it is isolated for egress; admitted by {admittedBy}."
                 : $"{w.Peer} is not isolated for egress, so it may connect to 169.254.169.254 ({allowed}).";
             var remediation = isolated && rules.Count > 0
                 ? $"Add 169.254.169.254/32 to the except list of the ipBlock in {string.Join("; ", rules.Select(r => r.Subject))}, or narrow those rules."

@@ -118,6 +118,14 @@ public sealed partial class CniState
             }
         }
 
+        // Calico policies, tiers or CRD-stored Calico objects exist only where Calico runs; the
+        // calico-node DaemonSet may be outside what was read (calico-system, a manifest snapshot).
+        if (components.Count == 0 && Policy.CalicoObjects.Read(model.Data) is { HasPolicies: true } calico)
+        {
+            var first = calico.NetworkPolicies.Concat(calico.GlobalNetworkPolicies).Concat(calico.Tiers).First();
+            components.Add(new CniComponent("Calico", true, $"Calico policy objects ({first.Kind} {first.Name}, {first.ApiVersion}); the calico-node DaemonSet is not in the snapshot", null, first));
+        }
+
         if (components.Count == 0 && KubenetNode(model) is { } node)
         {
             components.Add(new CniComponent("kubenet", false, node, null, null));
