@@ -24,7 +24,7 @@ public class CalicoConsumerTests
 
         var staged = Assert.Single(items.OfType<PolicyItem>(), p => p.Name == "staged-deny-all");
         Assert.False(staged.Enforced);
-        Assert.StartsWith("staged: not enforced; tier default", staged.Details, StringComparison.Ordinal);
+        Assert.StartsWith("staged: not enforced; default tier", staged.Details, StringComparison.Ordinal);
 
         var devops = Assert.Single(items.OfType<OtherItem>(), o => o.Kind == "Tier" && o.Name == "devops");
         Assert.Equal("order 300; default action Pass", devops.Summary);
