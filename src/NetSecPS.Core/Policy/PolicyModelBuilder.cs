@@ -19,12 +19,13 @@ internal static class PolicyModelBuilder
             kind.CollectPodAddressCuts(cluster, options, podCuts);
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts);
         var plan = new TierPlan();
         foreach (var kind in kinds)
         {
             kind.Plan(plan, cluster);
         }
+
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, plan.NodePeers);
 
         var context = new PolicyCompileContext(cluster, options, classes, plan, sink);
         foreach (var kind in kinds)
