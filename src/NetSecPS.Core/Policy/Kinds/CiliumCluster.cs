@@ -72,6 +72,9 @@ internal sealed class CiliumCluster
     /// <summary><c>enable-node-selector-labels</c>: <c>toNodes</c>/<c>fromNodes</c> take effect.</summary>
     public bool NodeSelectorLabels => IsTrue(Setting("enable-node-selector-labels"));
 
+    /// <summary><c>enable-sctp</c>: Cilium carries SCTP, and the ANY protocol of its policies includes it.</summary>
+    public bool Sctp => IsTrue(Setting("enable-sctp"));
+
     /// <summary><c>enable-host-firewall</c>: host policies (<c>nodeSelector</c>) are enforced.</summary>
     public bool HostFirewall => IsTrue(Setting("enable-host-firewall"));
 

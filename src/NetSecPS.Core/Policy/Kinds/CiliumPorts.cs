@@ -93,9 +93,15 @@ internal sealed partial class CiliumPolicyCompiler
     }
 
     /// <summary>
+    /// What <c>ANY</c> (or no protocol) stands for: TCP and UDP, and SCTP where cilium-config
+    /// enables it (<c>enable-sctp</c>; without it Cilium does not carry SCTP).
+    /// </summary>
+    private string[] AnyProtocol => cilium.Sctp ? new[] { "SCTP", "TCP", "UDP" } : new[] { "TCP", "UDP" };
+
+    /// <summary>
     /// One <c>toPorts</c> entry's <c>ports</c>: <c>port</c> (a number, <c>0</c> or empty for every
     /// port, or a name resolved on the destination pod), <c>endPort</c>, and <c>protocol</c> TCP,
-    /// UDP, SCTP or ANY (the default: every protocol with ports). No <c>ports</c> is every port.
+    /// UDP, SCTP or ANY (the default). No <c>ports</c> is every port.
     /// </summary>
     private (ConnectionSet Set, List<NamedPortRef> Named, List<string> Text) PortEntry(KubeObject obj, JsonObject entry, string at)
     {
@@ -105,7 +111,7 @@ internal sealed partial class CiliumPolicyCompiler
         var ports = entry["ports"] as JsonArray;
         if (ports is not { Count: > 0 })
         {
-            foreach (var p in ConnectionSet.Protocols)
+            foreach (var p in AnyProtocol)
             {
                 set = set.Union(ConnectionSet.AllPorts(p));
             }
@@ -128,7 +134,7 @@ internal sealed partial class CiliumPolicyCompiler
             switch (protocolText)
             {
                 case "" or "ANY":
-                    protocols = ConnectionSet.Protocols.ToArray();
+                    protocols = AnyProtocol;
                     protocolText = "ANY";
                     break;
                 case "TCP" or "UDP" or "SCTP":
