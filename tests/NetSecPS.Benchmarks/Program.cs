@@ -19,9 +19,11 @@ namespace NetSecPS.Benchmarks;
 ///   --sizes 1000,10000   whole-scan sizes (pods; 1,000 / 10,000 / 50,000 are the reference shapes)
 ///   --no-scan, --no-bdn  skip one half
 ///   --scaling            also: the 10,000-pod cluster with pods, workloads, policies or ipBlocks grown one at a time
+///   --no-cilium          skip the 10,000-pod Cilium variant (run whenever the sizes include 10,000)
+///   --cilium-only        with --no-scan: only the Cilium variant and its 10,000-pod targets
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
-/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] [--cilium] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
 /// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
@@ -145,6 +147,45 @@ public static class Program
             }
         }
 
+        var sizesRun = o.Has("--no-scan") ? new List<int>() : (o.Get("--sizes") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        if ((sizesRun.Contains(10_000) && !o.Has("--no-cilium")) || o.Has("--cilium-only"))
+        {
+            // The same 10,000-pod cluster segmented with Cilium's policies must meet the plain cluster's targets.
+            var cilium = WholeScan.RunCilium(Console.Out);
+            var table = WholeScan.Table(new[] { cilium });
+            var targets = Targets.Evaluate(new[] { cilium }).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
+            var cpuTargets = Targets.Evaluate(new[] { cilium }, cpu: true).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
+            failed |= targets.Any(t => t.Verdict == "FAIL");
+            Console.WriteLine();
+            Console.WriteLine("Cilium variant: " + (ClusterShape.Medium with { Cilium = true }));
+            Console.WriteLine(table);
+            Console.WriteLine("Targets, Cilium variant (wall clock):");
+            foreach (var t in targets)
+            {
+                Console.WriteLine("  " + t);
+            }
+
+            Console.WriteLine("Targets, Cilium variant (CPU seconds):");
+            foreach (var t in cpuTargets)
+            {
+                Console.WriteLine("  " + t);
+            }
+
+            report.AppendLine("## Cilium variant (10,000 pods segmented with Cilium's policies)").AppendLine().AppendLine(table);
+            foreach (var t in targets)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
+            }
+
+            foreach (var t in cpuTargets)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target} (CPU): {t.Detail}");
+            }
+
+            report.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"- {string.Join(", ", cilium.Facts.Select(f => $"{f.Key} {f.Value}"))}").AppendLine();
+        }
+
         if (o.Has("--scaling"))
         {
             var scaling = WholeScan.Scaling(Console.Out);
@@ -243,6 +284,7 @@ public static class Program
             return new ClusterShape(pods, Int("--workloads") ?? preset.Workloads, Int("--policies") ?? preset.Policies, Int("--seed") ?? ClusterShape.DefaultSeed)
             {
                 ExtraIpBlocks = Int("--extra-ipblocks") ?? 0,
+                Cilium = Has("--cilium"),
             };
         }
     }

@@ -88,6 +88,11 @@ internal static class WholeScan
             start.ArgumentList.Add(a);
         }
 
+        if (dataset.Shape.Cilium)
+        {
+            start.ArgumentList.Add("--cilium");
+        }
+
         if (heapLimit is { } limit)
         {
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + limit.ToString("X", CultureInfo.InvariantCulture);
@@ -102,6 +107,25 @@ internal static class WholeScan
 
         var m = JsonSerializer.Deserialize<ScanMeasurement>(File.ReadAllText(resultFile))!;
         File.Delete(resultFile);
+        return m;
+    }
+
+    /// <summary>
+    /// The 10,000-pod reference cluster segmented with Cilium's policies (the generator's Cilium
+    /// variant), scanned from manifests in its own process: it must meet the plain cluster's
+    /// 10,000-pod targets.
+    /// </summary>
+    public static ScanMeasurement RunCilium(TextWriter log)
+    {
+        BenchData.Ensure(WarmUpShape, log);
+        var dataset = BenchData.Ensure(ClusterShape.Medium with { Cilium = true }, log);
+        log.WriteLine($"Scanning {dataset.Shape} from manifests ...");
+        var m = RunChild(dataset, "manifests");
+        foreach (var s in m.Stages.Where(s => s.Built))
+        {
+            log.WriteLine($"  {s.Stage,-40} {s.Seconds,8:0.000} s (cpu {s.CpuSeconds,7:0.000} s)  alloc {s.AllocatedMiB,7:0} MiB  live after {s.HeapAfterMiB,6:0} MiB  peak WS {s.StagePeakWorkingSetMiB,6:0} MiB");
+        }
+
         return m;
     }
 

@@ -134,7 +134,7 @@ public sealed class ClusterPlan
         ArgumentNullException.ThrowIfNull(shape);
         var random = new Random(shape.Seed);
         var nodes = Math.Max(3, (int)Math.Ceiling(shape.Pods / (double)PodsPerNode));
-        var namespaces = PlatformNamespaces(nodes);
+        var namespaces = PlatformNamespaces(nodes, shape.Cilium);
         var platformWorkloads = namespaces.Sum(n => n.Workloads.Count);
         var platformPods = namespaces.Sum(n => n.Workloads.Sum(w => w.Kind == "DaemonSet" ? nodes : w.Replicas));
         var tenantWorkloads = shape.Workloads - platformWorkloads;
@@ -167,7 +167,7 @@ public sealed class ClusterPlan
     /// host network), an ingress controller, monitoring, logging and cert-manager. Replicas of the
     /// cluster-wide services grow with the node count.
     /// </summary>
-    private static List<NamespacePlan> PlatformNamespaces(int nodes)
+    private static List<NamespacePlan> PlatformNamespaces(int nodes, bool cilium)
     {
         var perFifty = Math.Max(2, nodes / 50);
         NamespacePlan Ns(int index, string name) => new()
@@ -192,8 +192,10 @@ public sealed class ClusterPlan
         var kubeSystem = Ns(0, "kube-system");
         kubeSystem.Workloads.Add(W("coredns", "Deployment", perFifty, "registry.k8s.io/coredns/coredns:v1.11.3", L("k8s-app", "kube-dns"), false,
             new PortSpec("dns", 53, "UDP"), new PortSpec("dns-tcp", 53), new PortSpec("metrics", 9153)));
-        kubeSystem.Workloads.Add(W("kube-proxy", "DaemonSet", 0, "registry.k8s.io/kube-proxy:v1.31.4", L("k8s-app", "kube-proxy"), true,
-            new PortSpec("metrics", 10249)));
+        // With Cilium as the CNI, its agent replaces kube-proxy (same pods per node, same host network).
+        kubeSystem.Workloads.Add(cilium
+            ? W("cilium", "DaemonSet", 0, "quay.io/cilium/cilium:v1.18.4", L("k8s-app", "cilium"), true, new PortSpec("health", 9879))
+            : W("kube-proxy", "DaemonSet", 0, "registry.k8s.io/kube-proxy:v1.31.4", L("k8s-app", "kube-proxy"), true, new PortSpec("metrics", 10249)));
         kubeSystem.Workloads.Add(W("metrics-server", "Deployment", 1, "registry.k8s.io/metrics-server/metrics-server:v0.7.2", L("k8s-app", "metrics-server"), false,
             new PortSpec("https", 10250)));
 

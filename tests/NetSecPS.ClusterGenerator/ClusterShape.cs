@@ -41,9 +41,19 @@ public sealed record ClusterShape(int Pods, int Workloads, int Policies, int See
     /// <summary>Adds ClusterNetworkPolicies (v1alpha2) of both tiers beside the AdminNetworkPolicies, with networks rules that match pods by address.</summary>
     public bool ClusterNetworkPolicies { get; init; }
 
+
+    /// <summary>
+    /// A cluster whose CNI is Cilium: the Cilium agent replaces kube-proxy, every other tenant
+    /// namespace is segmented with CiliumNetworkPolicies instead of NetworkPolicies (the same
+    /// rules, with Cilium's L7, DNS-proxy, FQDN, entity, deny and CIDR-group features on top), and
+    /// CiliumClusterwideNetworkPolicies take the place of the admin policies. <see cref="Policies"/>
+    /// counts NetworkPolicies and CiliumNetworkPolicies together.
+    /// </summary>
+    public bool Cilium { get; init; }
+
     /// <summary>A stable folder name for cached output.</summary>
-    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty) + (ClusterNetworkPolicies ? "-cnp" : string.Empty);
+    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty) + (ClusterNetworkPolicies ? "-cnp" : string.Empty) + (Cilium ? "-cilium" : string.Empty);
 
     public override string ToString() =>
-        $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)} (seed {Seed})";
+        $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)}{(Cilium ? " / Cilium" : string.Empty)} (seed {Seed})";
 }

@@ -36,7 +36,7 @@ public sealed record ManifestGroup(string Name, IReadOnlyList<JsonObject> Object
 /// BaselineAdminNetworkPolicy.</item>
 /// </list>
 /// </summary>
-public sealed class SyntheticCluster
+public sealed partial class SyntheticCluster
 {
     /// <summary>Changes whenever the output changes, so cached clusters are made again.</summary>
     public const int Version = 1;
@@ -93,7 +93,7 @@ public sealed class SyntheticCluster
             yield return o;
         }
 
-        foreach (var o in AdminPolicies(random))
+        foreach (var o in Shape.Cilium ? CiliumClusterPolicies(random) : AdminPolicies(random))
         {
             yield return o;
         }
@@ -387,7 +387,7 @@ public sealed class SyntheticCluster
         output.AddRange(pods);
         output.AddRange(services);
         output.AddRange(Ingresses(ns, random));
-        output.AddRange(NetworkPolicies(ns, random));
+        output.AddRange(Shape.Cilium ? CiliumPolicies(ns, random) : NetworkPolicies(ns, random));
         return output;
     }
 

@@ -6,6 +6,8 @@ Test-NetSecConnection evaluates a single connection (protocol and port) from one
 The verdict has Allowed, the deciding Layer (Cni, or Exposure when no Ingress, Route or Gateway API route exposes the port), the Tier (Admin, NetworkPolicy, Baseline; empty when no policy applies), the PolicyKind, the Policy, the Rule, its Action, the Decisions of each direction and an Explanation sentence. Undecided lists what a static analysis could not decide for this connection, such as a CIDR rule that may hold a pod address the snapshot does not know. With -Explain it also carries the Steps of the evaluation, egress side first, and shows as a list with the explanation, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53".
 
 Peers are written namespace/name (a workload of any kind, or a pod), namespace/name[Kind], an IP address (an external address) or {ingress-controller}. When a workload's pods differ (labels or ports), the connection is allowed if it is allowed for some of its pods.
+
+On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy are one NetworkPolicy tier where any deny rule wins; a node is a peer of its own, written host/<node> (to a pod on it, Cilium's host entity; to the others, remote-node). Undecided then also names L7 rules (the port is open, the proxy filters requests) and toFQDNs rules (the addresses a name resolves to are not known statically).
 '@
     Parameters  = @{
         Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
@@ -18,7 +20,7 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
         PageSize         = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify    = 'Do not verify the API server''s certificate (insecure; warned).'
         AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
-        From             = 'The source peer: namespace/name, namespace/name[Kind], an IP address or {ingress-controller}. Binds from the Peer property of piped workload records.'
+        From             = 'The source peer: namespace/name, namespace/name[Kind], an IP address, {ingress-controller}, or on Cilium a node as host/<node>. Binds from the Peer property of piped workload records.'
         To               = 'The destination peer, written like -From.'
         Port             = 'The destination port, 1-65535; for ICMP and ICMPv6 the message type (8: echo request).'
         Protocol         = 'TCP (default), UDP, SCTP, ICMP or ICMPv6.'
@@ -36,6 +38,11 @@ Peers are written namespace/name (a workload of any kind, or a pod), namespace/n
             Title   = 'Is the cloud metadata endpoint reachable?'
             Code    = 'Test-NetSecConnection -Path ./manifests -From shop/checkout -To 169.254.169.254 -Port 80'
             Remarks = 'Tests egress from a workload to an external address.'
+        }
+        @{
+            Title   = 'On Cilium: can a node reach the database, and which policy lets it?'
+            Code    = 'Test-NetSecConnection -Path ./samples/cilium-cluster -From host/worker-2 -To shop/postgres -Port 5432 -Explain'
+            Remarks = 'A node is host/<node>: to the pods it runs it is the host entity, to the others remote-node. The explanation names the CiliumNetworkPolicy rule that admits it.'
         }
         @{
             Title   = 'Test every workload of a namespace'

@@ -225,7 +225,12 @@ public static class PostureBuilder
         }
 
         var json = ObjectFactory.ToJson(source);
-        return CanonicalJson.Digest(CanonicalJson.WithoutNulls(json["spec"] ?? new JsonObject()));
+
+        // Cilium policies may hold their rules in specs beside (or instead of) spec.
+        var spec = json["specs"] is { } specs
+            ? new JsonObject { ["spec"] = json["spec"]?.DeepClone(), ["specs"] = specs.DeepClone() }
+            : json["spec"] ?? new JsonObject();
+        return CanonicalJson.Digest(CanonicalJson.WithoutNulls(spec));
     }
 
     private static PostureExposure? FromService(ServiceItem s)

@@ -31,6 +31,14 @@ internal sealed class ClassSet
         }
     }
 
+    public void ExceptWith(ClassSet other)
+    {
+        for (var i = 0; i < bits.Length; i++)
+        {
+            bits[i] &= ~other.bits[i];
+        }
+    }
+
     /// <summary>Sets this set's members in <paramref name="target"/>, a bit array indexed the same way (it may be longer).</summary>
     public void OrInto(ulong[] target)
     {

@@ -45,6 +45,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private readonly bool[] ingressRowDone;
     private readonly int[] numericPorts;
     private readonly ConcurrentDictionary<long, int> namedPorts = new();
+
+    // Where node peers exist (Cilium): the nodes each class's pods run on (null: unknown), to tell a node's own pods from the others'.
+    private readonly string?[][]? nodesOfClass;
     private IReadOnlyList<Flow>? flows;
 
     private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink)
@@ -66,7 +69,12 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         ingressRows = new Row?[ingressPrograms.Programs.Count];
         egressRowDone = new bool[egressPrograms.Programs.Count];
         ingressRowDone = new bool[ingressPrograms.Programs.Count];
-        sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classCount - 2} peer classes; " +
+        if (classes.Nodes is not null)
+        {
+            nodesOfClass = classes.Classes.Select(c => c.Pods.Select(p => string.IsNullOrEmpty(p.Spec?.NodeName) ? null : p.Spec!.NodeName).Distinct().ToArray()).ToArray();
+        }
+
+        sink.Verbose($"Connectivity: {model.Pods.Count} pods in {classes.Classes.Count(c => c.Kind == PeerClassKind.Pod)} peer classes; " +
             string.Join(", ", policies.Policies.GroupBy(p => p.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) +
             (policies.Policies.Count == 0 ? "no policies" : string.Empty) +
             $" in {policies.Tiers.Count} tier(s); {egressPrograms.Programs.Count} egress and {ingressPrograms.Programs.Count} ingress rule programs.");
@@ -466,8 +474,70 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     private int Ingress(int destinationClass, int peerIndex) => RowOf(TrafficDirection.Ingress, ingressPrograms.ProgramOf[destinationClass]) is { } r ? r[peerIndex] : ConnectionTable.All;
 
-    /// <summary>Connections from one class to another: what the source's egress and the destination's ingress both allow.</summary>
-    private int ClassToClass(int source, int destination) => table.Intersect(Egress(source, destination), Ingress(destination, source));
+    /// <summary>
+    /// Connections from one class to another: what the source's egress and the destination's
+    /// ingress both allow. Where node peers exist, a host-network class is its node: the pod at
+    /// the other end sees it as its own node or another node, and no policy restricts the node's
+    /// side (host firewall policies are not evaluated).
+    /// </summary>
+    private int ClassToClass(int source, int destination)
+    {
+        if (nodesOfClass is not null)
+        {
+            var s = classes.Classes[source];
+            var d = classes.Classes[destination];
+            if (s.HostNetwork != d.HostNetwork)
+            {
+                var result = ConnectionTable.None;
+                foreach (var relation in Relations(nodesOfClass[source], nodesOfClass[destination]))
+                {
+                    var node = classes.NodePeer(relation)!.Index;
+                    result = table.Union(result, s.HostNetwork ? Ingress(destination, node) : Egress(source, node));
+                }
+
+                return result;
+            }
+        }
+
+        return table.Intersect(Egress(source, destination), Ingress(destination, source));
+    }
+
+    /// <summary>
+    /// How a node side (a node, or host-network pods on nodes) and pods relate: the pod's own
+    /// node where they share one, another node where they differ; both where a node is unknown.
+    /// </summary>
+    internal static IEnumerable<NodeRelation> Relations(IReadOnlyList<string?> nodeSide, IReadOnlyList<string?> pods)
+    {
+        bool local = false, remote = false;
+        foreach (var a in nodeSide)
+        {
+            foreach (var b in pods)
+            {
+                if (a is null || b is null)
+                {
+                    local = remote = true;
+                }
+                else if (a == b)
+                {
+                    local = true;
+                }
+                else
+                {
+                    remote = true;
+                }
+            }
+        }
+
+        if (local)
+        {
+            yield return NodeRelation.Local;
+        }
+
+        if (remote)
+        {
+            yield return NodeRelation.Remote;
+        }
+    }
 
     private int AnyAddressIndex(TrafficDirection direction, int family) =>
         classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + (family == 4 ? 0 : 1);
@@ -643,6 +713,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             }
         }
 
+        // A rule that names a node peer reaches the host-network workloads on nodes.
+        var hostNetworkWorkloads = nodesOfClass is null ? new List<int>()
+            : Enumerable.Range(0, workloadCount).Where(j => peers[j].Classes.Any(c => classes.Classes[c].HostNetwork)).ToList();
         var firstDestinationRange = workloadCount + sourceRanges.Count;
         List<int>? NamedDestinations(FlowPeer src)
         {
@@ -661,6 +734,10 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                         if (workloadsOfClass[peer] is { } ws)
                         {
                             named.UnionWith(ws);
+                        }
+                        else if (classes.Classes[peer].Kind == PeerClassKind.Node)
+                        {
+                            named.UnionWith(hostNetworkWorkloads);
                         }
                     }
                     else if (peer < classCount + destinationRanges.Count)

@@ -7,8 +7,11 @@ namespace NetSecPS.Core.Connectivity;
 /// <summary>One end of a connection to test: a workload, a pod, an external address or the ingress controller.</summary>
 public sealed class ConnectionEndpoint
 {
-    internal ConnectionEndpoint(string name, IReadOnlyList<PeerClass> classes, IpRange? address, Workload? workload, bool ingressController)
+    internal ConnectionEndpoint(string name, IReadOnlyList<PeerClass> classes, IpRange? address, Workload? workload, bool ingressController,
+        string? node = null, IReadOnlyList<PodInfo>? pods = null)
     {
+        Node = node;
+        Pods = pods;
         Name = name;
         Classes = classes;
         Address = address;
@@ -23,6 +26,12 @@ public sealed class ConnectionEndpoint
     public Workload? Workload { get; }
     public bool IsIngressController { get; }
 
+    /// <summary>For a node (<c>host/&lt;node&gt;</c>, where the CNI tells nodes apart from pods): the node's name.</summary>
+    public string? Node { get; }
+
+    /// <summary>The pods the endpoint stands for (one for a pod, the workload's for a workload); null for the other kinds.</summary>
+    internal IReadOnlyList<PodInfo>? Pods { get; }
+
     public override string ToString() => Name;
 }
 
@@ -30,7 +39,8 @@ public sealed partial class ConnectivityEngine
 {
     /// <summary>
     /// Resolves a peer as users write it: <c>ns/name</c> (a workload of any kind, else a pod),
-    /// <c>ns/name[Kind]</c>, an IP address, or <c>{ingress-controller}</c>.
+    /// <c>ns/name[Kind]</c>, an IP address, <c>{ingress-controller}</c>, or, where the CNI tells
+    /// nodes apart from pods (Cilium), a node as <c>host/&lt;node&gt;</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The text names no peer of the snapshot, or several.</exception>
     public ConnectionEndpoint ResolveEndpoint(string text)
@@ -66,7 +76,7 @@ public sealed partial class ConnectivityEngine
             (kind is null || string.Equals(w.Kind, kind, StringComparison.OrdinalIgnoreCase))).ToList();
         if (matches.Count == 1)
         {
-            return new ConnectionEndpoint(matches[0].Peer, ClassesOf(matches[0]), null, matches[0], false);
+            return new ConnectionEndpoint(matches[0].Peer, ClassesOf(matches[0]), null, matches[0], false, pods: matches[0].Pods);
         }
 
         if (matches.Count > 1)
@@ -76,10 +86,124 @@ public sealed partial class ConnectivityEngine
 
         if (kind is null && Model.Pods.FirstOrDefault(p => p.Namespace == ns && p.Name == rest && !p.FromTemplate) is { } pod && classes.ByPod.TryGetValue(pod, out var podClass))
         {
-            return new ConnectionEndpoint(pod.Workload.Peer, new[] { podClass }, null, pod.Workload, false);
+            return new ConnectionEndpoint(pod.Workload.Peer, new[] { podClass }, null, pod.Workload, false, pods: new[] { pod });
+        }
+
+        if (kind is null && ns is "host" or "node")
+        {
+            if (classes.Nodes is null)
+            {
+                throw new ArgumentException($"No workload or pod '{t}' in the snapshot. Nodes are peers of their own (host/<node>) only where the CNI tells them apart from pods (Cilium).", nameof(text));
+            }
+
+            if (KnownNodes().Contains(rest))
+            {
+                return new ConnectionEndpoint("host/" + rest, Array.Empty<PeerClass>(), null, null, false, rest);
+            }
         }
 
         throw new ArgumentException($"No workload or pod '{t}' in the snapshot.", nameof(text));
+    }
+
+    /// <summary>The nodes the snapshot names: Node objects and the nodes pods run on.</summary>
+    private HashSet<string> KnownNodes()
+    {
+        var names = Model.Data.OfKind("Node").Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        names.UnionWith(Model.Pods.Select(p => p.Spec?.NodeName).OfType<string>().Where(n => n.Length > 0));
+        return names;
+    }
+
+    /// <summary>The nodes an endpoint's pods of one class run on (null: unknown); a node endpoint's own node.</summary>
+    private IReadOnlyList<string?> NodesOf(ConnectionEndpoint endpoint, PeerClass? c)
+    {
+        if (endpoint.Node is { } node)
+        {
+            return new[] { node };
+        }
+
+        if (c is null || nodesOfClass is null)
+        {
+            return new string?[] { null };
+        }
+
+        if (endpoint.Pods is { } pods)
+        {
+            var mine = pods.Where(p => classes.ByPod.TryGetValue(p, out var pc) && pc == c)
+                .Select(p => string.IsNullOrEmpty(p.Spec?.NodeName) ? null : p.Spec!.NodeName).Distinct().ToArray();
+            if (mine.Length > 0)
+            {
+                return mine;
+            }
+        }
+
+        return nodesOfClass[c.Index];
+    }
+
+    /// <summary>
+    /// A pair of ends as policies see it. Where node peers exist, a node or a host-network pod
+    /// facing a pod is that pod's own node or another node (Cilium's host and remote-node).
+    /// </summary>
+    private IEnumerable<(PeerClass? Source, PeerClass? Destination, string? Note)> AsPolicySees(ConnectionEndpoint from, PeerClass? s, ConnectionEndpoint to, PeerClass? d)
+    {
+        var fromNode = from.Node is not null || (nodesOfClass is not null && s is { HostNetwork: true });
+        var toNode = to.Node is not null || (nodesOfClass is not null && d is { HostNetwork: true });
+        if (fromNode && toNode)
+        {
+            yield return (null, null, null);
+            yield break;
+        }
+
+        if (fromNode == toNode || (fromNode ? d : s) is null)
+        {
+            yield return (s, d, null);
+            yield break;
+        }
+
+        var pod = fromNode ? d! : s!;
+        var podEnd = fromNode ? to : from;
+        var nodeEnd = fromNode ? from : to;
+        foreach (var relation in Relations(NodesOf(nodeEnd, fromNode ? s : d), NodesOf(podEnd, pod)))
+        {
+            var peer = classes.NodePeer(relation)!;
+            var note = relation == NodeRelation.Local
+                ? $"{nodeEnd} is on the node {podEnd} runs on: to its policies, the host entity"
+                : $"{nodeEnd} is on another node than {podEnd}: to its policies, the remote-node entity";
+            yield return fromNode ? (peer, d, note) : (s, peer, note);
+        }
+    }
+
+    /// <summary>
+    /// The connections one end may open to the other, as the flow list computes them: workloads,
+    /// pods, external addresses and, where the CNI tells them apart (Cilium), nodes.
+    /// </summary>
+    public ConnectionSet Between(ConnectionEndpoint from, ConnectionEndpoint to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        var sources = from.Address is null && from.Node is null ? from.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
+        var destinations = to.Address is null && to.Node is null ? to.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
+        var result = ConnectionTable.None;
+        foreach (var s0 in sources)
+        {
+            foreach (var d0 in destinations)
+            {
+                foreach (var (s, d, _) in AsPolicySees(from, s0, to, d0))
+                {
+                    var c = (s, d) switch
+                    {
+                        (null, null) => ConnectionTable.All,
+                        (null, { } dst) => from.Address is { } a ? Evaluate(ingressPrograms.For(dst.Index), PeerRef.Address(a), dst) : ConnectionTable.All,
+                        ({ } src, null) => to.Address is { } a ? Evaluate(egressPrograms.For(src.Index), PeerRef.Address(a), null) : ConnectionTable.All,
+                        ({ Kind: PeerClassKind.Node } node, { } dst) => Ingress(dst.Index, node.Index),
+                        ({ } src, { Kind: PeerClassKind.Node } node) => Egress(src.Index, node.Index),
+                        ({ } src, { } dst) => ClassToClass(src.Index, dst.Index),
+                    };
+                    result = table.Union(result, c);
+                }
+            }
+        }
+
+        return table[result];
     }
 
     /// <summary>
@@ -106,25 +230,38 @@ public sealed partial class ConnectivityEngine
             throw new ArgumentException("Both ends are external addresses: policies only govern connections that start or end at a pod.");
         }
 
-        var sources = from.Address is null ? from.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
-        var destinations = to.Address is null ? to.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
+        if (from.Node is not null && (to.Node is not null || to.Address is not null) || to.Node is not null && from.Address is not null)
+        {
+            return Unrestricted(from, to, protocol, port, "no policy restricts traffic between nodes, or between a node and an external address (host policies are not evaluated)");
+        }
+
+        var sources = from.Address is null && from.Node is null ? from.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
+        var destinations = to.Address is null && to.Node is null ? to.Classes.Select(c => (PeerClass?)c).ToList() : new List<PeerClass?> { null };
         if (sources.Count == 0 || destinations.Count == 0)
         {
             throw new ArgumentException($"{(sources.Count == 0 ? from : to)} has no pods to evaluate.");
         }
 
         ConnectionVerdict? first = null;
-        foreach (var s in sources)
+        foreach (var s0 in sources)
         {
-            foreach (var d in destinations)
+            foreach (var d0 in destinations)
             {
-                var v = TestOne(from, s, to, d, protocol, port, what);
-                if (v.Allowed)
+                foreach (var (s, d, note) in AsPolicySees(from, s0, to, d0))
                 {
-                    return v;
-                }
+                    if (s is null && d is null)
+                    {
+                        return Unrestricted(from, to, protocol, port, "no policy restricts traffic between nodes' host networks, or between a node and an external address (host policies are not evaluated)");
+                    }
 
-                first ??= v;
+                    var v = TestOne(from, s, to, d, protocol, port, what, note);
+                    if (v.Allowed)
+                    {
+                        return v;
+                    }
+
+                    first ??= v;
+                }
             }
         }
 
@@ -142,9 +279,19 @@ public sealed partial class ConnectivityEngine
         };
     }
 
-    private ConnectionVerdict TestOne(ConnectionEndpoint from, PeerClass? s, ConnectionEndpoint to, PeerClass? d, string protocol, int port, string what)
+    private static ConnectionVerdict Unrestricted(ConnectionEndpoint from, ConnectionEndpoint to, string protocol, int port, string text) => new()
+    {
+        From = from.Name, To = to.Name, Protocol = protocol, Port = port, Allowed = true, Explanation = "allowed: " + text, Steps = new[] { text },
+    };
+
+    private ConnectionVerdict TestOne(ConnectionEndpoint from, PeerClass? s, ConnectionEndpoint to, PeerClass? d, string protocol, int port, string what, string? note = null)
     {
         var steps = new List<string>();
+        if (note is not null)
+        {
+            steps.Add(note);
+        }
+
         var undecided = new List<string>();
         Decision? exposureDenial = null;
         if (from.IsIngressController && d is not null)
@@ -242,7 +389,9 @@ public sealed partial class ConnectivityEngine
         var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
         if (subject.HostNetwork)
         {
-            var text = $"{subjectName} uses the host network: NetworkPolicy and admin policies do not apply to its {dir}";
+            var text = subject.Kind == PeerClassKind.Node || nodesOfClass is not null
+                ? $"{subjectName} is {(subject.Kind == PeerClassKind.Node ? "a node" : "on a node's host network")}: endpoint policies do not apply to its {dir} (host firewall policies are not evaluated)"
+                : $"{subjectName} uses the host network: NetworkPolicy and admin policies do not apply to its {dir}";
             steps.Add(dir + ": " + text);
             return new List<Decision> { new(true, PolicyLayer.Cni, direction, null, null, null, null, text, false) };
         }
@@ -254,6 +403,12 @@ public sealed partial class ConnectivityEngine
 
         void NoteUndecided(CompiledRule r)
         {
+            if (peerClass is not null && r.UndecidedOnlyForAddresses)
+            {
+                // Domain names and unresolved CIDR groups stand for external addresses: a pod peer is decided exactly.
+                return;
+            }
+
             if (peerClass is not null && r.AddressDependent?.Contains(peerClass.Index) == true && table[Resolve(r, destination)].Contains(protocol, port))
             {
                 var note = $"whether {r.Reference} ({r.PeersText}) matches {peerName} depends on {peerName}'s pod address, which the snapshot does not know";
@@ -297,7 +452,7 @@ public sealed partial class ConnectivityEngine
                 reached++;
                 decision = tp.Tier.Kind == TierKind.Ordered
                     ? DecideOrdered(tp, direction, subjectName, peerName, what, Holds, NoteUndecided, steps, ref passedBy)
-                    : DecideUnion(tp, direction, subjectName, peer, peerName, what, Holds, NoteUndecided);
+                    : DecideUnion(tp, direction, subjectName, peer, peerName, what, Holds, NoteUndecided, undecided);
                 if (decision is not null)
                 {
                     break;
@@ -361,7 +516,7 @@ public sealed partial class ConnectivityEngine
     }
 
     private Decision? DecideUnion(TierProgram tp, TrafficDirection direction, string subjectName, PeerRef peer, string peerName, string what,
-        Func<CompiledRule, bool> holds, Action<CompiledRule> noteUndecided)
+        Func<CompiledRule, bool> holds, Action<CompiledRule> noteUndecided, List<string> undecided)
     {
         var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
         var layer = tp.Tier.Layer;
@@ -376,8 +531,20 @@ public sealed partial class ConnectivityEngine
                 $"{deny.Label} of {deny.Policy} denies {peerName} on {what} (a deny wins over every allow; {(direction == TrafficDirection.Ingress ? "from" : "to")} {deny.PeersText}; {deny.Ports.Text})", true);
         }
 
-        if (tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Allow && holds(r)) is { } allow)
+        // A rule without L7 conditions makes those of another rule for the same peer and port void: prefer it.
+        // Name a written policy before a CNI default (Cilium's allow-localhost) that admits the same.
+        var allows = tp.Rules.Where(r => r.Action == RuleAction.Allow && holds(r)).OrderBy(r => r.L7 is not null).ThenBy(r => r.Policy.Implicit).ToList();
+        if (allows.FirstOrDefault() is { } allow)
         {
+            if (allow.L7 is not null)
+            {
+                var note = $"{allow.Reference} opens {what} to {peerName} for L7-restricted traffic only ({allow.L7}): requests that do not match are refused by the proxy";
+                if (!undecided.Contains(note))
+                {
+                    undecided.Add(note);
+                }
+            }
+
             return new Decision(true, layer, direction, tp.Tier, allow.Policy, allow, RuleAction.Allow,
                 $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text})", true);
         }
@@ -388,11 +555,15 @@ public sealed partial class ConnectivityEngine
         }
 
         var isolating = string.Join(", ", tp.Policies.Where(p => p.Isolates(direction)).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()));
-        var withRules = tp.Policies.Where(p => p.Rules(direction).Count > 0).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()).ToList();
+        var withRules = tp.Policies.Where(p => p.Rules(direction).Count > 0 && !p.Implicit).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()).ToList();
         var tail = withRules.Count == 0
             ? $"none of them has an {dir} rule"
             : $"no {dir} rule of {string.Join(", ", withRules)} admits {peerName} on {what}";
-        if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
+        if (peer.IsClass && classes.Classes[peer.ClassIndex].Kind == PeerClassKind.Node)
+        {
+            tail += $" (a node is matched only by the host, remote-node, cluster and all entities)";
+        }
+        else if (peer.IsClass && classes.Classes[peer.ClassIndex].HostNetwork)
         {
             var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
             tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";

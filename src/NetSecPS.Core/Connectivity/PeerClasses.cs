@@ -12,6 +12,26 @@ public enum PeerClassKind
     ArbitraryPod,
     /// <summary>The ingress controller behind Ingress, Route and Gateway API objects: an unlabelled pod in its own namespace.</summary>
     IngressController,
+
+    /// <summary>
+    /// A node's host network (host-network pods included), as seen from the pod at the other end:
+    /// its own node or another node (Cilium's <c>host</c> and <c>remote-node</c> entities). Present
+    /// only where a policy kind distinguishes nodes from pods and addresses (Cilium).
+    /// </summary>
+    Node,
+}
+
+/// <summary>Which node a <see cref="PeerClassKind.Node"/> peer is, relative to the pod at the other end of the connection.</summary>
+public enum NodeRelation
+{
+    /// <summary>Not a node peer.</summary>
+    None,
+
+    /// <summary>The node the pod runs on (Cilium's <c>host</c> entity).</summary>
+    Local,
+
+    /// <summary>Any other node of the cluster (Cilium's <c>remote-node</c> entity).</summary>
+    Remote,
 }
 
 /// <summary>
@@ -22,8 +42,10 @@ public sealed class PeerClass
 {
     internal PeerClass(int index, PeerClassKind kind, string ns, IReadOnlyDictionary<string, string> namespaceLabels,
         IReadOnlyDictionary<string, string> labels, IReadOnlyList<ContainerPort> ports, bool hostNetwork, IpRange? hostAddress,
-        IpRange? addressInterval = null, int addressFamily = 0)
+        IpRange? addressInterval = null, int addressFamily = 0, string? serviceAccount = null, NodeRelation node = NodeRelation.None)
     {
+        ServiceAccount = serviceAccount;
+        Node = node;
         AddressInterval = addressInterval;
         AddressFamily = addressFamily;
         Index = index;
@@ -61,10 +83,14 @@ public sealed class PeerClass
     public int AddressFamily { get; }
 
     /// <summary>
-    /// The pods' service account, when a policy kind tells pods apart by it (Calico service account
-    /// selectors): classes are then split by service account. Null when classes are not split so.
+    /// The pods' service account (<c>spec.serviceAccountName</c>, <c>default</c> when unset), when a
+    /// policy kind tells pods apart by it (Calico and Cilium service account selectors): classes
+    /// are then split by service account. Null when classes are not split so.
     /// </summary>
-    public string? ServiceAccount { get; internal init; }
+    public string? ServiceAccount { get; }
+
+    /// <summary>For a <see cref="PeerClassKind.Node"/> peer: the pod's own node or another node.</summary>
+    public NodeRelation Node { get; }
 
     /// <summary>Index of this class's named-port map among all classes; 0 when it has no named port.</summary>
     internal int NamedPortSignature { get; set; }
@@ -93,6 +119,7 @@ public sealed class PeerClass
     {
         PeerClassKind.ArbitraryPod => "an arbitrary pod",
         PeerClassKind.IngressController => ConnectivityEngine.IngressControllerPeer,
+        PeerClassKind.Node => Node == NodeRelation.Local ? "the pod's own node" : "another node",
         _ => Workloads.Count > 0 ? Workloads[0].Peer : Namespace + "/" + string.Join(",", Labels.Select(l => l.Key + "=" + l.Value)),
     };
 }
@@ -110,7 +137,19 @@ internal static class PeerClassBuilder
         PeerClass Arbitrary,
         PeerClass IngressController,
         IReadOnlyList<PeerClass> DetectedIngressControllers,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels);
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels)
+    {
+        /// <summary>The node peers (the pod's own node, another node) when a policy kind asked for them; null otherwise.</summary>
+        public (PeerClass Local, PeerClass Remote)? Nodes { get; init; }
+
+        /// <summary>The node peer for one relation.</summary>
+        public PeerClass? NodePeer(NodeRelation relation) => relation switch
+        {
+            NodeRelation.Local => Nodes?.Local,
+            NodeRelation.Remote => Nodes?.Remote,
+            _ => null,
+        };
+    }
 
     public static Result Build(ClusterModel model, ConnectivityOptions options) => Build(model, options, Array.Empty<IpRange>());
 
@@ -123,7 +162,7 @@ internal static class PeerClassBuilder
     /// match pod addresses: pods are further grouped by the interval of those cuts their address
     /// falls in, so each such CIDR holds all or none of a class.
     /// </summary>
-    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts, bool byServiceAccount = false)
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts, bool byServiceAccount = false, bool nodePeers = false)
     {
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
@@ -175,10 +214,7 @@ internal static class PeerClassBuilder
                 if (!byKey.TryGetValue(key, out var c))
                 {
                     var nsLabels = namespaceLabels.TryGetValue(pod.Namespace, out var l) ? l : NameOnly(pod.Namespace);
-                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress, interval, family)
-                    {
-                        ServiceAccount = serviceAccount,
-                    };
+                    c = new PeerClass(classes.Count, PeerClassKind.Pod, pod.Namespace, nsLabels, pod.Labels, pod.Ports, exempt, hostAddress, interval, family, serviceAccount);
                     classes.Add(c);
                     byKey[key] = c;
                 }
@@ -209,11 +245,18 @@ internal static class PeerClassBuilder
         classes.Add(arbitrary);
         var ingress = new PeerClass(classes.Count, PeerClassKind.IngressController, IngressControllerNamespace,
             namespaceLabels.TryGetValue(IngressControllerNamespace, out var icl) ? icl : NameOnly(IngressControllerNamespace),
-            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null, null, addresses.PrimaryFamily)
-        {
-            ServiceAccount = byServiceAccount ? "default" : null,
-        };
+            PodInfo.Empty, Array.Empty<ContainerPort>(), false, null, null, addresses.PrimaryFamily, byServiceAccount ? "default" : null);
         classes.Add(ingress);
+        (PeerClass, PeerClass)? nodes = null;
+        if (nodePeers)
+        {
+            // Matched only by entities and node selectors: no namespace, no labels, never a policy subject.
+            var local = new PeerClass(classes.Count, PeerClassKind.Node, string.Empty, PodInfo.Empty, PodInfo.Empty, Array.Empty<ContainerPort>(), true, null, node: NodeRelation.Local);
+            classes.Add(local);
+            var remote = new PeerClass(classes.Count, PeerClassKind.Node, string.Empty, PodInfo.Empty, PodInfo.Empty, Array.Empty<ContainerPort>(), true, null, node: NodeRelation.Remote);
+            classes.Add(remote);
+            nodes = (local, remote);
+        }
 
         var signatures = new Dictionary<string, int>(StringComparer.Ordinal) { [string.Empty] = 0 };
         foreach (var c in classes)
@@ -231,7 +274,7 @@ internal static class PeerClassBuilder
         var detected = options.DetectIngressControllers
             ? classes.Where(c => c.Kind == PeerClassKind.Pod && IsIngressController(c)).ToList()
             : new List<PeerClass>();
-        return new Result(classes, byWorkload, byPod, arbitrary, ingress, detected, namespaceLabels);
+        return new Result(classes, byWorkload, byPod, arbitrary, ingress, detected, namespaceLabels) { Nodes = nodes };
     }
 
     /// <summary>Labels that the common ingress controllers and gateways put on their proxy pods.</summary>

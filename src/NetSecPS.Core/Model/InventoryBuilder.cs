@@ -179,6 +179,11 @@ public static class InventoryBuilder
             return calico;
         }
 
+        if (o.Group == "cilium.io" && o.Kind is "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "CiliumCIDRGroup")
+        {
+            return CiliumItem(o, raw, labels);
+        }
+
         if (o.Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy" or "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "GlobalNetworkPolicy"
             || (o.Kind == "NetworkPolicy" && o.Group != "networking.k8s.io" && o.Group != "extensions"))
         {
@@ -245,6 +250,37 @@ public static class InventoryBuilder
         {
             Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = o.Source?.File, SourceLine = o.Source?.Line,
             Labels = labels,
+        };
+    }
+
+    /// <summary>
+    /// A Cilium policy: its rules in <c>spec</c> and <c>specs</c>, deny sections counted with their
+    /// direction (a deny section makes the direction enforced as an allow section does); a
+    /// CiliumCIDRGroup, which Cilium rules reference, with its CIDRs.
+    /// </summary>
+    private static PolicyItem CiliumItem(KubeObject o, JsonObject raw, Dictionary<string, string> labels)
+    {
+        var rules = new List<JsonObject>();
+        if (raw["spec"] is JsonObject spec)
+        {
+            rules.Add(spec);
+        }
+
+        rules.AddRange((raw["specs"] as JsonArray ?? new JsonArray()).OfType<JsonObject>());
+        int Count(string key) => rules.Sum(r => (r[key] as JsonArray)?.Count ?? 0);
+        var ingress = Count("ingress") + Count("ingressDeny");
+        var egress = Count("egress") + Count("egressDeny");
+        var subject = o.Kind == "CiliumCIDRGroup"
+            ? "external CIDRs: " + string.Join(", ", (raw["spec"]?["externalCIDRs"] as JsonArray ?? new JsonArray()).Select(c => c?.ToString()))
+            : string.Join("; ", rules.Select(DescribeSubject));
+        return new PolicyItem
+        {
+            Kind = o.Kind, ApiVersion = o.ApiVersion, Namespace = o.Namespace, Name = o.Name, SourceFile = o.Source?.File, SourceLine = o.Source?.Line,
+            Labels = labels,
+            Subject = subject,
+            PolicyTypes = new[] { ingress > 0 ? "Ingress" : null, egress > 0 ? "Egress" : null }.OfType<string>().ToList(),
+            IngressRules = ingress,
+            EgressRules = egress,
         };
     }
 

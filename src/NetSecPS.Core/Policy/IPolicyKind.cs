@@ -25,15 +25,17 @@ internal interface IPolicyKind
 
     /// <summary>
     /// Before pods are grouped into classes: whether the kind's selectors tell pods apart by
-    /// service account (Calico <c>serviceAccountSelector</c>, <c>projectcalico.org/serviceaccount</c>),
-    /// so pods of equal labels but different service accounts must not share a class.
+    /// service account (Calico <c>serviceAccountSelector</c>, <c>projectcalico.org/serviceaccount</c>,
+    /// Cilium's <c>io.cilium.k8s.policy.serviceaccount</c>), so pods of equal labels but different
+    /// service accounts must not share a class.
     /// </summary>
     bool DistinguishesServiceAccounts(ClusterModel cluster) => false;
 
     /// <summary>
-    /// Before any kind compiles: where this kind's presence moves other kinds' policies (with
-    /// Calico, Kubernetes NetworkPolicy becomes a policy of order 1000 in Calico's default tier).
-    /// Kinds plan in registration order; a later kind's placement wins.
+    /// Before pods are grouped into classes and any kind compiles: where this kind's presence
+    /// moves other kinds' policies (with Calico, Kubernetes NetworkPolicy becomes a policy of
+    /// order 1000 in Calico's default tier), and what the classes must carry (node peers, the
+    /// labels selectors see). Kinds plan in registration order; a later kind's placement wins.
     /// </summary>
     void Plan(TierPlan plan, ClusterModel cluster)
     {
@@ -60,6 +62,20 @@ internal sealed class TierPlan
     public Func<PolicyCompileContext, Tier> Baseline { get; set; } =
         c => c.Tier(PolicyLayer.Cni, StandardTiers.Baseline, StandardTiers.BaselineOrder, TierKind.Ordered, NoMatchAction.Next,
             "the Baseline tier (ClusterNetworkPolicy tier Baseline by priority, then BaselineAdminNetworkPolicy)");
+
+    /// <summary>
+    /// Add the two node peers (the pod's own node, another node) to the classes, for a CNI whose
+    /// policies tell nodes apart from pods and addresses (Cilium's <c>host</c> and
+    /// <c>remote-node</c>). Host-network pods then connect as their node.
+    /// </summary>
+    public bool NodePeers { get; set; }
+
+    /// <summary>
+    /// The labels pod selectors of every kind match a class against, when the CNI adds labels of
+    /// its own to each pod (Cilium: namespace, service account, cluster, namespace labels); null:
+    /// the pod's labels.
+    /// </summary>
+    public Func<Connectivity.PeerClass, IReadOnlyDictionary<string, string>>? PodLabels { get; set; }
 }
 
 /// <summary>Names and orders of the standard tiers, on Calico's scale so CNI tiers can sit between them.</summary>
@@ -86,5 +102,6 @@ internal static class PolicyKinds
         new AdminNetworkPolicyKind(),
         new ClusterNetworkPolicyKind(),
         new CalicoPolicyKind(),
+        new CiliumPolicyKind(),
     };
 }

@@ -36,6 +36,12 @@ internal sealed class PolicyCompileContext
 
         foreach (var c in classes.Classes)
         {
+            // Node peers belong to no namespace: only entities and node selectors match them.
+            if (c.Kind == PeerClassKind.Node)
+            {
+                continue;
+            }
+
             if (!classes.NamespaceLabels.ContainsKey(c.Namespace) && !namespaces.Any(n => n.Name == c.Namespace))
             {
                 namespaces.Add((c.Namespace, c.NamespaceLabels));
@@ -115,9 +121,14 @@ internal sealed class PolicyCompileContext
         return list;
     }
 
-    /// <summary>Non-host-network classes in the namespaces whose pod labels match.</summary>
+    /// <summary>
+    /// Non-host-network classes in the namespaces whose pod labels match (with the labels the CNI
+    /// adds to pods, when the plan says it adds some: <see cref="TierPlan.PodLabels"/>).
+    /// </summary>
     public ClassSet PodsMatching(List<string> inNamespaces, LabelSelector podSelector) =>
-        PodsMatching(inNamespaces, "k8s:" + podSelector.Canonical, podSelector.Matches);
+        Plan.PodLabels is { } labelsOf
+            ? PodsMatching(inNamespaces, "k8s:" + podSelector.Canonical, (_, c) => podSelector.Matches(labelsOf(c)))
+            : PodsMatching(inNamespaces, "k8s:" + podSelector.Canonical, podSelector.Matches);
 
     /// <summary>
     /// Non-host-network classes in the namespaces whose pods satisfy a predicate over (labels,
@@ -262,6 +273,12 @@ internal sealed class PolicyCompileContext
         var matchPods = rule.AddressesMatchPods && Options.AddressRulesMatchPods && !all.IsEmpty;
         foreach (var c in Classes.Classes)
         {
+            if (c.Kind == PeerClassKind.Node)
+            {
+                // Where node peers exist (Cilium), addresses match external peers only (policy-cidr-match-mode aside).
+                continue;
+            }
+
             if (c.HostNetwork)
             {
                 var matches = c.HostAddress is { } host ? all.Contains(host) : rule.OpenToAnyAddress4;

@@ -125,6 +125,13 @@ internal sealed class CompiledPolicy
     public List<CompiledRule> Ingress { get; } = new();
     public List<CompiledRule> Egress { get; } = new();
 
+    /// <summary>
+    /// Not an object of the cluster but a default of the CNI written as a policy (Cilium's
+    /// <c>allow-localhost</c>, <c>enable-policy: always</c>): explanations name it, the checks of
+    /// rule shapes do not inspect it.
+    /// </summary>
+    public bool Implicit { get; init; }
+
     /// <summary>AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy: cluster-wide policy of an administrator.</summary>
     public bool IsAdminKind => Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy";
 
@@ -164,6 +171,13 @@ internal enum RulePeerKind
 
     /// <summary>DNS names, which a static analysis cannot resolve.</summary>
     DomainNames,
+
+    /// <summary>
+    /// A peer that is no pod, node or address of the snapshot: Cilium entities such as
+    /// <c>kube-apiserver</c> or <c>health</c>, cloud provider groups, Services whose endpoints the
+    /// snapshot does not hold. It matches nothing in the connectivity.
+    /// </summary>
+    Other,
 }
 
 /// <summary>Which namespaces a pod peer reaches.</summary>
@@ -276,6 +290,20 @@ internal sealed class CompiledRule
 
     /// <summary>What the rule names that a static analysis cannot decide (nodes without node data, domain names, L7 conditions).</summary>
     public List<string> Undecided { get; } = new();
+
+    /// <summary>
+    /// <see cref="Undecided"/> concerns external addresses only (domain names resolve to addresses
+    /// outside the cluster): connections to or from pods are decided exactly.
+    /// </summary>
+    public bool UndecidedOnlyForAddresses { get; set; }
+
+    /// <summary>
+    /// The application-layer conditions of an Allow rule (Cilium <c>rules.http</c>, <c>kafka</c>,
+    /// <c>dns</c>, TLS server names), in words; null when the rule has none. The rule opens its
+    /// ports for reachability; whether a request passes depends on these conditions, unless a rule
+    /// without them allows the same peer and port.
+    /// </summary>
+    public string? L7 { get; set; }
 
     /// <summary>Human form of the peers: <c>pods app=web in namespace frontend</c>, <c>0.0.0.0/0 except 10.0.0.0/8</c>.</summary>
     public string PeersText { get; set; } = string.Empty;

@@ -19,12 +19,15 @@ internal static class PolicyModelBuilder
             kind.CollectPodAddressCuts(cluster, options, podCuts);
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts, kinds.Any(k => k.DistinguishesServiceAccounts(cluster)));
         var plan = new TierPlan();
         foreach (var kind in kinds)
         {
             kind.Plan(plan, cluster);
         }
+
+        // Cilium (which asks for node peers) selects by service account as well.
+        var byServiceAccount = plan.NodePeers || kinds.Any(k => k.DistinguishesServiceAccounts(cluster));
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers);
 
         var context = new PolicyCompileContext(cluster, options, classes, plan, sink);
         foreach (var kind in kinds)

@@ -44,6 +44,7 @@ public static class KindRegistry
         new("policy.linkerd.io", "v1beta1", "ServerAuthorization", "serverauthorizations", true, null, true, "mesh"),
         new("cilium.io", "v2", "CiliumNetworkPolicy", "ciliumnetworkpolicies", true, null, true, "cni"),
         new("cilium.io", "v2", "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", false, null, true, "cni"),
+        new("cilium.io", "v2alpha1", "CiliumCIDRGroup", "ciliumcidrgroups", false, null, true, "cni"),
         new("crd.projectcalico.org", "v1", "NetworkPolicy", "networkpolicies", true, null, true, "cni"),
         new("crd.projectcalico.org", "v1", "GlobalNetworkPolicy", "globalnetworkpolicies", false, null, true, "cni"),
         new("crd.projectcalico.org", "v1", "Tier", "tiers", false, null, true, "cni"),

@@ -15,7 +15,7 @@ public sealed class Rbac001PolicyWriters : Check
         ("policy.networking.k8s.io", "adminnetworkpolicies"), ("policy.networking.k8s.io", "baselineadminnetworkpolicies"), ("policy.networking.k8s.io", "clusternetworkpolicies"),
         ("crd.projectcalico.org", "networkpolicies"), ("crd.projectcalico.org", "globalnetworkpolicies"),
         ("projectcalico.org", "networkpolicies"), ("projectcalico.org", "globalnetworkpolicies"),
-        ("cilium.io", "ciliumnetworkpolicies"), ("cilium.io", "ciliumclusterwidenetworkpolicies"),
+        ("cilium.io", "ciliumnetworkpolicies"), ("cilium.io", "ciliumclusterwidenetworkpolicies"), ("cilium.io", "ciliumcidrgroups"),
         ("security.istio.io", "authorizationpolicies"), ("security.istio.io", "peerauthentications"),
     };
 

@@ -17,7 +17,7 @@ public sealed class Lat001DataStoreAcrossNamespaces : Check
         FailsWhen = "A data store accepts connections from pods of other namespaces or from an arbitrary peer.",
         Rationale = "Data stores hold what attackers are after; when any namespace (or any pod at all) can connect, one compromised workload anywhere reaches the data.",
         Remediation = "Admit only the namespace's own clients to the data store's port (an ingress policy selecting the data store with a podSelector for its clients; the manifest is a starting point that denies all ingress to it). A client in another namespace that truly needs the data store is still a finding: narrow it to that client's pods and record the accepted risk in the exceptions file.",
-        Notes = "A data store is recognised by image name or a declared data-store port (postgres 5432, mysql/mariadb 3306, mongodb 27017, redis 6379, elasticsearch/opensearch 9200/9300, cassandra 9042, memcached 11211, couchdb 5984, etcd 2379). Only its data ports count (the known ports it declares, else all its declared ports), so an open metrics port alone does not fail it. Sources are the connectivity engine's flows from workloads of other namespaces and from the ingress controller, and the arbitrary pod and internet peers.",
+        Notes = "A data store is recognised by image name or a declared data-store port (postgres 5432, mysql/mariadb 3306, mongodb 27017, redis 6379, elasticsearch/opensearch 9200/9300, cassandra 9042, memcached 11211, couchdb 5984, etcd 2379). Only its data ports count (the known ports it declares, else all its declared ports), so an open metrics port alone does not fail it. Sources are the connectivity engine's flows from workloads of other namespaces and from the ingress controller, and the arbitrary pod and internet peers. On Cilium, host-network workloads are their node, which Cilium always lets reach the pods it runs: they are not counted as sources (HN-001 reports them).",
     };
 
     public override bool NeedsConnectivity => true;
@@ -40,9 +40,18 @@ public sealed class Lat001DataStoreAcrossNamespaces : Check
             yield break;
         }
 
+        // Where nodes are peers of their own (Cilium), a host-network workload is its node, which
+        // reaches every pod it runs (allow-localhost): that is the node's access, not lateral movement.
+        var nodeSources = context.Policies.Classes.Nodes is null ? new HashSet<string>(StringComparer.Ordinal)
+            : context.Model.Workloads.Where(w => w.HostNetwork).Select(w => w.Peer).ToHashSet(StringComparer.Ordinal);
         var sources = new Dictionary<string, List<EvidenceItem>>(StringComparer.Ordinal);
         foreach (var f in conn.Flows)
         {
+            if (nodeSources.Contains(f.Source))
+            {
+                continue;
+            }
+
             if (f.DestinationKind != NetSecPS.PeerKind.Workload || !stores.TryGetValue(f.Destination, out var s))
             {
                 continue;

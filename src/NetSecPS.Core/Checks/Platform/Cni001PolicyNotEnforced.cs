@@ -15,13 +15,14 @@ public sealed class Cni001PolicyNotEnforced : Check
         FailsWhen = "Policies exist and the detected CNI ignores them (Flannel without Calico/Canal, AWS VPC CNI without its network-policy agent enabled, kubenet).",
         Rationale = "NetworkPolicy objects are only instructions: without an enforcing plugin they change nothing, and every other finding of a clean audit is false comfort.",
         Remediation = "Run a plugin that enforces NetworkPolicy: Calico (or Canal beside Flannel), Cilium, or the AWS VPC CNI with enableNetworkPolicy / the aws-network-policy-agent turned on; on AKS choose a network policy engine.",
-        Notes = "Identified from DaemonSets, their containers and arguments, and CNI ConfigMaps. Enforcing: Calico, Canal, Cilium (unless cilium-config enable-policy is never), Antrea, Weave Net with weave-npc, kube-router with its firewall, kindnet from kind 0.24 (kindnetd v20240813) on, kube-network-policies, Azure NPM, OVN-Kubernetes, OpenShift SDN, Kube-OVN. Not enforcing: Flannel alone, AWS VPC CNI without an enabled network-policy agent, Azure CNI alone, older kindnet, kubenet (recognised from AKS node labels). 'Policies' are NetworkPolicies and admin policies. When no CNI is identified, CNI-002 reports it instead.",
+        Notes = "Identified from DaemonSets, their containers and arguments, and CNI ConfigMaps. Enforcing: Calico, Canal, Cilium (unless cilium-config enable-policy is never), Antrea, Weave Net with weave-npc, kube-router with its firewall, kindnet from kind 0.24 (kindnetd v20240813) on, kube-network-policies, Azure NPM, OVN-Kubernetes, OpenShift SDN, Kube-OVN. Not enforcing: Flannel alone, AWS VPC CNI without an enabled network-policy agent, Azure CNI alone, older kindnet, kubenet (recognised from AKS node labels). 'Policies' are NetworkPolicies, admin policies and Cilium's policies. When no CNI is identified, CNI-002 reports it instead.",
     };
 
     private static readonly (string Kind, string Group)[] PolicyKinds =
     {
         ("NetworkPolicy", "networking.k8s.io"), ("AdminNetworkPolicy", "policy.networking.k8s.io"),
         ("BaselineAdminNetworkPolicy", "policy.networking.k8s.io"), ("ClusterNetworkPolicy", "policy.networking.k8s.io"),
+        ("CiliumNetworkPolicy", "cilium.io"), ("CiliumClusterwideNetworkPolicy", "cilium.io"),
     };
 
     public override bool HonoursExcludedNamespaces => false;

@@ -17,7 +17,7 @@ public sealed class Np008UnrestrictedInternetEgress : Check
         FailsWhen = "An egress ipBlock of 0.0.0.0/0 or ::/0 (or a prefix shorter than /8) does not except the internal ranges it contains.",
         Rationale = "A /0 egress rule written 'for the internet' also opens every private network the pods can route to: other clusters, on-premises systems, cloud VPC services. Excepting the private ranges keeps the rule to what it was meant for.",
         Remediation = "Add the internal ranges the block contains to its except list (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16; fc00::/7 and fe80::/10 for IPv6), or replace it with the specific destinations needed.",
-        Notes = "The internal ranges are the one definition of what is not the internet that every check and report uses: RFC 1918, the shared address space 100.64.0.0/10 (carrier-grade NAT, cloud pod networks) and link-local 169.254.0.0/16 (the cloud metadata endpoint) for IPv4, unique local fc00::/7 and link-local fe80::/10 for IPv6 (loopback never leaves a pod); only the ranges inside the block must be excepted. Ports are not considered: a wide block on one port still opens that port everywhere. Allow rules of AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy, whose networks cannot carry exceptions, are checked too.",
+        Notes = "The internal ranges are the one definition of what is not the internet that every check and report uses: RFC 1918, the shared address space 100.64.0.0/10 (carrier-grade NAT, cloud pod networks) and link-local 169.254.0.0/16 (the cloud metadata endpoint) for IPv4, unique local fc00::/7 and link-local fe80::/10 for IPv6 (loopback never leaves a pod); only the ranges inside the block must be excepted. Ports are not considered: a wide block on one port still opens that port everywhere. Allow rules of AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy, whose networks cannot carry exceptions, are checked too, and so are Cilium's CIDR rules and its world and all entities (every address outside the cluster).",
     };
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
@@ -25,6 +25,7 @@ public sealed class Np008UnrestrictedInternetEgress : Check
         foreach (var p in context.Policies.Policies.Where(p => p.Tier.Layer == PolicyLayer.Cni && p.Affects(TrafficDirection.Egress)))
         {
             var data = new List<EvidenceItem>();
+            var entity = false;
             foreach (var rule in p.Egress.Where(r => r.Action == RuleAction.Allow))
             {
                 foreach (var peer in rule.Peers.Where(x => x.Kind == RulePeerKind.Addresses && x.PrefixLength is >= 0 and < 8))
@@ -35,6 +36,8 @@ public sealed class Np008UnrestrictedInternetEgress : Check
                         continue;
                     }
 
+                    // Cilium's world entity is every address outside the cluster: an except list cannot narrow it.
+                    entity |= peer.Text.StartsWith("entity ", StringComparison.Ordinal);
                     data.Add(new EvidenceItem("Rule", rule.Reference, p.IsAdminKind
                         ? $"{rule.Action} networks {peer.Text}; includes {string.Join(", ", missing)}"
                         : $"{peer.Text}, {rule.Ports.Text}; not excepted: {string.Join(", ", missing)}"));
@@ -50,7 +53,10 @@ public sealed class Np008UnrestrictedInternetEgress : Check
                 ? Fail(ResourceName.Of(p.Source), null, $"{p} allows egress to {string.Join("; ", data.Select(d => d.Detail))}.", p.Source, data,
                     remediation: "Narrow the networks of the Allow rule to the destinations needed; admin policy networks cannot carry exceptions, so put a Deny rule for the internal ranges at a higher priority if the wide rule must stay.")
                 : Fail(ResourceName.Of(p.Source), p.Namespace,
-                    $"{p} allows egress to {string.Join("; ", data.Select(d => d.Detail))}; the policy {PolicyFacts.SelectedText(context.Policies, p)}.", p.Source, data);
+                    $"{p} allows egress to {string.Join("; ", data.Select(d => d.Detail))}; the policy {PolicyFacts.SelectedText(context.Policies, p)}.", p.Source, data,
+                    remediation: entity
+                        ? "Replace the world (or all) entity with toCIDRSet 0.0.0.0/0 and ::/0 whose except lists hold the internal ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16; fc00::/7, fe80::/10), or with toFQDNs or toCIDR naming the destinations needed."
+                        : null);
         }
     }
 }

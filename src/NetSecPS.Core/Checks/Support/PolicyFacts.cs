@@ -15,10 +15,11 @@ internal static class PolicyFacts
     /// <summary>
     /// The policies the rule-shape checks (NP-005..NP-007, NP-011..NP-014) inspect: namespaced
     /// and CNI policies of the packet-filter layer. The admin tiers are reported by the checks
-    /// written for them (NP-008, NP-015).
+    /// written for them (NP-008, NP-015); a CNI's defaults written as policies (Cilium's
+    /// allow-localhost) are no one's rules.
     /// </summary>
     public static IEnumerable<CompiledPolicy> RulePolicies(PolicyModel model) =>
-        model.Policies.Where(p => p.Tier.Layer == PolicyLayer.Cni && !p.IsAdminKind);
+        model.Policies.Where(p => p.Tier.Layer == PolicyLayer.Cni && !p.IsAdminKind && !p.Implicit);
 
     /// <summary>A rule that admits every peer on every port: no peers, or peers that are all "everything" (every pod of every namespace, a /0 block without exceptions).</summary>
     public static bool AdmitsEverything(CompiledRule r) =>
