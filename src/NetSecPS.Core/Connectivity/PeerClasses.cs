@@ -238,10 +238,7 @@ internal static class PeerClassBuilder
         }
 
         var arbitrary = new PeerClass(classes.Count, PeerClassKind.ArbitraryPod, arbitraryNs, NameOnly(arbitraryNs), PodInfo.Empty, Array.Empty<ContainerPort>(), false, null,
-            null, addresses.PrimaryFamily)
-        {
-            ServiceAccount = byServiceAccount ? "default" : null,
-        };
+            null, addresses.PrimaryFamily, byServiceAccount ? "default" : null);
         classes.Add(arbitrary);
         var ingress = new PeerClass(classes.Count, PeerClassKind.IngressController, IngressControllerNamespace,
             namespaceLabels.TryGetValue(IngressControllerNamespace, out var icl) ? icl : NameOnly(IngressControllerNamespace),
