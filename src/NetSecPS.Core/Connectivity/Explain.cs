@@ -210,8 +210,10 @@ public sealed partial class ConnectivityEngine
             sentence += " (not decidable statically: " + string.Join("; ", undecided) + ")";
         }
 
+        var mtls = MeshTransport(s, d, protocol, port, steps);
         return new ConnectionVerdict
         {
+            Mtls = mtls,
             From = from.Name,
             To = to.Name,
             Protocol = protocol,
@@ -228,6 +230,26 @@ public sealed partial class ConnectivityEngine
             Explanation = sentence,
             Steps = steps,
         };
+    }
+
+    /// <summary>The mesh transport of one connection (the destination's PeerAuthentication, both ends' sidecars), recorded as a step.</summary>
+    private MtlsState MeshTransport(PeerClass? s, PeerClass? d, string protocol, int port, List<string> steps)
+    {
+        if (policies.Mesh is not { } mesh)
+        {
+            return MtlsState.None;
+        }
+
+        var connection = ConnectionSet.HasPorts(protocol) ? ConnectionSet.Port(protocol, port) : ConnectionSet.AllOf(protocol);
+        var sources = s is null ? Array.Empty<int>() : new[] { s.Index };
+        var destinations = d is null ? Array.Empty<int>() : new[] { d.Index };
+        if (mesh.Annotate(sources, destinations, connection, null) is { } info)
+        {
+            steps.Add($"mesh transport: {info.Mtls}" + (info.Detail is null ? string.Empty : $" ({info.Detail})"));
+            return info.Mtls;
+        }
+
+        return MtlsState.None;
     }
 
     private static string Default(ConnectionEndpoint from, ConnectionEndpoint to, List<Decision> egress, List<Decision> ingress) =>
@@ -250,10 +272,24 @@ public sealed partial class ConnectivityEngine
         var program = ProgramsOf(direction).For(subject.Index);
         var destination = direction == TrafficDirection.Ingress ? subject : portsOn;
         var peerClass = peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
-        bool Holds(CompiledRule r) => Matches(r, peer) && table[Resolve(r, destination)].Contains(protocol, port);
+        bool Matched(CompiledRule r) => Matches(r, peer) && table[Resolve(r, destination)].Contains(protocol, port);
+
+        // A rule that holds only for some requests decides no connection when it denies (the mesh refuses those requests at L7).
+        bool Holds(CompiledRule r) => !(r.Condition is not null && r.Action == RuleAction.Deny) && Matched(r);
 
         void NoteUndecided(CompiledRule r)
         {
+            if (r.Condition is not null && Matched(r))
+            {
+                var note = r.Action == RuleAction.Deny
+                    ? $"{r.Reference} denies requests with {r.Condition}; the connection itself is allowed"
+                    : $"{r.Reference} admits only requests with {r.Condition}";
+                if (!undecided.Contains(note))
+                {
+                    undecided.Add(note);
+                }
+            }
+
             if (peerClass is not null && r.AddressDependent?.Contains(peerClass.Index) == true && table[Resolve(r, destination)].Contains(protocol, port))
             {
                 var note = $"whether {r.Reference} ({r.PeersText}) matches {peerName} depends on {peerName}'s pod address, which the snapshot does not know";
@@ -376,10 +412,13 @@ public sealed partial class ConnectivityEngine
                 $"{deny.Label} of {deny.Policy} denies {peerName} on {what} (a deny wins over every allow; {(direction == TrafficDirection.Ingress ? "from" : "to")} {deny.PeersText}; {deny.Ports.Text})", true);
         }
 
-        if (tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Allow && holds(r)) is { } allow)
+        // A rule that admits every request explains the verdict better than one that admits some.
+        if ((tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Allow && r.Condition is null && holds(r))
+                ?? tp.Rules.FirstOrDefault(r => r.Action == RuleAction.Allow && holds(r))) is { } allow)
         {
+            var only = allow.Condition is null ? string.Empty : $", only requests with {allow.Condition}";
             return new Decision(true, layer, direction, tp.Tier, allow.Policy, allow, RuleAction.Allow,
-                $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text})", true);
+                $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text}{only})", true);
         }
 
         if (!tp.Isolating || tp.Tier.NoMatch == NoMatchAction.Next)

@@ -113,7 +113,14 @@ internal static class PeerClassBuilder
     /// match pod addresses: pods are further grouped by the interval of those cuts their address
     /// falls in, so each such CIDR holds all or none of a class.
     /// </summary>
-    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts)
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts) =>
+        Build(model, options, podAddressCuts, null);
+
+    /// <summary>
+    /// As above; <paramref name="distinction"/>, when given, further tells pods apart (Istio: the
+    /// sidecar and the service account), so pods of one class agree on it.
+    /// </summary>
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts, Func<PodInfo, string>? distinction)
     {
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
@@ -155,6 +162,11 @@ internal static class PeerClassBuilder
                 sb.Append('\u0001').Append(exempt ? (hostAddress?.ToString() ?? "host") : "pod");
                 var (interval, family) = exempt ? (null, 0) : addresses.Of(pod);
                 sb.Append('\u0001').Append(interval?.ToString() ?? "?").Append('/').Append(family);
+                if (distinction is not null)
+                {
+                    sb.Append('\u0001').Append(distinction(pod));
+                }
+
                 var key = sb.ToString();
                 if (!byKey.TryGetValue(key, out var c))
                 {

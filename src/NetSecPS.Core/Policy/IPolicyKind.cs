@@ -24,6 +24,14 @@ internal interface IPolicyKind
     }
 
     /// <summary>
+    /// Before pods are grouped into classes: what else, beyond labels, namespace, ports and
+    /// address, this kind's rules tell pods apart by (Istio: whether a pod runs a sidecar, and its
+    /// service account, which principals name). Null when the kind needs nothing more, so classes
+    /// stay as they are in clusters without the kind's objects.
+    /// </summary>
+    Func<PodInfo, string>? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) => null;
+
+    /// <summary>
     /// Before any kind compiles: where this kind's presence moves other kinds' policies (with
     /// Calico, Kubernetes NetworkPolicy becomes a policy of order 1000 in Calico's default tier).
     /// Kinds plan in registration order; a later kind's placement wins.
@@ -78,5 +86,6 @@ internal static class PolicyKinds
         new KubernetesNetworkPolicyKind(),
         new AdminNetworkPolicyKind(),
         new ClusterNetworkPolicyKind(),
+        new IstioPolicyKind(),
     };
 }

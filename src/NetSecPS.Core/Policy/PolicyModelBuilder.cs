@@ -19,7 +19,17 @@ internal static class PolicyModelBuilder
             kind.CollectPodAddressCuts(cluster, options, podCuts);
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts);
+        Func<PodInfo, string>? distinction = null;
+        foreach (var kind in kinds)
+        {
+            if (kind.ClassDistinction(cluster, options) is { } d)
+            {
+                var before = distinction;
+                distinction = before is null ? d : pod => before(pod) + '\u0003' + d(pod);
+            }
+        }
+
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, distinction);
         var plan = new TierPlan();
         foreach (var kind in kinds)
         {
@@ -50,8 +60,10 @@ internal static class PolicyModelBuilder
         }
 
         var rules = new List<CompiledRule>();
+        var policyId = 0;
         foreach (var p in tiers.SelectMany(t => t.Policies))
         {
+            p.Id = policyId++;
             foreach (var r in p.Ingress.Concat(p.Egress))
             {
                 r.Id = rules.Count;
@@ -64,7 +76,10 @@ internal static class PolicyModelBuilder
             context.NamesNonPortProtocols |= r.Ports.NamesNonPortProtocols;
         }
 
-        return new PolicyModel(cluster, options, classes, tiers, rules, context.IngressCuts, context.EgressCuts, context.NamesNonPortProtocols, context.UndecidedNotes);
+        return new PolicyModel(cluster, options, classes, tiers, rules, context.IngressCuts, context.EgressCuts, context.NamesNonPortProtocols, context.UndecidedNotes)
+        {
+            Mesh = context.Mesh,
+        };
     }
 
     /// <summary>

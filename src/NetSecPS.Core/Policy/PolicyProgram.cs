@@ -125,7 +125,7 @@ internal sealed class ProgramTable
                 key.Append(t).Append(isolating ? '!' : ':');
                 foreach (var p in applying)
                 {
-                    key.Append(p.Kind).Append('/').Append(p.DisplayName).Append(',');
+                    key.Append(p.Id).Append(',');
                 }
 
                 key.Append('|');
