@@ -437,6 +437,16 @@ public sealed partial class ConnectivityEngine
             tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
         }
 
+        if (layer == PolicyLayer.Mesh && tp.Tier.Name == MeshTiers.Allow)
+        {
+            // Istio: once an ALLOW policy applies to a workload, a request no ALLOW rule matches is denied.
+            var ruled = tp.Policies.Where(p => p.Rules(direction).Any(r => r.Name != IstioPolicyKind.BypassRule)).Select(p => p.ToString()).ToList();
+            return new Decision(false, layer, direction, tp.Tier, tp.Policies[0], null, null,
+                $"{isolating} (ALLOW) appl{(tp.Policies.Length == 1 ? "ies" : "y")} to {subjectName} and " +
+                (ruled.Count == 0 ? "no rule: it allows nothing" : $"no rule of {string.Join(", ", ruled)} matches {peerName} on {what}") +
+                "; Istio denies what no ALLOW rule matches", true);
+        }
+
         var allowed = tp.Tier.NoMatch == NoMatchAction.Allow;
         return new Decision(allowed, layer, direction, tp.Tier, tp.Policies[0], null, null,
             allowed ? $"pod {subjectName} is selected for {dir} by {isolating}; no rule decides {peerName} on {what}, and the tier's default allows it"

@@ -188,7 +188,7 @@ internal sealed partial class IstioPolicyKind
         {
             // Sidecars intercept TCP only (and only the inbound ports they capture): the rest never meets the policy.
             var bypass = ConnectionSet.All.Subtract(variant.Captured);
-            policy.Ingress.Add(new CompiledRule(policy, TrafficDirection.Ingress, policy.Ingress.Count, "traffic the sidecar does not intercept", RuleAction.Allow,
+            policy.Ingress.Add(new CompiledRule(policy, TrafficDirection.Ingress, policy.Ingress.Count, BypassRule, RuleAction.Allow,
                 new PortSpec(bypass, Array.Empty<NamedPortRef>(), "every protocol but TCP" + (variant.Captured.Equals(Tcp) ? string.Empty : ", and TCP ports the sidecar does not intercept")))
             {
                 AllPeers = true,

@@ -27,6 +27,9 @@ internal static class MeshTiers
 /// </summary>
 internal sealed partial class IstioPolicyKind : IPolicyKind
 {
+    /// <summary>The rule every ALLOW policy and Sidecar gets for what the sidecar does not intercept (protocols other than TCP, excluded ports).</summary>
+    public const string BypassRule = "traffic the sidecar does not intercept";
+
     public IReadOnlyList<(string Group, string Kind)> Kinds { get; } = new[]
     {
         ("security.istio.io", "AuthorizationPolicy"), ("security.istio.io", "PeerAuthentication"),

@@ -96,7 +96,7 @@ internal sealed partial class IstioPolicyKind
     private static void AddSidecarRules(PolicyCompileContext context, CompiledPolicy policy, string mode, bool restrictsInternal, ClassSet visible, List<EntryHost> entries, string via)
     {
         var none = Array.Empty<NamedPortRef>();
-        policy.Egress.Add(new CompiledRule(policy, TrafficDirection.Egress, policy.Egress.Count, "traffic the sidecar does not intercept", RuleAction.Allow,
+        policy.Egress.Add(new CompiledRule(policy, TrafficDirection.Egress, policy.Egress.Count, BypassRule, RuleAction.Allow,
             new PortSpec(ConnectionSet.All.Subtract(Tcp), none, "every protocol but TCP"))
         {
             AllPeers = true,
