@@ -485,6 +485,32 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     public ConnectionSet Between(Workload source, Workload destination) =>
         table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d => ClassToClass(s.Index, d.Index)))];
 
+    /// <summary>
+    /// Connections one layer alone allows between two workloads (the source's egress and the
+    /// destination's ingress tiers of that layer): with <see cref="Between"/>, what the other layers take away.
+    /// </summary>
+    ConnectionSet IConnectivityQuery.AllowedByLayer(Workload source, Workload destination, PolicyLayer layer) =>
+        table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d =>
+            table.Intersect(EvaluateLayerOnly(egressPrograms.For(s.Index), PeerRef.Class(d.Index), d, layer),
+                EvaluateLayerOnly(ingressPrograms.For(d.Index), PeerRef.Class(s.Index), ingressPrograms.For(d.Index).PortsOwner, layer))))];
+
+    private int EvaluateLayerOnly(PolicyProgram program, PeerRef peer, PeerClass? destination, PolicyLayer layer)
+    {
+        var start = Array.FindIndex(program.Tiers, t => t.Tier.Layer == layer);
+        if (start < 0)
+        {
+            return ConnectionTable.All;
+        }
+
+        var end = start;
+        while (end < program.Tiers.Length && program.Tiers[end].Tier.Layer == layer)
+        {
+            end++;
+        }
+
+        return EvaluateLayer(program.Tiers, start, end, peer, destination, strict: false);
+    }
+
     public ConnectionSet FromArbitraryPod(Workload destination) =>
         table[UnionOver(ClassesOf(destination), d => ClassToClass(classes.Arbitrary.Index, d.Index))];
 
