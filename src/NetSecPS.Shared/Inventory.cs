@@ -86,7 +86,11 @@ public sealed record PolicyItem : InventoryItem
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
 
+    /// <summary>What the whole policy does where its kind has one action (Istio AuthorizationPolicy: ALLOW, DENY, CUSTOM, AUDIT); null otherwise.</summary>
+    public string? Action { get; init; }
+
     public override string Details => Join(
+        Action,
         Priority is { } p ? $"priority {p}" : null,
         PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,
         $"rules: {IngressRules} ingress, {EgressRules} egress",

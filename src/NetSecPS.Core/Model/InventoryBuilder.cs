@@ -167,6 +167,11 @@ public static class InventoryBuilder
             ? l.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => kv.Value!.ToString(), StringComparer.Ordinal)
             : new Dictionary<string, string>();
         var spec = raw["spec"] as JsonObject;
+        if (o.Group is "security.istio.io" or "networking.istio.io" && IstioInventory.Item(o, raw, labels) is { } istio)
+        {
+            return istio;
+        }
+
         if (o.Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy" or "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "GlobalNetworkPolicy"
             || (o.Kind == "NetworkPolicy" && o.Group != "networking.k8s.io" && o.Group != "extensions"))
         {
