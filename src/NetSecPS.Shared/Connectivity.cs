@@ -30,8 +30,55 @@ public sealed record Flow
     /// <summary>The allowed connections as protocol port ranges (every protocol's full range when all are allowed).</summary>
     public IReadOnlyList<PortRange> Ports { get; init; } = Array.Empty<PortRange>();
 
+    /// <summary>
+    /// The flow's transport in the Istio mesh: <see cref="MtlsState.Strict"/> or
+    /// <see cref="MtlsState.Permissive"/> when both ends run a sidecar (mutual TLS),
+    /// <see cref="MtlsState.Disable"/>, or which end has no sidecar. <see cref="MtlsState.None"/>
+    /// when neither end is in the mesh or the cluster runs no Istio. Where the flow's ports differ,
+    /// the weakest state; <see cref="MtlsDetail"/> says which ports and why.
+    /// </summary>
+    public MtlsState Mtls { get; init; }
+
+    /// <summary>The PeerAuthentication (or default) that decides <see cref="Mtls"/>, and any port that differs; null outside the mesh.</summary>
+    public string? MtlsDetail { get; init; }
+
+    /// <summary>Both ends run a sidecar and mutual TLS carries the flow's TCP connections (STRICT, or PERMISSIVE with Istio's automatic mTLS).</summary>
+    public bool MutuallyAuthenticated => Mtls is MtlsState.Strict or MtlsState.Permissive;
+
+    /// <summary>
+    /// Connections the mesh admits only for some requests (HTTP methods, paths or hosts, JWT
+    /// principals, or <c>when</c> conditions a static analysis does not evaluate), in connlist
+    /// form (<c>TCP 9080</c>); null when the mesh admits every request of the flow's connections.
+    /// </summary>
+    public string? L7Restricted { get; init; }
+
     /// <summary>The flow as one connlist line: <c>SRC => DST : CONNECTIONS</c>.</summary>
     public override string ToString() => $"{Source} => {Destination} : {Connections}";
+}
+
+/// <summary>How the Istio mesh carries a flow: the destination's effective PeerAuthentication mode, or which end runs no sidecar.</summary>
+public enum MtlsState
+{
+    /// <summary>Neither end runs an Istio sidecar (or the cluster runs no Istio): the mesh plays no part.</summary>
+    None,
+
+    /// <summary>Both ends run a sidecar and the destination requires mutual TLS (PeerAuthentication STRICT).</summary>
+    Strict,
+
+    /// <summary>Both ends run a sidecar; the destination accepts plaintext too (PERMISSIVE), and Istio's automatic mTLS encrypts this flow.</summary>
+    Permissive,
+
+    /// <summary>The destination's sidecar has mutual TLS switched off (PeerAuthentication DISABLE): plaintext.</summary>
+    Disable,
+
+    /// <summary>The source runs no sidecar (or is an external address): plaintext, accepted because the destination is PERMISSIVE or DISABLE.</summary>
+    SourceWithoutSidecar,
+
+    /// <summary>The destination runs no sidecar: the source's sidecar sends plaintext.</summary>
+    DestinationWithoutSidecar,
+
+    /// <summary>An end is enrolled in Istio's ambient mode (ztunnel): not evaluated.</summary>
+    Ambient,
 }
 
 /// <summary>Direction of traffic relative to a workload.</summary>
@@ -54,7 +101,7 @@ public enum PolicyLayer
     /// <summary>Packet filtering by the CNI: NetworkPolicy, ClusterNetworkPolicy and AdminNetworkPolicy, Calico, Cilium.</summary>
     Cni,
 
-    /// <summary>The service-mesh proxy: Istio AuthorizationPolicy, PeerAuthentication, Sidecar.</summary>
+    /// <summary>The service-mesh proxy: Istio PeerAuthentication and AuthorizationPolicy at the destination's sidecar, Sidecar egress scoping at the source's.</summary>
     Mesh,
 }
 
@@ -128,6 +175,9 @@ public sealed record ConnectionVerdict
     /// verdict is exact.
     /// </summary>
     public IReadOnlyList<string> Undecided { get; init; } = Array.Empty<string>();
+
+    /// <summary>The mesh transport of this connection (PeerAuthentication of the destination, sidecars of both ends); <see cref="MtlsState.None"/> outside the mesh.</summary>
+    public MtlsState Mtls { get; init; }
 
     /// <summary>One readable sentence.</summary>
     public string Explanation { get; init; } = string.Empty;

@@ -92,8 +92,12 @@ public sealed record PolicyItem : InventoryItem
     /// <summary>False for policies that are recorded but not enforced (Calico staged policies).</summary>
     public bool Enforced { get; init; } = true;
 
+    /// <summary>What the whole policy does where its kind has one action (Istio AuthorizationPolicy: ALLOW, DENY, CUSTOM, AUDIT); null otherwise.</summary>
+    public string? Action { get; init; }
+
     public override string Details => Join(
         Enforced ? null : "staged: not enforced",
+        Action,
         Tier is null ? null : $"{Tier} tier",
         Priority is { } p ? $"priority {p}" : null,
         PolicyTypes.Count > 0 ? string.Join(",", PolicyTypes) : null,

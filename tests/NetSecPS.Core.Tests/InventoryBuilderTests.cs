@@ -53,6 +53,27 @@ public class InventoryBuilderTests
     }
 
     [Fact]
+    public void Istio_policies_show_their_action_scope_mutual_tls_egress_hosts_and_service_entries()
+    {
+        var items = Inventory(TestPaths.Fixture("connectivity", "istio", "authorization.yaml"), TestPaths.Fixture("connectivity", "istio", "peer-authentication.yaml"),
+            TestPaths.Fixture("connectivity", "istio", "sidecar-egress.yaml"));
+        var deny = items.OfType<PolicyItem>().Single(p => p.Resource == "AuthorizationPolicy/shop/cache-deny-post");
+        Assert.Equal("DENY", deny.Action);
+        Assert.Equal("workloads app=cache in namespace shop", deny.Subject);
+        Assert.Equal(1, deny.IngressRules);
+        Assert.StartsWith("DENY; Ingress; rules: 1 ingress", deny.Details, StringComparison.Ordinal);
+
+        var finance = Assert.IsType<OtherItem>(items.Single(i => i.Resource == "PeerAuthentication/foo/finance"));
+        Assert.Equal("mTLS STRICT; port 8080 DISABLE; applies to workloads app=finance in namespace foo", finance.Summary);
+        Assert.Contains("in every namespace", items.OfType<OtherItem>().Single(i => i.Resource == "PeerAuthentication/istio-system/default").Summary, StringComparison.Ordinal);
+
+        var sidecar = Assert.IsType<OtherItem>(items.Single(i => i.Resource == "Sidecar/pay/default"));
+        Assert.Equal("egress hosts ./*, shop/api.shop.svc.cluster.local, */partner.example.com, */docs.example.com; outbound REGISTRY_ONLY; applies to every workload in namespace pay", sidecar.Summary);
+        var entry = Assert.IsType<OtherItem>(items.Single(i => i.Resource == "ServiceEntry/pay/partner"));
+        Assert.Equal("hosts partner.example.com; addresses 203.0.113.0/24; ports 443/HTTPS; MESH_EXTERNAL", entry.Summary);
+    }
+
+    [Fact]
     public void Namespaces_count_their_workloads_and_network_policies()
     {
         var namespaces = Inventory(Demo).OfType<NamespaceItem>().ToDictionary(n => n.Name);

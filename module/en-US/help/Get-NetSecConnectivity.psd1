@@ -8,6 +8,8 @@ Each Flow record has Source, Destination (namespace/name[Kind], first-last[Exter
 Host-network pods: by default policies do not select them (as Kubernetes documents for most network plugins) and, as a peer, their traffic carries the node address, so only ipBlocks holding that address (or rules open to every address) match them. -NetpolAnalyzerSemantics evaluates them like other pods and models {ingress-controller} as netpol-analyzer does, so results compare line by line with its output.
 
 Invalid selectors, CIDRs, ports and rules are reported as errors naming the policy and the reason; the rest of the policy and all other policies are still evaluated.
+
+Istio is a second layer that must also allow a flow, for pods that run a sidecar (injection from namespace labels istio-injection or istio.io/rev, the pod's sidecar.istio.io/inject, or, in a live cluster, the istio-proxy container; ambient mode is reported and not evaluated). At the destination's sidecar: PeerAuthentication STRICT refuses callers without a sidecar; AuthorizationPolicy CUSTOM (reported, not decidable), DENY, then ALLOW (once an ALLOW policy applies to a workload, what no ALLOW rule matches is denied); principals and namespaces only match callers with mutual TLS. At the source's sidecar: the Sidecar resource's egress hosts and, with outboundTrafficPolicy REGISTRY_ONLY, ServiceEntry addresses. Sidecars intercept TCP only. Each flow then carries Mtls (Strict, Permissive, Disable, SourceWithoutSidecar, DestinationWithoutSidecar, Ambient, or None outside the mesh), MtlsDetail (the PeerAuthentication that decides it, and ports that differ), MutuallyAuthenticated, and L7Restricted: the connections the mesh admits only for some requests (HTTP methods, paths, hosts, JWT principals, or when conditions not evaluated).
 '@
     Parameters  = @{
         Path             = 'Manifest files or folders to read (wildcards allowed), or one saved snapshot (.json.gz).'
@@ -36,6 +38,11 @@ Invalid selectors, CIDRs, ports and rules are reported as errors naming the poli
             Title   = 'What may reach the payments namespace'
             Code    = 'Get-NetSecConnectivity -Path ./manifests -Destination ''payments/*'''
             Remarks = 'Lists the flows whose destination is any workload of the payments namespace, including flows from external ranges and the ingress controller.'
+        }
+        @{
+            Title   = 'Flows that reach the mesh without mutual TLS'
+            Code    = 'Get-NetSecConnectivity -Path ./manifests | Where-Object Mtls -in ''SourceWithoutSidecar'', ''Disable'' | Format-Table Source, Destination, Connections, MtlsDetail'
+            Remarks = 'Lists the allowed flows into Istio-meshed workloads that arrive in plaintext, with the PeerAuthentication that lets them in.'
         }
         @{
             Title   = 'Flows that open every port'

@@ -5,6 +5,8 @@ Test-NetSecConnection evaluates a single connection (protocol and port) from one
 
 The verdict has Allowed, the deciding Layer (Cni, or Exposure when no Ingress, Route or Gateway API route exposes the port), the Tier (Admin, NetworkPolicy, Baseline; empty when no policy applies), the PolicyKind, the Policy, the Rule, its Action, the Decisions of each direction and an Explanation sentence. Undecided lists what a static analysis could not decide for this connection, such as a CIDR rule that may hold a pod address the snapshot does not know. With -Explain it also carries the Steps of the evaluation, egress side first, and shows as a list with the explanation, for example "denied: pod payments/api[Deployment] is isolated for ingress by payments/default-deny-ingress; no ingress rule of payments/allow-api-from-web admits frontend/web[Deployment] on UDP 53".
 
+Where Istio runs, the mesh is a second layer with its own decision in Decisions (Layer Mesh): at the destination's sidecar the tiers PeerAuthentication (STRICT refuses a caller without a sidecar), CUSTOM (an external authorizer: listed in Undecided, not evaluated), DENY and ALLOW AuthorizationPolicies; at the source's sidecar the Sidecar resource's egress hosts and outbound traffic policy. Mtls says how the mesh carries the connection (Strict, Permissive, Disable, SourceWithoutSidecar, DestinationWithoutSidecar, Ambient; None outside the mesh). A rule with HTTP methods, paths or hosts admits the connection and limits its requests; Undecided says which.
+
 Peers are written namespace/name (a workload of any kind, or a pod), namespace/name[Kind], an IP address (an external address) or {ingress-controller}. When a workload's pods differ (labels or ports), the connection is allowed if it is allowed for some of its pods.
 
 On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy are one NetworkPolicy tier where any deny rule wins; a node is a peer of its own, written host/<node> (to a pod on it, Cilium's host entity; to the others, remote-node). Undecided then also names L7 rules (the port is open, the proxy filters requests) and toFQDNs rules (the addresses a name resolves to are not known statically).
@@ -48,6 +50,11 @@ On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy
             Title   = 'Test every workload of a namespace'
             Code    = 'Get-NetSecInventory -Path ./manifests -Kind Workload -Namespace shop | Test-NetSecConnection -Path ./manifests -To payments/api -Port 8080'
             Remarks = 'The Peer property of each workload binds to -From.'
+        }
+        @{
+            Title   = 'Does the mesh let a caller outside it in?'
+            Code    = 'Test-NetSecConnection -Path ./manifests -From legacy/batch -To payments/api -Port 8443 -Explain | Select-Object Allowed, Mtls, Decisions'
+            Remarks = 'With a STRICT PeerAuthentication the Mesh decision denies it (PolicyKind PeerAuthentication, Rule STRICT mTLS) while the Cni decision may allow it; Mtls reads SourceWithoutSidecar.'
         }
     )
     Links       = @('Get-NetSecConnectivity', 'about_NetSecPS')

@@ -29,7 +29,7 @@ public sealed class AuditContext
         exposure = new Lazy<ExposureIndex>(() => new ExposureIndex(model));
         // The policy model of the connectivity engine, so checks and connectivity read the same compiled policies.
         policies = new Lazy<PolicyModel>(() => connectivity?.Policies ?? PolicyModelBuilder.Build(model, ConnectivityOptions.Default, sink));
-        mesh = new Lazy<MeshState>(() => new MeshState(model));
+        mesh = new Lazy<MeshState>(() => new MeshState(model, connectivity));
         cni = new Lazy<CniState>(() => new CniState(model));
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
         evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());

@@ -143,7 +143,12 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     }
 
     /// <summary>What one direction's program allows towards one peer: each layer's verdict, intersected.</summary>
-    private int Evaluate(PolicyProgram program, PeerRef peer, PeerClass? destination)
+    /// <param name="strict">
+    /// False: what is allowed at L4 (a conditional Allow admits, a conditional Deny refuses
+    /// nothing). True: what is allowed for every request (a conditional Allow admits nothing, a
+    /// conditional Deny refuses all it matches); the difference is what the mesh restricts at L7.
+    /// </param>
+    private int Evaluate(PolicyProgram program, PeerRef peer, PeerClass? destination, bool strict = false)
     {
         if (program.IsOpen)
         {
@@ -161,7 +166,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 end++;
             }
 
-            result = table.Intersect(result, EvaluateLayer(tiers, start, end, peer, destination));
+            result = table.Intersect(result, EvaluateLayer(tiers, start, end, peer, destination, strict));
             start = end;
         }
 
@@ -175,7 +180,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// isolating tier's rules leave is decided by its no-match action. The end of the tiers is the
     /// cluster default: allow.
     /// </summary>
-    private int EvaluateLayer(TierProgram[] tiers, int start, int end, PeerRef peer, PeerClass? destination)
+    private int EvaluateLayer(TierProgram[] tiers, int start, int end, PeerRef peer, PeerClass? destination, bool strict)
     {
         int undecided = ConnectionTable.All, allowed = ConnectionTable.None;
         for (var t = start; t < end && undecided != ConnectionTable.None; t++)
@@ -187,7 +192,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 var decided = ConnectionTable.None;
                 foreach (var r in tp.Rules)
                 {
-                    if (r.Action == RuleAction.Log || !Matches(r, peer))
+                    if (r.Action == RuleAction.Log || (r.Condition is not null && Skips(r, strict)) || !Matches(r, peer))
                     {
                         continue;
                     }
@@ -217,7 +222,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 int deny = ConnectionTable.None, allow = ConnectionTable.None;
                 foreach (var r in tp.Rules)
                 {
-                    if (r.Action is RuleAction.Log or RuleAction.Pass || !Matches(r, peer))
+                    if (r.Action is RuleAction.Log or RuleAction.Pass || (r.Condition is not null && Skips(r, strict)) || !Matches(r, peer))
                     {
                         continue;
                     }
@@ -254,6 +259,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
         return table.Union(allowed, undecided);
     }
+
+    /// <summary>A rule that holds for some requests only: at L4 its Deny refuses no connection; for every request its Allow admits none.</summary>
+    private static bool Skips(CompiledRule rule, bool strict) => strict ? rule.Action == RuleAction.Allow : rule.Action == RuleAction.Deny;
 
     private int PeerCount(TrafficDirection direction) => classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + 2;
 
@@ -547,6 +555,32 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     public ConnectionSet Between(Workload source, Workload destination) =>
         table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d => ClassToClass(s.Index, d.Index)))];
 
+    /// <summary>
+    /// Connections one layer alone allows between two workloads (the source's egress and the
+    /// destination's ingress tiers of that layer): with <see cref="Between"/>, what the other layers take away.
+    /// </summary>
+    ConnectionSet IConnectivityQuery.AllowedByLayer(Workload source, Workload destination, PolicyLayer layer) =>
+        table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d =>
+            table.Intersect(EvaluateLayerOnly(egressPrograms.For(s.Index), PeerRef.Class(d.Index), d, layer),
+                EvaluateLayerOnly(ingressPrograms.For(d.Index), PeerRef.Class(s.Index), ingressPrograms.For(d.Index).PortsOwner, layer))))];
+
+    private int EvaluateLayerOnly(PolicyProgram program, PeerRef peer, PeerClass? destination, PolicyLayer layer)
+    {
+        var start = Array.FindIndex(program.Tiers, t => t.Tier.Layer == layer);
+        if (start < 0)
+        {
+            return ConnectionTable.All;
+        }
+
+        var end = start;
+        while (end < program.Tiers.Length && program.Tiers[end].Tier.Layer == layer)
+        {
+            end++;
+        }
+
+        return EvaluateLayer(program.Tiers, start, end, peer, destination, strict: false);
+    }
+
     public ConnectionSet FromArbitraryPod(Workload destination) =>
         table[UnionOver(ClassesOf(destination), d => ClassToClass(classes.Arbitrary.Index, d.Index))];
 
@@ -753,10 +787,15 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         }
 
         var perSource = new List<long>[sourceList.Count];
+        var mesh = policies.Mesh;
+        var perSourceMesh = mesh is null ? null : new List<MeshFlowInfo?>[sourceList.Count];
+        var conditionalIngress = mesh is null ? null : ingressPrograms.Programs.Select(p => p.AllRules.Any(r => r.Condition is not null)).ToArray();
+        var controllerClasses = IngressControllerClasses.Select(c => c.Index).ToArray();
         Parallel.For(0, sourceList.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
         {
             var src = peers[sourceList[i]];
             var found = new List<long>();
+            var meshFound = mesh is null ? null : new List<MeshFlowInfo?>();
             var targets = (src.Kind == PeerKind.Workload ? NamedDestinations(src) : null) ?? destinationList;
             foreach (var dstIndex in targets)
             {
@@ -802,10 +841,20 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 if (conns != ConnectionTable.None)
                 {
                     found.Add(((long)dstIndex << 32) | (uint)conns);
+                    if (meshFound is not null)
+                    {
+                        var sourceClasses = src.Kind == PeerKind.IngressController ? controllerClasses : src.Classes;
+                        var restricted = RestrictedByMesh(src, dst, conns, conditionalIngress!);
+                        meshFound.Add(mesh!.Annotate(sourceClasses, dst.Classes, table[conns], restricted == ConnectionTable.None ? null : table[restricted].Format(policies.NamesNonPortProtocols)));
+                    }
                 }
             }
 
             perSource[i] = found;
+            if (perSourceMesh is not null)
+            {
+                perSourceMesh[i] = meshFound!;
+            }
         });
 
         if (controller >= 0)
@@ -822,7 +871,49 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             }
         }
 
-        return new FlowList(table, peers, sourceList, perSource, policies.NamesNonPortProtocols);
+        return new FlowList(table, peers, sourceList, perSource, policies.NamesNonPortProtocols, perSourceMesh);
+    }
+
+    /// <summary>
+    /// The part of a flow's connections the mesh admits only for some requests: what is allowed at
+    /// L4 but not for every request, where the destination's ingress program has conditional rules.
+    /// </summary>
+    private int RestrictedByMesh(FlowPeer src, FlowPeer dst, int connections, bool[] conditionalIngress)
+    {
+        var restricted = ConnectionTable.None;
+        foreach (var d in dst.Classes)
+        {
+            var program = ingressPrograms.ProgramOf[d];
+            if (!conditionalIngress[program])
+            {
+                continue;
+            }
+
+            var p = ingressPrograms.Programs[program];
+            if (src.Kind == PeerKind.Workload)
+            {
+                foreach (var s in src.Classes)
+                {
+                    var strict = table.Intersect(Egress(s, d), Evaluate(p, PeerRef.Class(s), p.PortsOwner, strict: true));
+                    restricted = table.Union(restricted, table.Subtract(ClassToClass(s, d), strict));
+                }
+            }
+            else if (src.Kind == PeerKind.External)
+            {
+                var index = classCount + src.RangeIndex;
+                restricted = table.Union(restricted, table.Subtract(Ingress(d, index), Evaluate(p, PeerAt(TrafficDirection.Ingress, index), p.PortsOwner, strict: true)));
+            }
+            else
+            {
+                foreach (var c in IngressControllerClasses)
+                {
+                    var strict = table.Intersect(Egress(c.Index, d), Evaluate(p, PeerRef.Class(c.Index), p.PortsOwner, strict: true));
+                    restricted = table.Union(restricted, table.Subtract(ClassToClass(c.Index, d), strict));
+                }
+            }
+        }
+
+        return table.Intersect(restricted, connections);
     }
 
     /// <summary>
@@ -842,7 +933,10 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         // Texts list ICMP and other protocols only where some rule of the cluster names them (ConnectionSet.Format).
         private readonly bool nonPortProtocols;
 
-        public FlowList(ConnectionTable table, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource, bool nonPortProtocols)
+        // The mesh's part of each flow (mutual TLS, L7 restrictions); null when the cluster runs no Istio.
+        private readonly MeshFlowInfo?[]? mesh;
+
+        public FlowList(ConnectionTable table, List<FlowPeer> peers, List<int> sourceOrder, List<long>[] perSource, bool nonPortProtocols, List<MeshFlowInfo?>[]? perSourceMesh)
         {
             this.table = table;
             this.nonPortProtocols = nonPortProtocols;
@@ -850,6 +944,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             var count = perSource.Sum(l => l.Count);
             sources = new int[count];
             entries = new long[count];
+            mesh = perSourceMesh is null ? null : new MeshFlowInfo?[count];
             var k = 0;
             for (var i = 0; i < perSource.Length; i++)
             {
@@ -858,10 +953,15 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                     bySource[peers[sourceOrder[i]].Name] = (k, perSource[i].Count);
                 }
 
-                foreach (var e in perSource[i])
+                for (var j = 0; j < perSource[i].Count; j++)
                 {
                     sources[k] = sourceOrder[i];
-                    entries[k++] = e;
+                    if (mesh is not null)
+                    {
+                        mesh[k] = perSourceMesh![i][j];
+                    }
+
+                    entries[k++] = perSource[i][j];
                 }
             }
         }
@@ -896,11 +996,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                     var set = table[i];
                     return (set.Format(nonPortProtocols), set.ToPortRanges());
                 });
+                var info = mesh?[index];
                 return new Flow
                 {
                     Source = src.Name, SourceKind = src.Kind, SourceNamespace = src.Namespace,
                     Destination = dst.Name, DestinationKind = dst.Kind, DestinationNamespace = dst.Namespace,
                     Connections = text, AllConnections = text == "All Connections", Ports = ports,
+                    Mtls = info?.Mtls ?? MtlsState.None, MtlsDetail = info?.Detail, L7Restricted = info?.L7Restricted,
                 };
             }
         }

@@ -37,6 +37,21 @@ public sealed record ConnectivityOptions
     /// </summary>
     public bool Ipv6AsNetpolAnalyzerReadsIt { get; init; }
 
+    /// <summary>
+    /// False (the default): a pod is in the Istio mesh when it runs an istio-proxy sidecar (a pod
+    /// template: when its namespace or its own labels ask for injection). True: every pod that is
+    /// not on the host network is, as network-config-analyzer models Istio.
+    /// </summary>
+    public bool IstioEveryPodInMesh { get; init; }
+
+    /// <summary>
+    /// True (the default): PeerAuthentication decides each flow's mutual TLS, STRICT refuses
+    /// plaintext callers and DISABLE leaves principals and namespaces unknown to the destination.
+    /// False: every connection between sidecars is mutual TLS and nothing is refused for it, as
+    /// network-config-analyzer models Istio.
+    /// </summary>
+    public bool IstioPeerAuthentication { get; init; } = true;
+
     /// <summary>The name of the semantics, as baselines record it: null for NetSecPS's own, <c>netpol-analyzer</c> for <see cref="NetpolAnalyzerCompatible"/>.</summary>
     public string? SemanticsName => this == NetpolAnalyzerCompatible ? NetpolAnalyzerSemanticsName : null;
 

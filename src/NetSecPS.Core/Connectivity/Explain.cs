@@ -357,8 +357,10 @@ public sealed partial class ConnectivityEngine
             sentence += " (not decidable statically: " + string.Join("; ", undecided) + ")";
         }
 
+        var mtls = MeshTransport(s, d, protocol, port, steps);
         return new ConnectionVerdict
         {
+            Mtls = mtls,
             From = from.Name,
             To = to.Name,
             Protocol = protocol,
@@ -375,6 +377,26 @@ public sealed partial class ConnectivityEngine
             Explanation = sentence,
             Steps = steps,
         };
+    }
+
+    /// <summary>The mesh transport of one connection (the destination's PeerAuthentication, both ends' sidecars), recorded as a step.</summary>
+    private MtlsState MeshTransport(PeerClass? s, PeerClass? d, string protocol, int port, List<string> steps)
+    {
+        if (policies.Mesh is not { } mesh)
+        {
+            return MtlsState.None;
+        }
+
+        var connection = ConnectionSet.HasPorts(protocol) ? ConnectionSet.Port(protocol, port) : ConnectionSet.AllOf(protocol);
+        var sources = s is null ? Array.Empty<int>() : new[] { s.Index };
+        var destinations = d is null ? Array.Empty<int>() : new[] { d.Index };
+        if (mesh.Annotate(sources, destinations, connection, null) is { } info)
+        {
+            steps.Add($"mesh transport: {info.Mtls}" + (info.Detail is null ? string.Empty : $" ({info.Detail})"));
+            return info.Mtls;
+        }
+
+        return MtlsState.None;
     }
 
     private static string Default(ConnectionEndpoint from, ConnectionEndpoint to, List<Decision> egress, List<Decision> ingress) =>
@@ -399,10 +421,24 @@ public sealed partial class ConnectivityEngine
         var program = ProgramsOf(direction).For(subject.Index);
         var destination = direction == TrafficDirection.Ingress ? subject : portsOn;
         var peerClass = peer.IsClass ? classes.Classes[peer.ClassIndex] : null;
-        bool Holds(CompiledRule r) => Matches(r, peer) && table[Resolve(r, destination)].Contains(protocol, port);
+        bool Matched(CompiledRule r) => Matches(r, peer) && table[Resolve(r, destination)].Contains(protocol, port);
+
+        // A rule that holds only for some requests decides no connection when it denies (the mesh refuses those requests at L7).
+        bool Holds(CompiledRule r) => !(r.Condition is not null && r.Action == RuleAction.Deny) && Matched(r);
 
         void NoteUndecided(CompiledRule r)
         {
+            if (r.Condition is not null && Matched(r))
+            {
+                var note = r.Action == RuleAction.Deny
+                    ? $"{r.Reference} denies requests with {r.Condition}; the connection itself is allowed"
+                    : $"{r.Reference} admits only requests with {r.Condition}";
+                if (!undecided.Contains(note))
+                {
+                    undecided.Add(note);
+                }
+            }
+
             if (peerClass is not null && r.UndecidedOnlyForAddresses)
             {
                 // Domain names and unresolved CIDR groups stand for external addresses: a pod peer is decided exactly.
@@ -531,9 +567,11 @@ public sealed partial class ConnectivityEngine
                 $"{deny.Label} of {deny.Policy} denies {peerName} on {what} (a deny wins over every allow; {(direction == TrafficDirection.Ingress ? "from" : "to")} {deny.PeersText}; {deny.Ports.Text})", true);
         }
 
-        // A rule without L7 conditions makes those of another rule for the same peer and port void: prefer it.
-        // Name a written policy before a CNI default (Cilium's allow-localhost) that admits the same.
-        var allows = tp.Rules.Where(r => r.Action == RuleAction.Allow && holds(r)).OrderBy(r => r.L7 is not null).ThenBy(r => r.Policy.Implicit).ToList();
+        // A rule that admits every request (no Istio condition, no Cilium L7 rule) explains the verdict
+        // better than one that admits some, and makes the conditions of the others void for that peer
+        // and port. Name a written policy before a CNI default (Cilium's allow-localhost) that admits the same.
+        var allows = tp.Rules.Where(r => r.Action == RuleAction.Allow && holds(r))
+            .OrderBy(r => r.Condition is not null).ThenBy(r => r.L7 is not null).ThenBy(r => r.Policy.Implicit).ToList();
         if (allows.FirstOrDefault() is { } allow)
         {
             if (allow.L7 is not null)
@@ -545,8 +583,9 @@ public sealed partial class ConnectivityEngine
                 }
             }
 
+            var only = allow.Condition is null ? string.Empty : $", only requests with {allow.Condition}";
             return new Decision(true, layer, direction, tp.Tier, allow.Policy, allow, RuleAction.Allow,
-                $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text})", true);
+                $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text}{only})", true);
         }
 
         if (!tp.Isolating || tp.Tier.NoMatch == NoMatchAction.Next)
@@ -567,6 +606,16 @@ public sealed partial class ConnectivityEngine
         {
             var node = classes.Classes[peer.ClassIndex].HostAddress?.ToString().Split('-')[0] ?? "unknown";
             tail += $" ({peerName} uses the host network: selectors do not match it, only ipBlocks holding its node address {node})";
+        }
+
+        if (layer == PolicyLayer.Mesh && tp.Tier.Name == MeshTiers.Allow)
+        {
+            // Istio: once an ALLOW policy applies to a workload, a request no ALLOW rule matches is denied.
+            var ruled = tp.Policies.Where(p => p.Rules(direction).Any(r => r.Name != IstioPolicyKind.BypassRule)).Select(p => p.ToString()).ToList();
+            return new Decision(false, layer, direction, tp.Tier, tp.Policies[0], null, null,
+                $"{isolating} (ALLOW) appl{(tp.Policies.Length == 1 ? "ies" : "y")} to {subjectName} and " +
+                (ruled.Count == 0 ? "no rule: it allows nothing" : $"no rule of {string.Join(", ", ruled)} matches {peerName} on {what}") +
+                "; Istio denies what no ALLOW rule matches", true);
         }
 
         var allowed = tp.Tier.NoMatch == NoMatchAction.Allow;

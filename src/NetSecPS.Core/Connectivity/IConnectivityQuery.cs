@@ -22,6 +22,9 @@ public interface IConnectivityQuery
     /// <summary>Connections allowed between two workloads (both directions' policies applied).</summary>
     ConnectionSet Between(Workload source, Workload destination);
 
+    /// <summary>Connections one layer alone (the CNI, the mesh) allows between two workloads, the other layers left out.</summary>
+    internal ConnectionSet AllowedByLayer(Workload source, Workload destination, PolicyLayer layer);
+
     /// <summary>Connections an arbitrary pod (unlabelled, in an unlabelled namespace not in the snapshot) may open to the workload.</summary>
     ConnectionSet FromArbitraryPod(Workload destination);
 

@@ -162,7 +162,16 @@ internal static class PeerClassBuilder
     /// match pod addresses: pods are further grouped by the interval of those cuts their address
     /// falls in, so each such CIDR holds all or none of a class.
     /// </summary>
-    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts, bool byServiceAccount = false, bool nodePeers = false)
+    /// <summary>
+    /// Groups pods into classes. <paramref name="podAddressCuts"/> are the CIDRs of rules that also
+    /// match pod addresses: pods are further grouped by the interval of those cuts their address
+    /// falls in, so each such CIDR holds all or none of a class. <paramref name="byServiceAccount"/>
+    /// splits classes by service account (Calico and Cilium selectors); <paramref name="distinction"/>,
+    /// when given, further tells pods apart (Istio: the sidecar and the service account), so pods
+    /// of one class agree on it; <paramref name="nodePeers"/> adds the node peers Cilium's entities name.
+    /// </summary>
+    public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts,
+        bool byServiceAccount = false, bool nodePeers = false, Func<PodInfo, string>? distinction = null)
     {
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
@@ -208,6 +217,11 @@ internal static class PeerClassBuilder
                 if (serviceAccount is not null)
                 {
                     sb.Append('\u0001').Append(serviceAccount);
+                }
+
+                if (distinction is not null)
+                {
+                    sb.Append('\u0001').Append(distinction(pod));
                 }
 
                 var key = sb.ToString();

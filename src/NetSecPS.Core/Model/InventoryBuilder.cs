@@ -184,6 +184,11 @@ public static class InventoryBuilder
             return CiliumItem(o, raw, labels);
         }
 
+        if (o.Group is "security.istio.io" or "networking.istio.io" && IstioInventory.Item(o, raw, labels) is { } istio)
+        {
+            return istio;
+        }
+
         if (o.Kind is "AdminNetworkPolicy" or "BaselineAdminNetworkPolicy" or "ClusterNetworkPolicy" or "CiliumNetworkPolicy" or "CiliumClusterwideNetworkPolicy" or "GlobalNetworkPolicy"
             || (o.Kind == "NetworkPolicy" && o.Group != "networking.k8s.io" && o.Group != "extensions"))
         {

@@ -32,6 +32,14 @@ internal interface IPolicyKind
     bool DistinguishesServiceAccounts(ClusterModel cluster) => false;
 
     /// <summary>
+    /// Before pods are grouped into classes: what else, beyond labels, namespace, ports, address
+    /// and service account, this kind's rules tell pods apart by (Istio: whether a pod runs a
+    /// sidecar, and its service account, which principals name). Null when the kind needs nothing
+    /// more, so classes stay as they are in clusters without the kind's objects.
+    /// </summary>
+    Func<PodInfo, string>? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) => null;
+
+    /// <summary>
     /// Before pods are grouped into classes and any kind compiles: where this kind's presence
     /// moves other kinds' policies (with Calico, Kubernetes NetworkPolicy becomes a policy of
     /// order 1000 in Calico's default tier), and what the classes must carry (node peers, the
@@ -103,5 +111,6 @@ internal static class PolicyKinds
         new ClusterNetworkPolicyKind(),
         new CalicoPolicyKind(),
         new CiliumPolicyKind(),
+        new IstioPolicyKind(),
     };
 }

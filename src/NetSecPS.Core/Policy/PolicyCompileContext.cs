@@ -67,6 +67,9 @@ internal sealed class PolicyCompileContext
     public List<IpRange> IngressCuts { get; } = new();
     public List<IpRange> EgressCuts { get; } = new();
 
+    /// <summary>Set by the Istio kind: which pods run a sidecar, their identities and each flow's mutual TLS.</summary>
+    public IstioMeshModel? Mesh { get; set; }
+
     /// <summary>Set by a kind whose rules name ICMP or IP protocols by number.</summary>
     public bool NamesNonPortProtocols { get; set; }
 

@@ -88,6 +88,9 @@ internal sealed class CompiledPolicy
         SubjectNamespace = ns;
     }
 
+    /// <summary>Index of the policy in the model, for caches and rule programs (one object may compile into several policies).</summary>
+    public int Id { get; set; }
+
     /// <summary>The Kubernetes kind: <c>NetworkPolicy</c>, <c>AdminNetworkPolicy</c>, <c>ClusterNetworkPolicy</c>, ...</summary>
     public string Kind { get; }
     public string Name { get; }
@@ -288,6 +291,15 @@ internal sealed class CompiledRule
     /// <summary>The peers as written.</summary>
     public List<RulePeer> Peers { get; } = new();
 
+    /// <summary>
+    /// Null when the rule holds for every request of the connections it matches. Otherwise it
+    /// holds only for some requests, in words (<c>methods GET; paths /api/*</c>): an Istio rule
+    /// with HTTP methods, paths or hosts, JWT principals, or <c>when</c> conditions a static
+    /// analysis does not evaluate. Connections are L4: a conditional Allow admits them (the
+    /// requests it does not match are refused at L7), a conditional Deny refuses none of them.
+    /// </summary>
+    public string? Condition { get; set; }
+
     /// <summary>What the rule names that a static analysis cannot decide (nodes without node data, domain names, L7 conditions).</summary>
     public List<string> Undecided { get; } = new();
 
@@ -383,6 +395,9 @@ internal sealed class PolicyModel
 
     /// <summary>What the model could not decide statically, one sentence each (for coverage and reports).</summary>
     public IReadOnlyList<string> Undecided { get; }
+
+    /// <summary>The Istio mesh (sidecars, identities, mutual TLS per flow); null when the cluster runs no Istio.</summary>
+    public IstioMeshModel? Mesh { get; init; }
 
     public IEnumerable<Tier> TiersOf(PolicyLayer layer) => Tiers.Where(t => t.Layer == layer);
 

@@ -27,7 +27,17 @@ internal static class PolicyModelBuilder
 
         // Cilium (which asks for node peers) selects by service account as well.
         var byServiceAccount = plan.NodePeers || kinds.Any(k => k.DistinguishesServiceAccounts(cluster));
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers);
+        Func<PodInfo, string>? distinction = null;
+        foreach (var kind in kinds)
+        {
+            if (kind.ClassDistinction(cluster, options) is { } d)
+            {
+                var before = distinction;
+                distinction = before is null ? d : pod => before(pod) + '\u0003' + d(pod);
+            }
+        }
+
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers, distinction);
 
         var context = new PolicyCompileContext(cluster, options, classes, plan, sink);
         foreach (var kind in kinds)
@@ -54,8 +64,10 @@ internal static class PolicyModelBuilder
         }
 
         var rules = new List<CompiledRule>();
+        var policyId = 0;
         foreach (var p in tiers.SelectMany(t => t.Policies))
         {
+            p.Id = policyId++;
             foreach (var r in p.Ingress.Concat(p.Egress))
             {
                 r.Id = rules.Count;
@@ -73,7 +85,10 @@ internal static class PolicyModelBuilder
             sink.Warning("Not decidable statically: " + note);
         }
 
-        return new PolicyModel(cluster, options, classes, tiers, rules, context.IngressCuts, context.EgressCuts, context.NamesNonPortProtocols, context.UndecidedNotes);
+        return new PolicyModel(cluster, options, classes, tiers, rules, context.IngressCuts, context.EgressCuts, context.NamesNonPortProtocols, context.UndecidedNotes)
+        {
+            Mesh = context.Mesh,
+        };
     }
 
     /// <summary>

@@ -137,8 +137,7 @@ internal sealed class ProgramTable
                 key.Append(t).Append(isolating ? '!' : ':');
                 foreach (var p in applying)
                 {
-                    // The group tells a Calico NetworkPolicy from a Kubernetes one of the same name.
-                    key.Append(p.Source.Group).Append(':').Append(p.Kind).Append('/').Append(p.DisplayName).Append(',');
+                    key.Append(p.Id).Append(',');
                 }
 
                 key.Append('|');

@@ -39,6 +39,8 @@ public static class KindRegistry
         new("policy.networking.k8s.io", "v1alpha2", "ClusterNetworkPolicy", "clusternetworkpolicies", false, null, true, "policy"),
         new("security.istio.io", "v1", "PeerAuthentication", "peerauthentications", true, null, true, "mesh"),
         new("security.istio.io", "v1", "AuthorizationPolicy", "authorizationpolicies", true, null, true, "mesh"),
+        new("networking.istio.io", "v1", "Sidecar", "sidecars", true, null, true, "mesh"),
+        new("networking.istio.io", "v1", "ServiceEntry", "serviceentries", true, null, true, "mesh"),
         new("policy.linkerd.io", "v1beta3", "Server", "servers", true, null, true, "mesh"),
         new("policy.linkerd.io", "v1alpha1", "AuthorizationPolicy", "authorizationpolicies", true, null, true, "mesh"),
         new("policy.linkerd.io", "v1beta1", "ServerAuthorization", "serverauthorizations", true, null, true, "mesh"),

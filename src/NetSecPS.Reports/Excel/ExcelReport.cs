@@ -61,6 +61,7 @@ internal static class ExcelReport
             ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
             ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
             ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
+            (MeshTlsSheet.Name, () => MeshTlsSheet.Write(wb, view, cancellationToken)),
             ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
             ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
             ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),

@@ -33,6 +33,7 @@ internal static class PdfReport
             ("Drift", Drift),
             ("Trend", (x, v, _) => Trend(x, v)),
             ("Findings", Findings),
+            ("Mutual TLS", MeshTlsSection.Write),
             ("Appendix", Appendix),
         };
         for (var i = 0; i < steps.Length; i++)

@@ -47,6 +47,6 @@ public class CatalogueTests
 
     [Fact]
     public void The_connectivity_based_checks_are_the_semantic_ones_of_the_catalogue() =>
-        Assert.Equal(new[] { "NP-001", "NP-002", "NP-009", "NP-010", "EX-005", "LAT-001", "LAT-002" },
+        Assert.Equal(new[] { "NP-001", "NP-002", "NP-009", "NP-010", "EX-005", "MESH-001", "MESH-002", "MESH-003", "LAT-001", "LAT-002" },
             CheckCatalogue.All.Where(c => c.NeedsConnectivity).Select(c => c.Info.Id));
 }

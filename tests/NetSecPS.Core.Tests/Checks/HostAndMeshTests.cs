@@ -56,6 +56,28 @@ public class HostAndMeshTests
         Passes("MESH-001", "strict-mesh-wide.yaml");
 
     [Fact]
+    public void A_permissive_workload_that_only_meshed_callers_can_reach_passes_MESH_001() =>
+        Passes("MESH-001", "permissive-only-meshed-callers.yaml");
+
+    [Fact]
+    public void A_plaintext_flow_from_a_workload_outside_the_mesh_fails_MESH_001_naming_the_flow()
+    {
+        var f = Assert.Single(Fails("MESH-001", "plaintext-caller.yaml", "Deployment/payments/api"));
+        Assert.Contains("1 allowed flow(s) arrive without mutual TLS (from legacy/batch[Deployment])", f.Evidence, StringComparison.Ordinal);
+        Assert.Contains("PeerAuthentication payments/default (namespace level)", f.Evidence, StringComparison.Ordinal);
+        Assert.Contains(f.EvidenceData, e => e.Kind == "Flow" && e.Subject == "legacy/batch[Deployment] => payments/api[Deployment]" && e.Detail.StartsWith("TCP 8443; SourceWithoutSidecar", StringComparison.Ordinal));
+        Assert.DoesNotContain(f.EvidenceData, e => e.Kind == "UnknownCaller");
+    }
+
+    [Fact]
+    public void A_workload_outside_a_strict_mesh_fails_MESH_002_with_the_connections_meshed_workloads_refuse()
+    {
+        var f = Assert.Single(Fails("MESH-002", "refused-by-strict.yaml", "Pod/tools/debug"));
+        Assert.Contains("1 meshed workload(s) refuse connections the network allows it", f.Evidence, StringComparison.Ordinal);
+        Assert.Contains(f.EvidenceData, e => e.Kind == "RefusedByMesh" && e.Subject == "tools/debug[Pod] => shop/api[Deployment]" && e.Detail.StartsWith("TCP 1-65535", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_workload_in_a_namespace_without_injection_fails_MESH_002_while_istiod_itself_is_not_counted() =>
         Fails("MESH-002", "namespace-not-injected.yaml", "Deployment/billing/invoicer");
 
@@ -65,6 +87,14 @@ public class HostAndMeshTests
     [Fact]
     public void No_authorization_policy_or_only_an_allow_everyone_policy_fails_MESH_003() =>
         Fails("MESH-003", "no-or-allow-all-policy.yaml", "Deployment/shop/api", "Deployment/shop/web");
+
+    [Fact]
+    public void An_allow_policy_admitting_every_namespace_on_every_port_fails_MESH_003()
+    {
+        var f = Assert.Single(Fails("MESH-003", "allow-any-namespace.yaml", "Deployment/shop/api"));
+        Assert.Contains("ALLOW AuthorizationPolicy shop/api-any-namespace admits any caller on every port", f.Evidence, StringComparison.Ordinal);
+        Assert.Contains(f.EvidenceData, e => e.Kind == "AdmittedFlow" && e.Subject == "shop/web[Deployment] => shop/api[Deployment]");
+    }
 
     [Fact]
     public void A_selector_policy_and_a_mesh_wide_allow_policy_in_the_root_namespace_pass_MESH_003() =>
@@ -83,6 +113,14 @@ public class HostAndMeshTests
 
     [Fact]
     public void Flannel_with_a_vxlan_backend_and_no_mesh_fails_MESH_005() => Fails("MESH-005", "flannel-without-encryption.yaml", "Cluster/cluster");
+
+    [Fact]
+    public void Istio_that_meshes_no_workload_fails_MESH_005_and_flows_between_sidecars_pass_it()
+    {
+        var f = Assert.Single(Fails("MESH-005", "istio-without-sidecars.yaml", "Cluster/cluster"));
+        Assert.Contains("no allowed flow runs between two sidecars", f.Evidence, StringComparison.Ordinal);
+        Passes("MESH-005", "istio-sidecars.yaml");
+    }
 
     [Fact]
     public void Cilium_with_wireguard_passes_MESH_005() => Passes("MESH-005", "cilium-wireguard.yaml");

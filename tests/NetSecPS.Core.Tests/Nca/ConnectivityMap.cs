@@ -287,7 +287,11 @@ internal sealed class NcaPeerResolver
     private readonly Dictionary<PodInfo, HashSet<string>> names = new();
     private readonly HashSet<string> controllerPeers;
 
-    public NcaPeerResolver(ClusterModel model, ConnectivityEngine engine, bool hasIngressLayer)
+    /// <param name="controller">
+    /// Which detected controller workloads are the Ingress objects' controller (all of them when
+    /// null); NCA takes the pods of services named like <c>ingress-nginx</c>, not mesh gateways.
+    /// </param>
+    public NcaPeerResolver(ClusterModel model, ConnectivityEngine engine, bool hasIngressLayer, Func<Workload, bool>? controller = null)
     {
         this.model = model;
         foreach (var pod in model.Pods)
@@ -307,7 +311,7 @@ internal sealed class NcaPeerResolver
         // NCA's ingress layer (present when the configuration has Ingress objects) restricts the
         // controller's pods to what those objects route; NetSecPS reports that as {ingress-controller}.
         controllerPeers = hasIngressLayer
-            ? engine.IngressControllerClasses.Where(c => c.Kind == PeerClassKind.Pod).SelectMany(c => c.Workloads).Select(w => w.Peer).ToHashSet(StringComparer.Ordinal)
+            ? engine.IngressControllerClasses.Where(c => c.Kind == PeerClassKind.Pod).SelectMany(c => c.Workloads).Where(w => controller?.Invoke(w) ?? true).Select(w => w.Peer).ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>(StringComparer.Ordinal);
     }
 

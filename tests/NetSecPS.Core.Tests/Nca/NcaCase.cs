@@ -126,12 +126,13 @@ internal sealed partial class NcaCase
 
         var baseDir = Path.GetDirectoryName(SchemePath)!;
         var files = new List<string>();
+        var topology = new List<string>();
         foreach (var key in new[] { "namespaceList", "podList" })
         {
             var own = Str(config, key);
             if ((own ?? Str(scheme, key)) is { } list)
             {
-                files.AddRange(Expand(baseDir, list));
+                topology.AddRange(Expand(baseDir, list));
             }
         }
 
@@ -146,7 +147,9 @@ internal sealed partial class NcaCase
             }
         }
 
-        return new NcaConfig(this, reference, files.Distinct(StringComparer.Ordinal).ToList(), NcaPolicySelection.Parse(rest));
+        // NCA reads only namespaces and pods from namespaceList and podList: a policy file in those folders is not part of the configuration.
+        var topologyOnly = topology.Except(files, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        return new NcaConfig(this, reference, topology.Concat(files).Distinct(StringComparer.Ordinal).ToList(), NcaPolicySelection.Parse(rest)) { TopologyOnly = topologyOnly };
     }
 
     private IEnumerable<string> Expand(string baseDir, string relative)
@@ -227,4 +230,8 @@ internal sealed record NcaPolicySelection(string? Type, string? Namespace, strin
 }
 
 /// <summary>One configuration of a case: the files it reads and, for a one-policy reference, which policy it keeps.</summary>
-internal sealed record NcaConfig(NcaCase Case, string Reference, IReadOnlyList<string> Files, NcaPolicySelection? Selection);
+internal sealed record NcaConfig(NcaCase Case, string Reference, IReadOnlyList<string> Files, NcaPolicySelection? Selection)
+{
+    /// <summary>Files read for their namespaces and pods only (a namespaceList or podList that no policy list names).</summary>
+    public IReadOnlySet<string> TopologyOnly { get; init; } = new HashSet<string>();
+}

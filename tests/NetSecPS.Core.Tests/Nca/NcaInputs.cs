@@ -41,7 +41,8 @@ internal static class NcaInputs
         Directory.CreateDirectory(dir);
         try
         {
-            var perFile = config.Files.Select(f => (File: f, Objects: Flatten(ReadFile(f)).Select(Convert).OfType<JsonObject>().ToList())).ToList();
+            var perFile = config.Files.Select(f => (File: f, Objects: Flatten(ReadFile(f)).Select(Convert).OfType<JsonObject>()
+                .Where(o => !config.TopologyOnly.Contains(f) || !IsPolicy(o)).ToList())).ToList();
             if (config.Selection is { } selection)
             {
                 var kept = 0;

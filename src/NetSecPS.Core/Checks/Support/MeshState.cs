@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using k8s.Models;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Checks.Support;
@@ -16,29 +17,40 @@ public sealed record PeerAuthenticationResult(string Mode, KubeObject? Source, s
 
 /// <summary>
 /// Service-mesh facts the MESH checks need: whether Istio or Linkerd is present, which workloads
-/// each one meshes (sidecar or ambient), the effective Istio PeerAuthentication, the Istio
-/// AuthorizationPolicies that apply, and Linkerd's effective default inbound policy.
+/// each one meshes (sidecar or ambient), the effective Istio PeerAuthentication, and, when the
+/// connectivity engine runs, each flow's mutual TLS as the mesh layer of the policy model computes
+/// it. Istio membership and PeerAuthentication come from the same place as the connectivity's
+/// (<see cref="IstioMesh"/>), so the checks and the flows agree.
 /// </summary>
 public sealed partial class MeshState
 {
     public const string LinkerdInboundPolicyAnnotation = "config.linkerd.io/default-inbound-policy";
 
     private readonly ClusterModel model;
-    private readonly List<KubeObject> peerAuthentications;
-    private readonly List<KubeObject> authorizationPolicies;
+    private readonly IstioMesh? istio;
+    private readonly Lazy<MeshFlows?> flows;
 
     public MeshState(ClusterModel model)
+        : this(model, null)
+    {
+    }
+
+    /// <param name="connectivity">The engine whose flows carry each connection's mutual TLS; null: the facts of the objects only.</param>
+    public MeshState(ClusterModel model, IConnectivityQuery? connectivity)
     {
         this.model = model;
-        peerAuthentications = model.Data.OfKind("PeerAuthentication").Where(o => o.Group == "security.istio.io" && o.Raw is not null)
-            .OrderBy(CreationTime).ThenBy(o => o.Name, StringComparer.Ordinal).ToList();
-        authorizationPolicies = model.Data.OfKind("AuthorizationPolicy").Where(o => o.Group == "security.istio.io" && o.Raw is not null).ToList();
-        IstioRootNamespace = FindIstioRootNamespace(model) ?? "istio-system";
-        IstioEvidence = FindIstio();
+        Connectivity = connectivity;
+        istio = connectivity?.Policies.Mesh?.Facts ?? IstioMesh.Detect(model, connectivity?.Policies.Options ?? ConnectivityOptions.Default);
+        IstioRootNamespace = istio?.RootNamespace ?? "istio-system";
+        IstioEvidence = istio?.Evidence;
         LinkerdEvidence = FindLinkerd();
         LinkerdClusterDefault = FindLinkerdDefault(out var source);
         LinkerdClusterDefaultSource = source;
+        flows = new Lazy<MeshFlows?>(() => connectivity is null || istio is null ? null : MeshFlows.Collect(connectivity));
     }
+
+    /// <summary>The engine the per-flow facts come from; null when the audit runs without one.</summary>
+    public IConnectivityQuery? Connectivity { get; }
 
     /// <summary>The mesh root namespace: MeshConfig <c>rootNamespace</c>, else <c>istio-system</c>.</summary>
     public string IstioRootNamespace { get; }
@@ -59,36 +71,13 @@ public sealed partial class MeshState
 
     public string LinkerdClusterDefaultSource { get; }
 
+    /// <summary>Flows into and out of each workload whose mutual TLS matters to the checks; null without the engine or Istio.</summary>
+    internal MeshFlows? Flows => flows.Value;
+
     /// <summary>Workloads of the mesh's own control plane: not expected to be meshed themselves.</summary>
     public bool IsControlPlane(Workload w) =>
         w.Namespace == IstioRootNamespace && w.Name is "istiod" or "istio-cni-node" or "ztunnel" || w.Name.StartsWith("istiod-", StringComparison.Ordinal)
         || w.Namespace is "linkerd" or "linkerd-cni" && (w.Name.StartsWith("linkerd-", StringComparison.Ordinal) || w.Name == "linkerd-cni");
-
-    private string? FindIstio()
-    {
-        if (peerAuthentications.Count > 0 || authorizationPolicies.Count > 0)
-        {
-            return $"{peerAuthentications.Count} PeerAuthentication(s), {authorizationPolicies.Count} AuthorizationPolicy(ies)";
-        }
-
-        if (model.Workloads.FirstOrDefault(w => w.Name == "istiod" || w.Name.StartsWith("istiod-", StringComparison.Ordinal) || w.Name == "ztunnel") is { } cp)
-        {
-            return $"control plane {cp.Peer}";
-        }
-
-        if (model.Namespaces.Values.FirstOrDefault(n => n.Labels.GetValueOrDefault("istio-injection") == "enabled" || n.Labels.ContainsKey("istio.io/rev")
-                || n.Labels.GetValueOrDefault("istio.io/dataplane-mode") == "ambient") is { } ns)
-        {
-            return $"namespace {ns.Name} is labelled for Istio";
-        }
-
-        if (model.Workloads.FirstOrDefault(HasIstioSidecar) is { } w)
-        {
-            return $"{w.Peer} runs an istio-proxy sidecar";
-        }
-
-        return null;
-    }
 
     private string? FindLinkerd()
     {
@@ -115,58 +104,28 @@ public sealed partial class MeshState
         return null;
     }
 
-    private static bool HasContainer(PodInfo p, string name) =>
-        (p.Spec?.Containers ?? new List<V1Container>()).Concat(p.Spec?.InitContainers ?? new List<V1Container>()).Any(c => c.Name == name);
-
-    private static bool HasIstioSidecar(Workload w) => w.Pods.Count > 0 && w.Pods.All(p => HasContainer(p, "istio-proxy") || p.Annotations.ContainsKey("sidecar.istio.io/status"));
-
-    private static bool HasLinkerdProxy(Workload w) => w.Pods.Count > 0 && w.Pods.All(p => HasContainer(p, "linkerd-proxy") || p.Annotations.ContainsKey("linkerd.io/proxy-version"));
+    private static bool HasLinkerdProxy(Workload w) => w.Pods.Count > 0 && w.Pods.All(p => IstioMesh.HasContainer(p, "linkerd-proxy") || p.Annotations.ContainsKey("linkerd.io/proxy-version"));
 
     private NamespaceInfo? NamespaceOf(Workload w) => model.Namespaces.GetValueOrDefault(w.Namespace);
 
     /// <summary>
-    /// How Istio meshes the workload: <c>sidecar</c>, <c>ambient</c>, or null. A real pod is in
-    /// the sidecar mesh only when it runs istio-proxy (injection happens at creation); a pod
-    /// template is when its namespace or its own label/annotation asks for injection.
+    /// How Istio meshes the workload: <c>sidecar</c>, <c>ambient</c>, or null, as the connectivity
+    /// decides it: a real pod runs istio-proxy; a pod template asks for injection through its
+    /// namespace (istio-injection, istio.io/rev) or its own sidecar.istio.io/inject.
     /// </summary>
     public string? IstioEnrolment(Workload w)
     {
-        if (!IstioPresent || w.HostNetwork || w.Pods.Count == 0)
+        if (istio is null || w.HostNetwork || w.Pods.Count == 0)
         {
             return null;
         }
 
-        var ns = NamespaceOf(w);
-        var pod = w.Pods[0];
-        var podMode = pod.Labels.GetValueOrDefault("istio.io/dataplane-mode");
-        if (podMode == "ambient" || (podMode != "none" && ns?.Labels.GetValueOrDefault("istio.io/dataplane-mode") == "ambient"))
+        return istio.Membership(w.Pods[0]) switch
         {
-            return "ambient";
-        }
-
-        if (HasIstioSidecar(w))
-        {
-            return "sidecar";
-        }
-
-        if (!pod.FromTemplate)
-        {
-            return null;
-        }
-
-        var inject = pod.Labels.GetValueOrDefault("sidecar.istio.io/inject") ?? pod.Annotations.GetValueOrDefault("sidecar.istio.io/inject");
-        if (inject == "false")
-        {
-            return null;
-        }
-
-        if (inject == "true")
-        {
-            return "sidecar";
-        }
-
-        var nsInjection = ns?.Labels.GetValueOrDefault("istio-injection");
-        return nsInjection == "enabled" || (nsInjection != "disabled" && ns?.Labels.ContainsKey("istio.io/rev") == true) ? "sidecar" : null;
+            MeshMembership.Sidecar => "sidecar",
+            MeshMembership.Ambient => "ambient",
+            _ => null,
+        };
     }
 
     /// <summary>True when Linkerd meshes the workload: a linkerd-proxy, or (pod templates) inject annotations.</summary>
@@ -205,66 +164,15 @@ public sealed partial class MeshState
     /// </summary>
     public PeerAuthenticationResult EffectivePeerAuthentication(Workload w)
     {
-        var labels = w.Labels;
-        var workloadLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p) is { IsEverything: false } s && s.Matches(labels));
-        var namespaceLevel = w.Namespace == IstioRootNamespace ? null : peerAuthentications.FirstOrDefault(p => p.Namespace == w.Namespace && Selector(p).IsEverything);
-        var meshLevel = peerAuthentications.FirstOrDefault(p => p.Namespace == IstioRootNamespace && Selector(p).IsEverything);
-
-        string mode = "PERMISSIVE";
-        KubeObject? source = null;
-        var level = "default";
-        foreach (var (pa, lvl) in new[] { (workloadLevel, "workload"), (namespaceLevel, "namespace"), (meshLevel, "mesh") })
+        if (istio is null)
         {
-            if (pa is null)
-            {
-                continue;
-            }
-
-            var m = ModeOf(pa.Raw!["spec"]?["mtls"]);
-            if (m is null or "UNSET")
-            {
-                continue;
-            }
-
-            mode = m;
-            source = pa;
-            level = lvl;
-            break;
+            return new PeerAuthenticationResult("PERMISSIVE", null, "default", Array.Empty<(int, string)>());
         }
 
-        var weak = new List<(int, string)>();
-        if (workloadLevel?.Raw!["spec"]?["portLevelMtls"] is JsonObject ports)
-        {
-            foreach (var (port, setting) in ports)
-            {
-                var pm = ModeOf(setting);
-                if (pm is "PERMISSIVE" or "DISABLE" && int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
-                {
-                    weak.Add((n, pm));
-                }
-            }
-        }
-
-        return new PeerAuthenticationResult(mode, source, level, weak);
+        var mtls = istio.PeerAuthentication(w.Namespace, w.Labels);
+        var weak = mtls.Ports.Where(p => p.Value.Mode is "PERMISSIVE" or "DISABLE").OrderBy(p => p.Key).Select(p => (p.Key, p.Value.Mode)).ToList();
+        return new PeerAuthenticationResult(mtls.Workload.Mode, mtls.Workload.Source, mtls.Workload.Level, weak);
     }
-
-    /// <summary>The AuthorizationPolicies that apply to a workload: mesh-wide (root namespace, no selector), namespace-wide, or selecting it.</summary>
-    public IEnumerable<KubeObject> AuthorizationPoliciesFor(Workload w) => authorizationPolicies.Where(ap =>
-    {
-        var selector = Selector(ap);
-        if (ap.Namespace == IstioRootNamespace && selector.IsEverything && ap.Raw!["spec"]?["targetRef"] is null && ap.Raw["spec"]?["targetRefs"] is null)
-        {
-            return true;
-        }
-
-        return ap.Namespace == w.Namespace && ap.Raw!["spec"]?["targetRef"] is null && ap.Raw["spec"]?["targetRefs"] is null && selector.Matches(w.Labels);
-    });
-
-    public static string ActionOf(KubeObject authorizationPolicy) => authorizationPolicy.Raw?["spec"]?["action"]?.ToString() is { Length: > 0 } a ? a : "ALLOW";
-
-    /// <summary>An ALLOW policy with an empty rule (<c>rules: [{}]</c>) admits every caller.</summary>
-    public static bool AllowsEveryone(KubeObject authorizationPolicy) =>
-        authorizationPolicy.Raw?["spec"]?["rules"] is JsonArray rules && rules.Any(r => r is JsonObject o && o.Count == 0);
 
     /// <summary>The effective Linkerd default inbound policy of a workload and where it comes from.</summary>
     public (string Policy, string Source) LinkerdInboundPolicy(Workload w)
@@ -280,27 +188,6 @@ public sealed partial class MeshState
         }
 
         return (LinkerdClusterDefault, LinkerdClusterDefaultSource);
-    }
-
-    private static LabelSelector Selector(KubeObject o) => o.Raw?["spec"]?["selector"] is JsonObject s ? LabelSelector.Parse(s, out _) : LabelSelector.Everything;
-
-    private static string? ModeOf(JsonNode? mtls) => mtls is JsonObject m ? m["mode"]?.ToString()?.ToUpperInvariant() : null;
-
-    private static DateTime CreationTime(KubeObject o) =>
-        o.Raw?["metadata"]?["creationTimestamp"]?.ToString() is { } t && DateTime.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var d)
-            ? d : DateTime.MaxValue;
-
-    private static string? FindIstioRootNamespace(ClusterModel model)
-    {
-        foreach (var (obj, cm) in model.Data.TypedWithSource<V1ConfigMap>())
-        {
-            if (obj.Name == "istio" && cm.Data?.TryGetValue("mesh", out var mesh) == true && RootNamespaceRegex().Match(mesh) is { Success: true } m)
-            {
-                return m.Groups[1].Value.Trim('"', '\'');
-            }
-        }
-
-        return null;
     }
 
     private string FindLinkerdDefault(out string source)
@@ -325,9 +212,6 @@ public sealed partial class MeshState
         source = "control plane default (all-unauthenticated unless configured)";
         return "all-unauthenticated";
     }
-
-    [GeneratedRegex(@"(?m)^\s*rootNamespace:\s*(\S+)")]
-    private static partial Regex RootNamespaceRegex();
 
     [GeneratedRegex(@"(?m)^\s*(defaultInboundPolicy|defaultAllowPolicy):\s*(\S+)")]
     private static partial Regex LinkerdDefaultRegex();
