@@ -25,6 +25,8 @@
       NETSEC_CLUSTER_NAME   the cluster's name in reports and file names
       NETSEC_CONTEXT        kubeconfig context (only with KUBECONFIG)
       NETSEC_METRICS        true (default): write an OpenMetrics file of finding counts
+      NETSEC_FLOW_LOGS      a folder of exported flow logs (Hubble JSON, Calico flow logs, CSV)
+                            to compare with the policies in the reports' "Observed traffic"
       NETSEC_MODULE_PATH    the NetSecPS module (default: the image's copy)
       KUBECONFIG            use this kubeconfig; without it the pod's service account is used
 
@@ -201,6 +203,12 @@ function Read-JobConfiguration {
 
     $metrics = Get-SwitchSetting 'NETSEC_METRICS' $true
 
+    $flowLogs = Get-Setting 'NETSEC_FLOW_LOGS'
+    if ($flowLogs) {
+        $flowLogs = Resolve-JobPath $flowLogs $cwd
+        if (-not (Test-Path -LiteralPath $flowLogs -PathType Container)) { Add-Problem 'NETSEC_FLOW_LOGS' $flowLogs 'the flow log folder does not exist' }
+    }
+
     $clusterName = Get-Setting 'NETSEC_CLUSTER_NAME'
     $context = Get-Setting 'NETSEC_CONTEXT'
 
@@ -232,6 +240,7 @@ function Read-JobConfiguration {
         History         = $history
         FailOn          = $failOn
         Metrics         = $metrics
+        FlowLogs        = $flowLogs
         ClusterName     = $clusterName
         Context         = $context
         Credentials     = $credentials
@@ -438,6 +447,7 @@ function Invoke-ComplianceJob {
     }
     if ($config.Profile) { $scanParameters.Profile = $config.Profile }
     if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }
+    if ($config.FlowLogs) { $scanParameters.FlowLog = $config.FlowLogs }
     if ($config.BaselineExists) {
         $scanParameters.Baseline = $config.Baseline
         if ($config.BaselineKeyFile) { $scanParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }

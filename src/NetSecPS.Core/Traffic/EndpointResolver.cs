@@ -36,6 +36,7 @@ internal sealed class EndpointResolver
     private readonly AddressRanges sourceRanges;
     private readonly AddressRanges destinationRanges;
     private readonly ClusterModel model;
+    private readonly HashSet<string> sharedAddresses = new(StringComparer.Ordinal);
     private readonly Dictionary<FlowEndpoint, ResolvedEnd> sourceCache = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<FlowEndpoint, ResolvedEnd> destinationCache = new(ReferenceEqualityComparer.Instance);
 
@@ -68,6 +69,14 @@ internal sealed class EndpointResolver
 
                     at.Add(pod);
                 }
+            }
+        }
+
+        foreach (var (address, pods) in podsByAddress)
+        {
+            if (pods.Select(p => p.Workload).Distinct().Skip(1).Any())
+            {
+                sharedAddresses.Add(address);
             }
         }
 
@@ -104,6 +113,12 @@ internal sealed class EndpointResolver
     /// </summary>
     public ResolvedEnd Resolve(FlowEndpoint e, bool asDestination, int port)
     {
+        if (e.Address is { } shared && sharedAddresses.Contains(Canonical(shared)))
+        {
+            // Host-network pods of several workloads on one node: the port tells them apart, flow by flow.
+            return ResolveUncached(e, asDestination, port);
+        }
+
         var cache = asDestination ? destinationCache : sourceCache;
         if (cache.TryGetValue(e, out var known))
         {

@@ -60,6 +60,12 @@ public sealed class FlowLogReader
     public const int DiagnosticsPerFile = 50;
 
     private const int ProgressId = 7301;
+
+    /// <summary>Files a folder of exported logs may hold beside them that are not logs.</summary>
+    private static readonly HashSet<string> NotLogs = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".md", ".txt", ".yaml", ".yml", ".ps1", ".psd1", ".psm1", ".xml", ".html", ".htm", ".pdf", ".xlsx", ".sh",
+    };
     private readonly FlowLogFormat format;
     private readonly IOutputSink sink;
     private readonly HubbleFlowParser hubble = new();
@@ -87,10 +93,16 @@ public sealed class FlowLogReader
             }
             else if (Directory.Exists(path))
             {
-                var found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
+                var all = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
                     .Where(f => !Path.GetFileName(f).StartsWith('.'))
                     .Order(StringComparer.Ordinal)
                     .ToList();
+                var found = all.Where(f => !NotLogs.Contains(Path.GetExtension(f))).ToList();
+                if (found.Count < all.Count)
+                {
+                    sink.Verbose($"Left out of the flow logs in {path}: {string.Join(", ", all.Except(found).Select(Path.GetFileName))} (documents and manifests, not logs).");
+                }
+
                 if (found.Count == 0)
                 {
                     sink.Warning($"The flow log folder {path} holds no files.");
@@ -244,7 +256,9 @@ public sealed class FlowLogReader
 
     private void Error(string file, long? line, string code, string message)
     {
-        var d = new InputDiagnostic("Error", code, message, file, line is { } l && l <= int.MaxValue ? (int)l : null, null);
+        // A bad record is the whole line: it starts at column 1.
+        var at = line is { } l && l <= int.MaxValue ? (int?)l : null;
+        var d = new InputDiagnostic("Error", code, message, file, at, at is null ? null : 1);
         Statistics.Keep(d);
         sink.Diagnostic(d);
     }

@@ -213,13 +213,12 @@ public sealed class PolicyRecommender
         var rules = new Dictionary<string, (PeerSpec Peer, SortedSet<PortSpec> Ports, string Why)>(StringComparer.Ordinal);
         foreach (var p in paths)
         {
-            if (PeerFor(plan, p.Destination, p.DestinationAddresses) is not { } peer)
-            {
-                continue;
-            }
-
-            Add(rules, peer, PortFor(p.Destination.Workload, p.Protocol, p.Port), "observed");
+            // Kept even when no rule can name the peer: verification then says which flow it would cut.
             Keep(plan, p);
+            if (PeerFor(plan, p.Destination, p.DestinationAddresses) is { } peer)
+            {
+                Add(rules, peer, PortFor(p.Destination.Workload, p.Protocol, p.Port), "observed");
+            }
         }
 
         var dns = dnsServers.Where(d => !d.HostNetwork).ToList();
@@ -257,13 +256,11 @@ public sealed class PolicyRecommender
         var rules = new Dictionary<string, (PeerSpec Peer, SortedSet<PortSpec> Ports, string Why)>(StringComparer.Ordinal);
         foreach (var p in paths)
         {
-            if (PeerFor(plan, p.Source, p.SourceAddresses) is not { } peer)
-            {
-                continue;
-            }
-
-            Add(rules, peer, PortFor(w, p.Protocol, p.Port), "observed");
             Keep(plan, p);
+            if (PeerFor(plan, p.Source, p.SourceAddresses) is { } peer)
+            {
+                Add(rules, peer, PortFor(w, p.Protocol, p.Port), "observed");
+            }
         }
 
         if (exposed is not null && ConnectionSet.TryParse(exposed.Connections, out var set))

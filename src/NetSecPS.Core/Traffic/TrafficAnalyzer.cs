@@ -181,24 +181,25 @@ public sealed class TrafficComparison
 public sealed class TrafficAnalyzer
 {
     private readonly ConnectivityEngine engine;
-    private readonly IOutputSink sink;
     private readonly IReadOnlyList<Flow> flows;
     private readonly EndpointResolver resolver;
     private readonly Dictionary<(string Source, string Destination, string Protocol, int Port), ObservedPath> observed = new();
     private readonly Dictionary<(string Source, string Destination, string Protocol, int Port, string Problem), ObservedPath> unresolved = new();
     private readonly Dictionary<string, ConnectionEndpoint?> endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> unresolvedEnds = new(StringComparer.Ordinal);
-    private long unresolvedFlows;
 
     public TrafficAnalyzer(ConnectivityEngine engine, IOutputSink sink, CancellationToken cancellationToken = default)
     {
         this.engine = engine;
-        this.sink = sink;
+        Sink = sink;
         flows = engine.GetFlows(cancellationToken);
         resolver = new EndpointResolver(engine.Model, flows);
     }
 
     public FlowLogStatistics Statistics { get; } = new();
+
+    /// <summary>Where warnings (unresolved ends) and progress go; a caller that moves between threads sets the sink of each.</summary>
+    public IOutputSink Sink { get; set; }
 
     internal ConnectivityEngine Engine => engine;
 
@@ -207,7 +208,7 @@ public sealed class TrafficAnalyzer
     /// <summary>Reads flow logs into the comparison.</summary>
     public void AddLogs(IReadOnlyList<string> files, FlowLogFormat format, CancellationToken cancellationToken = default)
     {
-        var reader = new FlowLogReader(format, sink, Statistics);
+        var reader = new FlowLogReader(format, Sink, Statistics);
         foreach (var flow in reader.Read(files, cancellationToken))
         {
             Aggregate(flow);
@@ -222,12 +223,14 @@ public sealed class TrafficAnalyzer
         Aggregate(flow);
     }
 
-    /// <summary>The flow with its ends resolved to peers of the snapshot (or why they are not).</summary>
+    /// <summary>The flow with its ends resolved to peers of the snapshot (or why they are not); each end that cannot be resolved is warned about once.</summary>
     public ObservedFlow Resolve(ObservedFlow flow)
     {
         ArgumentNullException.ThrowIfNull(flow);
         var s = resolver.Resolve(flow.Source, asDestination: false, flow.Port);
         var d = resolver.Resolve(flow.Destination, asDestination: true, flow.Port);
+        Remember(s);
+        Remember(d);
         var problem = s.Problem is not null && d.Problem is not null ? $"source: {s.Problem}; destination: {d.Problem}"
             : s.Problem is not null ? "source: " + s.Problem : d.Problem is not null ? "destination: " + d.Problem : null;
         return flow with { SourcePeer = s.Peer, DestinationPeer = d.Peer, Unresolved = problem };
@@ -249,7 +252,6 @@ public sealed class TrafficAnalyzer
 
         if (problem is not null)
         {
-            unresolvedFlows += flow.Count;
             var key = (s.Peer ?? s.Label, d.Peer ?? d.Label, flow.Protocol, flow.Port, problem);
             if (!unresolved.TryGetValue(key, out var u))
             {
@@ -284,11 +286,11 @@ public sealed class TrafficAnalyzer
             unresolvedEnds[end.Label] = problems = new List<string>();
             if (unresolvedEnds.Count <= 100)
             {
-                sink.Warning($"Cannot resolve {end.Label} against the snapshot: {end.Problem}.");
+                Sink.Warning($"Cannot resolve {end.Label} against the snapshot: {end.Problem}.");
             }
             else if (unresolvedEnds.Count == 101)
             {
-                sink.Warning("More flow ends cannot be resolved; Compare-NetSecFlowLog lists them all as Unresolved.");
+                Sink.Warning("More flow ends cannot be resolved; Compare-NetSecFlowLog lists them all as Unresolved.");
             }
         }
     }
@@ -308,7 +310,7 @@ public sealed class TrafficAnalyzer
             if ((++done & 1023) == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", $"{done:N0} of {observed.Count:N0} observed paths", done * 80 / observed.Count));
+                Sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", $"{done:N0} of {observed.Count:N0} observed paths", done * 80 / observed.Count));
             }
 
             var record = Evaluate(path);
@@ -331,7 +333,7 @@ public sealed class TrafficAnalyzer
             }
         }
 
-        sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", "unused allowed connections", 85));
+        Sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", "unused allowed connections", 85));
         var connections = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
         var n = 0;
         foreach (var flow in flows)
@@ -363,9 +365,9 @@ public sealed class TrafficAnalyzer
             });
         }
 
-        sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", "done", 100, Completed: true));
-        var result = new TrafficComparison(Statistics, records, unresolvedFlows, paths);
-        sink.Verbose(string.Create(CultureInfo.InvariantCulture,
+        Sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", "done", 100, Completed: true));
+        var result = new TrafficComparison(Statistics, records, unresolved.Values.Sum(p => p.Observed), paths);
+        Sink.Verbose(string.Create(CultureInfo.InvariantCulture,
             $"Observed traffic: {Statistics.Flows:N0} flows in {Statistics.Records:N0} records; {result.ObservedAllowed.Count:N0} allowed and {result.ObservedDenied.Count:N0} denied paths observed ({result.Disagreements:N0} where the log disagrees), {result.UnusedAllowed.Count:N0} unused allowed port ranges, {result.Unresolved.Count:N0} unresolved."));
         return result;
     }
