@@ -497,6 +497,14 @@ function Invoke-ComplianceJob {
             drift           = if ($null -ne $result.Drift) { @($result.Drift).Count } else { $null }
             kindsIncomplete = $denied.Count
         })
+    if ($result.PSObject.Properties['ObservedTraffic'] -and $null -ne $result.ObservedTraffic) {
+        $traffic = $result.ObservedTraffic
+        Write-JobLog info 'traffic.compared' ([ordered]@{
+                flowLogs = $config.FlowLogs; files = @($traffic.Files).Count; flows = $traffic.Flows; badLines = $traffic.BadLines
+                observedAllowed = @($traffic.ObservedAllowed).Count; observedDenied = @($traffic.ObservedDenied).Count; disagreements = $traffic.Disagreements
+                unusedAllowed = @($traffic.UnusedAllowed).Count; unresolved = @($traffic.Unresolved).Count
+            })
+    }
     if ($null -ne $result.Drift) {
         Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
     }

@@ -113,12 +113,6 @@ internal sealed class EndpointResolver
     /// </summary>
     public ResolvedEnd Resolve(FlowEndpoint e, bool asDestination, int port)
     {
-        if (e.Address is { } shared && sharedAddresses.Contains(Canonical(shared)))
-        {
-            // Host-network pods of several workloads on one node: the port tells them apart, flow by flow.
-            return ResolveUncached(e, asDestination, port);
-        }
-
         var cache = asDestination ? destinationCache : sourceCache;
         if (cache.TryGetValue(e, out var known))
         {
@@ -126,6 +120,12 @@ internal sealed class EndpointResolver
         }
 
         var r = ResolveUncached(e, asDestination, port);
+        if (e.Address is { } shared && sharedAddresses.Count > 0 && sharedAddresses.Contains(Canonical(shared)))
+        {
+            // Host-network pods of several workloads on one node: the port tells them apart, flow by flow.
+            return r;
+        }
+
         if (cache.Count > 200_000)
         {
             // Many distinct addresses (the internet) must not grow the cache without bound.

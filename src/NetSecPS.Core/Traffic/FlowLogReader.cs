@@ -151,65 +151,9 @@ public sealed class FlowLogReader
         Statistics.Files.Add(file);
         using (reader)
         {
-            IFlowLineParser? parser = format switch
-            {
-                FlowLogFormat.Hubble => hubble,
-                FlowLogFormat.Calico => calico,
-                FlowLogFormat.Csv => new CsvFlowParser(),
-                _ => null,
-            };
             long bad = 0, firstUnreported = 0;
-            while (true)
+            foreach (var (n, result) in Results(reader, file, cancellationToken))
             {
-                ReadOnlyMemory<byte> line;
-                bool tooLong;
-                try
-                {
-                    if (!reader.TryRead(out line, out tooLong))
-                    {
-                        break;
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or InvalidDataException)
-                {
-                    Error(file, reader.LineNumber + 1, "FlowLogUnreadable", $"Reading stopped: {ex.Message}");
-                    break;
-                }
-
-                var n = reader.LineNumber;
-                Statistics.Lines++;
-                if ((n & 0xFFFF) == 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    sink.Progress(new ProgressUpdate(ProgressId, "Reading flow logs", string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {n:N0} lines"), -1));
-                }
-
-                LineResult result;
-                if (tooLong)
-                {
-                    result = LineResult.Bad($"the line is longer than {Utf8LineReader.MaxLineBytes / 1024 / 1024} MiB");
-                }
-                else if (IsBlank(line.Span))
-                {
-                    continue;
-                }
-                else
-                {
-                    if (parser is null)
-                    {
-                        parser = Detect(line, out var problem);
-                        if (parser is null)
-                        {
-                            Error(file, n, "FlowLogFormatUnknown", problem!);
-                            yield break;
-                        }
-
-                        sink.Verbose($"Reading {file} as {(parser is HubbleFlowParser ? "Hubble flows" : parser is CalicoFlowParser ? "Calico flow logs" : "CSV")}.");
-                    }
-
-                    result = parser.Parse(line, file, n);
-                }
-
                 if (result.Flow is { } flow)
                 {
                     Statistics.Count(flow);
@@ -219,12 +163,12 @@ public sealed class FlowLogReader
                 {
                     Statistics.Skip(reason);
                 }
-                else
+                else if (result.Error is { } error)
                 {
                     Statistics.BadLines++;
                     if (++bad <= DiagnosticsPerFile)
                     {
-                        Error(file, n, "FlowLogLineInvalid", result.Error!);
+                        Error(file, n, "FlowLogLineInvalid", error);
                     }
                     else if (firstUnreported == 0)
                     {
@@ -238,6 +182,194 @@ public sealed class FlowLogReader
                 Error(file, firstUnreported, "FlowLogLineInvalid",
                     string.Create(CultureInfo.InvariantCulture, $"{bad - DiagnosticsPerFile:N0} more lines could not be read (from this line on; {bad:N0} in the file)."));
             }
+        }
+    }
+
+    /// <summary>Lines read per batch when parsing in parallel.</summary>
+    private const int BatchLines = 2048;
+
+    /// <summary>
+    /// Each line's result, in file order. JSON lines are parsed in batches on every core (a
+    /// parser per thread, since parsers keep caches), read while nothing else runs, so memory
+    /// stays at a few batches whatever the file's size; CSV (whose header decides its columns) and
+    /// single-core machines read line by line.
+    /// </summary>
+    private IEnumerable<(long Line, LineResult Result)> Results(Utf8LineReader reader, string file, CancellationToken cancellationToken)
+    {
+        IFlowLineParser? parser = format switch
+        {
+            FlowLogFormat.Hubble => hubble,
+            FlowLogFormat.Calico => calico,
+            FlowLogFormat.Csv => new CsvFlowParser(),
+            _ => null,
+        };
+        var cores = Environment.ProcessorCount;
+        Batch[]? window = null;
+        var parsers = new System.Collections.Concurrent.ConcurrentBag<IFlowLineParser>();
+        var filled = 0;
+        while (true)
+        {
+            ReadOnlyMemory<byte> line;
+            bool tooLong;
+            var more = true;
+            try
+            {
+                more = reader.TryRead(out line, out tooLong);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException)
+            {
+                Error(file, reader.LineNumber + 1, "FlowLogUnreadable", $"Reading stopped: {ex.Message}");
+                line = default;
+                tooLong = false;
+                more = false;
+            }
+
+            if (more)
+            {
+                var n = reader.LineNumber;
+                Statistics.Lines++;
+                if ((n & 0xFFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    sink.Progress(new ProgressUpdate(ProgressId, "Reading flow logs", string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {n:N0} lines"), -1));
+                }
+
+                if (tooLong && window is null)
+                {
+                    yield return (n, LineResult.Bad($"the line is longer than {Utf8LineReader.MaxLineBytes / 1024 / 1024} MiB"));
+                    continue;
+                }
+
+                if (!tooLong && IsBlank(line.Span))
+                {
+                    continue;
+                }
+
+                if (parser is null && !tooLong)
+                {
+                    parser = Detect(line, out var problem);
+                    if (parser is null)
+                    {
+                        Error(file, n, "FlowLogFormatUnknown", problem!);
+                        yield break;
+                    }
+
+                    sink.Verbose($"Reading {file} as {(parser is HubbleFlowParser ? "Hubble flows" : parser is CalicoFlowParser ? "Calico flow logs" : "CSV")}.");
+                }
+
+                if (window is null)
+                {
+                    yield return (n, parser!.Parse(line, file, n));
+                    if (cores > 1 && parser is not CsvFlowParser)
+                    {
+                        window = new Batch[cores * 2];
+                        parsers.Add(parser);
+                    }
+
+                    continue;
+                }
+
+                Current(window, ref filled).Add(tooLong ? ReadOnlySpan<byte>.Empty : line.Span, n, tooLong);
+                if (filled < window.Length || window[^1].Count < BatchLines)
+                {
+                    continue;
+                }
+            }
+
+            if (window is not null && filled > 0)
+            {
+                ParseAll(window, filled, parsers, parser!, file, cancellationToken);
+                for (var b = 0; b < filled; b++)
+                {
+                    var batch = window[b];
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        yield return (batch.LineNumbers[i], batch.Results[i]);
+                    }
+
+                    batch.Clear();
+                }
+
+                filled = 0;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>The batch being filled: the next one when the current is full.</summary>
+    private static Batch Current(Batch[] window, ref int filled)
+    {
+        if (filled == 0 || window[filled - 1].Count >= BatchLines)
+        {
+            window[filled] ??= new Batch();
+            filled++;
+        }
+
+        return window[filled - 1];
+    }
+
+    private static void ParseAll(Batch[] window, int filled, System.Collections.Concurrent.ConcurrentBag<IFlowLineParser> parsers, IFlowLineParser first, string file, CancellationToken cancellationToken)
+    {
+        Parallel.For(0, filled, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Environment.ProcessorCount },
+            () => parsers.TryTake(out var p) ? p : first is HubbleFlowParser ? new HubbleFlowParser() : new CalicoFlowParser(),
+            (b, _, parser) =>
+            {
+                window[b].ParseWith(parser, file);
+                return parser;
+            },
+            parsers.Add);
+    }
+
+    /// <summary>Lines copied out of the reader's buffer, and their results once parsed.</summary>
+    private sealed class Batch
+    {
+        private byte[] buffer = new byte[1 << 20];
+        private int used;
+        private readonly List<(int Offset, int Length, bool TooLong)> lines = new(BatchLines);
+
+        public List<long> LineNumbers { get; } = new(BatchLines);
+        public LineResult[] Results { get; private set; } = new LineResult[BatchLines];
+        public int Count => lines.Count;
+
+        public void Add(ReadOnlySpan<byte> line, long number, bool tooLong)
+        {
+            if (used + line.Length > buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, used + line.Length));
+            }
+
+            line.CopyTo(buffer.AsSpan(used));
+            lines.Add((used, line.Length, tooLong));
+            LineNumbers.Add(number);
+            used += line.Length;
+        }
+
+        public void ParseWith(IFlowLineParser parser, string file)
+        {
+            if (Results.Length < lines.Count)
+            {
+                Results = new LineResult[lines.Count];
+            }
+
+            for (var i = 0; i < lines.Count; i++)
+            {
+                var (offset, length, tooLong) = lines[i];
+                Results[i] = tooLong
+                    ? LineResult.Bad($"the line is longer than {Utf8LineReader.MaxLineBytes / 1024 / 1024} MiB")
+                    : parser.Parse(new ReadOnlyMemory<byte>(buffer, offset, length), file, LineNumbers[i]);
+            }
+        }
+
+        public void Clear()
+        {
+            used = 0;
+            lines.Clear();
+            LineNumbers.Clear();
+            Array.Clear(Results);
         }
     }
 

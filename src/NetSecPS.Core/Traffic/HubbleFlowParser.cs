@@ -196,14 +196,18 @@ internal sealed class HubbleFlowParser : IFlowLineParser
             }
             else if (name.SequenceEqual("time"u8))
             {
-                var t = PbJson.Time(ref r);
-                if (top)
+                if (top && st.Time is not null)
                 {
-                    st.TopTime = t;
+                    // The response's own time repeats the flow's, which came first.
+                    r.Skip();
+                }
+                else if (top)
+                {
+                    st.TopTime = PbJson.Time(ref r);
                 }
                 else
                 {
-                    st.Time = t;
+                    st.Time = PbJson.Time(ref r);
                 }
             }
             else if (name.SequenceEqual("nodename"u8))

@@ -157,7 +157,7 @@ internal static class PbJson
                     return FromEpoch(epoch);
                 }
 
-                return ParseTime(reader.GetString());
+                return !reader.ValueIsEscaped && TryParseRfc3339(reader.ValueSpan, out var fast) ? fast : ParseTime(reader.GetString());
             case JsonTokenType.Number:
                 return reader.TryGetInt64(out var n) ? FromEpoch(n) : reader.TryGetDouble(out var f) ? FromEpoch((long)f) : null;
             case JsonTokenType.StartObject:
@@ -190,6 +190,82 @@ internal static class PbJson
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// RFC 3339 as protobuf JSON writes it (<c>2026-11-27T09:00:40.463303123Z</c>, any number of
+    /// fractional digits, <c>Z</c> or an offset), read from the bytes: a log has a time per line.
+    /// </summary>
+    public static bool TryParseRfc3339(ReadOnlySpan<byte> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 20 || s[4] != '-' || s[7] != '-' || s[10] is not ((byte)'T' or (byte)'t' or (byte)' ') || s[13] != ':' || s[16] != ':')
+        {
+            return false;
+        }
+
+        static int D(ReadOnlySpan<byte> s, int at, int count)
+        {
+            var v = 0;
+            for (var i = at; i < at + count; i++)
+            {
+                var d = s[i] - '0';
+                if (d is < 0 or > 9)
+                {
+                    return -1;
+                }
+
+                v = (v * 10) + d;
+            }
+
+            return v;
+        }
+
+        int year = D(s, 0, 4), month = D(s, 5, 2), day = D(s, 8, 2), hour = D(s, 11, 2), minute = D(s, 14, 2), second = D(s, 17, 2);
+        if (year < 1 || month is < 1 or > 12 || day is < 1 or > 31 || hour is < 0 or > 23 || minute is < 0 or > 59 || second is < 0 or > 59 || day > DateTime.DaysInMonth(year, month))
+        {
+            return false;
+        }
+
+        var at = 19;
+        long ticks = 0;
+        if (at < s.Length && s[at] == '.')
+        {
+            at++;
+            var digits = 0;
+            while (at < s.Length && s[at] is >= (byte)'0' and <= (byte)'9')
+            {
+                if (digits < 7)
+                {
+                    ticks = (ticks * 10) + (s[at] - '0');
+                    digits++;
+                }
+
+                at++;
+            }
+
+            for (; digits < 7; digits++)
+            {
+                ticks *= 10;
+            }
+        }
+
+        TimeSpan offset;
+        if (at == s.Length - 1 && s[at] is (byte)'Z' or (byte)'z')
+        {
+            offset = TimeSpan.Zero;
+        }
+        else if (at == s.Length - 6 && s[at] is (byte)'+' or (byte)'-' && s[at + 3] == ':' && D(s, at + 1, 2) is var oh and >= 0 and <= 14 && D(s, at + 4, 2) is var om and >= 0 and <= 59)
+        {
+            offset = new TimeSpan(oh, om, 0) * (s[at] == '-' ? -1 : 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        value = new DateTimeOffset(year, month, day, hour, minute, second, offset).AddTicks(ticks);
+        return true;
     }
 
     /// <summary>Seconds since the epoch, or milliseconds when the number is too large to be seconds.</summary>
