@@ -93,7 +93,7 @@ internal sealed class HubbleFlowParser : IFlowLineParser
     public LineResult Parse(ReadOnlyMemory<byte> line, string file, long lineNumber)
     {
         var bytes = line.Span;
-        var st = new State { Verdict = -1, DropReason = -1, FlowType = -1, Direction = -1, SourceIp = (-1, 0), DestinationIp = (-1, 0), Source = (-1, 0), Destination = (-1, 0), SourceNames = (-1, 0), DestinationNames = (-1, 0), Node = (-1, 0), TopNode = (-1, 0), Policies = (-1, 0) };
+        var st = NewState();
         try
         {
             var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 64 });
@@ -113,6 +113,18 @@ internal sealed class HubbleFlowParser : IFlowLineParser
             return LineResult.Bad("not valid JSON: " + ex.Message);
         }
 
+        return Result(bytes, ref st, file, lineNumber);
+    }
+
+    private static State NewState() => new()
+    {
+        Verdict = -1, DropReason = -1, FlowType = -1, Direction = -1, SourceIp = (-1, 0), DestinationIp = (-1, 0), Source = (-1, 0), Destination = (-1, 0),
+        SourceNames = (-1, 0), DestinationNames = (-1, 0), Node = (-1, 0), TopNode = (-1, 0), Policies = (-1, 0),
+    };
+
+    /// <summary>The flow (or why the line is none) from what was read of it.</summary>
+    private LineResult Result(ReadOnlySpan<byte> bytes, ref State st, string file, long lineNumber)
+    {
         if (st.NotAFlow is { } kind)
         {
             return LineResult.Skipped(kind);
@@ -173,6 +185,9 @@ internal sealed class HubbleFlowParser : IFlowLineParser
         });
     }
 
+    /// <summary>The lengths of the normalized member names read (flow, time, verdict, ip, l4, source, node_name, ...).</summary>
+    private static readonly bool[] Wanted = Enumerable.Range(0, 32).Select(n => n is 2 or 4 or 5 or 6 or 7 or 8 or 10 or 11 or 14 or 15 or 16).ToArray();
+
     private static void ReadObject(ref Utf8JsonReader r, ref State st, bool top)
     {
         Span<byte> scratch = stackalloc byte[48];
@@ -180,7 +195,13 @@ internal sealed class HubbleFlowParser : IFlowLineParser
         {
             var name = PbJson.Name(in r, scratch);
             r.Read();
-            if (top && name.SequenceEqual("flow"u8) && r.TokenType == JsonTokenType.StartObject)
+            if (name.Length >= Wanted.Length || !Wanted[name.Length] || (name.Length == 4 && name[0] == (byte)'u'))
+            {
+                // uuid, ethernet, event_type, interface, Summary, trace_observation_point and the like: most
+                // members of a line are told apart from the ones read by their length alone.
+                r.Skip();
+            }
+            else if (top && name.SequenceEqual("flow"u8) && r.TokenType == JsonTokenType.StartObject)
             {
                 ReadObject(ref r, ref st, top: false);
             }
