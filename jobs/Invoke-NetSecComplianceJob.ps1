@@ -29,6 +29,8 @@
       NETSEC_ALLOW_INSECURE_HTTP  true: send the kubeconfig's credential to an http:// server
                             (refused otherwise; warned in the log every run)
       NETSEC_METRICS        true (default): write an OpenMetrics file of finding counts
+      NETSEC_FLOW_LOGS      a folder of exported flow logs (Hubble JSON, Calico flow logs, CSV)
+                            to compare with the policies in the reports' "Observed traffic"
       NETSEC_MODULE_PATH    the NetSecPS module (default: the image's copy)
       KUBECONFIG            use this kubeconfig; without it the pod's service account is used
 
@@ -249,6 +251,12 @@ function Read-JobConfiguration {
 
     $metrics = Get-SwitchSetting 'NETSEC_METRICS' $true
 
+    $flowLogs = Get-Setting 'NETSEC_FLOW_LOGS'
+    if ($flowLogs) {
+        $flowLogs = Resolve-JobPath $flowLogs $cwd
+        if (-not (Test-Path -LiteralPath $flowLogs -PathType Container)) { Add-Problem 'NETSEC_FLOW_LOGS' $flowLogs 'the flow log folder does not exist' }
+    }
+
     $clusterName = Get-Setting 'NETSEC_CLUSTER_NAME'
     $context = Get-Setting 'NETSEC_CONTEXT'
     $allowInsecureHttp = Get-SwitchSetting 'NETSEC_ALLOW_INSECURE_HTTP' $false
@@ -283,6 +291,7 @@ function Read-JobConfiguration {
         History         = $history
         FailOn          = $failOn
         Metrics         = $metrics
+        FlowLogs        = $flowLogs
         ClusterName     = $clusterName
         Context         = $context
         AllowInsecureHttp = $allowInsecureHttp
@@ -587,6 +596,7 @@ function Invoke-ComplianceJob {
     }
     if ($config.Profile) { $scanParameters.Profile = $config.Profile }
     if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }
+    if ($config.FlowLogs) { $scanParameters.FlowLog = $config.FlowLogs }
     if ($config.BaselineExists) {
         $scanParameters.Baseline = $config.Baseline
         if ($config.BaselineKeyFile) { $scanParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
@@ -634,6 +644,14 @@ function Invoke-ComplianceJob {
             drift           = if ($null -ne $result.Drift) { @($result.Drift).Count } else { $null }
             kindsIncomplete = $denied.Count
         })
+    if ($result.PSObject.Properties['ObservedTraffic'] -and $null -ne $result.ObservedTraffic) {
+        $traffic = $result.ObservedTraffic
+        Write-JobLog info 'traffic.compared' ([ordered]@{
+                flowLogs = $config.FlowLogs; files = @($traffic.Files).Count; flows = $traffic.Flows; badLines = $traffic.BadLines
+                observedAllowed = @($traffic.ObservedAllowed).Count; observedDenied = @($traffic.ObservedDenied).Count; disagreements = $traffic.Disagreements
+                unusedAllowed = @($traffic.UnusedAllowed).Count; unresolved = @($traffic.Unresolved).Count
+            })
+    }
     if ($null -ne $result.Drift) {
         Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
     }

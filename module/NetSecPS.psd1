@@ -26,6 +26,9 @@
         'ConvertTo-NetSecConnlistDiff'
         'Invoke-NetSecScan'
         'Export-NetSecReport'
+        'Import-NetSecFlowLog'
+        'Compare-NetSecFlowLog'
+        'New-NetSecPolicyRecommendation'
     )
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -66,6 +66,8 @@ public sealed class ScanResult
     public IReadOnlyList<NamespaceFlowSummary> NamespaceFlows { get; init; } = Array.Empty<NamespaceFlowSummary>();
     /// <summary>Drift since the baseline; null when no baseline was given.</summary>
     public IReadOnlyList<DriftRecord>? Drift { get; init; }
+    /// <summary>Flow logs compared with the policies; null when no flow log was given.</summary>
+    public ObservedTraffic? ObservedTraffic { get; init; }
     public string? BaselinePath { get; init; }
     /// <summary>When the baseline was taken, when the baseline records it.</summary>
     public DateTimeOffset? BaselineCreatedAt { get; init; }

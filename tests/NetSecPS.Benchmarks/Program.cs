@@ -21,6 +21,7 @@ namespace NetSecPS.Benchmarks;
 ///   --scaling            also: the 10,000-pod cluster with pods, workloads, policies or ipBlocks grown one at a time
 ///   --no-cilium          skip the 10,000-pod Cilium variant (run whenever the sizes include 10,000)
 ///   --cilium-only        with --no-scan: only the Cilium variant and its 10,000-pod targets
+///   --no-flows           skip the flow log benchmark (a million Hubble lines against the 10,000-pod cluster)
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
 /// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] [--cilium] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
@@ -28,6 +29,8 @@ namespace NetSecPS.Benchmarks;
 /// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
+/// flows [--pods N] [--lines N]  only the flow log benchmark: import and compare Hubble lines
+/// flows-one ...          (internal) the flow log measurement in a fresh process
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
 /// </summary>
@@ -49,6 +52,8 @@ public static class Program
             "engine" => EngineBenchmark.Run(args),
             "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
+            "flows" => Flows(options),
+            "flows-one" => FlowBench.RunOne(options.Shape().Pods, options.Lines(), options.Get("--result")!),
             _ => Bench(options),
         };
     }
@@ -186,6 +191,28 @@ public static class Program
             report.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"- {string.Join(", ", cilium.Facts.Select(f => $"{f.Key} {f.Value}"))}").AppendLine();
         }
 
+        if (!o.Has("--no-flows"))
+        {
+            var m = FlowBench.Run(o.Shape().Pods, o.Lines(), Console.Out);
+            var table = FlowBench.Table(m);
+            var targets = FlowBench.Targets(m);
+            failed |= targets.Any(t => t.Verdict == "FAIL");
+            Console.WriteLine();
+            Console.WriteLine(table);
+            foreach (var t in targets.Concat(FlowBench.Targets(m, cpu: true).Select(t => t with { Target = t.Target + " (CPU seconds)" })))
+            {
+                Console.WriteLine("  " + t);
+            }
+
+            report.AppendLine("## Flow logs (issue 21)").AppendLine().AppendLine(table);
+            foreach (var t in targets)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
+            }
+
+            report.AppendLine();
+        }
+
         if (o.Has("--scaling"))
         {
             var scaling = WholeScan.Scaling(Console.Out);
@@ -224,6 +251,21 @@ public static class Program
         File.WriteAllText(reportPath, report.ToString());
         Console.WriteLine($"Results written to {reportPath}");
         return failed && o.Has("--strict") ? 1 : 0;
+    }
+
+    private static int Flows(Options o)
+    {
+        var m = FlowBench.Run(o.Shape().Pods, o.Lines(), Console.Out);
+        Console.WriteLine();
+        Console.WriteLine(Machine());
+        Console.WriteLine(FlowBench.Table(m));
+        var targets = FlowBench.Targets(m);
+        foreach (var t in targets.Concat(FlowBench.Targets(m, cpu: true).Select(t => t with { Target = t.Target + " (CPU seconds)" })))
+        {
+            Console.WriteLine("  " + t);
+        }
+
+        return targets.Any(t => t.Verdict == "FAIL") && o.Has("--strict") ? 1 : 0;
     }
 
     /// <summary>The machine, as docs/performance.md describes it.</summary>
@@ -276,6 +318,8 @@ public static class Program
         public string? Get(string key) => values.TryGetValue(key, out var v) ? v : null;
 
         private int? Int(string key) => Get(key) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
+
+        public int Lines() => Int("--lines") ?? FlowBench.DefaultLines;
 
         public ClusterShape Shape()
         {

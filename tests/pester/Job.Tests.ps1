@@ -855,3 +855,62 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $gap[0].status | Should -Be 'Forbidden'
     }
 }
+
+Describe 'The job with flow logs (NETSEC_FLOW_LOGS)' {
+    BeforeAll {
+        $script:Unreachable = Join-Path $TestDrive 'unreachable.kubeconfig'
+        (Get-Content (Join-Path $JobFixtures 'unreachable.kubeconfig') -Raw).Replace('TOKEN', 'not-a-token') | Set-Content -LiteralPath $Unreachable
+        $script:FakeProject = Join-Path $RepoRoot 'tests/NetSecPS.FakeApiServer/NetSecPS.FakeApiServer.csproj'
+        $script:FakeDll = Join-Path $RepoRoot 'out/fake-apiserver/NetSecPS.FakeApiServer.dll'
+        $script:FlowServer = $null
+    }
+
+    AfterAll {
+        if ($FlowServer -and -not $FlowServer.HasExited) { Stop-Process -Id $FlowServer.Id -ErrorAction SilentlyContinue; $null = $FlowServer.WaitForExit(10000) }
+    }
+
+    It 'refuses a flow log folder that does not exist, naming the variable' {
+        $run = Invoke-ComplianceJob @{ NETSEC_OUTPUT_DIR = "$TestDrive/no-flows"; KUBECONFIG = $Unreachable; NETSEC_FLOW_LOGS = "$TestDrive/no-such-folder" }
+        $run.ExitCode | Should -Be 2
+        $problem = @(Get-Record $run 'config.invalid')
+        $problem.variable | Should -Be @('NETSEC_FLOW_LOGS')
+        $problem[0].reason | Should -Be 'the flow log folder does not exist'
+    }
+
+    It 'compares the exported logs with the policies and puts the observed traffic into the reports' {
+        if (-not (Test-Path $FakeProject)) { Set-ItResult -Skipped -Because 'the fake API server is not in this build'; return }
+        & dotnet build $FakeProject -c Release -o (Split-Path $FakeDll) --nologo -v q | Out-Null
+        $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'flow-cluster')
+        $kubeconfig = Join-Path $dir 'kubeconfig'
+        $script:FlowServer = Start-Process -FilePath 'dotnet' -ArgumentList @($FakeDll, '--kubeconfig-out', $kubeconfig, '--manifests', (Join-Path $JobFixtures 'cluster')) -PassThru `
+            -RedirectStandardOutput (Join-Path $dir 'out.txt') -RedirectStandardError (Join-Path $dir 'err.txt')
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        while (-not (Test-Path $kubeconfig)) {
+            if ($FlowServer.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "the fake API server did not start: $(Get-Content (Join-Path $dir 'err.txt') -Raw)" }
+            Start-Sleep -Milliseconds 100
+        }
+
+        $logs = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'exported-flows')
+        @(
+            'source,destination,port,protocol,verdict,count'
+            'shop/web,payments/ledger,5432,TCP,forwarded,4'
+            'shop/web,payments/ledger,22,TCP,forwarded,1'
+            'shop/web,payments/ledger,http,TCP,forwarded,1'
+        ) | Set-Content -LiteralPath (Join-Path $logs 'mesh-flows.csv')
+        Set-Content -LiteralPath (Join-Path $logs 'README.md') -Value '# exported by the mesh every hour'
+
+        $run = Invoke-ComplianceJob @{ KUBECONFIG = $kubeconfig; NETSEC_OUTPUT_DIR = "$TestDrive/flow-run"; NETSEC_FORMATS = 'json'; NETSEC_FLOW_LOGS = $logs.FullName }
+        $run.ExitCode | Should -Be 0 -Because ($run.Lines -join "`n")
+        $traffic = @(Get-Record $run 'traffic.compared')
+        $traffic.Count | Should -Be 1
+        $traffic[0].flows | Should -Be 5
+        $traffic[0].badLines | Should -Be 1 -Because 'a port named in the CSV is not a number'
+        $traffic[0].observedAllowed | Should -Be 1
+        $traffic[0].observedDenied | Should -Be 1
+        $traffic[0].disagreements | Should -Be 1 -Because 'the log shows TCP 22 forwarded, which the policies deny'
+        $report = Get-Content (Get-Record $run 'report.written')[0].path -Raw | ConvertFrom-Json -AsHashtable -Depth 64
+        $report.observedTraffic.observedDenied[0].source | Should -Be 'shop/web[Deployment]'
+        $report.observedTraffic.observedDenied[0].connections | Should -Be 'TCP 22'
+        $report.observedTraffic.observedDenied[0].datapathDisagrees | Should -BeTrue
+    }
+}

@@ -3,6 +3,8 @@
     Description = @'
 Invoke-NetSecScan reads the input once (manifests or a saved snapshot with -Path, a snapshot from the pipeline, or the live cluster), resolves workloads, computes the allowed flows under every policy layer, runs the checks of the report profile with the exceptions in force, and, with -Baseline, compares the posture with the approved one. The result is one ScanResult: provenance, coverage (what could not be verified), inventory, findings, score (with its formula), flows and the namespace-to-namespace matrix, drift, and history.
 
+With -FlowLog the scan also reads flow logs (Hubble, Calico or CSV, as Import-NetSecFlowLog does) and compares them with the allowed flows, as Compare-NetSecFlowLog does; the result's ObservedTraffic holds the observed allowed and denied paths, the unused allowed ones, the unresolved flows and the widest unused paths into data stores and from exposed workloads.
+
 With -HistoryPath the scan appends one compact record (time, score, open findings per severity, suppressed findings, flows) to a JSON-lines history file and keeps the newest -HistoryKeep records; the reports draw their trend from it. Scans that share a history take turns: each appends under an exclusive lock on <history>.lock (left beside the history), waiting up to 30 seconds for another scan to finish, so no record is lost. A history that cannot be written, or stays locked, is an error record; the scan result is still returned.
 
 A baseline whose digest or signature does not match, whose schema is unknown, or that is not a baseline is refused: the scan stops before reading the cluster. Without -ExceptionsPath, the exceptions the baseline was approved with apply.
@@ -28,6 +30,7 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
         HistoryPath    = 'A history file (JSON lines) this scan appends its record to, under a lock that other scans of the same file wait for; created when missing.'
         HistoryKeep    = 'How many records the history keeps (the newest). Default 400.'
         ClusterName    = 'The cluster''s name for the reports, when the input does not carry one (in-cluster scans, manifests).'
+        FlowLog        = 'Flow log files or folders (Hubble JSON, Calico flow logs, CSV; wildcards allowed) to compare with the policies: the result''s ObservedTraffic, and the reports'' "Observed traffic" sheets and section.'
     }
     Inputs      = @('NetSecPS.Snapshot')
     Examples    = @(
@@ -40,6 +43,11 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
             Title   = 'Drift since the approved baseline, with a trend'
             Code    = '$scan = Invoke-NetSecScan -Path ./samples/cluster -Baseline ./approved.baseline.json -HistoryPath ./history.jsonl; $scan.Drift | Where-Object Severity -ge High'
             Remarks = 'Compares the manifests with the approved posture and shows the high-ranked drift: new flows into data stores or from the internet, new exposures, new High findings.'
+        }
+        @{
+            Title   = 'A report with the observed traffic beside the policies'
+            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -FlowLog ./tests/fixtures/flows/hubble-observe.json | Export-NetSecReport -Path ./out/demo.xlsx, ./out/demo.pdf'
+            Remarks = 'Adds the Observed traffic sheets (allowed, denied, unused allowed, unresolved) to the workbook and a summary with the top unused paths into data stores and from exposed workloads to the PDF.'
         }
         @{
             Title   = 'The score and its formula'

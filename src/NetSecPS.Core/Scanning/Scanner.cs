@@ -20,6 +20,8 @@ public sealed record ScanOptions
     /// <summary>The cluster's name as the operator knows it (in-cluster scans cannot see it).</summary>
     public string? ClusterName { get; init; }
     public DateTimeOffset? Now { get; init; }
+    /// <summary>Flow log files or folders to compare with the policies (the report's "Observed traffic"); null for none.</summary>
+    public IReadOnlyList<string>? FlowLogs { get; init; }
 }
 
 /// <summary>
@@ -46,6 +48,8 @@ public static class Scanner
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "audit", 50));
         var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
+
+        var observed = Traffic.TrafficScan.Run(engine, options.FlowLogs, sink, cancellationToken);
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "inventory", 75));
         var inventory = InventoryBuilder.Build(model).ToList();
@@ -89,6 +93,7 @@ public static class Scanner
             Flows = flows,
             NamespaceFlows = NamespaceMatrix(flows),
             Drift = drift,
+            ObservedTraffic = observed,
             BaselinePath = options.BaselinePath,
             BaselineCreatedAt = options.Baseline?.Provenance.CreatedAt,
             History = history,

@@ -75,6 +75,7 @@ internal static class ExcelReport
             steps[i].Write();
         }
 
+        ObservedTrafficSheets.Write(wb, view, streamed, cancellationToken);
         wb.Worksheet("Summary").SetTabActive();
     }
 

@@ -31,6 +31,7 @@ internal static class PdfReport
             ("Cover", (x, v, _) => Cover(x, v)),
             ("Executive summary", (x, v, _) => Summary(x, v)),
             ("Drift", Drift),
+            ("Observed traffic", ObservedTrafficSection.Write),
             ("Trend", (x, v, _) => Trend(x, v)),
             ("Findings", Findings),
             ("Mutual TLS", MeshTlsSection.Write),

@@ -44,6 +44,12 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Namespace { get; set; }
 
+    /// <summary>Flow log files or folders (wildcards allowed) to compare with the policies: the reports' "Observed traffic".</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? FlowLog { get; set; }
+
     protected override IReadOnlyList<string> LiveNamespaces => Namespace ?? Array.Empty<string>();
 
     protected override void BeginProcessing()
@@ -87,6 +93,7 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
             HistoryPath = HistoryPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath),
             HistoryKeep = HistoryKeep,
             ClusterName = ClusterName,
+            FlowLogs = FlowLog is null ? null : FlowInputCmdlet.ResolveLogPaths(this, FlowLog, literal: false),
         };
         var result = Run((sink, ct) => Scanner.Run(data, options, sink, ct));
         if (IsLastInput)

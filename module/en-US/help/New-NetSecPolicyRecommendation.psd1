@@ -1,0 +1,52 @@
+@{
+    Synopsis    = 'Writes least-privilege NetworkPolicies from observed traffic, each verified by the connectivity engine.'
+    Description = @'
+New-NetSecPolicyRecommendation writes one policy per workload and direction that no NetworkPolicy isolates yet (in every namespace but kube-system, kube-public and kube-node-lease, or in the namespaces named with -Namespace). Each policy allows what the log shows forwarded for its workload, and nothing more:
+- peers are selected by their workloads' stable labels (never pod-template-hash or other labels controllers vary per pod), with the namespace by kubernetes.io/metadata.name when it differs; addresses outside the cluster as /32 ipBlocks, or the smallest block holding them when more than 16 were seen;
+- ports are named as the destination's pods name them;
+- DNS egress to the cluster's DNS pods (UDP and TCP 53) is kept, and so are the paths an Ingress, Route or Gateway exposes from the ingress controller;
+- an observed flow is never cut.
+
+Every recommendation is verified before it is returned: the engine applies it to the snapshot and checks that every observed flow policy allowed is still allowed, that DNS and the exposed paths still are, and that it closes something. A policy that would fail is not returned and a warning says why. Applied together, the recommendations are verified once more.
+
+Each PolicyRecommendation has the Namespace, the Workload, the Direction, the policy Name, the Manifest (YAML for kubectl apply, with a comment saying what it keeps and closes), ClosesPaths (how many allowed peer pairs it closes or narrows) and ClosedPaths (them as connlist lines), KeepsObserved, Allows (its rules) and Notes (DNS and Ingress kept, blocks widened).
+
+-Kind chooses the kind of policy. NetworkPolicy is written today; CiliumNetworkPolicy and CalicoNetworkPolicy are refused until the engine evaluates those kinds, since a recommendation is only returned once the engine has verified it.
+'@
+    Parameters  = @{
+        Path                    = 'Manifest files or folders of the cluster (wildcards allowed), or one saved snapshot (.json.gz).'
+        LiteralPath             = 'Like -Path, without wildcard expansion.'
+        Snapshot                = 'A snapshot from Get-NetSecSnapshot or Import-NetSecSnapshot.'
+        Context                 = 'The kubeconfig context of the live cluster to read; the current context when omitted.'
+        Kubeconfig              = 'The kubeconfig file; KUBECONFIG or ~/.kube/config when omitted.'
+        InCluster               = 'Read the cluster this pod runs in, with its service-account token and CA.'
+        PageSize                = 'Objects per page when listing a live cluster. Default 500.'
+        SkipTlsVerify           = 'Do not verify the API server''s certificate (insecure; warned).'
+        NetpolAnalyzerSemantics = 'netpol-analyzer semantics: evaluate host-network pods like any other pod and model {ingress-controller} as an unlabelled pod.'
+        InputObject             = 'Observed flows from Import-NetSecFlowLog.'
+        FlowLog                 = 'Flow log files or folders (wildcards allowed): Hubble JSON, Calico flow logs or CSV, recognised per file.'
+        Format                  = 'The format of the -FlowLog files: Auto (default), Hubble, Calico or Csv.'
+        Namespace               = 'Namespaces to write policies for (wildcards allowed); every namespace but kube-system, kube-public and kube-node-lease by default.'
+        Kind                    = 'The kind of policy to write: NetworkPolicy (default). CiliumNetworkPolicy and CalicoNetworkPolicy are refused until the engine evaluates them.'
+        Direction               = 'Ingress, Egress or both (default).'
+    }
+    Inputs      = @('NetSecPS.ObservedFlow', 'NetSecPS.Snapshot')
+    Examples    = @(
+        @{
+            Title   = 'Least-privilege policies for the namespaces without any'
+            Code    = 'New-NetSecPolicyRecommendation -Path ./samples/cluster -FlowLog ./tests/fixtures/flows/hubble-observe.json | Format-Table Workload, Direction, ClosesPaths, KeepsObserved'
+            Remarks = 'Writes an ingress and an egress policy for each workload no NetworkPolicy isolates yet and shows how many paths each closes.'
+        }
+        @{
+            Title   = 'Write the manifests of one namespace to files for review'
+            Code    = 'New-NetSecPolicyRecommendation -Context prod -FlowLog ./hubble/ -Namespace monitoring | ForEach-Object { Set-Content -Path "./review/$($_.Name).yaml" -Value $_.Manifest }'
+            Remarks = 'One YAML file per recommended policy, each with a comment saying what it keeps and what it closes.'
+        }
+        @{
+            Title   = 'Egress only, from flows read earlier'
+            Code    = '$flows = Import-NetSecFlowLog ./calico-flows.log; $flows | New-NetSecPolicyRecommendation -Snapshot $snapshot -Direction Egress'
+            Remarks = 'Recommends egress policies only (DNS kept), from Calico flow logs.'
+        }
+    )
+    Links       = @('Compare-NetSecFlowLog', 'Import-NetSecFlowLog', 'Test-NetSecConnection', 'about_NetSecPS')
+}

@@ -1,0 +1,260 @@
+using NetSecPS.Core.Connectivity;
+using NetSecPS.Core.Model;
+using NetSecPS.Core.Sources;
+using NetSecPS.Core.Traffic;
+
+namespace NetSecPS.Core.Tests.Traffic;
+
+/// <summary>
+/// Least-privilege policies from the demo cluster's traffic, applied to a copy of samples/cluster
+/// and read back as manifests: connectivity recomputed from the files, as a user would after
+/// <c>kubectl apply</c>.
+/// </summary>
+public sealed class PolicyRecommendationTests : IDisposable
+{
+    private static readonly string Samples = Path.Combine(TestPaths.RepoRoot, "samples", "cluster");
+    private readonly string copy = Path.Combine(Path.GetTempPath(), "netsecps-recommend-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(copy))
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    private static ConnectivityEngine Load(string folder)
+    {
+        var data = ManifestSource.Read(new[] { folder });
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        return ConnectivityEngine.Build(ClusterModel.Build(data));
+    }
+
+    private static (TrafficComparison Comparison, IReadOnlyList<PolicyRecommendation> Recommendations, CollectingSink Sink) Recommend(
+        ConnectivityEngine engine, string log, RecommendationOptions? options = null)
+    {
+        var (comparison, _) = TrafficComparisonTests.Compare(log, engine);
+        var sink = new CollectingSink();
+        var recs = new PolicyRecommender(engine, comparison, options ?? new RecommendationOptions(), sink).Recommend();
+        return (comparison, recs, sink);
+    }
+
+    private static bool Allowed(ConnectivityEngine e, string from, string to, string protocol, int port) =>
+        e.Test(e.ResolveEndpoint(from), e.ResolveEndpoint(to), protocol, port).Allowed;
+
+    private static double Weighted(ConnectivityEngine e) => PolicyRecommender.AllowedSize(e).Connections;
+
+    [Theory]
+    [InlineData("hubble-observe.json")]
+    [InlineData("calico-flows.log")]
+    [InlineData("flows.csv")]
+    public void Applied_to_a_copy_of_the_demo_cluster_they_keep_every_observed_flow_close_paths_and_break_no_Ingress_or_DNS_path(string log)
+    {
+        var before = Load(Samples);
+        var (comparison, recs, _) = Recommend(before, log);
+        Assert.NotEmpty(recs);
+
+        CopyDirectory(Samples, copy);
+        var folder = Path.Combine(copy, "recommended");
+        Directory.CreateDirectory(folder);
+        foreach (var r in recs)
+        {
+            File.WriteAllText(Path.Combine(folder, $"{r.Namespace}-{r.Name}.yaml"), r.Manifest);
+        }
+
+        var after = Load(copy);
+        Assert.Equal(before.Model.Data.Objects.Count + recs.Count, after.Model.Data.Objects.Count);
+
+        // Every observed flow policy allowed is still allowed, line by line of the log, at the addresses it was seen
+        // (a flow the log shows dropped is not traffic to keep).
+        var resolver = new TrafficAnalyzer(before, new CollectingSink());
+        var checkedFlows = 0;
+        foreach (var flow in new FlowLogReader(FlowLogFormat.Auto, new CollectingSink()).Read(new[] { TestPaths.Fixture("flows", log) }))
+        {
+            var r = resolver.Resolve(flow);
+            if (r.Verdict == FlowVerdict.Dropped || r.SourcePeer is null || r.DestinationPeer is null || !FlowProtocols.IsPolicyProtocol(r.Protocol))
+            {
+                continue;
+            }
+
+            var from = r.SourcePeer.EndsWith("[External]", StringComparison.Ordinal) ? flow.Source.Address! : r.SourcePeer;
+            var to = r.DestinationPeer.EndsWith("[External]", StringComparison.Ordinal) ? flow.Destination.Address! : r.DestinationPeer;
+            if (Allowed(before, from, to, r.Protocol, r.Port))
+            {
+                Assert.True(Allowed(after, from, to, r.Protocol, r.Port), $"{flow} ({from} => {to}) is no longer allowed");
+                checkedFlows++;
+            }
+        }
+
+        Assert.True(checkedFlows >= comparison.ObservedAllowed.Count(o => o.LogVerdict != FlowVerdict.Dropped), $"{checkedFlows} flows checked");
+
+        // Fewer allowed: peer pairs inside the cluster, and connections weighted by the addresses of external ranges.
+        var (pairsBefore, _) = PolicyRecommender.AllowedSize(before);
+        var (pairsAfter, _) = PolicyRecommender.AllowedSize(after);
+        Assert.True(pairsAfter < pairsBefore, $"{pairsBefore} -> {pairsAfter} pairs");
+        Assert.True(Weighted(after) < Weighted(before));
+        Assert.True(recs.Sum(r => r.ClosesPaths) > 0);
+
+        // No Ingress path breaks: what {ingress-controller} reaches stays exactly the same.
+        Assert.Equal(before.FlowsFrom(ConnectivityEngine.IngressControllerPeer).Select(f => f.ToString()),
+            after.FlowsFrom(ConnectivityEngine.IngressControllerPeer).Select(f => f.ToString()));
+
+        // No DNS path breaks: every workload that could resolve names still can, on UDP and TCP 53.
+        var dns = before.Model.Workloads.Single(w => w.Peer == "kube-system/coredns[Deployment]");
+        foreach (var w in before.Model.Workloads.Where(w => w != dns && !w.HostNetwork))
+        {
+            foreach (var protocol in new[] { "UDP", "TCP" })
+            {
+                if (Allowed(before, w.Peer, dns.Peer, protocol, 53))
+                {
+                    Assert.True(Allowed(after, w.Peer, dns.Peer, protocol, 53), $"{w.Peer} lost DNS over {protocol}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Each_recommendation_closes_what_it_says_selects_by_stable_labels_and_names_ports_as_the_pods_do()
+    {
+        var before = Load(Samples);
+        var (_, recs, sink) = Recommend(before, "hubble-observe.json");
+        var byName = recs.ToDictionary(r => $"{r.Workload} {r.Direction}");
+
+        // Only workloads and directions no NetworkPolicy isolates: shop and payments are isolated both ways, data and monitoring for ingress.
+        Assert.DoesNotContain(recs, r => r.Namespace is "shop" or "payments" or "kube-system");
+        Assert.DoesNotContain(recs, r => r.Namespace is "data" or "monitoring" && r.Direction == PolicyDirection.Ingress);
+        Assert.Contains(sink.Verbose, v => v.StartsWith("shop/cart[Deployment] is already isolated for egress by NetworkPolicy shop/default-deny-all", StringComparison.Ordinal));
+        Assert.Contains(sink.Verbose, v => v.StartsWith("monitoring/node-exporter[DaemonSet] uses the host network", StringComparison.Ordinal));
+
+        var backup = byName["data/postgres-backup[CronJob] Egress"];
+        Assert.Equal(("data", "postgres-backup-egress-from-traffic", PolicyRecommendationKind.NetworkPolicy), (backup.Namespace, backup.Name, backup.Kind));
+        Assert.Contains("  podSelector:\n    matchLabels:\n      app: \"postgres-backup\"\n  policyTypes:\n  - Egress\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain("job-name", backup.Manifest, StringComparison.Ordinal);
+        Assert.DoesNotContain("controller-uid", backup.Manifest, StringComparison.Ordinal);
+        // The database by its stable labels and its named port; object storage by the address seen; DNS by the names CoreDNS gives its ports.
+        Assert.Contains("    - podSelector:\n        matchLabels:\n          app: \"postgres\"\n          tier: \"database\"\n    ports:\n    - protocol: TCP\n      port: postgres\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("    - ipBlock:\n        cidr: 52.95.145.10/32\n    ports:\n    - protocol: TCP\n      port: 443\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("          kubernetes.io/metadata.name: \"kube-system\"\n      podSelector:\n        matchLabels:\n          k8s-app: \"kube-dns\"\n    ports:\n    - protocol: TCP\n      port: dns-tcp\n    - protocol: UDP\n      port: dns\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("DNS kept: kube-system/coredns[Deployment] on UDP and TCP 53", backup.Notes);
+        Assert.Equal(3, backup.KeepsObserved);
+        Assert.Equal(backup.ClosesPaths, backup.ClosedPaths.Count);
+        Assert.Contains("data/postgres-backup[CronJob] => ingress-nginx/ingress-nginx-controller[Deployment] : All Connections", backup.ClosedPaths);
+        Assert.Contains("data/postgres-backup[CronJob] => kube-system/coredns[Deployment] : SCTP 1-65535,TCP 1-52,54-65535,UDP 1-52,54-65535", backup.ClosedPaths);
+        Assert.StartsWith("# Least-privilege egress for data/postgres-backup[CronJob], written by NetSecPS from the flows seen 2026-11-27 09:00 to 2026-11-27 09:55 UTC.\n", backup.Manifest, StringComparison.Ordinal);
+
+        // The exposed controller: its observed clients (more than 16: the block holding them), Prometheus on the named metrics port.
+        var controller = byName["ingress-nginx/ingress-nginx-controller[Deployment] Ingress"];
+        Assert.Contains("        cidr: 198.51.100.0/24\n    ports:\n    - protocol: TCP\n      port: https\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains("      port: metrics\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains(controller.Notes, n => n.Contains("the smallest block holding them", StringComparison.Ordinal));
+
+        // The flow the log shows dropped is not kept: the cache's egress closes its path to the database.
+        var cache = byName["data/redis[Deployment] Egress"];
+        Assert.Contains("data/redis[Deployment] => data/postgres[StatefulSet] : TCP 5432", cache.ClosedPaths);
+        Assert.Equal(0, cache.KeepsObserved);
+
+        // Each recommendation alone closes exactly what it lists.
+        foreach (var r in recs)
+        {
+            CopyDirectory(Samples, copy);
+            File.WriteAllText(Path.Combine(copy, "one.yaml"), r.Manifest);
+            var after = Load(copy);
+            var lost = Lost(before, after, r.Workload, r.Direction);
+            Assert.Equal(r.ClosedPaths.Order(StringComparer.Ordinal), lost.Order(StringComparer.Ordinal));
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Named_namespaces_limit_the_recommendations_and_one_direction_can_be_asked_for()
+    {
+        var engine = Load(Samples);
+        var (_, recs, _) = Recommend(engine, "hubble-observe.json", new RecommendationOptions { Namespaces = new[] { "monitoring" }, Directions = new[] { PolicyDirection.Egress } });
+        Assert.Equal(new[] { "monitoring/grafana[Deployment]", "monitoring/prometheus[Deployment]" }, recs.Select(r => r.Workload));
+        Assert.All(recs, r => Assert.Equal(PolicyDirection.Egress, r.Direction));
+        var prometheus = recs[1];
+        // Prometheus reaches the node exporter at its node's address (the snapshot holds no pod addresses).
+        Assert.Contains("        cidr: 10.0.1.11/32\n    ports:\n    - protocol: TCP\n      port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
+        Assert.Equal(8, prometheus.KeepsObserved);
+    }
+
+    [Fact]
+    public void A_recommendation_that_would_cut_an_observed_flow_is_not_returned_and_the_warning_says_which()
+    {
+        // The host-network node agent's address is unknown in manifests: no rule can name it, so the client's egress would cut it.
+        var engine = Load(TestPaths.Fixture("flows", "live-snapshot", "cluster.yaml"));
+        var file = Path.Combine(Path.GetTempPath(), $"netsecps-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(file, new[] { "source,destination,port,protocol,verdict", "web/client,web/node-agent[DaemonSet],9100,TCP,forwarded", "web/client,web/api,8080,TCP,forwarded" });
+        try
+        {
+            var sink = new CollectingSink();
+            var analyzer = new TrafficAnalyzer(engine, sink);
+            analyzer.AddLogs(new[] { file }, FlowLogFormat.Csv);
+            var recs = new PolicyRecommender(engine, analyzer.Compare(), new RecommendationOptions(), sink).Recommend();
+            // Live pods carry their node's address, so the agent is named by it and the flow is kept.
+            var client = Assert.Single(recs, r => r.Workload == "web/client[Pod]" && r.Direction == PolicyDirection.Egress);
+            Assert.Contains("cidr: 192.168.0.10/32", client.Manifest, StringComparison.Ordinal);
+            Assert.True(Allowed(engine, "web/client", "web/node-agent[DaemonSet]", "TCP", 9100));
+
+            // Without the pods (the same workloads as templates only), nothing can name the agent: no policy, and a warning.
+            var templates = new ClusterData(engine.Model.Data.Objects.Where(o => o.Kind != "Pod" || o.Name == "client").ToList(), engine.Model.Data.Provenance, engine.Model.Data.Coverage, engine.Model.Data.Diagnostics);
+            var manifests = ConnectivityEngine.Build(ClusterModel.Build(templates));
+            var sink2 = new CollectingSink();
+            var analyzer2 = new TrafficAnalyzer(manifests, sink2);
+            analyzer2.AddLogs(new[] { file }, FlowLogFormat.Csv);
+            var none = new PolicyRecommender(manifests, analyzer2.Compare(), new RecommendationOptions { Directions = new[] { PolicyDirection.Egress } }, sink2).Recommend();
+            Assert.DoesNotContain(none, r => r.Workload == "web/client[Pod]");
+            Assert.Contains(sink2.Warnings, w => w.StartsWith("No egress policy is recommended for web/client[Pod]: it would cut the observed flow web/client[Pod] => web/node-agent[DaemonSet] : TCP 9100", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData(PolicyRecommendationKind.CiliumNetworkPolicy)]
+    [InlineData(PolicyRecommendationKind.CalicoNetworkPolicy)]
+    public void Kinds_the_engine_does_not_evaluate_yet_are_refused_rather_than_written_unverified(PolicyRecommendationKind kind)
+    {
+        var engine = Load(Samples);
+        var (comparison, _) = TrafficComparisonTests.Compare("hubble-observe.json", engine);
+        var ex = Assert.Throws<NotSupportedException>(() => new PolicyRecommender(engine, comparison, new RecommendationOptions { Kind = kind }, new CollectingSink()).Recommend());
+        Assert.Contains($"{kind} recommendations are written once the connectivity engine evaluates {kind}", ex.Message, StringComparison.Ordinal);
+        Assert.False(RecommendationKinds.IsSupported(kind));
+        Assert.True(RecommendationKinds.IsSupported(PolicyRecommendationKind.NetworkPolicy));
+    }
+
+    /// <summary>The connections the workload's side lost, as connlist lines (what a recommendation claims to close).</summary>
+    private static List<string> Lost(ConnectivityEngine before, ConnectivityEngine after, string workload, PolicyDirection direction)
+    {
+        bool Mine(Flow f) => direction == PolicyDirection.Egress ? f.Source == workload : f.Destination == workload;
+        var now = after.Flows.Where(Mine).ToDictionary(f => (f.Source, f.Destination), f => f.Connections);
+        var lost = new List<string>();
+        foreach (var f in before.Flows.Where(Mine))
+        {
+            Assert.True(ConnectionSet.TryParse(f.Connections, out var was));
+            var remaining = now.TryGetValue((f.Source, f.Destination), out var text) && ConnectionSet.TryParse(text, out var a) ? a : ConnectionSet.None;
+            if (was.Subtract(remaining) is { IsEmpty: false } gone)
+            {
+                lost.Add($"{f.Source} => {f.Destination} : {gone}");
+            }
+        }
+
+        return lost;
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)), overwrite: true);
+        }
+    }
+}
