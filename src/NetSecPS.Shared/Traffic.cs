@@ -171,8 +171,9 @@ public sealed record FlowComparison
     public FlowVerdict LogVerdict { get; init; }
     /// <summary>True when the log and the analysis disagree: denied by policy but forwarded, or allowed by policy but dropped by policy.</summary>
     public bool DatapathDisagrees { get; init; }
-    /// <summary>The deciding layer, policy and rule, as <c>Test-NetSecConnection -Explain</c> gives them.</summary>
-    public string? Layer { get; init; }
+    /// <summary>The deciding layer, policy kind, policy and rule, as <c>Test-NetSecConnection -Explain</c> gives them.</summary>
+    public PolicyLayer? Layer { get; init; }
+    public string? PolicyKind { get; init; }
     public string? Policy { get; init; }
     public string? Rule { get; init; }
     public string? Explanation { get; init; }

@@ -43,7 +43,7 @@ public class ObservedTrafficReportTests
         var allowed = Rows(wb.Worksheet("Observed allowed"));
         Assert.Equal(t.ObservedAllowed.Count, allowed.Count);
         var frontend = allowed.Single(r => r["Source"] == "ingress-nginx/ingress-nginx-controller[Deployment]" && r["Destination"] == "shop/frontend[Deployment]");
-        Assert.Equal(("14", "NetworkPolicy", "shop/frontend-from-ingress-controller"), (frontend["Observed"], frontend["Layer"], frontend["Policy"]));
+        Assert.Equal(("14", "NetworkPolicy", "shop/frontend-from-ingress-controller"), (frontend["Observed"], frontend["Policy kind"], frontend["Policy"]));
 
         var unused = Rows(wb.Worksheet("Unused allowed"));
         Assert.Equal(t.UnusedAllowed.Count, unused.Count);
@@ -120,7 +120,8 @@ public class ObservedTrafficReportTests
             Protocol = "TCP",
             Port = 5432,
             EndPort = 5432,
-            Layer = "NetworkPolicy",
+            Layer = PolicyLayer.Cni,
+            PolicyKind = "NetworkPolicy",
             Policy = "data/postgres-from-all-namespaces",
         }).ToList();
         var scan = ExcelReportTests.WithFindings(SampleScan.Create(), SampleScan.Create().Findings);

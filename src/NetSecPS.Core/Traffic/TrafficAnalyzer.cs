@@ -447,6 +447,7 @@ public sealed class TrafficAnalyzer
         {
             DatapathDisagrees = disagrees,
             Layer = verdict.Layer,
+            PolicyKind = verdict.PolicyKind,
             Policy = verdict.Policy,
             Rule = verdict.Rule,
             Explanation = verdict.Explanation,
@@ -479,7 +480,8 @@ public sealed class TrafficAnalyzer
     /// <summary>An allowed port range no flow used, with the rule that allows its first port.</summary>
     private FlowComparison Unused(Flow flow, PortRange range)
     {
-        string? layer = null, policy = null, rule = null, explanation = null;
+        PolicyLayer? layer = null;
+        string? kind = null, policy = null, rule = null, explanation = null;
         var from = flow.SourceKind == PeerKind.External ? FirstAddress(flow.Source) : flow.Source;
         var to = flow.DestinationKind == PeerKind.External ? FirstAddress(flow.Destination) : flow.Destination;
         if (from is not null && to is not null && Endpoint(from) is { } f && Endpoint(to) is { } t)
@@ -487,7 +489,7 @@ public sealed class TrafficAnalyzer
             try
             {
                 var v = engine.Test(f, t, range.Protocol, range.From);
-                (layer, policy, rule, explanation) = (v.Layer, v.Policy, v.Rule, v.Explanation);
+                (layer, kind, policy, rule, explanation) = (v.Layer, v.PolicyKind, v.Policy, v.Rule, v.Explanation);
             }
             catch (ArgumentException)
             {
@@ -506,6 +508,7 @@ public sealed class TrafficAnalyzer
             Port = range.From,
             EndPort = range.To,
             Layer = layer,
+            PolicyKind = kind,
             Policy = policy,
             Rule = rule,
             Explanation = explanation,

@@ -45,7 +45,8 @@ internal static class ObservedTrafficSheets
         new("Audited", r => (double)r.Audited, 9),
         new("Log verdict", r => r.LogVerdict.ToString(), 11),
         new("Datapath disagrees", r => r.DatapathDisagrees, 10),
-        new("Layer", r => r.Layer, 22),
+        new("Layer", r => r.Layer?.ToString(), 10),
+        new("Policy kind", r => r.PolicyKind, 24),
         new("Policy", r => r.Policy, 36),
         new("Rule", r => r.Rule, 24),
         new("Explanation", r => r.Explanation, 70),
@@ -64,7 +65,8 @@ internal static class ObservedTrafficSheets
         new("Source namespace", r => r.SourceNamespace, 20),
         new("Destination namespace", r => r.DestinationNamespace, 20),
         new("Connections", r => r.Connections, 18),
-        new("Layer", r => r.Layer, 22),
+        new("Layer", r => r.Layer?.ToString(), 10),
+        new("Policy kind", r => r.PolicyKind, 24),
         new("Policy", r => r.Policy, 36),
         new("Rule", r => r.Rule, 24),
         new("Explanation (first port)", r => r.Explanation, 70),
@@ -216,7 +218,7 @@ internal static class ObservedTrafficSheets
             {
                 ws.Cell(row, 1).SetValue($"{p.Source} => {p.Destination}");
                 ws.Cell(row, 2).SetValue(p.Connections);
-                ws.Cell(row, 3).SetValue(p.Policy is null ? p.Layer ?? string.Empty : $"{p.Layer} {p.Policy}" + (p.Rule is null ? string.Empty : $" ({p.Rule})"));
+                ws.Cell(row, 3).SetValue(p.Policy is null ? p.Layer?.ToString() ?? string.Empty : $"{p.PolicyKind} {p.Policy}" + (p.Rule is null ? string.Empty : $" ({p.Rule})"));
                 row++;
             }
         }

@@ -84,7 +84,7 @@ internal static class ObservedTrafficSection
 
     private static string Decided(FlowComparison r, string? verdict)
     {
-        var by = r.Policy is null ? r.Layer ?? "—" : $"{r.Layer} {r.Policy}" + (r.Rule is null ? string.Empty : $" ({r.Rule})");
+        var by = r.Policy is null ? r.Layer?.ToString() ?? "—" : $"{r.PolicyKind} {r.Policy}" + (r.Rule is null ? string.Empty : $" ({r.Rule})");
         return verdict is null ? by : $"{verdict}: {by}";
     }
 

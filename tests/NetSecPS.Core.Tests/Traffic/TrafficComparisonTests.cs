@@ -41,7 +41,7 @@ public class TrafficComparisonTests
         Assert.Equal(FlowVerdict.Forwarded, forwarded.LogVerdict);
         Assert.True(forwarded.DatapathDisagrees);
         Assert.Equal(3, forwarded.Observed);
-        Assert.Equal(("NetworkPolicy", "shop/default-deny-all"), (forwarded.Layer, forwarded.Policy));
+        Assert.Equal(("NetworkPolicy", "shop/default-deny-all"), (forwarded.PolicyKind, forwarded.Policy));
         Assert.StartsWith("denied: pod shop/frontend[Deployment] is isolated for egress by shop/default-deny-all", forwarded.Explanation, StringComparison.Ordinal);
         Assert.NotNull(forwarded.Evidence);
         Assert.Equal(c.ObservedDenied[0], c.ObservedDenied.First(r => r.DatapathDisagrees));
@@ -49,9 +49,9 @@ public class TrafficComparisonTests
         var dropped = One(c.ObservedDenied, "shop/netshoot[Pod]", "data/postgres[StatefulSet]", "TCP 5432");
         Assert.Equal((FlowVerdict.Dropped, false, 3L), (dropped.LogVerdict, dropped.DatapathDisagrees, dropped.Observed));
         var baseline = One(c.ObservedDenied, "monitoring/grafana[Deployment]", "data/postgres[StatefulSet]", "TCP 5432");
-        Assert.Equal(("BaselineAdminNetworkPolicy", "default", "deny-data-tier-by-default"), (baseline.Layer, baseline.Policy, baseline.Rule));
+        Assert.Equal(("BaselineAdminNetworkPolicy", "default", "deny-data-tier-by-default"), (baseline.PolicyKind, baseline.Policy, baseline.Rule));
         var metadata = One(c.ObservedDenied, "shop/cart[Deployment]", "169.254.169.254-169.254.169.254[External]", "TCP 80");
-        Assert.Equal(("AdminNetworkPolicy", "cluster-deny-cloud-metadata"), (metadata.Layer, metadata.Policy));
+        Assert.Equal(("AdminNetworkPolicy", "cluster-deny-cloud-metadata"), (metadata.PolicyKind, metadata.Policy));
 
         // Allowed by policy, dropped by the datapath: the other disagreement.
         var cache = One(c.ObservedAllowed, "data/redis[Deployment]", "data/postgres[StatefulSet]", "TCP 5432");
@@ -71,7 +71,7 @@ public class TrafficComparisonTests
     public void Hubble_and_Calico_give_the_same_comparison_of_the_same_connections(string file)
     {
         static string[] Lines(TrafficComparison c) => c.ObservedAllowed.Concat(c.ObservedDenied)
-            .Select(r => $"{r.Category} {r.Source} => {r.Destination} : {r.Connections} {r.LogVerdict} {r.DatapathDisagrees} {r.Layer} {r.Policy}").Order().ToArray();
+            .Select(r => $"{r.Category} {r.Source} => {r.Destination} : {r.Connections} {r.LogVerdict} {r.DatapathDisagrees} {r.PolicyKind} {r.Policy}").Order().ToArray();
         var reference = Compare("hubble-observe.json").Comparison;
         var (c, _) = Compare(file);
         Assert.Equal(Lines(reference), Lines(c));
@@ -85,7 +85,7 @@ public class TrafficComparisonTests
         var (c, _) = Compare("hubble-observe.json");
         var toFrontend = One(c.ObservedAllowed, "ingress-nginx/ingress-nginx-controller[Deployment]", "shop/frontend[Deployment]", "TCP 8080");
         Assert.Equal((14L, 14L, 0L), (toFrontend.Observed, toFrontend.Forwarded, toFrontend.Dropped));
-        Assert.Equal(("NetworkPolicy", "shop/frontend-from-ingress-controller", "ingress rule #1"), (toFrontend.Layer, toFrontend.Policy, toFrontend.Rule));
+        Assert.Equal(("NetworkPolicy", "shop/frontend-from-ingress-controller", "ingress rule #1"), (toFrontend.PolicyKind, toFrontend.Policy, toFrontend.Rule));
         Assert.Equal(237, c.Statistics.Records);
         Assert.Equal(c.Statistics.From, c.ObservedAllowed.Concat(c.ObservedDenied).Concat(c.Unresolved).Min(r => r.FirstSeen));
     }
@@ -111,7 +111,7 @@ public class TrafficComparisonTests
         var tcp = c.UnusedAllowed.Where(r => r.Source == "0.0.0.0-203.0.112.255[External]" && r.Destination == "ingress-nginx/ingress-nginx-controller[Deployment]").Select(r => r.Connections).ToList();
         Assert.Equal(new[] { "SCTP 1-65535", "TCP 1-79", "TCP 81-442", "TCP 444-65535", "UDP 1-65535" }, tcp);
         var anyNamespace = One(c.UnusedAllowed, "ingress-nginx/ingress-nginx-controller[Deployment]", "data/postgres[StatefulSet]", "TCP 5432");
-        Assert.Equal(("NetworkPolicy", "data/postgres-from-all-namespaces"), (anyNamespace.Layer, anyNamespace.Policy));
+        Assert.Equal(("NetworkPolicy", "data/postgres-from-all-namespaces"), (anyNamespace.PolicyKind, anyNamespace.Policy));
         Assert.Equal(0, anyNamespace.Observed);
         // Used paths are not listed as unused: the cart's calls, and {ingress-controller} through the controller's own pods.
         Assert.DoesNotContain(c.UnusedAllowed, r => r.Source == "shop/cart[Deployment]" && r.Destination == "data/redis[Deployment]");
