@@ -10,6 +10,8 @@ public sealed record AuditSummary
     public required ScoreDetails Score { get; init; }
     public IReadOnlyList<CheckInfo> Checks { get; init; } = Array.Empty<CheckInfo>();
     public IReadOnlyList<Finding> Findings { get; init; } = Array.Empty<Finding>();
+    /// <summary>Every (check, subject) pair evaluated with its outcome, passed ones included.</summary>
+    public IReadOnlyList<SubjectResult> Subjects { get; init; } = Array.Empty<SubjectResult>();
     public int Critical { get; init; }
     public int High { get; init; }
     public int Medium { get; init; }
@@ -22,5 +24,5 @@ public sealed record AuditSummary
     public DateTimeOffset AuditedAt { get; init; }
 
     public override string ToString() =>
-        $"Score {Score.Score:0.0} ({Profile.Name}): {Critical} critical, {High} high, {Medium} medium, {Low} low, {Info} info, {Suppressed} suppressed";
+        $"Score {Score.Score:0.0} ({Score.Band}, {Profile.Name}): {Critical} critical, {High} high, {Medium} medium, {Low} low, {Info} info, {Suppressed} suppressed";
 }

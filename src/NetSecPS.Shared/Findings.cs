@@ -10,6 +10,8 @@ public sealed record CheckInfo
     public string Category { get; init; } = string.Empty;
     public IReadOnlyList<string> Frameworks { get; init; } = Array.Empty<string>();
     public string FailsWhen { get; init; } = string.Empty;
+    /// <summary>The subjects the check evaluates (namespaces, workloads, services, policies, bindings, the cluster), which its compliance counts.</summary>
+    public string AppliesTo { get; init; } = string.Empty;
     public string Rationale { get; init; } = string.Empty;
     public string Remediation { get; init; } = string.Empty;
     /// <summary>How the check decides where the catalogue leaves a choice open.</summary>

@@ -18,9 +18,10 @@ public sealed class AuditContext
     private readonly Lazy<AdminPolicies> adminPolicies;
     private readonly Lazy<IReadOnlyList<Workload>> evaluated;
 
-    public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default)
+    public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default, string? clusterName = null)
     {
         Model = model;
+        ClusterName = string.IsNullOrWhiteSpace(clusterName) ? ClusterNames.Of(model.Data.Provenance) : clusterName;
         Connectivity = connectivity;
         Profile = profile;
         Now = now;
@@ -36,6 +37,9 @@ public sealed class AuditContext
     }
 
     public ClusterModel Model { get; }
+
+    /// <summary>The name cluster-level findings give the cluster (<c>Cluster/&lt;name&gt;</c>).</summary>
+    public string ClusterName { get; }
 
     /// <summary>The connectivity engine; null when the audit runs without one (connectivity checks are then not evaluated).</summary>
     public IConnectivityQuery? Connectivity { get; }

@@ -45,7 +45,7 @@ public static class Scanner
         sink.Verbose($"Connectivity: {model.Workloads.Count} workloads, {flows.Count} allowed flows");
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "audit", 50));
-        var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
+        var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now, ClusterName = options.ClusterName }, cancellationToken);
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "inventory", 75));
         var inventory = InventoryBuilder.Build(model).ToList();
@@ -84,6 +84,7 @@ public static class Scanner
             Checks = audit.Checks,
             NotEvaluated = audit.NotEvaluated.Select(n => $"{n.CheckId}: {n.Reason}").ToList(),
             Findings = audit.Findings,
+            Subjects = audit.Subjects,
             Score = audit.Score,
             Flows = flows,
             NamespaceFlows = NamespaceMatrix(flows),
@@ -93,6 +94,7 @@ public static class Scanner
             History = history,
             ScannedAt = now,
             Snapshot = data.ToSnapshot(),
+            ClusterName = options.ClusterName is { Length: > 0 } ? options.ClusterName : ClusterNames.Of(data.Provenance),
         };
 
         var result = Result(Array.Empty<HistoryRecord>());

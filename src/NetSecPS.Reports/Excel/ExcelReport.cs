@@ -134,7 +134,7 @@ internal static class ExcelReport
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
-            ("Penalty", Math.Round(scan.Score.Penalty, 2)),
+            ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
             ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
         });
 

@@ -527,7 +527,7 @@ internal static class PdfReport
             c.Labelled("Formula:", scan.Score.Formula.Trim());
         }
 
-        c.Paragraph($"In this scan: a penalty of {scan.Score.Penalty.ToString("0.##", ReportText.Culture)} over {ReportText.Plural(scan.Score.EvaluatedWorkloads, "evaluated workload", "evaluated workloads")} gives a score of {ReportText.Score(scan.Score.Score)}.");
+        c.Paragraph($"In this scan: {ReportText.Plural(scan.Score.EvaluatedSubjects, "subject", "subjects")} evaluated by {ReportText.Plural(scan.Score.Checks.Count(ch => ch.Applicable), "check", "checks")} give a score of {ReportText.Score(scan.Score.Score)}.");
         c.Table(new PdfTable(new[] { "Severity", "Weight per open finding", "Open findings in this scan" }, new[] { 1.0, 1.4, 1.6 })
         {
             Style = (row, col) => col == 0 ? SeverityPill(c, row[0]) : null,

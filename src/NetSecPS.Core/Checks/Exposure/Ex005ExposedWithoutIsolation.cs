@@ -11,12 +11,16 @@ public sealed class Ex005ExposedWithoutIsolation : Check
         Title = "Exposed workload without ingress isolation",
         Severity = Severity.High,
         Category = "Exposure",
-        Frameworks = Array.Empty<string>(),
+        Frameworks = new[] { "NSA Network policies", "MITRE T1190" },
         FailsWhen = "An exposed workload (LoadBalancer, NodePort, externalIPs, Ingress, Route, Gateway API route) also accepts ingress from an arbitrary peer.",
+        AppliesTo = "Exposed workloads that are not on the host network, in every namespace.",
         Rationale = "An exposed workload is the first thing an attacker reaches; when it also accepts any pod and any address, nothing limits who else can talk to it or what reaches it around the intended entry point.",
         Remediation = "Add an ingress policy for the workload that admits only its entry point (the ingress controller's namespace and pods, or the load balancer's client ranges) and the in-cluster callers it needs.",
-        Notes = "Exposure follows CHECKS.md and the arbitrary peer is decided by the connectivity engine; the open internet counts as an arbitrary peer, so a public LoadBalancer workload passes only when its ingress policy names its client ranges. hostNetwork workloads are left to HN-001. Findings are reported in every namespace, excluded ones included.",
+        Notes = "Exposure is as the catalogue defines it and the arbitrary peer is decided by the connectivity engine; the open internet counts as an arbitrary peer, so a public LoadBalancer workload passes only when its ingress policy names its client ranges. hostNetwork workloads are left to HN-001. Findings are reported in every namespace, excluded ones included.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.ExposedWorkloads(context, podNetworkOnly: true);
 
     public override bool NeedsConnectivity => true;
 

@@ -11,12 +11,16 @@ public sealed class Mesh001MtlsNotStrict : Check
         Title = "mTLS not enforced",
         Severity = Severity.High,
         Category = "Mesh",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Encryption", "MITRE T1557" },
         FailsWhen = "Istio is present and a meshed workload's effective PeerAuthentication mode is not STRICT (workload selector over namespace over mesh root namespace; unset means PERMISSIVE); a portLevelMtls DISABLE or PERMISSIVE fails for that port.",
+        AppliesTo = "Istio-meshed workloads outside the excluded namespaces, when Istio is present.",
         Rationale = "PERMISSIVE accepts plaintext beside mTLS, so any pod outside the mesh, or an attacker on the network, can talk to the workload unauthenticated and unencrypted.",
         Remediation = "Set mtls.mode: STRICT for the namespace (the manifest) or the whole mesh (a PeerAuthentication named default in the root namespace), and remove PERMISSIVE or DISABLE port-level exceptions once clients are meshed.",
         Notes = "Meshed means an istio-proxy sidecar (for real pods, only a pod that runs one; for pod templates, injection asked by namespace label istio-injection=enabled or istio.io/rev, or by the pod's sidecar.istio.io/inject) or ambient enrolment (istio.io/dataplane-mode=ambient on the pod or its namespace). The root namespace is MeshConfig rootNamespace, else istio-system. A level whose mode is UNSET inherits from the next. Among several workload-level policies matching one workload the oldest applies, as in Istio.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Mesh.IstioPresent ? context.EvaluatedWorkloads.Where(w => context.Mesh.IstioEnrolment(w) is not null).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

@@ -13,10 +13,14 @@ public sealed class Mesh003NoAuthorizationPolicy : Check
         Category = "Mesh",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "An Istio-meshed workload has no ALLOW AuthorizationPolicy applying to it, so every caller is allowed.",
+        AppliesTo = "Istio-meshed workloads outside the excluded namespaces, when Istio is present.",
         Rationale = "mTLS proves who is calling; only an ALLOW policy turns that identity into a decision. Without one, every meshed workload may call every other.",
         Remediation = "Add ALLOW AuthorizationPolicies that name the callers (source principals or namespaces) and operations the workload serves; an ALLOW policy with no rules denies everything until rules are added.",
         Notes = "A policy applies when it is in the root namespace without a selector (mesh-wide), in the workload's namespace without a selector, or selects the workload's labels. Policies attached with targetRef(s) (waypoints, gateways) are not counted. An ALLOW policy with an empty rule (rules: [{}]) admits every caller and does not count; DENY, AUDIT and CUSTOM policies do not count.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Mesh.IstioPresent ? context.EvaluatedWorkloads.Where(w => context.Mesh.IstioEnrolment(w) is not null).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

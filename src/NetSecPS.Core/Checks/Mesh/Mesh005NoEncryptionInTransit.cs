@@ -9,12 +9,16 @@ public sealed class Mesh005NoEncryptionInTransit : Check
         Title = "No encryption in transit detected",
         Severity = Severity.Info,
         Category = "Mesh",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Encryption", "MITRE T1040" },
         FailsWhen = "No mesh, and no CNI encryption (Cilium WireGuard/IPsec, Calico WireGuard).",
+        AppliesTo = "The cluster.",
         Rationale = "Without a mesh or CNI encryption, pod-to-pod traffic crosses the node network in plaintext; anyone with access to that network can read it.",
         Remediation = "Enable transparent encryption in the CNI (Cilium encryption.type wireguard or ipsec, Calico wireguardEnabled in FelixConfiguration) or adopt a service mesh with mTLS.",
         Notes = "One cluster-wide finding. Also recognised as encryption: Antrea trafficEncryptionMode wireguard/ipsec, Flannel's WireGuard backend and Weave Net's encryption. With manifest input that holds no CNI DaemonSet or configuration, nothing can be detected and the check fails.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        new[] { CheckSubject.OfCluster(context) };
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
@@ -23,7 +27,7 @@ public sealed class Mesh005NoEncryptionInTransit : Check
             yield break;
         }
 
-        var cluster = ResourceName.Cluster(context.Model.Data);
+        var cluster = ResourceName.Cluster(context);
         yield return Fail(cluster, null, context.Cni.Identified ? $"No service mesh was found and the network plugin ({context.Cni.Describe()}) has no encryption switched on." : "No service mesh and no known network plugin were found, so nothing encrypts pod-to-pod traffic.", null,
             new[] { new EvidenceItem("Cluster", cluster, $"mesh: none; CNI: {context.Cni.Describe()}; encryption: none") });
     }

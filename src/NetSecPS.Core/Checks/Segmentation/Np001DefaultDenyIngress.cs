@@ -13,12 +13,16 @@ public sealed class Np001DefaultDenyIngress : Check
         Title = "Namespace has no effective default-deny ingress",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "CIS 5.3.2", "NSA", "KS C-0054", "KS C-0206" },
+        Frameworks = new[] { "CIS 5.3.2", "NSA Network policies" },
         FailsWhen = "Some pod in the namespace accepts ingress from an arbitrary peer: an unlabelled pod of an unlabelled namespace that is not in the snapshot, or an address of the open internet.",
+        AppliesTo = "Namespaces outside the excluded ones with at least one workload that is not on the host network.",
         Rationale = "Default deny is what the cluster enforces, not the presence of a podSelector: {} policy. A namespace with a default-deny policy and an allow-all policy beside it admits everyone; one whose only ingress comes from a named range is closed. Scanners that look for the object alone give false confidence on CIS 5.3.2.",
         Remediation = "Apply a default-deny ingress policy to the namespace, then allow only the named peers each workload needs. If one exists already, narrow or remove the rules named in the evidence.",
-        Notes = "Decided by the connectivity engine for every workload of the namespace (all policy layers). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Cilium and Calico policies are not evaluated by the engine; when they exist in the namespace the evidence says so.",
+        Notes = "Decided by the connectivity engine for every workload of the namespace (all policy layers). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Cilium and Calico policies are not evaluated by the engine; when they exist in the namespace the evidence says so. Comparable control in other tools: kubescape C-0054, C-0206.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(w => w.Namespace).Distinct(StringComparer.Ordinal).Select(CheckSubject.OfNamespace);
 
     public override bool NeedsConnectivity => true;
 

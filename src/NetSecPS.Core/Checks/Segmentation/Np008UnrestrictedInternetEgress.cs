@@ -15,12 +15,34 @@ public sealed class Np008UnrestrictedInternetEgress : Check
         Title = "Unrestricted egress to the internet",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Network policies", "MITRE T1048" },
         FailsWhen = "An egress ipBlock of 0.0.0.0/0 or ::/0 (or a prefix shorter than /8) does not except the private ranges it contains.",
+        AppliesTo = "NetworkPolicies with an egress rule that names an ipBlock, and admin policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) with an egress Allow rule to networks.",
         Rationale = "A /0 egress rule written 'for the internet' also opens every private network the pods can route to: other clusters, on-premises systems, cloud VPC services. Excepting the private ranges keeps the rule to what it was meant for.",
         Remediation = "Add the private ranges the block contains to its except list (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16; fc00::/7 for IPv6), or replace it with the specific destinations needed.",
         Notes = "The private ranges are RFC 1918 for IPv4 and unique local addresses (fc00::/7) for IPv6; only the ranges inside the block must be excepted. Ports are not considered: a wide block on one port still opens that port everywhere. Allow rules of AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy, whose networks cannot carry exceptions, are checked too.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context)
+    {
+        foreach (var p in SubjectSets.NetworkPolicies(context).Where(p => p.PolicyTypes.Contains("Egress", StringComparer.OrdinalIgnoreCase)))
+        {
+            if ((p.Policy.Spec?.Egress ?? new List<k8s.Models.V1NetworkPolicyEgressRule>()).Any(r => r.To?.Any(t => t.IpBlock is not null) == true))
+            {
+                yield return SubjectSets.PolicySubject(p.Object);
+            }
+        }
+
+        foreach (var anp in AdminPolicyKinds.SelectMany(k => context.Model.Data.OfKind(k)).Where(o => o.Raw is not null))
+        {
+            var egress = (anp.Raw!["spec"]?["egress"] as JsonArray ?? new JsonArray()).OfType<JsonObject>();
+            if (egress.Any(r => string.Equals(r["action"]?.ToString(), "Allow", StringComparison.OrdinalIgnoreCase)
+                && (r["to"] as JsonArray ?? new JsonArray()).Any(t => t?["networks"] is JsonArray { Count: > 0 })))
+            {
+                yield return new CheckSubject(ResourceName.Of(anp), null);
+            }
+        }
+    }
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
