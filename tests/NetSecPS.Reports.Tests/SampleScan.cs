@@ -203,7 +203,7 @@ internal static class SampleScan
             Checks = Catalogue,
             NotEvaluated = new[] { "RBAC-002: ClusterRoleBinding could not be read (Forbidden), so who holds wildcard roles is unknown" },
             Findings = findings,
-            Score = new ScoreDetails { Score = 57.4, Penalty = 42.6, EvaluatedWorkloads = 6, Formula = "score = max(0, 100 - 100 × Σ weight(severity of open findings) / (5 × evaluated workloads))" },
+            Score = new ScoreDetails { Score = 57.4, Band = ScoreDetails.BandOf(57.4), EvaluatedWorkloads = 6, Formula = "score = 100 × Σ(w × compliance) ÷ Σ w" },
             Flows = flows,
             NamespaceFlows = flows.Where(f => f.SourceNamespace is not null && f.DestinationNamespace is not null)
                 .GroupBy(f => (f.SourceNamespace!, f.DestinationNamespace!))
