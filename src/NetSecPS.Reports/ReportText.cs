@@ -47,7 +47,7 @@ internal static class ReportText
         _ => "poor",
     };
 
-    /// <summary>Definition of the arbitrary peer, as CHECKS.md states it, for the method appendix.</summary>
+    /// <summary>Definition of the arbitrary peer, as docs/checks.md states it, for the method appendix.</summary>
     public const string ArbitraryPeer =
         "An arbitrary peer is a pod with no labels, in a namespace with no labels, that exists nowhere in the scanned cluster, " +
         "or an external address outside every ipBlock or network CIDR of the cluster's policies other than the /0 ones (the open internet). " +

@@ -8,6 +8,10 @@ public sealed record AuditSummary
 {
     public required ProfileInfo Profile { get; init; }
     public required ScoreDetails Score { get; init; }
+    /// <summary>Where the audited snapshot came from.</summary>
+    public Provenance? Provenance { get; init; }
+    /// <summary>The cluster's name as reports print it (never a path).</summary>
+    public string ClusterName { get; init; } = ClusterNames.Unnamed;
     public IReadOnlyList<CheckInfo> Checks { get; init; } = Array.Empty<CheckInfo>();
     public IReadOnlyList<Finding> Findings { get; init; } = Array.Empty<Finding>();
     /// <summary>Every (check, subject) pair evaluated with its outcome, passed ones included.</summary>

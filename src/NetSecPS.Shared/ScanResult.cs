@@ -70,6 +70,17 @@ public sealed record HistoryRecord
 /// <summary>Allowed flows between two namespaces, for the namespace matrix of the reports.</summary>
 public sealed record NamespaceFlowSummary(string SourceNamespace, string DestinationNamespace, int Flows, bool Any);
 
+/// <summary>What a <see cref="ScanResult"/> was made from, and so which parts of a report it can fill.</summary>
+public enum ScanContent
+{
+    /// <summary>Invoke-NetSecScan: every part.</summary>
+    Scan,
+    /// <summary>Invoke-NetSecAudit -Summary: the score, the checks and the findings; no inventory, connectivity, drift or history.</summary>
+    Audit,
+    /// <summary>Findings alone (Invoke-NetSecAudit, filtered or not): no score, since findings do not say what passed.</summary>
+    Findings,
+}
+
 /// <summary>The result of one <c>Invoke-NetSecScan</c>: everything the reports lay out.</summary>
 public sealed class ScanResult
 {
@@ -104,10 +115,10 @@ public sealed class ScanResult
     public Snapshot? Snapshot { get; init; }
 
     /// <summary>
-    /// True for a report made from findings alone (<c>Invoke-NetSecAudit | Export-NetSecReport</c>):
-    /// it holds no inventory, connectivity or passed subjects, so it carries no score.
+    /// What the result was made from: a whole scan, an audit summary (score and findings, no
+    /// inventory or connectivity), or findings alone (no score: findings do not say what passed).
     /// </summary>
-    public bool FindingsOnly { get; init; }
+    public ScanContent Content { get; init; } = ScanContent.Scan;
 
     private readonly string? clusterName;
 
@@ -118,7 +129,7 @@ public sealed class ScanResult
         init => clusterName = string.IsNullOrWhiteSpace(value) ? null : value;
     }
 
-    public override string ToString() => FindingsOnly
+    public override string ToString() => Content == ScanContent.Findings
         ? $"Findings of {ClusterName}: {Findings.Count(f => !f.Suppressed)} open"
         : $"Scan of {ClusterName}: score {Score.Score:0.0}, {Findings.Count(f => !f.Suppressed)} findings";
 }

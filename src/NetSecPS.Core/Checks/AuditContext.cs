@@ -17,11 +17,18 @@ public sealed class AuditContext
     private readonly Lazy<RbacIndex> rbac;
     private readonly Lazy<AdminPolicies> adminPolicies;
     private readonly Lazy<IReadOnlyList<Workload>> evaluated;
+    private readonly Lazy<TrafficNeeds> needs;
 
     public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default, string? clusterName = null)
     {
         Model = model;
-        ClusterName = string.IsNullOrWhiteSpace(clusterName) ? ClusterNames.Of(model.Data.Provenance) : clusterName;
+        // Not the input folder's name: the same manifests in another folder are the same cluster,
+        // and a baseline or an exception naming Cluster/cluster must keep matching.
+        var p = model.Data.Provenance;
+        ClusterName = !string.IsNullOrWhiteSpace(clusterName) ? clusterName
+            : !string.IsNullOrWhiteSpace(p.Context) ? p.Context
+            : !string.IsNullOrWhiteSpace(p.Cluster) ? p.Cluster
+            : ClusterNames.Unnamed;
         Connectivity = connectivity;
         Profile = profile;
         Now = now;
@@ -34,11 +41,15 @@ public sealed class AuditContext
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
         adminPolicies = new Lazy<AdminPolicies>(() => new AdminPolicies(model));
         evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());
+        needs = new Lazy<TrafficNeeds>(() => new TrafficNeeds(this));
     }
 
     public ClusterModel Model { get; }
 
-    /// <summary>The name cluster-level findings give the cluster (<c>Cluster/&lt;name&gt;</c>).</summary>
+    /// <summary>
+    /// The name cluster-level findings give the cluster (<c>Cluster/&lt;name&gt;</c>): the name given
+    /// to the scan, else the kube context, else <c>cluster</c> for manifests.
+    /// </summary>
     public string ClusterName { get; }
 
     /// <summary>The connectivity engine; null when the audit runs without one (connectivity checks are then not evaluated).</summary>
@@ -65,13 +76,16 @@ public sealed class AuditContext
 
     public AdminPolicies AdminPolicies => adminPolicies.Value;
 
+    /// <summary>What exposure and DNS need, so suggested policies keep it.</summary>
+    public TrafficNeeds Needs => needs.Value;
+
     /// <summary>Workloads outside the profile's excluded namespaces: what coverage checks and the score count.</summary>
     public IReadOnlyList<Workload> EvaluatedWorkloads => evaluated.Value;
 
     public bool IsExcluded(string? ns) => Profile.IsExcluded(ns);
 
     /// <summary>
-    /// Isolation as CHECKS.md defines it for NP-003/NP-004: a NetworkPolicy of that type selects
+    /// Isolation as the catalogue (docs/checks.md) defines it for NP-003/NP-004: a NetworkPolicy of that type selects
     /// the workload, or an admin policy that selects it denies every peer by default.
     /// </summary>
     public bool IsIsolated(Workload w, TrafficDirection direction) =>

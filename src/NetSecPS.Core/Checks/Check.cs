@@ -69,9 +69,6 @@ public static class ResourceName
 
     public static KubeObject? SourceOf(Workload w) => w.Source ?? w.Pods.FirstOrDefault()?.Source;
 
-    /// <summary>Cluster-wide findings name the cluster: <c>Cluster/&lt;name&gt;</c>, the name as <see cref="ClusterNames"/> gives it (never a path).</summary>
-    public static string Cluster(ClusterData data) => "Cluster/" + ClusterNames.Of(data.Provenance);
-
     /// <summary>The cluster as this audit names it: the name given to the scan, else as <see cref="ClusterNames"/> gives it.</summary>
     public static string Cluster(AuditContext context) => "Cluster/" + context.ClusterName;
 }

@@ -27,7 +27,7 @@ internal static class ReportBenchmarks
         return times;
     }
 
-    /// <summary>The check catalogue the synthetic scan uses: a cross-section of CHECKS.md.</summary>
+    /// <summary>The check catalogue the synthetic scan uses: a cross-section of the catalogue (docs/checks.md).</summary>
     public static IReadOnlyList<CheckInfo> SampleCatalogue { get; } = new[]
     {
         Check("NP-001", Severity.High, "Segmentation", "Namespace has no effective default-deny ingress", "some pod in the namespace accepts ingress from an arbitrary peer", "CIS 5.3.2", "NSA", "KS C-0054"),

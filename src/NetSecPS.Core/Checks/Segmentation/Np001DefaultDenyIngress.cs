@@ -95,7 +95,7 @@ internal static class DefaultDenyFinding
         var remediation = check.Info.Remediation;
         if (denyAll.Count == 0)
         {
-            manifest = ingress ? Remediations.DefaultDenyIngress(ns) : Remediations.DefaultDenyEgress(ns, DnsTargets.Find(context));
+            manifest = ingress ? Remediations.DefaultDenyIngress(context, ns) : Remediations.DefaultDenyEgress(context, ns);
         }
         else if (rules.Count > 0)
         {
@@ -118,25 +118,5 @@ internal static class DefaultDenyFinding
             SourceFile = nsObject?.Source?.File,
             SourceLine = nsObject?.Source?.Line,
         };
-    }
-}
-
-/// <summary>Where the cluster's DNS pods are, for DNS egress exceptions.</summary>
-internal static class DnsTargets
-{
-    public static Remediations.DnsTarget Find(AuditContext context)
-    {
-        var dns = context.Model.Workloads.FirstOrDefault(WorkloadTraits.IsClusterDns);
-        if (dns is null)
-        {
-            return Remediations.DnsTarget.KubeDns;
-        }
-
-        var (udp, tcp) = WorkloadTraits.DnsPorts(dns);
-        var (key, value) = dns.Labels.TryGetValue("k8s-app", out var app) ? ("k8s-app", app)
-            : dns.Labels.TryGetValue("dns.operator.openshift.io/daemonset-dns", out var od) ? ("dns.operator.openshift.io/daemonset-dns", od)
-            : dns.Labels.Select(kv => (kv.Key, kv.Value)).FirstOrDefault();
-        return key is null ? Remediations.DnsTarget.KubeDns with { Namespace = dns.Namespace, UdpPorts = udp, TcpPorts = tcp }
-            : new Remediations.DnsTarget(dns.Namespace, key, value, udp, tcp);
     }
 }

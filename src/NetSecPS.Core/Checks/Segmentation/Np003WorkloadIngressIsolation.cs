@@ -54,8 +54,8 @@ internal static class IsolationFindings
                 + (others.Count > 0 ? $"; {string.Join(", ", others.Select(o => "NetworkPolicy " + o))} select(s) it without {type} in policyTypes" : string.Empty)
                 + (admins.Count > 0 ? $"; {string.Join(", ", admins)} appl(y/ies) to it without denying by default" : string.Empty) + ".";
             var manifest = direction == TrafficDirection.Ingress
-                ? Remediations.DefaultDenyIngress(w.Namespace)
-                : Remediations.DefaultDenyEgress(w.Namespace, DnsTargets.Find(context));
+                ? Remediations.DefaultDenyIngress(context, w.Namespace)
+                : Remediations.DefaultDenyEgress(context, w.Namespace);
             yield return check.Fail(w, evidence, data, manifest: manifest);
         }
     }

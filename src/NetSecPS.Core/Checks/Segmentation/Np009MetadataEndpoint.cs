@@ -52,7 +52,7 @@ public sealed class Np009MetadataEndpoint : Check
             var remediation = isolated && rules.Count > 0
                 ? $"Add 169.254.169.254/32 to the except list of the ipBlock in {string.Join("; ", rules.Select(r => r.Subject))}, or narrow those rules."
                 : null;
-            yield return Fail(w, evidence, data, remediation, isolated ? null : Remediations.BlockMetadata(w.Namespace, w.Name, w.Labels));
+            yield return Fail(w, evidence, data, remediation, isolated ? null : Remediations.BlockMetadata(context, w));
         }
     }
 

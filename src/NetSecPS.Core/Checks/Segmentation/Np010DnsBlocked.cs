@@ -50,7 +50,7 @@ public sealed class Np010DnsBlocked : Check
             };
             data.AddRange(context.Policies.Selecting(w).Where(p => p.Has("Egress")).Select(p => new EvidenceItem("Policy", $"NetworkPolicy {p.Key}", "isolates the workload for egress")));
             yield return Fail(w, $"{w.Peer} is isolated for egress and cannot reach {missing} of {target}.", data,
-                manifest: Remediations.DnsEgress(w.Namespace, DnsTargets.Find(context)));
+                manifest: Remediations.DnsEgress(context, w.Namespace));
         }
     }
 
