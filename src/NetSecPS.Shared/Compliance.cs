@@ -47,7 +47,7 @@ public sealed record CheckCompliance
     public double Compliance { get; init; }
     /// <summary>passed / evaluated: the compliance if no exception were accepted.</summary>
     public double ComplianceWithoutExceptions { get; init; }
-    public IReadOnlyList<string> Frameworks { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Frameworks { get => TextValues.List(field); init; } = Array.Empty<string>();
 
     /// <summary>True when the check evaluated at least one subject, so it counts in the score.</summary>
     public bool Applicable => Evaluated > 0;
@@ -72,7 +72,7 @@ public sealed record NamespaceScore
     public int Failed { get; init; }
     public int Accepted { get; init; }
     /// <summary>Ids of the checks failing in the namespace, most severe first.</summary>
-    public IReadOnlyList<string> FailingCheckIds { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> FailingCheckIds { get => TextValues.List(field); init; } = Array.Empty<string>();
 }
 
 /// <summary>
@@ -95,7 +95,7 @@ public sealed record FrameworkCompliance
     public int NotApplicable { get; init; }
     /// <summary>The score formula over the mapped checks, from 0 to 100.</summary>
     public double Compliance { get; init; }
-    public IReadOnlyList<string> CheckIds { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> CheckIds { get => TextValues.List(field); init; } = Array.Empty<string>();
 
     public override string ToString() => $"{Control}: {FullyPassing} of {Checks} checks fully pass";
 }

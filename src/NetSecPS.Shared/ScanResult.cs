@@ -67,6 +67,22 @@ public sealed record HistoryRecord
     public bool HasCurrentScore => ScoreVersion == ScoreDetails.CurrentVersion;
 }
 
+/// <summary>An entry point: a workload reachable from outside the cluster, how it is reached, and what it can reach in turn.</summary>
+public sealed record EntryPoint
+{
+    /// <summary>The exposed workload as <c>namespace/name[Kind]</c>.</summary>
+    public required string Workload { get; init; }
+    public string? Namespace { get; init; }
+    /// <summary>How it is reached: <c>LoadBalancer Service ns/name</c>, <c>Ingress ns/name → Service ns/name</c>, ...</summary>
+    public IReadOnlyList<string> Via { get => TextValues.List(field); init; } = Array.Empty<string>();
+    /// <summary>The workloads it may open connections to directly.</summary>
+    public IReadOnlyList<string> Reaches { get => TextValues.List(field); init; } = Array.Empty<string>();
+    /// <summary>How many workloads it can reach in any number of hops (through workloads outside the excluded namespaces).</summary>
+    public int ReachableWorkloads { get; init; }
+    /// <summary>The namespaces of the workloads it can reach in any number of hops.</summary>
+    public IReadOnlyList<string> ReachableNamespaces { get => TextValues.List(field); init; } = Array.Empty<string>();
+}
+
 /// <summary>Allowed flows between two namespaces, for the namespace matrix of the reports.</summary>
 public sealed record NamespaceFlowSummary(string SourceNamespace, string DestinationNamespace, int Flows, bool Any);
 
@@ -102,6 +118,8 @@ public sealed class ScanResult
     public required ScoreDetails Score { get; init; }
     public IReadOnlyList<Flow> Flows { get; init; } = Array.Empty<Flow>();
     public IReadOnlyList<NamespaceFlowSummary> NamespaceFlows { get; init; } = Array.Empty<NamespaceFlowSummary>();
+    /// <summary>The workloads reachable from outside, with what each can reach.</summary>
+    public IReadOnlyList<EntryPoint> EntryPoints { get; init; } = Array.Empty<EntryPoint>();
     /// <summary>Drift since the baseline; null when no baseline was given.</summary>
     public IReadOnlyList<DriftRecord>? Drift { get; init; }
     public string? BaselinePath { get; init; }

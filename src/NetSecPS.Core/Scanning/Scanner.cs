@@ -49,6 +49,7 @@ public static class Scanner
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "inventory", 75));
         var inventory = InventoryBuilder.Build(model).ToList();
+        var entryPoints = Checks.Support.EntryPoints.Build(model, engine, options.Profile);
 
         IReadOnlyList<DriftRecord>? drift = null;
         if (options.Baseline is { } baseline)
@@ -88,6 +89,7 @@ public static class Scanner
             Score = audit.Score,
             Flows = flows,
             NamespaceFlows = NamespaceMatrix(flows),
+            EntryPoints = entryPoints,
             Drift = drift,
             BaselinePath = options.BaselinePath,
             BaselineCreatedAt = options.Baseline?.Provenance.CreatedAt,

@@ -8,7 +8,7 @@ namespace NetSecPS.Reports.Excel;
 /// policies, flows, the namespace flow matrix, drift, history, coverage, input diagnostics), each a
 /// filterable table with a frozen bold header and colour by severity or status.
 /// </summary>
-internal static class ExcelReport
+internal static partial class ExcelReport
 {
     private const string DateFormat = "yyyy-mm-dd hh:mm";
     private const int ProgressId = 7101;
@@ -51,26 +51,46 @@ internal static class ExcelReport
         wb.Properties.Subject = "Kubernetes network security";
         wb.Properties.Company = view.Organization ?? string.Empty;
 
-        var steps = new (string Name, Action Write)[]
+        var steps = new List<(string Name, Action Write)>
         {
             ("Summary", () => Summary(wb.Worksheets.Add("Summary"), view)),
             ("Findings", () => Findings(wb.Worksheets.Add("Findings"), view, cancellationToken)),
-            ("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)),
-            ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
-            ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
-            ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
-            ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
-            ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
-            ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
-            ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
-            ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),
-            ("Diagnostics", () => Diagnostics(wb, view, cancellationToken)),
         };
+        if (view.HasScore)
+        {
+            steps.Add(("Compliance", () => Compliance(wb.Worksheets.Add("Compliance"), view, cancellationToken)));
+            steps.Add(("Namespaces", () => Namespaces(wb.Worksheets.Add("Namespaces"), view, cancellationToken)));
+            steps.Add(("Frameworks", () => Frameworks(wb.Worksheets.Add("Frameworks"), view, cancellationToken)));
+        }
 
-        for (var i = 0; i < steps.Length; i++)
+        steps.Add(("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)));
+        if (view.HasScore)
+        {
+            steps.Add(("Subjects", () => Subjects(wb.Worksheets.Add("Subjects"), view, cancellationToken)));
+        }
+
+        // An audit summary or findings alone have no inventory, connectivity, drift or history to lay out.
+        if (view.IsFullScan)
+        {
+            steps.AddRange(new (string, Action)[]
+            {
+                ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
+                ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
+                ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
+                ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
+                ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
+                ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
+                ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
+                ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),
+            });
+        }
+
+        steps.Add(("Diagnostics", () => Diagnostics(wb, view, cancellationToken)));
+
+        for (var i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {steps[i].Name}", i * 90 / steps.Length));
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {steps[i].Name}", i * 90 / steps.Count));
             steps[i].Write();
         }
 
@@ -121,22 +141,42 @@ internal static class ExcelReport
         ws.Cell(row, 1).Style.Font.FontSize = 12;
         row += 2;
 
-        ws.Cell(row, 1).SetValue("Posture score");
-        ws.Cell(row, 1).Style.Font.Bold = true;
-        var score = ws.Cell(row, 2);
-        score.SetValue(Math.Round(scan.Score.Score, 1));
-        score.Style.NumberFormat.Format = "0.0";
-        score.Style.Font.Bold = true;
-        score.Style.Font.FontSize = 18;
-        score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
-        ws.Cell(row, 3).SetValue($"of 100 ({ReportText.ScoreBand(scan.Score.Score)})");
-        row++;
-        row = Pairs(ws, row, new (string, object?)[]
+        if (view.PartialNote is { } partial)
         {
-            ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
-            ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
-            ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
-        });
+            ws.Cell(row, 1).SetValue(partial);
+            ws.Cell(row, 1).Style.Font.Italic = true;
+            ws.Range(row, 1, row, 5).Merge().Style.Alignment.WrapText = true;
+            ws.Row(row).Height = 45;
+            row += 2;
+        }
+
+        if (view.HasScore)
+        {
+            ws.Cell(row, 1).SetValue("Posture score");
+            ws.Cell(row, 1).Style.Font.Bold = true;
+            var score = ws.Cell(row, 2);
+            score.SetValue(Math.Round(scan.Score.Score, 1));
+            score.Style.NumberFormat.Format = "0.0";
+            score.Style.Font.Bold = true;
+            score.Style.Font.FontSize = 18;
+            score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
+            ws.Cell(row, 3).SetValue($"of 100 ({scan.Score.Band})");
+            row++;
+            var applied = scan.Score.Checks.Where(c => c.Applicable).ToList();
+            row = Pairs(ws, row, new (string, object?)[]
+            {
+                ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
+                ("Checks applied", applied.Count),
+                ("Checks fully compliant", applied.Count(c => c.Failed == 0)),
+                ("Subjects evaluated", scan.Score.EvaluatedSubjects),
+                ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
+                ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
+            });
+            // The formula is one long sentence: it wraps across the summary's columns instead of running off the page.
+            var formulaRow = row - 1;
+            ws.Range(formulaRow, 2, formulaRow, 5).Merge().Style.Alignment.WrapText = true;
+            ws.Row(formulaRow).Height = 60;
+        }
 
         row = Heading(ws, row + 1, "Findings by severity", "Severity", "Open", "Suppressed");
         var sevStart = row;
@@ -156,18 +196,41 @@ internal static class ExcelReport
         ws.Range(row, 1, row, 3).Style.Font.Bold = true;
         row++;
 
-        row = Heading(ws, row + 1, "Findings by framework control", "Control", "Open", "Suppressed");
-        if (view.Frameworks.Count == 0)
+        if (view.HasScore)
         {
-            ws.Cell(row++, 1).SetValue("No finding maps to a framework control.");
+            row = Heading(ws, row + 1, "Compliance by framework", "Framework", "Checks", "Fully passing", "Compliance");
+            var families = scan.Score.Frameworks.Where(f => f.Control == f.Framework).ToList();
+            if (families.Count == 0)
+            {
+                ws.Cell(row++, 1).SetValue("No check of the scan maps to a framework control.");
+            }
+
+            foreach (var fw in families)
+            {
+                ws.Cell(row, 1).SetValue(fw.Name ?? fw.Framework);
+                ws.Cell(row, 2).SetValue(fw.Checks);
+                ws.Cell(row, 3).SetValue(fw.FullyPassing);
+                ws.Cell(row, 4).SetValue(Math.Round(fw.Compliance, 1));
+                ws.Cell(row, 4).Style.NumberFormat.Format = "0.0";
+                row++;
+            }
+        }
+        else
+        {
+            row = Heading(ws, row + 1, "Findings by framework control", "Control", "Open", "Suppressed");
+            foreach (var fw in view.Frameworks)
+            {
+                ws.Cell(row, 1).SetValue(fw.Framework);
+                ws.Cell(row, 2).SetValue(fw.Open);
+                ws.Cell(row, 3).SetValue(fw.Suppressed);
+                row++;
+            }
         }
 
-        foreach (var fw in view.Frameworks)
+        if (!view.IsFullScan)
         {
-            ws.Cell(row, 1).SetValue(fw.Framework);
-            ws.Cell(row, 2).SetValue(fw.Open);
-            ws.Cell(row, 3).SetValue(fw.Suppressed);
-            row++;
+            SheetTable.PrintSetup(ws, repeatHeader: false);
+            return;
         }
 
         row = Heading(ws, row + 1, "Drift since the baseline");
@@ -242,7 +305,7 @@ internal static class ExcelReport
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Allowed flows", scan.Flows.Count),
-            ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : ReportText.Number(flowsListed)),
+            ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : flowsListed),
         });
 
         row = Heading(ws, row + 1, "Provenance");
@@ -250,7 +313,7 @@ internal static class ExcelReport
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Source", p.SourceKind),
-            ("Cluster", p.Cluster),
+            ("Cluster", view.Cluster),
             ("Context", p.Context),
             ("API server", p.Server),
             ("Server version", p.ServerVersion),
@@ -269,7 +332,7 @@ internal static class ExcelReport
         }
 
         row = Heading(ws, row + 1, "Sheets");
-        foreach (var name in new[] { "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
+        foreach (var name in new[] { "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
         {
             var cell = ws.Cell(row++, 1);
             cell.SetValue(name);
@@ -561,6 +624,10 @@ internal static class ExcelReport
         var header = ws.Range(1, 1, 1, shown.Count + 1);
         header.Style.Font.Bold = true;
         header.Style.Alignment.TextRotation = 90;
+        // A rotated header is as tall as its longest name; the row grows to show it whole.
+        ws.Row(1).Height = Math.Min(409, (shown.Max(n => n.Length) * 6.6) + 12);
+        ws.Cell(1, 1).Style.Alignment.TextRotation = 0;
+        ws.Cell(1, 1).Style.Alignment.Vertical = XLAlignmentVerticalValues.Bottom;
         ws.Range(2, 1, shown.Count + 1, 1).Style.Font.Bold = true;
         for (var i = 0; i < shown.Count; i++)
         {
@@ -617,6 +684,7 @@ internal static class ExcelReport
             new("Time (UTC)", h => h.Time, 18, DateFormat),
             new("Cluster", h => h.Cluster, 30),
             new("Score", h => Math.Round(h.Score, 1), 8, "0.0"),
+            new("Score formula", h => h.HasCurrentScore ? "current" : "earlier, not comparable", 14),
             new("Critical", h => h.Critical, 8),
             new("High", h => h.High, 8),
             new("Medium", h => h.Medium, 8),

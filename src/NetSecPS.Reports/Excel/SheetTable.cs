@@ -59,7 +59,9 @@ internal static class SheetTable
                     cell.Style.NumberFormat.Format = format;
                 }
 
-                if (value is string text && !columns[c].OneLine && text.Contains('\n', StringComparison.Ordinal))
+                // Text with line breaks, or longer than its column may grow, wraps: a printed sheet
+                // would otherwise cut it at the column's edge.
+                if (value is string text && !columns[c].OneLine && (text.Contains('\n', StringComparison.Ordinal) || text.Length > WidthLimit(columns[c])))
                 {
                     cell.Style.Alignment.WrapText = true;
                     wrapped.Add((r, c, text));
@@ -74,7 +76,7 @@ internal static class SheetTable
         for (var c = 0; c < columns.Count; c++)
         {
             var col = ws.Column(c + 1);
-            col.Width = Math.Clamp(widths[c], 6, Math.Max(columns[c].MaxWidth, columns[c].Header.Length + 4));
+            col.Width = Math.Clamp(widths[c], 6, WidthLimit(columns[c]));
         }
 
         // Readers do not all grow a row to fit wrapped text, so the few rows that wrap get their height.
@@ -99,6 +101,8 @@ internal static class SheetTable
         table.HeadersRow().Style.Font.Bold = true;
         return table;
     }
+
+    private static double WidthLimit<T>(SheetColumn<T> column) => Math.Max(column.MaxWidth, column.Header.Length + 4);
 
     /// <summary>Excel's last row; a table of rows streamed by <see cref="WriteLarge{T}"/> leaves room for a note below it.</summary>
     public const int MaxSheetRows = 1_048_576;
@@ -160,12 +164,14 @@ internal static class SheetTable
         return s.Length > MaxCellText ? string.Concat(s.AsSpan(0, MaxCellText - TruncatedNote.Length), TruncatedNote) : s;
     }
 
-    /// <summary>Auditors print workbooks: landscape, one page wide, the header row on every printed page.</summary>
+    /// <summary>Auditors print workbooks: landscape, one page wide (long text wraps, so that stays readable), the header row on every printed page.</summary>
     public static void PrintSetup(IXLWorksheet ws, bool repeatHeader)
     {
         ws.PageSetup.PageOrientation = XLPageOrientation.Landscape;
         ws.PageSetup.PaperSize = XLPaperSize.A4Paper;
         ws.PageSetup.FitToPages(1, 0);
+        ws.PageSetup.Margins.Left = 0.4;
+        ws.PageSetup.Margins.Right = 0.4;
         if (repeatHeader)
         {
             ws.PageSetup.SetRowsToRepeatAtTop(1, 1);

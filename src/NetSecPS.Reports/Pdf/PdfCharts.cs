@@ -95,7 +95,12 @@ internal static class PdfCharts
         var step = plotW / n;
         var barBrush = new XSolidBrush(XColor.FromArgb(0x9A, 0xA8, 0xB8));
         var points = new XPoint[n];
-        var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / 46)));
+        // Several scans a day are told apart by their time, so no two labels on the axis read the same.
+        var format = history.GroupBy(h => h.Time.UtcDateTime.Date).Any(g => g.Count() > 1) ? "MM-dd HH:mm"
+            : history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd";
+        var labelWidth = c.M(small).Width(DateTimeOffset.UnixEpoch.ToString(format, ReportText.Culture)) + 10;
+        var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / labelWidth)));
+        string? lastLabel = null;
         for (var i = 0; i < n; i++)
         {
             var h = history[i];
@@ -105,11 +110,12 @@ internal static class PdfCharts
             g.DrawRectangle(barBrush, cx - (bw / 2), plotY + plotH - bh, bw, bh);
             points[i] = new XPoint(cx, plotY + plotH - (plotH * Math.Clamp(h.Score, 0, 100) / 100));
             // Counted back from the newest scan, so the last label is always there and never crowded.
-            if ((n - 1 - i) % labelEvery == 0)
+            var label = h.Time.ToUniversalTime().ToString(format, ReportText.Culture);
+            if ((n - 1 - i) % labelEvery == 0 && label != lastLabel)
             {
-                var label = h.Time.ToUniversalTime().ToString("MM-dd", ReportText.Culture);
                 var lw = c.M(small).Width(label);
                 g.DrawString(label, small, c.MutedBrush, cx - (lw / 2), plotY + plotH + 4, XStringFormats.TopLeft);
+                lastLabel = label;
             }
         }
 
