@@ -21,8 +21,8 @@ internal static partial class ExcelReport
         {
             new("Check", c => c.CheckId, 10),
             new("Severity", c => c.Severity.ToString(), 10),
-            new("Weight", c => c.Weight, 8),
             new("Title", c => c.Title, 44),
+            new("Weight", c => c.Weight, 8),
             new("Evaluated", c => c.Evaluated, 10),
             new("Passed", c => c.Passed, 8),
             new("Failed", c => c.Failed, 8),
@@ -36,7 +36,7 @@ internal static partial class ExcelReport
             .OrderByDescending(c => ScoreCost(score, c))
             .ThenByDescending(c => c.Applicable)
             .ThenBy(c => c.CheckId, StringComparer.Ordinal);
-        var table = SheetTable.Write(ws, "Compliance", columns, rows, "The scan carried no compliance per check.", ct);
+        var table = SheetTable.Write(ws, "Compliance", columns, rows, "The scan carried no compliance per check.", ct, printColumns: 10);
         if (DataColumn(table, "Severity") is { } sev)
         {
             SeverityColours(sev);
@@ -89,7 +89,7 @@ internal static partial class ExcelReport
             new("Checks", f => f.Checks, 8),
             new("Fully passing", f => f.FullyPassing, 10),
             new("Not applicable", f => f.NotApplicable, 10),
-            new("Compliance", f => Math.Round(f.Compliance, 1), 12, "0.0"),
+            new("Compliance", f => f.Checks == 0 ? null : Math.Round(f.Compliance, 1), 12, "0.0"),
             new("Check ids", f => string.Join(", ", f.CheckIds), 50),
         };
         var table = SheetTable.Write(ws, "Frameworks", columns, view.Scan.Score.Frameworks, "No check of the scan maps to a framework control.", ct);
@@ -132,11 +132,15 @@ internal static partial class ExcelReport
         }
     }
 
-    /// <summary>An italic note below a table, wrapped across the table's width so it prints.</summary>
-    private static void Note(IXLWorksheet ws, int row, string text)
+    /// <summary>An italic note below a table, wrapped across the table's first columns so it prints whole.</summary>
+    private static void Note(IXLWorksheet ws, int row, string text, int columns = 6)
     {
-        var cell = ws.Cell(row, 1);
-        cell.SetValue(text);
-        cell.Style.Font.Italic = true;
+        var range = ws.Range(row, 1, row, columns).Merge();
+        range.FirstCell().SetValue(text);
+        range.Style.Font.Italic = true;
+        range.Style.Alignment.WrapText = true;
+        range.Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Left;
+        var width = Enumerable.Range(1, columns).Sum(c => ws.Column(c).Width);
+        ws.Row(row).Height = Math.Min(409, 15 * Math.Ceiling(text.Length / Math.Max(20, width * 1.1)));
     }
 }

@@ -172,10 +172,6 @@ internal static partial class ExcelReport
                 ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
                 ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
             });
-            // The formula is one long sentence: it wraps across the summary's columns instead of running off the page.
-            var formulaRow = row - 1;
-            ws.Range(formulaRow, 2, formulaRow, 5).Merge().Style.Alignment.WrapText = true;
-            ws.Row(formulaRow).Height = 60;
         }
 
         row = Heading(ws, row + 1, "Findings by severity", "Severity", "Open", "Suppressed");
@@ -326,8 +322,9 @@ internal static partial class ExcelReport
         });
         foreach (var input in p.Inputs)
         {
-            ws.Cell(row, 1).SetValue(input.Path);
+            ws.Cell(row, 1).SetValue(view.DisplayPath(input.Path));
             ws.Cell(row, 2).SetValue($"SHA-256 {input.Sha256}");
+            ws.Range(row, 2, row, 5).Merge();
             row++;
         }
 
@@ -387,10 +384,20 @@ internal static partial class ExcelReport
             }
 
             ws.Cell(row, 1).SetValue(label);
+            ws.Cell(row, 1).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
             SheetTable.SetCell(ws.Cell(row, 2), value);
             if (value is DateTimeOffset)
             {
                 ws.Cell(row, 2).Style.NumberFormat.Format = DateFormat;
+            }
+
+            // Long text (the formula, input paths) wraps across the summary's columns so it prints whole.
+            if (value is string text && text.Length > 40)
+            {
+                var range = ws.Range(row, 2, row, 5).Merge();
+                range.Style.Alignment.WrapText = true;
+                range.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
+                ws.Row(row).Height = Math.Min(409, 15 * Math.Ceiling(text.Length / 100.0 + text.Count(ch => ch == '\n')));
             }
 
             row++;
@@ -411,21 +418,21 @@ internal static partial class ExcelReport
         {
             new("Severity", f => f.Severity.ToString(), 10),
             new("Check", f => f.CheckId, 10),
-            new("Title", f => f.Title, 45),
-            new("Namespace", f => f.Namespace, 24),
-            new("Resource", f => f.Resource, 50),
+            new("Title", f => f.Title, 30),
+            new("Namespace", f => f.Namespace, 16),
+            new("Resource", f => f.Resource, 36),
             new("Status", f => f.Suppressed ? "Suppressed" : "Open", 11),
-            new("Evidence", f => f.Evidence, 70),
-            new("Remediation", f => f.Remediation, 70),
-            new("Fix manifest", f => f.RemediationManifest, 40, OneLine: true),
+            new("Evidence", f => f.Evidence, 60),
+            new("Remediation", f => f.Remediation, 50),
+            new("Fix manifest", f => f.RemediationManifest, 30, OneLine: true),
             new("Frameworks", f => string.Join("; ", f.Frameworks), 30),
             new("Justification", f => f.Justification, 40),
             new("Suppressed by", f => f.SuppressedBy, 20),
             new("Suppression expires", f => f.SuppressionExpires, 18, "yyyy-mm-dd"),
-            new("Source file", f => f.SourceFile, 40),
+            new("Source file", f => f.SourceFile is null ? null : view.DisplayPath(f.SourceFile), 30),
             new("Line", f => f.SourceLine, 6),
         };
-        var table = SheetTable.Write(ws, "Findings", columns, rows, "No findings: every check passed.", ct);
+        var table = SheetTable.Write(ws, "Findings", columns, rows, "No findings: every check passed.", ct, printColumns: 8);
         if (DataColumn(table, "Severity") is { } sev)
         {
             SeverityColours(sev);
@@ -443,19 +450,20 @@ internal static partial class ExcelReport
         {
             new("Check", c => c.Id, 10),
             new("Severity", c => c.Severity.ToString(), 10),
-            new("Title", c => c.Title, 50),
-            new("Category", c => c.Category, 16),
-            new("Status", c => view.StatusOf(c), 11),
+            new("Title", c => c.Title, 34),
+            new("Status", c => view.StatusOf(c), 14),
             new("Open", c => view.OpenCount(c.Id), 8),
             new("Suppressed", c => view.SuppressedCount(c.Id), 11),
+            new("Fails when", c => c.FailsWhen, 56),
+            new("Remediation", c => c.Remediation, 56),
+            new("Category", c => c.Category, 16),
             new("Frameworks", c => string.Join("; ", c.Frameworks), 36),
-            new("Fails when", c => c.FailsWhen, 70),
-            new("Rationale", c => c.Rationale, 60),
-            new("Remediation", c => c.Remediation, 60),
-            new("Not evaluated because", c => view.NotEvaluatedReason(c.Id), 50),
-            new("Notes", c => c.Notes, 40),
+            new("Applies to", c => c.AppliesTo, 40),
+            new("Rationale", c => c.Rationale, 50),
+            new("Not evaluated because", c => view.NotEvaluatedReason(c.Id), 40),
+            new("Notes", c => c.Notes, 50),
         };
-        var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct);
+        var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct, printColumns: 8);
         if (DataColumn(table, "Severity") is { } sev)
         {
             SeverityColours(sev);
@@ -466,6 +474,7 @@ internal static partial class ExcelReport
             status.AddConditionalFormat().WhenEquals("\"Fail\"").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
             status.AddConditionalFormat().WhenEquals("\"Pass\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
             status.AddConditionalFormat().WhenEquals("\"Not evaluated\"").Font.SetFontColor(XLColor.Gray).Font.SetItalic();
+            status.AddConditionalFormat().WhenEquals("\"Not applicable\"").Font.SetFontColor(XLColor.Gray);
         }
     }
 
@@ -484,7 +493,7 @@ internal static partial class ExcelReport
             new("Service account", w => w.ServiceAccount, 24),
             new("Labels", w => Labels(w.Labels), 50),
             new("Open findings", w => view.OpenByResource.GetValueOrDefault(w.Resource), 8),
-            new("Source file", w => w.SourceFile, 40),
+            new("Source file", w => w.SourceFile is null ? null : view.DisplayPath(w.SourceFile), 40),
         };
         var rows = view.Scan.Workloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal);
         var table = SheetTable.Write(ws, "Workloads", columns, rows, "The scan holds no workloads.", ct);
@@ -549,7 +558,7 @@ internal static partial class ExcelReport
             new("Egress rules", p => p.EgressRules, 8),
             new("Applies to", p => p.Subject, 50),
             new("Open findings", p => view.OpenByResource.GetValueOrDefault(p.Resource), 8),
-            new("Source file", p => p.SourceFile, 40),
+            new("Source file", p => p.SourceFile is null ? null : view.DisplayPath(p.SourceFile), 40),
             new("Line", p => p.SourceLine, 6),
         };
         var rows = view.Scan.Policies.OrderBy(p => p.Kind, StringComparer.Ordinal).ThenBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal);
@@ -639,13 +648,15 @@ internal static partial class ExcelReport
         var body = ws.Range(2, 2, shown.Count + 1, shown.Count + 1);
         body.AddConditionalFormat().ColorScale().LowestValue(XLColor.FromArgb(0xFF, 0xF4, 0xE5)).HighestValue(XLColor.FromArgb(0xD6, 0x3A, 0x2F));
         var note = shown.Count + 3;
-        ws.Cell(note, 1).SetValue("Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.");
-        ws.Cell(note, 1).Style.Font.Italic = true;
+        var span = Math.Min(shown.Count + 1, 12);
+        Note(ws, note, "Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.", span);
         if (shown.Count < all.Count)
         {
-            ws.Cell(note + 1, 1).SetValue($"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.");
+            Note(ws, note + 1, $"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.", span);
             ws.Cell(note + 1, 1).Style.Font.Bold = true;
         }
+
+        SheetTable.PrintSetup(ws, repeatHeader: true);
     }
 
     private static void Drift(IXLWorksheet ws, ReportView view, CancellationToken ct)

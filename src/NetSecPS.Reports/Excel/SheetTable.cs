@@ -21,7 +21,12 @@ internal static class SheetTable
 
     private const string TruncatedNote = " … [truncated at Excel's cell limit; the JSON report has the full text]";
 
-    public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken)
+    /// <param name="printColumns">
+    /// On a sheet too wide to print legibly on one page, the leading columns an auditor reads on
+    /// paper; the print area covers them (one page wide) and the footer says the rest are in the
+    /// workbook. Null prints every column.
+    /// </param>
+    public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken, int? printColumns = null)
     {
         // Set on the columns before any cell exists, so every cell inherits it at no cost per cell.
         ws.Columns(1, columns.Count).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
@@ -34,6 +39,9 @@ internal static class SheetTable
         }
 
         var wrapped = new List<(int Row, int Column, string Text)>();
+        var numeric = Enumerable.Repeat(true, columns.Count).ToArray();
+        var filled = new bool[columns.Count];
+        var printed = printColumns ?? columns.Count;
         var r = 1;
         foreach (var row in rows)
         {
@@ -59,9 +67,15 @@ internal static class SheetTable
                     cell.Style.NumberFormat.Format = format;
                 }
 
-                // Text with line breaks, or longer than its column may grow, wraps: a printed sheet
-                // would otherwise cut it at the column's edge.
-                if (value is string text && !columns[c].OneLine && (text.Contains('\n', StringComparison.Ordinal) || text.Length > WidthLimit(columns[c])))
+                if (value is not null)
+                {
+                    filled[c] = true;
+                    numeric[c] &= value is int or double or long;
+                }
+
+                // Text with line breaks, or longer than its column may grow, wraps in the printed
+                // columns: a printed sheet would otherwise cut it at the column's edge.
+                if (value is string text && c < printed && !columns[c].OneLine && (text.Contains('\n', StringComparison.Ordinal) || text.Length > WidthLimit(columns[c])))
                 {
                     cell.Style.Alignment.WrapText = true;
                     wrapped.Add((r, c, text));
@@ -79,11 +93,27 @@ internal static class SheetTable
             col.Width = Math.Clamp(widths[c], 6, WidthLimit(columns[c]));
         }
 
+        // Counts sit centred: right-aligned beside left-aligned text they read as one word ("20Ingress").
+        for (var c = 0; c < columns.Count; c++)
+        {
+            if (filled[c] && numeric[c])
+            {
+                ws.Column(c + 1).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Center;
+            }
+        }
+
         // Readers do not all grow a row to fit wrapped text, so the few rows that wrap get their height.
         foreach (var byRow in wrapped.GroupBy(w => w.Row))
         {
             var lines = byRow.Max(w => EstimateLines(w.Text, ws.Column(w.Column + 1).Width));
             ws.Row(byRow.Key).Height = Math.Min(409, lines * 15);
+        }
+
+        if (printColumns is { } pc && pc < columns.Count && r > 1)
+        {
+            ws.PageSetup.PrintAreas.Clear();
+            ws.PageSetup.PrintAreas.Add(1, 1, r, pc);
+            ws.PageSetup.Footer.Left.AddText($"Printed: columns {columns[0].Header} to {columns[pc - 1].Header}; the workbook holds all {columns.Count}.");
         }
 
         if (r == 1)
@@ -228,7 +258,8 @@ internal static class SheetTable
     /// <summary>Lines a wrapped cell takes: its line breaks, and long lines folded at the column width (in characters).</summary>
     private static int EstimateLines(string text, double width)
     {
-        var perLine = Math.Max(1, (int)width - 1);
+        // A column's width counts its widest digits; proportional text fits about a fifth more.
+        var perLine = Math.Max(1, (int)(width * 1.2) - 1);
         return text.Split('\n').Sum(line => Math.Max(1, (line.Length + perLine - 1) / perLine));
     }
 

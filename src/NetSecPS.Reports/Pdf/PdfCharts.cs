@@ -96,8 +96,8 @@ internal static class PdfCharts
         var barBrush = new XSolidBrush(XColor.FromArgb(0x9A, 0xA8, 0xB8));
         var points = new XPoint[n];
         // Several scans a day are told apart by their time, so no two labels on the axis read the same.
-        var format = history.GroupBy(h => h.Time.UtcDateTime.Date).Any(g => g.Count() > 1) ? "MM-dd HH:mm"
-            : history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd";
+        var format = new[] { history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd", "MM-dd HH:mm", "MM-dd HH:mm:ss" }
+            .First(f => f.EndsWith("ss", StringComparison.Ordinal) || history.Select(h => h.Time.ToUniversalTime().ToString(f, ReportText.Culture)).Distinct(StringComparer.Ordinal).Count() == history.Count);
         var labelWidth = c.M(small).Width(DateTimeOffset.UnixEpoch.ToString(format, ReportText.Culture)) + 10;
         var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / labelWidth)));
         string? lastLabel = null;

@@ -423,8 +423,10 @@ internal static partial class PdfReport
         var last = recent[^1];
         var delta = last.Score - first.Score;
         var direction = Math.Abs(delta) < 0.05 ? "held steady" : delta > 0 ? $"rose by {ReportText.Score(delta)} points" : $"fell by {ReportText.Score(-delta)} points";
+        var earlier = view.Scan.History.Count(h => !h.HasCurrentScore);
         c.Paragraph($"Over the last {recent.Count} scans ({ReportText.Time(first.Time)} to {ReportText.Time(last.Time)}) the score {direction}, " +
-            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}.");
+            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}." +
+            (earlier > 0 ? $" {ReportText.Plural(earlier, "earlier scan of the history was", "earlier scans of the history were")} scored with the former formula (findings per workload) and {(earlier == 1 ? "is" : "are")} left out: those scores are not on the same scale." : string.Empty));
         c.Ensure(200);
         PdfCharts.Trend(c, recent, PdfComposer.Left, c.Y, PdfComposer.Width, 190);
         c.Y += 200;
@@ -582,7 +584,7 @@ internal static partial class PdfReport
         }
         else
         {
-            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 1.6, 1.8, 0.9, 0.7, 2.6 })
+            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 0.9, 0.6, 2.1 })
             {
                 Caption = "Coverage",
                 Style = (row, col) => col != 2 ? null : row[2] switch

@@ -130,7 +130,13 @@ public static partial class Remediations
     private static string Policy(string name, string ns, JsonObject spec, IReadOnlyList<KeptRule> kept, string what)
     {
         var comments = new List<string> { what };
-        comments.AddRange(kept.Select((k, i) => $"Rule {i + 1} keeps {k.Why}."));
+        for (var i = 0; i < kept.Count; i++)
+        {
+            // One clause a line, so the comment stays readable in an editor and a printed report.
+            var clauses = kept[i].Why.Split("; ", StringSplitOptions.RemoveEmptyEntries);
+            comments.Add($"Rule {i + 1} keeps {clauses[0]}{(clauses.Length == 1 ? "." : ";")}");
+            comments.AddRange(clauses.Skip(1).Select((c, j) => $"  {c}{(j == clauses.Length - 2 ? "." : ";")}"));
+        }
         return ManifestYaml.Emit(Head("networking.k8s.io/v1", "NetworkPolicy", name, ns, spec), comments);
     }
 

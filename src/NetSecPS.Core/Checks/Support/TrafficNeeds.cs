@@ -84,11 +84,11 @@ public sealed class TrafficNeeds
                 {
                     var ranges = ClientRanges(path.Service);
                     var why = ranges.Placeholder
-                        ? $"clients of {path.Via} Service {path.Service.Namespace}/{path.Service.Name}: replace {PlaceholderClientRange} with their ranges (the same as in its loadBalancerSourceRanges)"
+                        ? $"clients of {path.Via} Service {path.Service.Namespace}/{path.Service.Name}; replace {PlaceholderClientRange} with their ranges, as in its loadBalancerSourceRanges"
                         : $"clients of {path.Via} Service {path.Service.Namespace}/{path.Service.Name} (its loadBalancerSourceRanges)";
                     if ((path.Service.Typed as V1Service)?.Spec?.ExternalTrafficPolicy != "Local")
                     {
-                        why += "; the pods see client addresses only with externalTrafficPolicy: Local (EX-007)";
+                        why += "; the pods see client addresses with externalTrafficPolicy: Local only (EX-007)";
                     }
                     rules.Add(new KeptRule(why, new JsonArray(ranges.Cidrs.Select(c => (JsonNode)new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = c } }).ToArray()), ports));
                 }
