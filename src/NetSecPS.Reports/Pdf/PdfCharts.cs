@@ -96,8 +96,7 @@ internal static class PdfCharts
         var barBrush = new XSolidBrush(XColor.FromArgb(0x9A, 0xA8, 0xB8));
         var points = new XPoint[n];
         // Several scans a day are told apart by their time, so no two labels on the axis read the same.
-        var format = new[] { history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd", "MM-dd HH:mm", "MM-dd HH:mm:ss" }
-            .First(f => f.EndsWith("ss", StringComparison.Ordinal) || history.Select(h => h.Time.ToUniversalTime().ToString(f, ReportText.Culture)).Distinct(StringComparer.Ordinal).Count() == history.Count);
+        var format = TrendLabelFormat(history);
         var labelWidth = c.M(small).Width(DateTimeOffset.UnixEpoch.ToString(format, ReportText.Culture)) + 10;
         var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / labelWidth)));
         string? lastLabel = null;
@@ -137,6 +136,15 @@ internal static class PdfCharts
         g.DrawRectangle(barBrush, plotX + 110, ly, 10, 8);
         g.DrawString("Open findings (right axis)", small, c.InkBrush, plotX + 124, ly, XStringFormats.TopLeft);
     }
+
+    /// <summary>
+    /// The date format of the trend's axis: the day when every scan has a day of its own, the
+    /// minute or second when several scans share one, so no two points read the same; the year
+    /// appears when the history spans more than one.
+    /// </summary>
+    public static string TrendLabelFormat(IReadOnlyList<HistoryRecord> history) =>
+        new[] { history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd", "MM-dd HH:mm", "MM-dd HH:mm:ss" }
+            .First(f => f.EndsWith("ss", StringComparison.Ordinal) || history.Select(h => h.Time.ToUniversalTime().ToString(f, ReportText.Culture)).Distinct(StringComparer.Ordinal).Count() == history.Count);
 
     public static int Open(HistoryRecord h) => h.Critical + h.High + h.Medium + h.Low + h.Info;
 
