@@ -219,9 +219,11 @@ internal static class SampleScan
             BaselineCreatedAt = ScannedAt.AddDays(-14),
             History = Enumerable.Range(0, 8).Select(i => new HistoryRecord
             {
-                Time = ScannedAt.AddDays(i - 7), Cluster = "demo-eu-west-1", Score = i == 7 ? 57.4 : 70 - (i * 1.8), Critical = 1, High = 3 + (i / 3), Medium = 1, Low = 1, Info = 1, Suppressed = 2, Flows = 31,
+                Time = ScannedAt.AddDays(i - 7), Cluster = "demo-eu-west-1", ScoreVersion = ScoreDetails.CurrentVersion, Score = i == 7 ? 57.4 : 70 - (i * 1.8), Critical = 1, High = 3 + (i / 3), Medium = 1, Low = 1, Info = 1, Suppressed = 2, Flows = 31,
             }).ToArray(),
             ScannedAt = ScannedAt,
+            // As Invoke-NetSecScan -ClusterName names it; the kube context alone would be admin@demo-eu-west-1.
+            ClusterName = "demo-eu-west-1",
         };
     }
 

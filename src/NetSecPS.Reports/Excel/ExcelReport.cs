@@ -94,6 +94,12 @@ internal static partial class ExcelReport
             steps[i].Write();
         }
 
+        // Sheets that hold a note rather than a table print like the others.
+        foreach (var ws in wb.Worksheets.Where(w => w.PageSetup.PageOrientation != XLPageOrientation.Landscape))
+        {
+            SheetTable.PrintSetup(ws, repeatHeader: false);
+        }
+
         wb.Worksheet("Summary").SetTabActive();
     }
 

@@ -311,15 +311,15 @@ internal static partial class PdfReport
             var notes = new List<string>();
             if (!HasDrift(view))
             {
-                notes.Add("Drift: no baseline was given, so nothing is compared. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
+                notes.Add("No baseline was given, so drift was not computed. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
             }
 
             if (!HasTrend(view))
             {
                 var earlier = scan.History.Count(h => !h.HasCurrentScore);
                 notes.Add(scan.History.Count == 0
-                    ? "Trend: no history. Pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and the report shows the score over time."
-                    : $"Trend: the history holds {ReportText.Plural(scan.History.Count(h => h.HasCurrentScore), "scan", "scans")} scored with the current formula" +
+                    ? "No history: pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and the report shows the score over time."
+                    : $"The history holds {ReportText.Plural(scan.History.Count(h => h.HasCurrentScore), "scan", "scans")} scored with the current formula" +
                       (earlier > 0 ? $" ({ReportText.Plural(earlier, "earlier record uses", "earlier records use")} the former formula and is not compared)" : string.Empty) +
                       "; the trend appears from the second.");
             }

@@ -2,7 +2,7 @@ using NetSecPS.Reports.Pdf;
 
 namespace NetSecPS.Reports.Tests;
 
-public class PdfLayoutTests
+public class PdfWrapAndAxisTests
 {
     private static readonly PdfComposer Composer = new();
 
