@@ -18,11 +18,12 @@
              "N passed, N failed, N skipped"
     demo   builds and runs the main job on the demo cluster in samples/
     bench  builds and runs the benchmarks
+    docs   regenerates docs/checks.md from the check classes (a test fails when it is not current)
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'package', 'test', 'demo', 'bench', 'clean')]
+    [ValidateSet('build', 'package', 'test', 'demo', 'bench', 'docs', 'clean')]
     [string] $Task = 'build',
 
     [ValidateSet('Debug', 'Release')]
@@ -294,11 +295,23 @@ function Invoke-Bench {
     Invoke-Native dotnet (@('run', '--project', $benchProject, '-c', 'Release', '--') + $BenchArgs) | Out-Host
 }
 
+# docs/checks.md is written by the catalogue test itself, so the file and its check are one code path.
+function Invoke-Docs {
+    $env:NETSECPS_UPDATE_DOCS = '1'
+    try {
+        Invoke-Native dotnet @('test', (Join-Path $root 'tests/NetSecPS.Core.Tests/NetSecPS.Core.Tests.csproj'), '-c', $Configuration, '--nologo',
+            '--filter', 'FullyQualifiedName~CatalogueTests.The_catalogue_in_docs_is_the_one_the_check_classes_describe') | Out-Host
+    }
+    finally { Remove-Item Env:NETSECPS_UPDATE_DOCS }
+    Write-Host "Wrote $(Join-Path $root 'docs/checks.md')"
+}
+
 switch ($Task) {
     'build' { Invoke-Build }
     'package' { Invoke-Build; $null = New-ModulePackage }
     'test' { Invoke-Test }
     'demo' { Invoke-Demo }
     'bench' { Invoke-Bench }
+    'docs' { Invoke-Docs }
     'clean' { if (Test-Path $out) { Remove-Item $out -Recurse -Force } }
 }

@@ -30,43 +30,27 @@ internal static class ReportText
     /// <summary>Text colour that reads on <see cref="SeverityColor"/>.</summary>
     public static bool SeverityTextIsDark(Severity s) => s is Severity.Low;
 
-    /// <summary>RGB of a score band: green from 90, amber from 70, orange from 50, red below.</summary>
+    /// <summary>RGB of a score band (docs/checks.md): green from 90 (good), amber from 70 (fair), red below (poor).</summary>
     public static (byte R, byte G, byte B) ScoreColor(double score) => score switch
     {
         >= 90 => (0x2E, 0x8B, 0x57),
         >= 70 => (0xC9, 0xA0, 0x00),
-        >= 50 => (0xE0, 0x7B, 0x17),
         _ => (0xC0, 0x2B, 0x2B),
     };
 
-    public static string ScoreBand(double score) => score switch
-    {
-        >= 90 => "good",
-        >= 70 => "fair",
-        >= 50 => "weak",
-        _ => "poor",
-    };
+    public static string ScoreBand(double score) => ScoreDetails.BandOf(score);
 
-    /// <summary>Definition of the arbitrary peer, as CHECKS.md states it, for the method appendix.</summary>
-    public const string ArbitraryPeer =
-        "An arbitrary peer is a pod with no labels, in a namespace with no labels, that exists nowhere in the scanned cluster, " +
-        "or an external address outside every ipBlock or network CIDR of the cluster's policies other than the /0 ones (the open internet). " +
-        "\"X accepts ingress from an arbitrary peer\" means the connectivity engine allows some connection from such a peer to X. " +
-        "That is what default deny really means: a policy that admits only 198.51.100.0/24 passes; one that admits 0.0.0.0/0, " +
-        "or has a rule without 'from', fails.";
+    /// <summary>A compliance fraction as a percentage without false precision: 99.6 % stays below 100 %.</summary>
+    public static string Percent(double fraction) => fraction >= 1 ? "100%" : Math.Min(99, Math.Floor(fraction * 100)).ToString("0", Culture) + "%";
 
-    public const string Exposed =
-        "Exposed means reachable from outside the cluster through a Service of type LoadBalancer or NodePort, externalIPs, " +
-        "an Ingress, an OpenShift Route or a Gateway API route.";
+    /// <summary>Definitions as docs/checks.md states them, for the method appendix.</summary>
+    public const string ArbitraryPeer = Core.Checks.CatalogueDocument.ArbitraryPeer;
 
-    public const string Suppressions =
-        "Suppressed findings come from the exceptions file: each names a check, a resource pattern, a justification, an owner and an expiry date. " +
-        "They stay in every report, marked with their justification, and do not lower the score. An expired suppression stops suppressing.";
+    public const string Exposed = Core.Checks.CatalogueDocument.Exposed;
 
-    public const string ScoreMethod =
-        "Each open finding costs a weight by severity (Critical 10, High 5, Medium 2, Low 1, Info 0); suppressed findings cost nothing. " +
-        "The penalty is normalized by the number of evaluated workloads, so a bigger cluster is not punished for its size, " +
-        "and the formula turns it into a score from 0 (worst) to 100 (no open finding).";
+    public const string Suppressions = Core.Checks.CatalogueDocument.Suppressions;
+
+    public const string ScoreMethod = Core.Checks.CatalogueDocument.ScoreMethod + " " + Core.Checks.CatalogueDocument.ScoreBands;
 
     /// <summary>Removes characters that no report format can carry (control characters other than tab and newlines).</summary>
     public static string Clean(string? s)

@@ -29,8 +29,8 @@ internal sealed class ReportView
         Options = options;
         Title = options.TitleFor(scan);
         Organization = options.OrganizationFor(scan);
-        Cluster = scan.Provenance.Cluster ?? scan.Provenance.Context
-            ?? (scan.Provenance.Paths.Count > 0 ? string.Join(", ", scan.Provenance.Paths) : "(unnamed input)");
+        Cluster = scan.ClusterName;
+        ComplianceById = scan.Score.Checks.GroupBy(c => c.CheckId, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
 
         var checksById = new Dictionary<string, CheckInfo>(StringComparer.OrdinalIgnoreCase);
         foreach (var c in scan.Checks)
@@ -122,6 +122,28 @@ internal sealed class ReportView
     }
 
     public ScanResult Scan { get; }
+
+    /// <summary>True when the scan carries a score: a whole scan or an audit summary, not findings alone.</summary>
+    public bool HasScore => Scan.Content != ScanContent.Findings;
+
+    /// <summary>True for a whole scan: inventory, connectivity, drift and history are there to lay out.</summary>
+    public bool IsFullScan => Scan.Content == ScanContent.Scan;
+
+    /// <summary>The subjects each check verified and passed, by check id (empty when the scan carries no subjects).</summary>
+    public ILookup<string, SubjectResult> PassedSubjects => passed ??= Scan.Subjects.Where(x => x.Outcome == SubjectOutcome.Passed).ToLookup(x => x.CheckId, StringComparer.OrdinalIgnoreCase);
+
+    private ILookup<string, SubjectResult>? passed;
+
+    /// <summary>A check's compliance in this scan, by id.</summary>
+    public IReadOnlyDictionary<string, CheckCompliance> ComplianceById { get; }
+
+    /// <summary>What the report holds when it is not a whole scan, in one sentence for its readers.</summary>
+    public string? PartialNote => Scan.Content switch
+    {
+        ScanContent.Audit => "This report was made from an audit summary (Invoke-NetSecAudit -Summary): it holds the score, the checks and the findings, not the inventory, connectivity, drift or history of a full scan (Invoke-NetSecScan).",
+        ScanContent.Findings => "This report was made from findings alone (Invoke-NetSecAudit): it lists what failed. It holds no score and no passed checks, since findings do not say what was verified; Invoke-NetSecScan gives the full report.",
+        _ => null,
+    };
     public ReportOptions Options { get; }
     public string Title { get; }
     public string? Organization { get; }
@@ -170,11 +192,13 @@ internal sealed class ReportView
 
     /// <summary>
     /// Fail, Suppressed (every finding of the check suppressed), Not evaluated (the scan could not
-    /// decide it, e.g. a kind it needs was forbidden) or Pass, for a check of the catalogue.
+    /// decide it, e.g. a kind it needs was forbidden), Not applicable (nothing in its scope, such as
+    /// the mesh checks without a mesh) or Pass, for a check of the catalogue.
     /// </summary>
     public string StatusOf(CheckInfo check) =>
         GroupsById.TryGetValue(check.Id, out var g) ? (g.Open.Count > 0 ? "Fail" : "Suppressed")
         : NotEvaluated.ContainsKey(check.Id) ? "Not evaluated"
+        : ComplianceById.TryGetValue(check.Id, out var c) && !c.Applicable ? "Not applicable"
         : "Pass";
 
     public string? NotEvaluatedReason(string checkId) => NotEvaluated.TryGetValue(checkId, out var why) ? why : null;

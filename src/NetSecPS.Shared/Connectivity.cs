@@ -28,7 +28,7 @@ public sealed record Flow
     public required string Connections { get; init; }
     public bool AllConnections { get; init; }
     /// <summary>The allowed connections as protocol port ranges (every protocol's full range when all are allowed).</summary>
-    public IReadOnlyList<PortRange> Ports { get; init; } = Array.Empty<PortRange>();
+    public IReadOnlyList<PortRange> Ports { get => TextValues.List(field); init; } = Array.Empty<PortRange>();
 
     /// <summary>
     /// The flow's transport in the Istio mesh: <see cref="MtlsState.Strict"/> or
@@ -183,5 +183,5 @@ public sealed record ConnectionVerdict
     public string Explanation { get; init; } = string.Empty;
 
     /// <summary>Each step of the evaluation, egress side then ingress side.</summary>
-    public IReadOnlyList<string> Steps { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Steps { get => TextValues.List(field); init; } = Array.Empty<string>();
 }

@@ -8,8 +8,10 @@ public sealed record CheckInfo
     public Severity Severity { get; init; }
     /// <summary>Segmentation, Exposure, HostNetworking, Mesh, Platform, AccessControl, Detection, LateralMovement.</summary>
     public string Category { get; init; } = string.Empty;
-    public IReadOnlyList<string> Frameworks { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Frameworks { get => TextValues.List(field); init; } = Array.Empty<string>();
     public string FailsWhen { get; init; } = string.Empty;
+    /// <summary>The subjects the check evaluates (namespaces, workloads, services, policies, bindings, the cluster), which its compliance counts.</summary>
+    public string AppliesTo { get; init; } = string.Empty;
     public string Rationale { get; init; } = string.Empty;
     public string Remediation { get; init; } = string.Empty;
     /// <summary>How the check decides where the catalogue leaves a choice open.</summary>
@@ -17,7 +19,10 @@ public sealed record CheckInfo
 }
 
 /// <summary>One piece of evidence behind a finding, as data.</summary>
-public sealed record EvidenceItem(string Kind, string Subject, string Detail);
+public sealed record EvidenceItem(string Kind, string Subject, string Detail)
+{
+    public override string ToString() => $"{Subject}: {Detail}";
+}
 
 /// <summary>A failed check on one resource.</summary>
 public sealed record Finding
@@ -30,11 +35,11 @@ public sealed record Finding
     public required string Resource { get; init; }
     /// <summary>The evidence in words.</summary>
     public string Evidence { get; init; } = string.Empty;
-    public IReadOnlyList<EvidenceItem> EvidenceData { get; init; } = Array.Empty<EvidenceItem>();
+    public IReadOnlyList<EvidenceItem> EvidenceData { get => TextValues.List(field); init; } = Array.Empty<EvidenceItem>();
     public string Remediation { get; init; } = string.Empty;
     /// <summary>A manifest (YAML) that fixes the finding, when one does.</summary>
     public string? RemediationManifest { get; init; }
-    public IReadOnlyList<string> Frameworks { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Frameworks { get => TextValues.List(field); init; } = Array.Empty<string>();
     public bool Suppressed { get; init; }
     public string? Justification { get; init; }
     public string? SuppressedBy { get; init; }

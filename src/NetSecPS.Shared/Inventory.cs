@@ -7,7 +7,7 @@ public abstract record InventoryItem
     public required string ApiVersion { get; init; }
     public string? Namespace { get; init; }
     public required string Name { get; init; }
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyLabels;
+    public IReadOnlyDictionary<string, string> Labels { get => TextValues.Map(field); init; } = EmptyLabels;
     public string? SourceFile { get; init; }
     public int? SourceLine { get; init; }
 
@@ -46,9 +46,9 @@ public sealed record WorkloadItem : InventoryItem
     /// <summary>Peer name as connectivity output names it: <c>namespace/name[Kind]</c>.</summary>
     public required string Peer { get; init; }
     public int Pods { get; init; }
-    public IReadOnlyList<string> Images { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Images { get => TextValues.List(field); init; } = Array.Empty<string>();
     /// <summary>Container ports as <c>name:port/PROTOCOL</c> (name omitted when unnamed).</summary>
-    public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Ports { get => TextValues.List(field); init; } = Array.Empty<string>();
     public bool HostNetwork { get; init; }
     public string? ServiceAccount { get; init; }
 
@@ -63,10 +63,10 @@ public sealed record ServiceItem : InventoryItem
     public required string Type { get; init; }
     public string? ClusterIP { get; init; }
     /// <summary>Ports as <c>port[:nodePort]->targetPort/PROTOCOL</c>.</summary>
-    public IReadOnlyList<string> Ports { get; init; } = Array.Empty<string>();
-    public IReadOnlyDictionary<string, string> Selector { get; init; } = EmptyLabels;
-    public IReadOnlyList<string> ExternalIPs { get; init; } = Array.Empty<string>();
-    public IReadOnlyList<string> LoadBalancerSourceRanges { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Ports { get => TextValues.List(field); init; } = Array.Empty<string>();
+    public IReadOnlyDictionary<string, string> Selector { get => TextValues.Map(field); init; } = EmptyLabels;
+    public IReadOnlyList<string> ExternalIPs { get => TextValues.List(field); init; } = Array.Empty<string>();
+    public IReadOnlyList<string> LoadBalancerSourceRanges { get => TextValues.List(field); init; } = Array.Empty<string>();
     public string? ExternalTrafficPolicy { get; init; }
 
     public override string Details => Join(
@@ -85,7 +85,7 @@ public sealed record PolicyItem : InventoryItem
     /// <summary>The tier the policy is evaluated in: <c>Admin</c>, <c>Baseline</c>, a Calico tier (<c>default</c>, <c>security</c>, ...); null for Kubernetes NetworkPolicy.</summary>
     public string? Tier { get; init; }
     public int? Priority { get; init; }
-    public IReadOnlyList<string> PolicyTypes { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> PolicyTypes { get => TextValues.List(field); init; } = Array.Empty<string>();
     public int IngressRules { get; init; }
     public int EgressRules { get; init; }
 
@@ -108,9 +108,9 @@ public sealed record PolicyItem : InventoryItem
 /// <summary>An Ingress, OpenShift Route, or Gateway API route or gateway.</summary>
 public sealed record ExposureItem : InventoryItem
 {
-    public IReadOnlyList<string> Hosts { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Hosts { get => TextValues.List(field); init; } = Array.Empty<string>();
     /// <summary>Backends as <c>service:port</c>.</summary>
-    public IReadOnlyList<string> Backends { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Backends { get => TextValues.List(field); init; } = Array.Empty<string>();
     public bool Tls { get; init; }
 
     public override string Details => Join(

@@ -87,5 +87,5 @@ public sealed class Snapshot
     internal object Payload { get; }
 
     public override string ToString() =>
-        $"Snapshot of {Cluster ?? string.Join(", ", Provenance.Paths)} ({ObjectCount} objects, {CollectedAt:u})";
+        $"Snapshot of {ClusterNames.Of(Provenance)} ({ObjectCount} objects, {CollectedAt:u})";
 }

@@ -22,7 +22,9 @@ public sealed class SigningKeyTransformationAttribute : ArgumentTransformationAt
             case null:
                 return null;
             case byte[] bytes:
-                return bytes;
+                // A copy: the cmdlets wipe the key they were given once they are done, and the
+                // caller's $key must still sign and verify the next command.
+                return bytes.ToArray();
             case SecureString secure:
                 return Utf8Of(secure);
             case string:

@@ -16,10 +16,13 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
     protected const string SnapshotSet = "Snapshot";
     protected const string LiveSet = "Live";
 
+    private string[] path = Array.Empty<string>();
+
+    /// <summary>Manifest files or folders, or a saved snapshot. Virtual so a cmdlet can take it from the pipeline too (PowerShell reads the attributes of the override).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
-    public string[] Path { get; set; } = Array.Empty<string>();
+    public virtual string[] Path { get => path; set => path = value; }
 
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName")]
@@ -57,37 +60,68 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
 
     private readonly List<string> pipedPaths = new();
     private bool literalPathFromCommandLine;
+    private bool pathFromCommandLine;
 
     /// <summary>No further input follows in this invocation: what is kept for every input may be let go.</summary>
     protected bool IsLastInput { get; private set; }
 
-    protected override void BeginProcessing() =>
+    protected override void BeginProcessing()
+    {
         literalPathFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath));
+        pathFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Path));
+    }
 
     protected sealed override void ProcessRecord()
     {
-        // Files piped in (Get-ChildItem *.yaml | Invoke-NetSecScan) are one cluster: they are read
-        // together, once, when the pipeline ends. A -LiteralPath given on the command line is not
-        // collected: other parameters (Test-NetSecConnection's -From) may be what is piped.
-        if (ParameterSetName == LiteralPathSet && MyInvocation.ExpectingInput && !literalPathFromCommandLine)
+        // Files piped in (Get-ChildItem *.yaml | Invoke-NetSecScan) or paths piped as text
+        // ('./manifests' | Get-NetSecSnapshot) are one cluster: they are read together, once, when
+        // the pipeline ends. A path given on the command line is not collected: other parameters
+        // (Test-NetSecConnection's -From) may be what is piped.
+        if (MyInvocation.ExpectingInput && ((ParameterSetName == LiteralPathSet && !literalPathFromCommandLine) || (ParameterSetName == PathSet && !pathFromCommandLine)))
         {
-            pipedPaths.AddRange(LiteralPath);
+            pipedPaths.AddRange(ParameterSetName == PathSet ? Path : LiteralPath);
             return;
         }
 
         IsLastInput = !MyInvocation.ExpectingInput;
-        ProcessInput();
+        RunInput();
     }
 
     protected override void EndProcessing()
     {
         if (pipedPaths.Count > 0)
         {
-            LiteralPath = pipedPaths.ToArray();
+            if (ParameterSetName == PathSet)
+            {
+                Path = pipedPaths.ToArray();
+            }
+            else
+            {
+                LiteralPath = pipedPaths.ToArray();
+            }
+
             pipedPaths.Clear();
             IsLastInput = true;
+            RunInput();
+        }
+    }
+
+    /// <summary>Runs <see cref="ProcessInput"/>; an input that could not be read has already written its error, once.</summary>
+    private void RunInput()
+    {
+        try
+        {
             ProcessInput();
         }
+        catch (InputUnavailableException)
+        {
+            // Nothing more to say: -ErrorAction decides what the one error record does.
+        }
+    }
+
+    /// <summary>Thrown by <see cref="ReadInput"/> after the error that explains it was written.</summary>
+    private sealed class InputUnavailableException : Exception
+    {
     }
 
     /// <summary>The cmdlet's work for one input: a snapshot piped in, the files or cluster named, or every file piped in.</summary>
@@ -108,7 +142,9 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                 var paths = ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet);
                 if (paths.Count == 0)
                 {
-                    ThrowTerminating(new FileNotFoundException("No input path could be resolved."), "PathNotFound", ErrorCategory.ObjectNotFound, Path);
+                    // Each path that did not resolve has its error record already; a second,
+                    // terminating one would ignore -ErrorAction and say the same thing again.
+                    throw new InputUnavailableException();
                 }
 
                 try

@@ -34,7 +34,8 @@ public class JsonReportTests
         stream.Position = 0;
         var back = ScanResultJson.Read(stream);
         Assert.Equal(scan.Findings.Select(f => (f.CheckId, f.Resource, f.Suppressed, f.Evidence, f.RemediationManifest, f.SourceLine)), back.Findings.Select(f => (f.CheckId, f.Resource, f.Suppressed, f.Evidence, f.RemediationManifest, f.SourceLine)));
-        Assert.Equal(scan.Score, back.Score);
+        Assert.Equal((scan.Score.Score, scan.Score.Band, scan.Score.Formula, scan.Score.Version, scan.Score.Checks.Count), (back.Score.Score, back.Score.Band, back.Score.Formula, back.Score.Version, back.Score.Checks.Count));
+        Assert.Equal(scan.ClusterName, back.ClusterName);
         Assert.Equal(scan.Coverage, back.Coverage);
         Assert.Equal(scan.Drift, back.Drift);
         Assert.Equal(scan.History, back.History);

@@ -48,7 +48,7 @@ public class ExcelReportTests
     {
         using var wb = Open();
         var names = wb.Worksheets.Select(w => w.Name).ToList();
-        Assert.Equal(new[] { "Summary", "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage", "Diagnostics" }, names);
+        Assert.Equal(new[] { "Summary", "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage", "Diagnostics" }, names);
         foreach (var name in new[] { "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Drift", "History", "Coverage", "Diagnostics" })
         {
             var ws = wb.Worksheet(name);
@@ -82,9 +82,9 @@ public class ExcelReportTests
         var headers = ws.Row(1).CellsUsed().Select(c => c.GetString()).ToList();
         double Width(string header) => ws.Column(headers.IndexOf(header) + 1).Width;
         Assert.InRange(Width("Severity"), "Severity".Length + 2, 14);
-        Assert.InRange(Width("Resource"), "Namespace/shop".Length, 50.01);
-        Assert.Equal(50, Width("Resource"), 1);
-        Assert.InRange(Width("Evidence"), 40, 70.01);
+        Assert.InRange(Width("Resource"), "Namespace/shop".Length, 36.01);
+        Assert.Equal(36, Width("Resource"), 1);
+        Assert.InRange(Width("Evidence"), 40, 60.01);
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public class ExcelReportTests
         Assert.Contains(ws.CellsUsed(), c => c.GetString() == "ClusterRoleBinding" && c.CellRight().GetString() == "Forbidden" && c.CellRight().CellRight().GetString().StartsWith("rbac.authorization.k8s.io/v1: ", StringComparison.Ordinal));
         var flow = Find("Flow");
         Assert.Equal(1, flow.CellRight().GetDouble());
-        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "CIS 5.3.2");
+        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "Compliance by framework");
     }
 
     [Fact]

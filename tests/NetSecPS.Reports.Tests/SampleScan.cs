@@ -203,7 +203,7 @@ internal static class SampleScan
             Checks = Catalogue,
             NotEvaluated = new[] { "RBAC-002: ClusterRoleBinding could not be read (Forbidden), so who holds wildcard roles is unknown" },
             Findings = findings,
-            Score = new ScoreDetails { Score = 57.4, Penalty = 42.6, EvaluatedWorkloads = 6, Formula = "score = max(0, 100 - 100 × Σ weight(severity of open findings) / (5 × evaluated workloads))" },
+            Score = new ScoreDetails { Score = 57.4, Band = ScoreDetails.BandOf(57.4), EvaluatedWorkloads = 6, Formula = "score = 100 × Σ(w × compliance) ÷ Σ w" },
             Flows = flows,
             NamespaceFlows = flows.Where(f => f.SourceNamespace is not null && f.DestinationNamespace is not null)
                 .GroupBy(f => (f.SourceNamespace!, f.DestinationNamespace!))
@@ -219,9 +219,11 @@ internal static class SampleScan
             BaselineCreatedAt = ScannedAt.AddDays(-14),
             History = Enumerable.Range(0, 8).Select(i => new HistoryRecord
             {
-                Time = ScannedAt.AddDays(i - 7), Cluster = "demo-eu-west-1", Score = i == 7 ? 57.4 : 70 - (i * 1.8), Critical = 1, High = 3 + (i / 3), Medium = 1, Low = 1, Info = 1, Suppressed = 2, Flows = 31,
+                Time = ScannedAt.AddDays(i - 7), Cluster = "demo-eu-west-1", ScoreVersion = ScoreDetails.CurrentVersion, Score = i == 7 ? 57.4 : 70 - (i * 1.8), Critical = 1, High = 3 + (i / 3), Medium = 1, Low = 1, Info = 1, Suppressed = 2, Flows = 31,
             }).ToArray(),
             ScannedAt = ScannedAt,
+            // As Invoke-NetSecScan -ClusterName names it; the kube context alone would be admin@demo-eu-west-1.
+            ClusterName = "demo-eu-west-1",
         };
     }
 

@@ -33,22 +33,31 @@ Without -Profile and -ExceptionsPath the baseline's own profile and exceptions a
     Inputs      = @('NetSecPS.Snapshot')
     Examples    = @(
         @{
-            Title   = 'What changed in production since the approval'
-            Code    = 'Compare-NetSecBaseline -Baseline ./prod.baseline.json -Context prod | Sort-Object Severity -Descending'
-            Remarks = 'Verifies the baseline, reads the prod cluster and lists the drift, most worrying first.'
+            Title   = 'What changed in a live cluster since its approval'
+            Code    = @'
+Get-NetSecSnapshot -Context prod | Export-NetSecBaseline -Path ./prod.baseline.json -Force
+# ... days later:
+Compare-NetSecBaseline -Baseline ./prod.baseline.json -Context prod | Sort-Object Severity -Descending
+'@
+            Remarks = 'Approves the posture of the cluster of the kube context prod, then lists what changed in effect since: flows, exposures, findings, policies and workloads, most worrying first. Nothing is listed while the cluster matches the baseline.'
         }
         @{
             Title   = 'Gate a pull request on new high-severity drift'
             Code    = @'
-$drift = Compare-NetSecBaseline -Baseline ./approved.baseline.json -Path ./manifests -SigningKey $key -MinimumSeverity High
+$key = [System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)   # keep it in your secret store
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./approved.baseline.json -SigningKey $key -Force
+$drift = Compare-NetSecBaseline -Baseline ./approved.baseline.json -Path ./samples/cluster -SigningKey $key -MinimumSeverity High
 if ($drift) { $drift | Format-Table; exit 1 }
 '@
-            Remarks = 'Fails the build when the manifests open a flow into a data store or from the internet, add an exposure, or raise a new High finding.'
+            Remarks = 'Signs the approved baseline of the demo cluster with a key, verifies it (a tampered file or a wrong key is refused) and fails the CI step when the manifests of a pull request bring High or Critical drift.'
         }
         @{
             Title   = 'The connectivity drift as netpol-analyzer diff lines'
-            Code    = 'Compare-NetSecBaseline -Baseline ./prod.baseline.json -Path ./next-release -Category Flow, Workload | ConvertTo-NetSecConnlistDiff'
-            Remarks = 'Writes "Connectivity diff:" and one diff-type line per added, removed or changed flow.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./approved.baseline.json -Force
+Compare-NetSecBaseline -Baseline ./approved.baseline.json -Path ./samples/cluster -Category Flow, Workload | ConvertTo-NetSecConnlistDiff
+'@
+            Remarks = 'Writes the flow and workload drift as diff lines (diff-type, source, destination, ref1, ref2), the format of netpol-analyzer, for comparison line by line.'
         }
     )
     Links       = @('Export-NetSecBaseline', 'ConvertTo-NetSecConnlistDiff', 'about_NetSecPS_Baseline')

@@ -9,14 +9,14 @@ ConvertTo-NetSecConnlist writes one line per flow in the connlist text format of
     Inputs      = @('NetSecPS.Flow')
     Examples    = @(
         @{
-            Title   = 'Save the connlist of a cluster'
+            Title   = 'Save the connlist of a live cluster'
             Code    = 'Get-NetSecConnectivity -Context prod | ConvertTo-NetSecConnlist | Set-Content ./prod.connlist.txt'
-            Remarks = 'Writes the sorted connlist of the live cluster to a text file.'
+            Remarks = 'Writes one line per allowed flow (SRC => DST : CONNECTIONS) of the cluster of the kube context prod.'
         }
         @{
-            Title   = 'Compare two versions of the manifests'
-            Code    = 'Compare-Object (Get-NetSecConnectivity -Path ./v1 | ConvertTo-NetSecConnlist) (Get-NetSecConnectivity -Path ./v2 | ConvertTo-NetSecConnlist)'
-            Remarks = 'Shows the flows added (=>) and removed (<=) between two folders of manifests.'
+            Title   = 'Compare the connlist of two sets of manifests'
+            Code    = 'Compare-Object (Get-NetSecConnectivity -Path ./samples/cluster | ConvertTo-NetSecConnlist) (Get-NetSecConnectivity -Path ./samples/cluster -Namespace shop | ConvertTo-NetSecConnlist)'
+            Remarks = 'Compares the flows of the whole demo cluster with those involving the shop namespace; with two versions of your manifests, name their folders instead.'
         }
     )
     Links       = @('Get-NetSecConnectivity', 'about_NetSecPS')

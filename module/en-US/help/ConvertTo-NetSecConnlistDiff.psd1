@@ -18,13 +18,20 @@ ref1 is the baseline, ref2 the current state; workloads-diff-info names the work
     Examples    = @(
         @{
             Title   = 'Diff lines of the drift since the approval'
-            Code    = 'Compare-NetSecBaseline -Baseline ./prod.baseline.json -Context prod | ConvertTo-NetSecConnlistDiff'
-            Remarks = 'Writes the header and one line per added, removed or changed flow.'
+            Code    = @'
+Get-NetSecSnapshot -Context prod | Export-NetSecBaseline -Path ./prod.baseline.json -Force
+Compare-NetSecBaseline -Baseline ./prod.baseline.json -Context prod | ConvertTo-NetSecConnlistDiff
+'@
+            Remarks = 'Writes the flow drift of the live cluster since its baseline as netpol-analyzer diff lines, starting with the header line Connectivity diff:.'
         }
         @{
             Title   = 'Diff of two saved baselines'
-            Code    = 'ConvertTo-NetSecConnlistDiff -Baseline ./march.baseline.json -Current ./april.baseline.json | Set-Content ./march-to-april.diff.txt'
-            Remarks = 'Verifies both baselines and saves their connectivity diff.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./march.baseline.json -Force
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./april.baseline.json -Force
+ConvertTo-NetSecConnlistDiff -Baseline ./march.baseline.json -Current ./april.baseline.json | Set-Content ./march-to-april.diff.txt
+'@
+            Remarks = 'Compares two baselines without reading a cluster; the first two lines make them from the demo cluster, where yours would come from two approvals.'
         }
     )
     Links       = @('Compare-NetSecBaseline', 'Export-NetSecBaseline', 'ConvertTo-NetSecConnlist')

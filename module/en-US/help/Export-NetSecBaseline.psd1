@@ -25,22 +25,22 @@ The file is written to a temporary file first and then moved into place, so a fa
     Inputs      = @('NetSecPS.Snapshot', 'NetSecPS.ScanResult')
     Examples    = @(
         @{
-            Title   = 'Approve the posture of the production cluster'
-            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecBaseline -Path ./prod.baseline.json -ExceptionsPath ./exceptions.yaml -PassThru'
-            Remarks = 'Reads the prod cluster, runs the connectivity engine and the audit with the exceptions file, and saves the sealed baseline.'
+            Title   = 'Approve the posture of a live cluster'
+            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecBaseline -Path ./prod.baseline.json -ExceptionsPath ./samples/exceptions.yaml -PassThru -Force'
+            Remarks = 'Saves the posture of the cluster of the kube context prod, with the exceptions in force, sealed with SHA-256, and returns the file.'
         }
         @{
-            Title   = 'Sign the baseline with a key from SecretManagement'
+            Title   = 'Sign the baseline with a key'
             Code    = @'
-$key = Get-Secret -Name netsecps-baseline-key
-Get-NetSecSnapshot -Path ./manifests | Export-NetSecBaseline -Path ./approved.baseline.json -SigningKey $key -Force
+$key = [System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)   # keep it in your secret store
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./approved.baseline.json -SigningKey $key -Force
 '@
-            Remarks = 'The SecureString key signs the baseline; Compare-NetSecBaseline -SigningKey $key later proves it was not altered by anyone without the key.'
+            Remarks = 'Signs the baseline with HMAC-SHA256; the key is never stored in the file. Keep it in a secret store (SecretManagement: Set-Secret, then Get-Secret) and pass it again to Compare-NetSecBaseline and Invoke-NetSecScan.'
         }
         @{
             Title   = 'Save the posture a scan reported'
-            Code    = 'Invoke-NetSecScan -Context prod -Profile cis | Export-NetSecBaseline -Path ./prod-cis.baseline.json'
-            Remarks = 'Keeps exactly the findings, flows and profile of the scan.'
+            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -Profile cis | Export-NetSecBaseline -Path ./cis.baseline.json -Force'
+            Remarks = 'Approves the posture of a scan with the cis profile, as the scan computed it.'
         }
     )
     Links       = @('Compare-NetSecBaseline', 'ConvertTo-NetSecConnlistDiff', 'about_NetSecPS_Baseline')

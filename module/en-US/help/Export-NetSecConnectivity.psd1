@@ -16,13 +16,13 @@ The file is written through a temporary file and moved into place, so a failure 
     Examples    = @(
         @{
             Title   = 'An HTML graph of the demo cluster'
-            Code    = 'Get-NetSecConnectivity -Path ./samples | Export-NetSecConnectivity -Path ./out/connectivity.html -PassThru'
-            Remarks = 'Writes a page that opens in any browser, offline.'
+            Code    = 'Get-NetSecConnectivity -Path ./samples/cluster | Export-NetSecConnectivity -Path ./out/connectivity.html -PassThru -Force'
+            Remarks = 'Writes an interactive graph of every allowed flow of the demo cluster, one box per namespace.'
         }
         @{
             Title   = 'A Graphviz drawing of one namespace'
-            Code    = 'Get-NetSecConnectivity -Path ./manifests -Namespace payments | Export-NetSecConnectivity -Path ./payments.dot -Force; dot -Tsvg ./payments.dot -o ./payments.svg'
-            Remarks = 'Writes DOT and renders it with Graphviz, when installed.'
+            Code    = 'Get-NetSecConnectivity -Path ./samples/cluster -Namespace payments | Export-NetSecConnectivity -Path ./payments.dot -Force'
+            Remarks = 'Writes the flows from and to the payments namespace as Graphviz DOT; dot -Tsvg ./payments.dot -o ./payments.svg draws it where Graphviz is installed.'
         }
     )
     Links       = @('Get-NetSecConnectivity', 'about_NetSecPS')

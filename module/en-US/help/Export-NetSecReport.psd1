@@ -29,19 +29,27 @@ Reports only show what the scan holds; they compute nothing. The workbook lists 
     Inputs      = @('NetSecPS.ScanResult')
     Examples    = @(
         @{
-            Title   = 'Workbook and PDF of a cluster'
-            Code    = 'Invoke-NetSecScan -Context prod -Baseline ./prod.baseline.json | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf -PassThru'
-            Remarks = 'Scans the prod cluster, compares it with its baseline and writes the Excel workbook and the PDF report; the two FileInfo objects are returned.'
+            Title   = 'Workbook and PDF of a live cluster'
+            Code    = 'Invoke-NetSecScan -Context prod | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf -PassThru -Force'
+            Remarks = 'Scans the cluster of the kube context prod and writes the compliance workbook and the PDF report.'
         }
         @{
             Title   = 'Reports for CI code scanning and test results'
-            Code    = 'Invoke-NetSecScan -Path ./manifests | Export-NetSecReport -Path ./netsec.sarif, ./netsec.junit.xml, ./netsec.csv -Force'
-            Remarks = 'Audits the manifests of a repository; the SARIF file points each finding at its manifest file and line, the JUnit file fails one test case per failing check and resource.'
+            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -ExceptionsPath ./samples/exceptions.yaml | Export-NetSecReport -Path ./netsec.sarif, ./netsec.junit.xml, ./netsec.csv -Force'
+            Remarks = 'SARIF for code scanning (findings placed on the manifest lines), JUnit for the test tab (passed subjects pass, accepted risks are skipped) and CSV of the findings.'
+        }
+        @{
+            Title   = 'A findings-only report of the high findings'
+            Code    = 'Invoke-NetSecAudit -Path ./samples/cluster | Where-Object Severity -ge High | Export-NetSecReport -Path ./high-findings.xlsx -Force'
+            Remarks = 'Findings from Invoke-NetSecAudit, filtered or not, make one report when the pipeline ends. It lists what failed and carries no score, since findings do not say what passed.'
         }
         @{
             Title   = 'Branding a report for a board'
-            Code    = '$scan | Export-NetSecReport -Path ./board.pdf -Profile @{ Name = ''board''; Title = ''Quarterly network security audit''; Organization = ''Example Corp'' } -WhatIf'
-            Remarks = 'Shows that ./board.pdf would be written with the given title and organization, without writing it.'
+            Code    = @'
+$scan = Invoke-NetSecScan -Path ./samples/cluster
+$scan | Export-NetSecReport -Path ./board.pdf -Profile @{ Name = 'board'; Title = 'Quarterly network security audit'; Organization = 'Example Corp' } -WhatIf
+'@
+            Remarks = 'Shows what would be written with a title and organization of its own on the cover and in the running header; remove -WhatIf to write it.'
         }
     )
     Links       = @('Invoke-NetSecScan', 'Export-NetSecBaseline', 'about_NetSecPS')

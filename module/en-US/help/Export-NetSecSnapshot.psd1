@@ -14,14 +14,14 @@ Export-NetSecSnapshot writes a snapshot with its objects, coverage, provenance a
     Inputs      = @('NetSecPS.Snapshot')
     Examples    = @(
         @{
-            Title   = 'Save a cluster''s snapshot'
-            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecSnapshot -Path ./prod-2026-11-27.json.gz -PassThru'
-            Remarks = 'Reads the prod cluster and saves it; the FileInfo of the file is returned.'
+            Title   = 'Save a live cluster''s snapshot'
+            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecSnapshot -Path ./prod.json.gz -PassThru -Force'
+            Remarks = 'Saves every network-relevant object of the cluster of the kube context prod, with coverage and provenance, as gzip JSON; Secret values are never in it.'
         }
         @{
             Title   = 'Snapshot manifests before a change'
-            Code    = 'Get-NetSecSnapshot -Path ./manifests | Export-NetSecSnapshot -Path ./before.json.gz -Force'
-            Remarks = 'Replaces ./before.json.gz with a snapshot of the current manifests.'
+            Code    = 'Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./before.json.gz -Force'
+            Remarks = 'Keeps the state before a change for a later Compare-NetSecBaseline or analysis.'
         }
     )
     Links       = @('Import-NetSecSnapshot', 'Get-NetSecSnapshot', 'about_NetSecPS')

@@ -31,13 +31,13 @@ Istio is a second layer that must also allow a flow, for pods that run a sidecar
     Examples    = @(
         @{
             Title   = 'Every allowed flow of a folder of manifests, as connlist text'
-            Code    = 'Get-NetSecConnectivity -Path ./manifests | ConvertTo-NetSecConnlist'
-            Remarks = 'Prints lines such as "frontend/web[Deployment] => payments/api[Deployment] : TCP 8080", sorted like netpol-analyzer output.'
+            Code    = 'Get-NetSecConnectivity -Path ./samples/cluster | ConvertTo-NetSecConnlist'
+            Remarks = 'One line per allowed flow of the demo cluster.'
         }
         @{
             Title   = 'What may reach the payments namespace'
-            Code    = 'Get-NetSecConnectivity -Path ./manifests -Destination ''payments/*'''
-            Remarks = 'Lists the flows whose destination is any workload of the payments namespace, including flows from external ranges and the ingress controller.'
+            Code    = 'Get-NetSecConnectivity -Path ./samples/cluster -Destination ''payments/*'''
+            Remarks = 'The flows whose destination is a workload of payments.'
         }
         @{
             Title   = 'Flows that reach the mesh without mutual TLS'
@@ -46,8 +46,11 @@ Istio is a second layer that must also allow a flow, for pods that run a sidecar
         }
         @{
             Title   = 'Flows that open every port'
-            Code    = 'Import-NetSecSnapshot ./prod.json.gz | Get-NetSecConnectivity | Where-Object AllConnections | Group-Object DestinationNamespace'
-            Remarks = 'Counts, per destination namespace, the flows that allow all connections.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./demo.json.gz -Force
+Import-NetSecSnapshot ./demo.json.gz | Get-NetSecConnectivity | Where-Object AllConnections | Group-Object DestinationNamespace
+'@
+            Remarks = 'From a saved snapshot: the flows that allow every protocol and port, counted per destination namespace.'
         }
     )
     Links       = @('ConvertTo-NetSecConnlist', 'Test-NetSecConnection', 'Export-NetSecConnectivity', 'about_NetSecPS')

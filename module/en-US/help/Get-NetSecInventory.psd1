@@ -26,22 +26,25 @@ A mixed inventory is shown as one table (Kind, Namespace, Name, Details), where 
         @{
             Title   = 'Inventory of the demo cluster'
             Code    = 'Get-NetSecInventory -Path ./samples/cluster -Kind Workload'
-            Remarks = 'Lists every workload of the demo cluster (Deployments, StatefulSets, DaemonSets, CronJobs, bare Pods) with its pods, host networking and named ports.'
+            Remarks = 'The workloads of the demo cluster with their ports and pods.'
         }
         @{
             Title   = 'Policies of one namespace from a saved snapshot'
-            Code    = 'Import-NetSecSnapshot ./prod.json.gz | Get-NetSecInventory -Kind *NetworkPolicy -Namespace payments'
-            Remarks = 'Shows the NetworkPolicies of the payments namespace with their policy types and rule counts.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./demo.json.gz -Force
+Import-NetSecSnapshot ./demo.json.gz | Get-NetSecInventory -Kind *NetworkPolicy -Namespace payments
+'@
+            Remarks = 'NetworkPolicy, AdminNetworkPolicy and BaselineAdminNetworkPolicy objects that apply in payments.'
         }
         @{
             Title   = 'Count objects per kind'
-            Code    = 'Get-NetSecInventory -Path ./manifests | Group-Object Kind -NoElement | Sort-Object Count -Descending'
-            Remarks = 'A quick census of what the manifests hold.'
+            Code    = 'Get-NetSecInventory -Path ./samples/cluster | Group-Object Kind -NoElement | Sort-Object Count -Descending'
+            Remarks = 'How many objects of each kind the input holds.'
         }
         @{
-            Title   = 'Exposed services of a namespace, with wildcards'
+            Title   = 'Exposed services of some namespaces, with wildcards'
             Code    = 'Get-NetSecInventory -Path ./samples/cluster -Kind Service -Namespace pay*, shop | Where-Object Type -ne ClusterIP'
-            Remarks = 'Lists the LoadBalancer and NodePort services of the payments and shop namespaces with their ports, source ranges and selectors.'
+            Remarks = 'LoadBalancer and NodePort Services of payments and shop.'
         }
     )
     Links       = @('Get-NetSecSnapshot', 'Get-NetSecConnectivity', 'about_NetSecPS')

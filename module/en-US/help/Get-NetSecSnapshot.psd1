@@ -30,23 +30,28 @@ The snapshot records its provenance (paths with the SHA-256 of each input file, 
     Examples    = @(
         @{
             Title   = 'Read the manifests of a repository'
-            Code    = '$snap = Get-NetSecSnapshot -Path ./deploy/manifests; $snap.Coverage | Where-Object Status -ne Read'
-            Remarks = 'Reads every YAML and JSON file under ./deploy/manifests once; the snapshot can then be passed to the analysis cmdlets. The second command lists the kinds that the input did not hold.'
+            Code    = '$snap = Get-NetSecSnapshot -Path ./samples/cluster; $snap.Coverage | Where-Object Status -ne Read'
+            Remarks = 'Reads every manifest under the folder and lists the kinds the input did not hold.'
+        }
+        @{
+            Title   = 'Paths from the pipeline are one cluster'
+            Code    = '''./samples/cluster/shop'', ''./samples/cluster/payments'' | Get-NetSecSnapshot'
+            Remarks = 'Folders or files piped as text are read together, as one snapshot.'
         }
         @{
             Title   = 'Read a live cluster and save the snapshot for later analysis'
-            Code    = 'Get-NetSecSnapshot -Context prod -Namespace payments, shop | Export-NetSecSnapshot -Path ./prod.json.gz'
-            Remarks = 'Reads two namespaces (and the cluster-scoped objects) of the prod context and saves them as a compressed, versioned snapshot file.'
+            Code    = 'Get-NetSecSnapshot -Context prod -Namespace payments, shop | Export-NetSecSnapshot -Path ./prod.json.gz -Force'
+            Remarks = 'Reads two namespaces (and the cluster-scoped kinds) of the cluster of the kube context prod.'
         }
         @{
             Title   = 'Read a cluster and list the kinds that could not be read, and why'
-            Code    = '$snap = Get-NetSecSnapshot -Kubeconfig ./audit.kubeconfig -Verbose; $snap.Coverage | Where-Object Status -in Forbidden, Error, Partial | Format-Table Kind, ApiVersion, Status, Message'
-            Remarks = 'Verbose output tells each list as it is read (objects, pages, time) and each retry. The coverage lists every kind with Read, Forbidden (with the API server''s message), Absent (an optional API that is not installed), Error or Partial.'
+            Code    = '$snap = Get-NetSecSnapshot -Context prod -Verbose; $snap.Coverage | Where-Object Status -in Forbidden, Error, Partial | Format-Table Kind, ApiVersion, Status, Message'
+            Remarks = 'Coverage says which kinds the credentials could not list; checks that depend on them are reported as not verified.'
         }
         @{
             Title   = 'Show what could not be read'
             Code    = '(Get-NetSecSnapshot -Path ./samples).Diagnostics | Format-Table'
-            Remarks = 'Every file that was skipped or malformed is listed with its file, line and column.'
+            Remarks = 'Files under samples that are not Kubernetes objects (this script, the READMEs) are skipped with a warning each; malformed YAML would be an error with its file and line.'
         }
     )
     Links       = @('Export-NetSecSnapshot', 'Import-NetSecSnapshot', 'Get-NetSecInventory', 'about_NetSecPS')

@@ -14,13 +14,20 @@ Snapshots of schema version 1 (written before NetSecPS dropped container environ
     Examples    = @(
         @{
             Title   = 'Analyse a saved snapshot'
-            Code    = 'Import-NetSecSnapshot ./prod.json.gz | Get-NetSecInventory -Kind NetworkPolicy'
-            Remarks = 'Loads the snapshot and lists its NetworkPolicies.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./demo.json.gz -Force
+Import-NetSecSnapshot ./demo.json.gz | Get-NetSecInventory -Kind NetworkPolicy
+'@
+            Remarks = 'Saves the demo cluster, loads it back and lists its NetworkPolicies.'
         }
         @{
             Title   = 'Load every snapshot of a folder'
-            Code    = 'Get-ChildItem ./snapshots -Filter *.json.gz | Import-NetSecSnapshot | Select-Object Cluster, CollectedAt, ObjectCount'
-            Remarks = 'Each file is read; a file that is not a snapshot gives an error record and the others are still read.'
+            Code    = @'
+New-Item -ItemType Directory ./snapshots -Force | Out-Null
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./snapshots/demo.json.gz -Force
+Get-ChildItem ./snapshots -Filter *.json.gz | Import-NetSecSnapshot | Select-Object Cluster, CollectedAt, ObjectCount
+'@
+            Remarks = 'Files piped from Get-ChildItem are loaded one by one.'
         }
         @{
             Title   = 'Read a very large snapshot'

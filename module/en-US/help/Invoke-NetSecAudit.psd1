@@ -11,12 +11,15 @@ An exceptions file (-ExceptionsPath) records accepted risks. Suppressed findings
 
 THE SCORE (-Summary)
 
-    P     = sum of the weights of the findings that are not suppressed:
-            Critical 10, High 5, Medium 2, Low 1, Info 0 (the severity the profile reports)
-    N     = workloads outside the profile's excluded namespaces (at least 1)
-    score = 100 x max(0, 1 - P / (10 x N)), rounded to one decimal
+Every check evaluates the subjects in its scope (namespaces, workloads, Services, policies, bindings or the cluster); each subject passes, fails, or is accepted when a valid exception covers its failure. A check's compliance is (passed + accepted) / evaluated, and the score is the mean of the compliance of the checks that evaluated at least one subject, weighted by severity (Critical 10, High 5, Medium 2, Low 1, Info 0):
 
-The score reaches 0 when the findings weigh, on average, as much as one Critical finding per workload, so a bigger cluster is not punished for its size. It is computed over the checks that ran (the profile's, or -Check) and all their findings, whatever -MinimumSeverity shows. ScoreDetails.Formula repeats the formula with the numbers of the audit.
+    score = 100 x sum(w x compliance) / sum(w)
+
+Fixing one failing subject always raises the score, a failing cluster-level check costs its full share at any cluster size, and idle workloads cannot inflate it. The summary holds the score without exceptions beside it, the compliance of every check (Score.Checks), the score of each namespace (Score.Namespaces) and each framework's compliance (Score.Frameworks). It is computed over the checks that ran (the profile's, or -Check), whatever -MinimumSeverity shows.
+
+REMEDIATION MANIFESTS
+
+A suggested manifest is one YAML document that starts with ---, built by a YAML emitter, so names and labels from the cluster stay strings. The same fix for the same namespace is the same text: Select-Object -Unique drops the duplicates. A suggested policy denies by default but keeps what the cluster's exposure (the ingress controller to each backend, the clients of LoadBalancer and NodePort Services) and DNS need; where the real client ranges are unknown it names 203.0.113.0/24, to be replaced, as the loadBalancerSourceRanges patch of EX-001 does.
 '@
     Parameters  = @{
         Path            = 'Manifest files or folders to audit (wildcards allowed), or one saved snapshot (.json.gz).'
@@ -36,7 +39,7 @@ The score reaches 0 when the findings weigh, on average, as much as one Critical
         Summary         = 'Write one AuditSummary instead of the findings: the score with its formula, the profile, the checks run, counts by severity, suppressed and not-evaluated checks, and the findings.'
     }
     Inputs      = @('NetSecPS.Snapshot')
-    Notes       = 'Score: P = sum of finding weights (Critical 10, High 5, Medium 2, Low 1, Info 0; suppressed findings cost nothing); N = evaluated workloads (outside excluded namespaces, at least 1); score = 100 x max(0, 1 - P / (10 x N)), rounded to one decimal. Secret values are never read: SEC-001 works from pod specs, and the RBAC checks read roles and bindings only.'
+    Notes       = 'Score: compliance per check = (passed + accepted) / evaluated subjects; score = 100 x sum(w x compliance) / sum(w) over the checks with a subject, w = Critical 10, High 5, Medium 2, Low 1, Info 0. Findings piped to Export-NetSecReport make a findings-only report; -Summary piped makes one with the score. Secret values are never read: SEC-001 works from pod specs, and the RBAC checks read roles and bindings only.'
     Examples    = @(
         @{
             Title   = 'Audit the demo cluster'
@@ -46,21 +49,31 @@ The score reaches 0 when the findings weigh, on average, as much as one Critical
         @{
             Title   = 'The score and the high findings, with accepted risks'
             Code    = @'
-$audit = Invoke-NetSecAudit -Path ./manifests -ExceptionsPath ./exceptions.yaml -Summary
-$audit.Score.Formula
+$audit = Invoke-NetSecAudit -Path ./samples/cluster -ExceptionsPath ./samples/exceptions.yaml -Summary
+$audit.Score
+$audit.Score.Checks | Where-Object Failed | Sort-Object Weight -Descending | Format-Table
 $audit.Findings | Where-Object { $_.Severity -ge 'High' -and -not $_.Suppressed } | Format-Table
 '@
-            Remarks = 'Shows how the score was computed and the open findings of High or Critical severity.'
+            Remarks = 'Shows the score with its formula, the checks that fail with their compliance, and the open findings of High or Critical severity; findings covered by the exceptions file are accepted.'
         }
         @{
-            Title   = 'A CIS 5.3 audit of a live cluster, with fixes to apply'
-            Code    = 'Invoke-NetSecAudit -Context prod -Profile cis | Where-Object RemediationManifest | ForEach-Object { $_.RemediationManifest } | Set-Content ./fixes.yaml'
-            Remarks = 'Audits every namespace (the cis profile excludes none) and collects the remediation manifests, for review before kubectl apply.'
+            Title   = 'A CIS 5.3 audit of a live cluster, with the fixes to review'
+            Code    = 'Invoke-NetSecAudit -Context prod -Profile cis | Where-Object RemediationManifest | Select-Object -ExpandProperty RemediationManifest -Unique | Set-Content ./fixes.yaml'
+            Remarks = 'Audits every namespace (the cis profile excludes none) and collects the suggested manifests, each one YAML document and each once, for review before kubectl apply -f ./fixes.yaml. They deny by default and keep what the exposure and DNS of the cluster need.'
         }
         @{
             Title   = 'Only some checks'
-            Code    = 'Invoke-NetSecAudit -Path ./manifests -Check NP-00*, EX-001 -MinimumSeverity Medium'
+            Code    = 'Invoke-NetSecAudit -Path ./samples/cluster -Check NP-00*, EX-001 -MinimumSeverity Medium'
             Remarks = 'Runs the first segmentation checks and EX-001, and writes the findings of Medium severity or higher.'
+        }
+        @{
+            Title   = 'The score of each namespace and the framework controls'
+            Code    = @'
+$audit = Invoke-NetSecAudit -Path ./samples/cluster -Summary
+$audit.Score.Namespaces
+$audit.Score.Frameworks | Where-Object Framework -eq CIS
+'@
+            Remarks = 'Ranks the namespaces by their score, lowest first, and shows how many checks of each CIS control fully pass.'
         }
     )
     Links       = @('Get-NetSecCheck', 'Get-NetSecSnapshot', 'about_NetSecPS_Audit', 'about_NetSecPS')

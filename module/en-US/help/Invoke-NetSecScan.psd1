@@ -35,14 +35,18 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
     Inputs      = @('NetSecPS.Snapshot')
     Examples    = @(
         @{
-            Title   = 'Scan a cluster and write the compliance reports'
-            Code    = 'Invoke-NetSecScan -Context prod -Profile cis | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf'
-            Remarks = 'Reads the prod cluster, audits it with the CIS profile and writes the workbook and the PDF.'
+            Title   = 'Scan a live cluster and write the compliance reports'
+            Code    = 'Invoke-NetSecScan -Context prod -Profile cis | Export-NetSecReport -Path ./out/prod.xlsx, ./out/prod.pdf -Force'
+            Remarks = 'Scans the cluster of the kube context prod with the cis profile and writes the workbook and the PDF.'
         }
         @{
             Title   = 'Drift since the approved baseline, with a trend'
-            Code    = '$scan = Invoke-NetSecScan -Path ./samples/cluster -Baseline ./approved.baseline.json -HistoryPath ./history.jsonl; $scan.Drift | Where-Object Severity -ge High'
-            Remarks = 'Compares the manifests with the approved posture and shows the high-ranked drift: new flows into data stores or from the internet, new exposures, new High findings.'
+            Code    = @'
+Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecBaseline -Path ./approved.baseline.json -Force
+$scan = Invoke-NetSecScan -Path ./samples/cluster -Baseline ./approved.baseline.json -HistoryPath ./history.jsonl
+$scan.Drift | Where-Object Severity -ge High
+'@
+            Remarks = 'Compares the scan with the baseline and appends its record to the history that the reports draw their trend from.'
         }
         @{
             Title   = 'A report with the observed traffic beside the policies'
@@ -51,8 +55,13 @@ Pipe the result to Export-NetSecReport for Excel, PDF, JSON, CSV, SARIF and JUni
         }
         @{
             Title   = 'The score and its formula'
-            Code    = '(Invoke-NetSecScan -Path ./samples/cluster).Score | Format-List'
-            Remarks = 'Shows the score, the penalty, the number of evaluated workloads and the formula.'
+            Code    = '(Invoke-NetSecScan -Path ./samples/cluster -ExceptionsPath ./samples/exceptions.yaml).Score | Format-List'
+            Remarks = 'The score, the score without exceptions, the checks applied and the formula with the numbers of this scan.'
+        }
+        @{
+            Title   = 'See what a scan would append to the history'
+            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -HistoryPath ./history.jsonl -WhatIf'
+            Remarks = 'Runs the scan and returns it, but only says that it would append its record to the history.'
         }
     )
     Links       = @('Export-NetSecReport', 'Invoke-NetSecAudit', 'Compare-NetSecBaseline', 'Export-NetSecBaseline', 'about_NetSecPS')

@@ -32,14 +32,19 @@ On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy
     Inputs      = @('System.String (Peer by property name)', 'NetSecPS.Snapshot')
     Examples    = @(
         @{
-            Title   = 'Why can the web front end not reach the database?'
-            Code    = 'Test-NetSecConnection -Path ./manifests -From frontend/web -To payments/db -Port 5432 -Explain'
-            Remarks = 'Shows the verdict with the policy and rule that decided it, and each evaluation step.'
+            Title   = 'Why can the ingress controller not reach PostgreSQL?'
+            Code    = 'Test-NetSecConnection -Path ./samples/cluster -From ingress-nginx/ingress-nginx-controller -To data/postgres -Port 5432 -Explain'
+            Remarks = 'Names the layer, policy and rule that decided, egress side then ingress side.'
         }
         @{
             Title   = 'Is the cloud metadata endpoint reachable?'
-            Code    = 'Test-NetSecConnection -Path ./manifests -From shop/checkout -To 169.254.169.254 -Port 80'
-            Remarks = 'Tests egress from a workload to an external address.'
+            Code    = 'Test-NetSecConnection -Path ./samples/cluster -From shop/frontend -To 169.254.169.254 -Port 80'
+            Remarks = 'The AdminNetworkPolicy cluster-deny-cloud-metadata of the demo cluster denies it.'
+        }
+        @{
+            Title   = 'A named port'
+            Code    = 'Test-NetSecConnection -Path ./samples/cluster -From shop/frontend -To shop/cart -Port http'
+            Remarks = 'The port name resolves on the destination''s containers, as NetworkPolicy resolves named ports.'
         }
         @{
             Title   = 'On Cilium: can a node reach the database, and which policy lets it?'
@@ -48,8 +53,8 @@ On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy
         }
         @{
             Title   = 'Test every workload of a namespace'
-            Code    = 'Get-NetSecInventory -Path ./manifests -Kind Workload -Namespace shop | Test-NetSecConnection -Path ./manifests -To payments/api -Port 8080'
-            Remarks = 'The Peer property of each workload binds to -From.'
+            Code    = 'Get-NetSecInventory -Path ./samples/cluster -Kind Workload -Namespace shop | Test-NetSecConnection -Path ./samples/cluster -To payments/payments-api -Port 8443'
+            Remarks = 'Each workload record binds to -From by its peer name.'
         }
         @{
             Title   = 'Does the mesh let a caller outside it in?'

@@ -17,10 +17,18 @@ public sealed class AuditContext
     private readonly Lazy<CniState> cni;
     private readonly Lazy<RbacIndex> rbac;
     private readonly Lazy<IReadOnlyList<Workload>> evaluated;
+    private readonly Lazy<TrafficNeeds> needs;
 
-    public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default)
+    public AuditContext(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, DateTimeOffset now, IOutputSink sink, CancellationToken cancellationToken = default, string? clusterName = null)
     {
         Model = model;
+        // Not the input folder's name: the same manifests in another folder are the same cluster,
+        // and a baseline or an exception naming Cluster/cluster must keep matching.
+        var p = model.Data.Provenance;
+        ClusterName = !string.IsNullOrWhiteSpace(clusterName) ? clusterName
+            : !string.IsNullOrWhiteSpace(p.Context) ? p.Context
+            : !string.IsNullOrWhiteSpace(p.Cluster) ? p.Cluster
+            : ClusterNames.Unnamed;
         Connectivity = connectivity;
         Profile = profile;
         Now = now;
@@ -33,9 +41,16 @@ public sealed class AuditContext
         cni = new Lazy<CniState>(() => new CniState(model));
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));
         evaluated = new Lazy<IReadOnlyList<Workload>>(() => model.Workloads.Where(w => !profile.IsExcluded(w.Namespace)).ToList());
+        needs = new Lazy<TrafficNeeds>(() => new TrafficNeeds(this));
     }
 
     public ClusterModel Model { get; }
+
+    /// <summary>
+    /// The name cluster-level findings give the cluster (<c>Cluster/&lt;name&gt;</c>): the name given
+    /// to the scan, else the kube context, else <c>cluster</c> for manifests.
+    /// </summary>
+    public string ClusterName { get; }
 
     /// <summary>The connectivity engine; null when the audit runs without one (connectivity checks are then not evaluated).</summary>
     public IConnectivityQuery? Connectivity { get; }
@@ -59,6 +74,9 @@ public sealed class AuditContext
     public CniState Cni => cni.Value;
 
     public RbacIndex Rbac => rbac.Value;
+
+    /// <summary>What exposure and DNS need, so suggested policies keep it.</summary>
+    public TrafficNeeds Needs => needs.Value;
 
     /// <summary>Workloads outside the profile's excluded namespaces: what coverage checks and the score count.</summary>
     public IReadOnlyList<Workload> EvaluatedWorkloads => evaluated.Value;

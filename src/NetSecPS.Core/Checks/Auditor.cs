@@ -11,6 +11,9 @@ public sealed record AuditOptions
 
     /// <summary>The audit's clock (scan date, suppression expiry); now when null.</summary>
     public DateTimeOffset? Now { get; init; }
+
+    /// <summary>The cluster's name for cluster-level findings; from the input when null (<see cref="ClusterNames"/>).</summary>
+    public string? ClusterName { get; init; }
 }
 
 /// <summary>A selected check that could not be evaluated, and why.</summary>
@@ -21,6 +24,9 @@ public sealed class AuditResult
 {
     /// <summary>Every finding, suppressed ones included and marked, most severe first.</summary>
     public required IReadOnlyList<Finding> Findings { get; init; }
+
+    /// <summary>Every (check, subject) pair evaluated, with its outcome: passed subjects too.</summary>
+    public IReadOnlyList<SubjectResult> Subjects { get; init; } = Array.Empty<SubjectResult>();
 
     public required ScoreDetails Score { get; init; }
 
@@ -56,9 +62,10 @@ public static class Auditor
         }
 
         var selected = Select(profile, options.Checks, Warn);
-        var context = new AuditContext(model, connectivity, profile, now, sink, cancellationToken);
+        var context = new AuditContext(model, connectivity, profile, now, sink, cancellationToken, options.ClusterName);
         var findings = new List<Finding>();
         var notEvaluated = new List<NotEvaluatedCheck>();
+        var scopes = new Dictionary<string, List<CheckSubject>>(StringComparer.Ordinal);
         var i = 0;
         foreach (var check in selected)
         {
@@ -66,7 +73,7 @@ public static class Auditor
             sink.Progress(new ProgressUpdate(2, "Auditing", $"{check.Info.Id} {check.Info.Title}", i++ * 100 / Math.Max(1, selected.Count)));
             if (check.NeedsConnectivity && connectivity is null)
             {
-                notEvaluated.Add(new NotEvaluatedCheck(check.Info.Id, "the connectivity engine is not available"));
+                notEvaluated.Add(new NotEvaluatedCheck(check.Info.Id, NoEngine));
                 continue;
             }
 
@@ -83,6 +90,10 @@ public static class Auditor
 
                     findings.Add(f.Severity == severity ? f : f with { Severity = severity });
                 }
+
+                scopes[check.Info.Id] = check.Subjects(context)
+                    .Where(s => !check.HonoursExcludedNamespaces || !profile.IsExcluded(s.Namespace))
+                    .ToList();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -93,9 +104,9 @@ public static class Auditor
         }
 
         sink.Progress(new ProgressUpdate(2, "Auditing", "done", 100, Completed: true));
-        if (notEvaluated.Any(n => n.Reason == "the connectivity engine is not available"))
+        if (notEvaluated.Any(n => n.Reason == NoEngine))
         {
-            Warn($"Not evaluated without the connectivity engine: {string.Join(", ", notEvaluated.Where(n => n.Reason == "the connectivity engine is not available").Select(n => n.CheckId))}.");
+            Warn($"Not evaluated without the connectivity engine: {string.Join(", ", notEvaluated.Where(n => n.Reason == NoEngine).Select(n => n.CheckId))}.");
         }
 
         var suppressed = ApplySuppressions(findings, exceptions, DateOnly.FromDateTime(now.Date), Warn);
@@ -104,18 +115,67 @@ public static class Auditor
             .ThenBy(f => f.CheckId, StringComparer.Ordinal)
             .ThenBy(f => f.Resource, StringComparer.Ordinal)
             .ToList();
+        var checks = selected.Select(c => c.Info with { Severity = profile.SeverityOf(c.Info) }).ToList();
+        var outcomes = Outcomes(checks, scopes, ordered, sink);
         var evaluatedWorkloads = model.Workloads.Count(w => !profile.IsExcluded(w.Namespace));
-        var score = PostureScore.Compute(ordered, evaluatedWorkloads);
+        var score = PostureScore.Compute(outcomes, evaluatedWorkloads);
         sink.Verbose($"Score {score.Score:0.0}: {score.Formula}");
         return new AuditResult
         {
             Findings = ordered,
+            Subjects = outcomes.SelectMany(o => o.Subjects).ToList(),
             Score = score,
-            Checks = selected.Select(c => c.Info with { Severity = profile.SeverityOf(c.Info) }).ToList(),
+            Checks = checks,
             Profile = profile.ToInfo(selected.Select(c => c.Info.Id)),
             NotEvaluated = notEvaluated,
             Warnings = warnings,
         };
+    }
+
+    private const string NoEngine = "the connectivity engine is not available";
+
+    /// <summary>
+    /// The outcome of every (check, subject) pair: failed when an open finding names the subject,
+    /// accepted when every finding on it is suppressed, passed when it has none. A finding on a
+    /// resource outside the check's declared subjects still counts, as a failed (or accepted)
+    /// subject, so a scope that misses something can never hide a failure.
+    /// </summary>
+    public static IReadOnlyList<CheckOutcomes> Outcomes(IReadOnlyList<CheckInfo> checks, IReadOnlyDictionary<string, List<CheckSubject>> scopes, IReadOnlyList<Finding> findings, IOutputSink? sink = null)
+    {
+        var byCheck = findings.GroupBy(f => f.CheckId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var result = new List<CheckOutcomes>(checks.Count);
+        foreach (var check in checks)
+        {
+            var subjects = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var s in scopes.GetValueOrDefault(check.Id) ?? new List<CheckSubject>())
+            {
+                subjects.TryAdd(s.Resource, s.Namespace);
+            }
+
+            var open = new HashSet<string>(StringComparer.Ordinal);
+            var accepted = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var f in byCheck.GetValueOrDefault(check.Id) ?? new List<Finding>())
+            {
+                if (subjects.TryAdd(f.Resource, f.Namespace) && scopes.ContainsKey(check.Id))
+                {
+                    sink?.Verbose($"{check.Id}: {f.Resource} has a finding but is not among the subjects the check declares; it is counted as evaluated.");
+                }
+
+                (f.Suppressed ? accepted : open).Add(f.Resource);
+            }
+
+            result.Add(new CheckOutcomes(check, subjects
+                .OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new SubjectResult
+                {
+                    CheckId = check.Id,
+                    Resource = s.Key,
+                    Namespace = s.Value,
+                    Outcome = open.Contains(s.Key) ? SubjectOutcome.Failed : accepted.Contains(s.Key) ? SubjectOutcome.Accepted : SubjectOutcome.Passed,
+                }).ToList()));
+        }
+
+        return result;
     }
 
     /// <summary>The checks an audit runs: the explicit patterns when given, else the profile's selection.</summary>

@@ -4,9 +4,10 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks;
 
 /// <summary>
-/// One check of the catalogue (docs/checks.md): its description and its evaluation
-/// over the model and, for the semantic checks, the connectivity engine. Checks are stateless;
-/// everything they learn about a cluster comes from the <see cref="AuditContext"/>.
+/// One check of the catalogue (docs/checks.md is generated from these classes): its description,
+/// the subjects it evaluates, and its evaluation over the model and, for the semantic checks, the
+/// connectivity engine. Checks are stateless; everything they learn about a cluster comes from
+/// the <see cref="AuditContext"/>.
 /// </summary>
 public abstract class Check
 {
@@ -22,6 +23,15 @@ public abstract class Check
     public virtual bool HonoursExcludedNamespaces => true;
 
     public abstract IEnumerable<Finding> Evaluate(AuditContext context);
+
+    /// <summary>
+    /// The subjects the check evaluates in this cluster (its scope, <see cref="CheckInfo.AppliesTo"/>),
+    /// named as its findings name resources. The auditor counts a subject without a finding as
+    /// passed, so this lists every subject the check verified, not only the failing ones; a check
+    /// that does not apply here (no mesh for the mesh checks) returns none. Kept apart from
+    /// <see cref="Evaluate"/> so how a check decides and what it covers can change independently.
+    /// </summary>
+    public abstract IEnumerable<CheckSubject> Subjects(AuditContext context);
 
     public override string ToString() => $"{Info.Id} {Info.Title}";
 
@@ -59,6 +69,6 @@ public static class ResourceName
 
     public static KubeObject? SourceOf(Workload w) => w.Source ?? w.Pods.FirstOrDefault()?.Source;
 
-    /// <summary>Cluster-wide findings name the cluster: <c>Cluster/&lt;name&gt;</c>.</summary>
-    public static string Cluster(ClusterData data) => "Cluster/" + (data.Provenance.Cluster ?? data.Provenance.Context ?? "cluster");
+    /// <summary>The cluster as this audit names it: the name given to the scan, else as <see cref="ClusterNames"/> gives it.</summary>
+    public static string Cluster(AuditContext context) => "Cluster/" + context.ClusterName;
 }

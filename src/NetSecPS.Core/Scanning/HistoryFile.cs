@@ -37,8 +37,9 @@ public static class HistoryFile
         return new HistoryRecord
         {
             Time = scan.ScannedAt,
-            Cluster = scan.Provenance.Cluster ?? scan.Provenance.Context,
-            Score = scan.Score.Score,
+            Cluster = scan.ClusterName,
+            Score = Math.Round(scan.Score.Score, 2, MidpointRounding.AwayFromZero),
+            ScoreVersion = scan.Score.Version,
             Critical = open[(int)Severity.Critical],
             High = open[(int)Severity.High],
             Medium = open[(int)Severity.Medium],

@@ -47,12 +47,13 @@ public static class Scanner
         sink.Verbose($"Connectivity: {model.Workloads.Count} workloads, {flows.Count} allowed flows");
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "audit", 50));
-        var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
+        var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now, ClusterName = options.ClusterName }, cancellationToken);
 
         var observed = Traffic.TrafficScan.Run(engine, options.FlowLogs, sink, cancellationToken);
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "inventory", 75));
         var inventory = InventoryBuilder.Build(model).ToList();
+        var entryPoints = Checks.Support.EntryPoints.Build(model, engine, options.Profile);
 
         IReadOnlyList<DriftRecord>? drift = null;
         if (options.Baseline is { } baseline)
@@ -89,9 +90,11 @@ public static class Scanner
             Checks = audit.Checks,
             NotEvaluated = audit.NotEvaluated.Select(n => $"{n.CheckId}: {n.Reason}").ToList(),
             Findings = audit.Findings,
+            Subjects = audit.Subjects,
             Score = audit.Score,
             Flows = flows,
             NamespaceFlows = NamespaceMatrix(flows),
+            EntryPoints = entryPoints,
             Drift = drift,
             ObservedTraffic = observed,
             BaselinePath = options.BaselinePath,
@@ -99,6 +102,7 @@ public static class Scanner
             History = history,
             ScannedAt = now,
             Snapshot = data.ToSnapshot(),
+            ClusterName = options.ClusterName is { Length: > 0 } ? options.ClusterName : ClusterNames.Of(data.Provenance),
         };
 
         var result = Result(Array.Empty<HistoryRecord>());

@@ -27,7 +27,7 @@ internal static class ReportBenchmarks
         return times;
     }
 
-    /// <summary>The check catalogue the synthetic scan uses: a cross-section of CHECKS.md.</summary>
+    /// <summary>The check catalogue the synthetic scan uses: a cross-section of the catalogue (docs/checks.md).</summary>
     public static IReadOnlyList<CheckInfo> SampleCatalogue { get; } = new[]
     {
         Check("NP-001", Severity.High, "Segmentation", "Namespace has no effective default-deny ingress", "some pod in the namespace accepts ingress from an arbitrary peer", "CIS 5.3.2", "NSA", "KS C-0054"),
@@ -187,7 +187,7 @@ internal static class ReportBenchmarks
             Policies = policies,
             Checks = catalogue,
             Findings = list,
-            Score = new ScoreDetails { Score = 61.3, Penalty = 38.7, EvaluatedWorkloads = workloads, Formula = "score = max(0, 100 - 100 × Σ weight(severity) / (5 × evaluated workloads))" },
+            Score = new ScoreDetails { Score = 61.3, Band = ScoreDetails.BandOf(61.3), EvaluatedWorkloads = workloads, Formula = "score = 100 × Σ(w × compliance) ÷ Σ w" },
             Flows = flowList,
             NamespaceFlows = matrix.Select(p => new NamespaceFlowSummary(p.Key.Item1, p.Key.Item2, p.Value, true)).ToArray(),
             Drift = drift,

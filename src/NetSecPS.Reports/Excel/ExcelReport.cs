@@ -8,7 +8,7 @@ namespace NetSecPS.Reports.Excel;
 /// policies, flows, the namespace flow matrix, drift, history, coverage, input diagnostics), each a
 /// filterable table with a frozen bold header and colour by severity or status.
 /// </summary>
-internal static class ExcelReport
+internal static partial class ExcelReport
 {
     private const string DateFormat = "yyyy-mm-dd hh:mm";
     private const int ProgressId = 7101;
@@ -51,31 +51,58 @@ internal static class ExcelReport
         wb.Properties.Subject = "Kubernetes network security";
         wb.Properties.Company = view.Organization ?? string.Empty;
 
-        var steps = new (string Name, Action Write)[]
+        var steps = new List<(string Name, Action Write)>
         {
             ("Summary", () => Summary(wb.Worksheets.Add("Summary"), view)),
             ("Findings", () => Findings(wb.Worksheets.Add("Findings"), view, cancellationToken)),
-            ("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)),
-            ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
-            ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
-            ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
-            ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
-            ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
-            (MeshTlsSheet.Name, () => MeshTlsSheet.Write(wb, view, cancellationToken)),
-            ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
-            ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
-            ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),
-            ("Diagnostics", () => Diagnostics(wb, view, cancellationToken)),
         };
+        if (view.HasScore)
+        {
+            steps.Add(("Compliance", () => Compliance(wb.Worksheets.Add("Compliance"), view, cancellationToken)));
+            steps.Add(("Namespaces", () => Namespaces(wb.Worksheets.Add("Namespaces"), view, cancellationToken)));
+            steps.Add(("Frameworks", () => Frameworks(wb.Worksheets.Add("Frameworks"), view, cancellationToken)));
+        }
 
-        for (var i = 0; i < steps.Length; i++)
+        steps.Add(("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)));
+        if (view.HasScore)
+        {
+            steps.Add(("Subjects", () => Subjects(wb.Worksheets.Add("Subjects"), view, cancellationToken)));
+        }
+
+        // An audit summary or findings alone have no inventory, connectivity, drift or history to lay out.
+        if (view.IsFullScan)
+        {
+            steps.AddRange(new (string, Action)[]
+            {
+                ("Workloads", () => Workloads(wb.Worksheets.Add("Workloads"), view, cancellationToken)),
+                ("Exposure", () => Exposure(wb.Worksheets.Add("Exposure"), view, cancellationToken)),
+                ("Policies", () => Policies(wb.Worksheets.Add("Policies"), view, cancellationToken)),
+                ("Flows", () => streamed.AddRange(Flows(wb.Worksheets.Add("Flows"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())),
+                ("Flow matrix", () => FlowMatrix(wb.Worksheets.Add("Flow matrix"), view, cancellationToken)),
+                (MeshTlsSheet.Name, () => MeshTlsSheet.Write(wb, view, cancellationToken)),
+                ("Drift", () => Drift(wb.Worksheets.Add("Drift"), view, cancellationToken)),
+                ("History", () => History(wb.Worksheets.Add("History"), view, cancellationToken)),
+                ("Coverage", () => Coverage(wb.Worksheets.Add("Coverage"), view, cancellationToken)),
+            });
+        }
+
+        steps.Add(("Diagnostics", () => Diagnostics(wb, view, cancellationToken)));
+
+        for (var i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {steps[i].Name}", i * 90 / steps.Length));
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the workbook", $"Sheet {steps[i].Name}", i * 90 / steps.Count));
             steps[i].Write();
         }
 
         ObservedTrafficSheets.Write(wb, view, streamed, cancellationToken);
+
+        // Sheets that hold a note rather than a table print like the others.
+        foreach (var ws in wb.Worksheets.Where(w => w.PageSetup.PageOrientation != XLPageOrientation.Landscape))
+        {
+            SheetTable.PrintSetup(ws, repeatHeader: false);
+        }
+
         wb.Worksheet("Summary").SetTabActive();
     }
 
@@ -123,22 +150,38 @@ internal static class ExcelReport
         ws.Cell(row, 1).Style.Font.FontSize = 12;
         row += 2;
 
-        ws.Cell(row, 1).SetValue("Posture score");
-        ws.Cell(row, 1).Style.Font.Bold = true;
-        var score = ws.Cell(row, 2);
-        score.SetValue(Math.Round(scan.Score.Score, 1));
-        score.Style.NumberFormat.Format = "0.0";
-        score.Style.Font.Bold = true;
-        score.Style.Font.FontSize = 18;
-        score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
-        ws.Cell(row, 3).SetValue($"of 100 ({ReportText.ScoreBand(scan.Score.Score)})");
-        row++;
-        row = Pairs(ws, row, new (string, object?)[]
+        if (view.PartialNote is { } partial)
         {
-            ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
-            ("Penalty", Math.Round(scan.Score.Penalty, 2)),
-            ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
-        });
+            ws.Cell(row, 1).SetValue(partial);
+            ws.Cell(row, 1).Style.Font.Italic = true;
+            ws.Range(row, 1, row, 5).Merge().Style.Alignment.WrapText = true;
+            ws.Row(row).Height = 45;
+            row += 2;
+        }
+
+        if (view.HasScore)
+        {
+            ws.Cell(row, 1).SetValue("Posture score");
+            ws.Cell(row, 1).Style.Font.Bold = true;
+            var score = ws.Cell(row, 2);
+            score.SetValue(Math.Round(scan.Score.Score, 1));
+            score.Style.NumberFormat.Format = "0.0";
+            score.Style.Font.Bold = true;
+            score.Style.Font.FontSize = 18;
+            score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
+            ws.Cell(row, 3).SetValue($"of 100 ({scan.Score.Band})");
+            row++;
+            var applied = scan.Score.Checks.Where(c => c.Applicable).ToList();
+            row = Pairs(ws, row, new (string, object?)[]
+            {
+                ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
+                ("Checks applied", applied.Count),
+                ("Checks fully compliant", applied.Count(c => c.Failed == 0)),
+                ("Subjects evaluated", scan.Score.EvaluatedSubjects),
+                ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
+                ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
+            });
+        }
 
         row = Heading(ws, row + 1, "Findings by severity", "Severity", "Open", "Suppressed");
         var sevStart = row;
@@ -158,18 +201,41 @@ internal static class ExcelReport
         ws.Range(row, 1, row, 3).Style.Font.Bold = true;
         row++;
 
-        row = Heading(ws, row + 1, "Findings by framework control", "Control", "Open", "Suppressed");
-        if (view.Frameworks.Count == 0)
+        if (view.HasScore)
         {
-            ws.Cell(row++, 1).SetValue("No finding maps to a framework control.");
+            row = Heading(ws, row + 1, "Compliance by framework", "Framework", "Checks", "Fully passing", "Compliance");
+            var families = scan.Score.Frameworks.Where(f => f.Control == f.Framework).ToList();
+            if (families.Count == 0)
+            {
+                ws.Cell(row++, 1).SetValue("No check of the scan maps to a framework control.");
+            }
+
+            foreach (var fw in families)
+            {
+                ws.Cell(row, 1).SetValue(fw.Name ?? fw.Framework);
+                ws.Cell(row, 2).SetValue(fw.Checks);
+                ws.Cell(row, 3).SetValue(fw.FullyPassing);
+                ws.Cell(row, 4).SetValue(Math.Round(fw.Compliance, 1));
+                ws.Cell(row, 4).Style.NumberFormat.Format = "0.0";
+                row++;
+            }
+        }
+        else
+        {
+            row = Heading(ws, row + 1, "Findings by framework control", "Control", "Open", "Suppressed");
+            foreach (var fw in view.Frameworks)
+            {
+                ws.Cell(row, 1).SetValue(fw.Framework);
+                ws.Cell(row, 2).SetValue(fw.Open);
+                ws.Cell(row, 3).SetValue(fw.Suppressed);
+                row++;
+            }
         }
 
-        foreach (var fw in view.Frameworks)
+        if (!view.IsFullScan)
         {
-            ws.Cell(row, 1).SetValue(fw.Framework);
-            ws.Cell(row, 2).SetValue(fw.Open);
-            ws.Cell(row, 3).SetValue(fw.Suppressed);
-            row++;
+            SheetTable.PrintSetup(ws, repeatHeader: false);
+            return;
         }
 
         row = Heading(ws, row + 1, "Drift since the baseline");
@@ -244,7 +310,7 @@ internal static class ExcelReport
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Allowed flows", scan.Flows.Count),
-            ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : ReportText.Number(flowsListed)),
+            ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : flowsListed),
         });
 
         row = Heading(ws, row + 1, "Provenance");
@@ -252,7 +318,7 @@ internal static class ExcelReport
         row = Pairs(ws, row, new (string, object?)[]
         {
             ("Source", p.SourceKind),
-            ("Cluster", p.Cluster),
+            ("Cluster", view.Cluster),
             ("Context", p.Context),
             ("API server", p.Server),
             ("Server version", p.ServerVersion),
@@ -265,13 +331,14 @@ internal static class ExcelReport
         });
         foreach (var input in p.Inputs)
         {
-            ws.Cell(row, 1).SetValue(input.Path);
+            ws.Cell(row, 1).SetValue(view.DisplayPath(input.Path));
             ws.Cell(row, 2).SetValue($"SHA-256 {input.Sha256}");
+            ws.Range(row, 2, row, 5).Merge();
             row++;
         }
 
         row = Heading(ws, row + 1, "Sheets");
-        foreach (var name in new[] { "Findings", "Checks", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
+        foreach (var name in new[] { "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
         {
             var cell = ws.Cell(row++, 1);
             cell.SetValue(name);
@@ -326,10 +393,20 @@ internal static class ExcelReport
             }
 
             ws.Cell(row, 1).SetValue(label);
+            ws.Cell(row, 1).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
             SheetTable.SetCell(ws.Cell(row, 2), value);
             if (value is DateTimeOffset)
             {
                 ws.Cell(row, 2).Style.NumberFormat.Format = DateFormat;
+            }
+
+            // Long text (the formula, input paths) wraps across the summary's columns so it prints whole.
+            if (value is string text && text.Length > 40)
+            {
+                var range = ws.Range(row, 2, row, 5).Merge();
+                range.Style.Alignment.WrapText = true;
+                range.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
+                ws.Row(row).Height = Math.Min(409, 15 * Math.Ceiling(text.Length / 100.0 + text.Count(ch => ch == '\n')));
             }
 
             row++;
@@ -350,21 +427,21 @@ internal static class ExcelReport
         {
             new("Severity", f => f.Severity.ToString(), 10),
             new("Check", f => f.CheckId, 10),
-            new("Title", f => f.Title, 45),
-            new("Namespace", f => f.Namespace, 24),
-            new("Resource", f => f.Resource, 50),
+            new("Title", f => f.Title, 30),
+            new("Namespace", f => f.Namespace, 16),
+            new("Resource", f => f.Resource, 36),
             new("Status", f => f.Suppressed ? "Suppressed" : "Open", 11),
-            new("Evidence", f => f.Evidence, 70),
-            new("Remediation", f => f.Remediation, 70),
-            new("Fix manifest", f => f.RemediationManifest, 40, OneLine: true),
+            new("Evidence", f => f.Evidence, 60),
+            new("Remediation", f => f.Remediation, 50),
+            new("Fix manifest", f => f.RemediationManifest, 30, OneLine: true),
             new("Frameworks", f => string.Join("; ", f.Frameworks), 30),
             new("Justification", f => f.Justification, 40),
             new("Suppressed by", f => f.SuppressedBy, 20),
             new("Suppression expires", f => f.SuppressionExpires, 18, "yyyy-mm-dd"),
-            new("Source file", f => f.SourceFile, 40),
+            new("Source file", f => f.SourceFile is null ? null : view.DisplayPath(f.SourceFile), 30),
             new("Line", f => f.SourceLine, 6),
         };
-        var table = SheetTable.Write(ws, "Findings", columns, rows, "No findings: every check passed.", ct);
+        var table = SheetTable.Write(ws, "Findings", columns, rows, "No findings: every check passed.", ct, printColumns: 8);
         if (DataColumn(table, "Severity") is { } sev)
         {
             SeverityColours(sev);
@@ -382,19 +459,20 @@ internal static class ExcelReport
         {
             new("Check", c => c.Id, 10),
             new("Severity", c => c.Severity.ToString(), 10),
-            new("Title", c => c.Title, 50),
-            new("Category", c => c.Category, 16),
-            new("Status", c => view.StatusOf(c), 11),
+            new("Title", c => c.Title, 34),
+            new("Status", c => view.StatusOf(c), 14),
             new("Open", c => view.OpenCount(c.Id), 8),
             new("Suppressed", c => view.SuppressedCount(c.Id), 11),
+            new("Fails when", c => c.FailsWhen, 56),
+            new("Remediation", c => c.Remediation, 56),
+            new("Category", c => c.Category, 16),
             new("Frameworks", c => string.Join("; ", c.Frameworks), 36),
-            new("Fails when", c => c.FailsWhen, 70),
-            new("Rationale", c => c.Rationale, 60),
-            new("Remediation", c => c.Remediation, 60),
-            new("Not evaluated because", c => view.NotEvaluatedReason(c.Id), 50),
-            new("Notes", c => c.Notes, 40),
+            new("Applies to", c => c.AppliesTo, 40),
+            new("Rationale", c => c.Rationale, 50),
+            new("Not evaluated because", c => view.NotEvaluatedReason(c.Id), 40),
+            new("Notes", c => c.Notes, 50),
         };
-        var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct);
+        var table = SheetTable.Write(ws, "Checks", columns, view.Catalogue, "The scan carried no check catalogue.", ct, printColumns: 8);
         if (DataColumn(table, "Severity") is { } sev)
         {
             SeverityColours(sev);
@@ -405,6 +483,7 @@ internal static class ExcelReport
             status.AddConditionalFormat().WhenEquals("\"Fail\"").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
             status.AddConditionalFormat().WhenEquals("\"Pass\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
             status.AddConditionalFormat().WhenEquals("\"Not evaluated\"").Font.SetFontColor(XLColor.Gray).Font.SetItalic();
+            status.AddConditionalFormat().WhenEquals("\"Not applicable\"").Font.SetFontColor(XLColor.Gray);
         }
     }
 
@@ -423,7 +502,7 @@ internal static class ExcelReport
             new("Service account", w => w.ServiceAccount, 24),
             new("Labels", w => Labels(w.Labels), 50),
             new("Open findings", w => view.OpenByResource.GetValueOrDefault(w.Resource), 8),
-            new("Source file", w => w.SourceFile, 40),
+            new("Source file", w => w.SourceFile is null ? null : view.DisplayPath(w.SourceFile), 40),
         };
         var rows = view.Scan.Workloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal);
         var table = SheetTable.Write(ws, "Workloads", columns, rows, "The scan holds no workloads.", ct);
@@ -490,7 +569,7 @@ internal static class ExcelReport
             new("Egress rules", p => p.EgressRules, 8),
             new("Applies to", p => p.Subject, 50),
             new("Open findings", p => view.OpenByResource.GetValueOrDefault(p.Resource), 8),
-            new("Source file", p => p.SourceFile, 40),
+            new("Source file", p => p.SourceFile is null ? null : view.DisplayPath(p.SourceFile), 40),
             new("Line", p => p.SourceLine, 6),
         };
         var rows = view.Scan.Policies.OrderBy(p => p.Kind, StringComparer.Ordinal).ThenBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal);
@@ -565,6 +644,10 @@ internal static class ExcelReport
         var header = ws.Range(1, 1, 1, shown.Count + 1);
         header.Style.Font.Bold = true;
         header.Style.Alignment.TextRotation = 90;
+        // A rotated header is as tall as its longest name; the row grows to show it whole.
+        ws.Row(1).Height = Math.Min(409, (shown.Max(n => n.Length) * 6.6) + 12);
+        ws.Cell(1, 1).Style.Alignment.TextRotation = 0;
+        ws.Cell(1, 1).Style.Alignment.Vertical = XLAlignmentVerticalValues.Bottom;
         ws.Range(2, 1, shown.Count + 1, 1).Style.Font.Bold = true;
         for (var i = 0; i < shown.Count; i++)
         {
@@ -576,13 +659,15 @@ internal static class ExcelReport
         var body = ws.Range(2, 2, shown.Count + 1, shown.Count + 1);
         body.AddConditionalFormat().ColorScale().LowestValue(XLColor.FromArgb(0xFF, 0xF4, 0xE5)).HighestValue(XLColor.FromArgb(0xD6, 0x3A, 0x2F));
         var note = shown.Count + 3;
-        ws.Cell(note, 1).SetValue("Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.");
-        ws.Cell(note, 1).Style.Font.Italic = true;
+        var span = Math.Min(shown.Count + 1, 12);
+        Note(ws, note, "Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.", span);
         if (shown.Count < all.Count)
         {
-            ws.Cell(note + 1, 1).SetValue($"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.");
+            Note(ws, note + 1, $"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.", span);
             ws.Cell(note + 1, 1).Style.Font.Bold = true;
         }
+
+        SheetTable.PrintSetup(ws, repeatHeader: true);
     }
 
     private static void Drift(IXLWorksheet ws, ReportView view, CancellationToken ct)
@@ -621,6 +706,7 @@ internal static class ExcelReport
             new("Time (UTC)", h => h.Time, 18, DateFormat),
             new("Cluster", h => h.Cluster, 30),
             new("Score", h => Math.Round(h.Score, 1), 8, "0.0"),
+            new("Score formula", h => h.HasCurrentScore ? "current" : "earlier, not comparable", 14),
             new("Critical", h => h.Critical, 8),
             new("High", h => h.High, 8),
             new("Medium", h => h.Medium, 8),

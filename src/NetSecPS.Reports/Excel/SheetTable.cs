@@ -21,7 +21,12 @@ internal static class SheetTable
 
     private const string TruncatedNote = " … [truncated at Excel's cell limit; the JSON report has the full text]";
 
-    public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken)
+    /// <param name="printColumns">
+    /// On a sheet too wide to print legibly on one page, the leading columns an auditor reads on
+    /// paper; the print area covers them (one page wide) and the footer says the rest are in the
+    /// workbook. Null prints every column.
+    /// </param>
+    public static IXLTable? Write<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IEnumerable<T> rows, string emptyNote, CancellationToken cancellationToken, int? printColumns = null)
     {
         // Set on the columns before any cell exists, so every cell inherits it at no cost per cell.
         ws.Columns(1, columns.Count).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
@@ -34,6 +39,9 @@ internal static class SheetTable
         }
 
         var wrapped = new List<(int Row, int Column, string Text)>();
+        var numeric = Enumerable.Repeat(true, columns.Count).ToArray();
+        var filled = new bool[columns.Count];
+        var printed = printColumns ?? columns.Count;
         var r = 1;
         foreach (var row in rows)
         {
@@ -59,7 +67,15 @@ internal static class SheetTable
                     cell.Style.NumberFormat.Format = format;
                 }
 
-                if (value is string text && !columns[c].OneLine && text.Contains('\n', StringComparison.Ordinal))
+                if (value is not null)
+                {
+                    filled[c] = true;
+                    numeric[c] &= value is int or double or long;
+                }
+
+                // Text with line breaks, or longer than its column may grow, wraps in the printed
+                // columns: a printed sheet would otherwise cut it at the column's edge.
+                if (value is string text && c < printed && !columns[c].OneLine && (text.Contains('\n', StringComparison.Ordinal) || text.Length > WidthLimit(columns[c])))
                 {
                     cell.Style.Alignment.WrapText = true;
                     wrapped.Add((r, c, text));
@@ -74,7 +90,16 @@ internal static class SheetTable
         for (var c = 0; c < columns.Count; c++)
         {
             var col = ws.Column(c + 1);
-            col.Width = Math.Clamp(widths[c], 6, Math.Max(columns[c].MaxWidth, columns[c].Header.Length + 4));
+            col.Width = Math.Clamp(widths[c], 6, WidthLimit(columns[c]));
+        }
+
+        // Counts sit centred: right-aligned beside left-aligned text they read as one word ("20Ingress").
+        for (var c = 0; c < columns.Count; c++)
+        {
+            if (filled[c] && numeric[c])
+            {
+                ws.Column(c + 1).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Center;
+            }
         }
 
         // Readers do not all grow a row to fit wrapped text, so the few rows that wrap get their height.
@@ -82,6 +107,13 @@ internal static class SheetTable
         {
             var lines = byRow.Max(w => EstimateLines(w.Text, ws.Column(w.Column + 1).Width));
             ws.Row(byRow.Key).Height = Math.Min(409, lines * 15);
+        }
+
+        if (printColumns is { } pc && pc < columns.Count && r > 1)
+        {
+            ws.PageSetup.PrintAreas.Clear();
+            ws.PageSetup.PrintAreas.Add(1, 1, r, pc);
+            ws.PageSetup.Footer.Left.AddText($"Printed: columns {columns[0].Header} to {columns[pc - 1].Header}; the workbook holds all {columns.Count}.");
         }
 
         if (r == 1)
@@ -99,6 +131,8 @@ internal static class SheetTable
         table.HeadersRow().Style.Font.Bold = true;
         return table;
     }
+
+    private static double WidthLimit<T>(SheetColumn<T> column) => Math.Max(column.MaxWidth, column.Header.Length + 4);
 
     /// <summary>Excel's last row; a table of rows streamed by <see cref="WriteLarge{T}"/> leaves room for a note below it.</summary>
     public const int MaxSheetRows = 1_048_576;
@@ -160,12 +194,14 @@ internal static class SheetTable
         return s.Length > MaxCellText ? string.Concat(s.AsSpan(0, MaxCellText - TruncatedNote.Length), TruncatedNote) : s;
     }
 
-    /// <summary>Auditors print workbooks: landscape, one page wide, the header row on every printed page.</summary>
+    /// <summary>Auditors print workbooks: landscape, one page wide (long text wraps, so that stays readable), the header row on every printed page.</summary>
     public static void PrintSetup(IXLWorksheet ws, bool repeatHeader)
     {
         ws.PageSetup.PageOrientation = XLPageOrientation.Landscape;
         ws.PageSetup.PaperSize = XLPaperSize.A4Paper;
         ws.PageSetup.FitToPages(1, 0);
+        ws.PageSetup.Margins.Left = 0.4;
+        ws.PageSetup.Margins.Right = 0.4;
         if (repeatHeader)
         {
             ws.PageSetup.SetRowsToRepeatAtTop(1, 1);
@@ -222,7 +258,8 @@ internal static class SheetTable
     /// <summary>Lines a wrapped cell takes: its line breaks, and long lines folded at the column width (in characters).</summary>
     private static int EstimateLines(string text, double width)
     {
-        var perLine = Math.Max(1, (int)width - 1);
+        // A column's width counts its widest digits; proportional text fits about a fifth more.
+        var perLine = Math.Max(1, (int)(width * 1.2) - 1);
         return text.Split('\n').Sum(line => Math.Max(1, (line.Length + perLine - 1) / perLine));
     }
 

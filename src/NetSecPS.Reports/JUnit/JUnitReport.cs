@@ -6,7 +6,8 @@ namespace NetSecPS.Reports.JUnit;
 /// <summary>
 /// Findings as JUnit XML for CI test tabs: one test suite per check of the catalogue, one test
 /// case per check and resource. A resource with an open finding fails; one whose findings are all
-/// suppressed is skipped with the justification; a check without findings has one passing case.
+/// suppressed is skipped with the justification; every subject the check verified and passed is a
+/// passing case; a check without findings whose subjects the scan does not list has one passing case.
 /// Attributes follow the Ant/Jenkins schema, so strict readers accept the file.
 /// </summary>
 internal static class JUnitReport
@@ -123,16 +124,25 @@ internal static class JUnitReport
 
     private static Suite BuildSuite(CheckInfo check, ReportView view)
     {
+        var passed = view.PassedSubjects[check.Id].Select(s => new Case(s.Resource, Array.Empty<Finding>(), Array.Empty<Finding>())).ToList();
         if (!view.GroupsById.TryGetValue(check.Id, out var g))
         {
+            if (passed.Count > 0)
+            {
+                return new Suite(check, passed.OrderBy(x => x.Name, StringComparer.Ordinal).ToArray());
+            }
+
             // A check the scan could not decide is skipped with its reason, never reported as passing.
-            return new Suite(check, new[] { new Case(AllResourcesCase, Array.Empty<Finding>(), Array.Empty<Finding>(), view.NotEvaluatedReason(check.Id)) });
+            var why = view.NotEvaluatedReason(check.Id)
+                ?? (view.ComplianceById.TryGetValue(check.Id, out var c) && !c.Applicable ? "nothing in its scope in this cluster (not applicable)" : null);
+            return new Suite(check, new[] { new Case(AllResourcesCase, Array.Empty<Finding>(), Array.Empty<Finding>(), why) });
         }
 
         var cases = g.Open.Concat(g.Suppressed)
             .GroupBy(f => f.Resource, StringComparer.Ordinal)
-            .OrderBy(x => x.Key, StringComparer.Ordinal)
             .Select(x => new Case(x.Key, x.Where(f => !f.Suppressed).ToArray(), x.Where(f => f.Suppressed).ToArray()))
+            .Concat(passed)
+            .OrderBy(x => x.Name, StringComparer.Ordinal)
             .ToArray();
         return new Suite(check, cases);
     }

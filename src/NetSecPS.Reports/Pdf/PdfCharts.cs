@@ -95,7 +95,11 @@ internal static class PdfCharts
         var step = plotW / n;
         var barBrush = new XSolidBrush(XColor.FromArgb(0x9A, 0xA8, 0xB8));
         var points = new XPoint[n];
-        var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / 46)));
+        // Several scans a day are told apart by their time, so no two labels on the axis read the same.
+        var format = TrendLabelFormat(history);
+        var labelWidth = c.M(small).Width(DateTimeOffset.UnixEpoch.ToString(format, ReportText.Culture)) + 10;
+        var labelEvery = Math.Max(1, (int)Math.Ceiling(n / (plotW / labelWidth)));
+        string? lastLabel = null;
         for (var i = 0; i < n; i++)
         {
             var h = history[i];
@@ -105,11 +109,12 @@ internal static class PdfCharts
             g.DrawRectangle(barBrush, cx - (bw / 2), plotY + plotH - bh, bw, bh);
             points[i] = new XPoint(cx, plotY + plotH - (plotH * Math.Clamp(h.Score, 0, 100) / 100));
             // Counted back from the newest scan, so the last label is always there and never crowded.
-            if ((n - 1 - i) % labelEvery == 0)
+            var label = h.Time.ToUniversalTime().ToString(format, ReportText.Culture);
+            if ((n - 1 - i) % labelEvery == 0 && label != lastLabel)
             {
-                var label = h.Time.ToUniversalTime().ToString("MM-dd", ReportText.Culture);
                 var lw = c.M(small).Width(label);
                 g.DrawString(label, small, c.MutedBrush, cx - (lw / 2), plotY + plotH + 4, XStringFormats.TopLeft);
+                lastLabel = label;
             }
         }
 
@@ -131,6 +136,15 @@ internal static class PdfCharts
         g.DrawRectangle(barBrush, plotX + 110, ly, 10, 8);
         g.DrawString("Open findings (right axis)", small, c.InkBrush, plotX + 124, ly, XStringFormats.TopLeft);
     }
+
+    /// <summary>
+    /// The date format of the trend's axis: the day when every scan has a day of its own, the
+    /// minute or second when several scans share one, so no two points read the same; the year
+    /// appears when the history spans more than one.
+    /// </summary>
+    public static string TrendLabelFormat(IReadOnlyList<HistoryRecord> history) =>
+        new[] { history[0].Time.Year != history[^1].Time.Year ? "yyyy-MM-dd" : "MM-dd", "MM-dd HH:mm", "MM-dd HH:mm:ss" }
+            .First(f => f.EndsWith("ss", StringComparison.Ordinal) || history.Select(h => h.Time.ToUniversalTime().ToString(f, ReportText.Culture)).Distinct(StringComparer.Ordinal).Count() == history.Count);
 
     public static int Open(HistoryRecord h) => h.Critical + h.High + h.Medium + h.Low + h.Info;
 

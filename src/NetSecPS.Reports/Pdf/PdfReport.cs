@@ -10,7 +10,7 @@ namespace NetSecPS.Reports.Pdf;
 /// the history; findings grouped by check with evidence, remediation and fixing YAML; and an appendix
 /// with the check catalogue, the coverage, the method and the provenance.
 /// </summary>
-internal static class PdfReport
+internal static partial class PdfReport
 {
     private const int ProgressId = 7102;
     private const int TopRisks = 5;
@@ -26,21 +26,35 @@ internal static class PdfReport
         doc.Info.Creator = $"{scan.Provenance.Tool} {scan.Provenance.ToolVersion}";
         doc.Info.CreationDate = scan.ScannedAt.UtcDateTime;
 
-        var steps = new (string Name, Action<PdfComposer, ReportView, CancellationToken> Write)[]
+        var steps = new List<(string Name, Action<PdfComposer, ReportView, CancellationToken> Write)>
         {
             ("Cover", (x, v, _) => Cover(x, v)),
             ("Executive summary", (x, v, _) => Summary(x, v)),
-            ("Drift", Drift),
-            ("Observed traffic", ObservedTrafficSection.Write),
-            ("Trend", (x, v, _) => Trend(x, v)),
-            ("Findings", Findings),
-            ("Mutual TLS", MeshTlsSection.Write),
-            ("Appendix", Appendix),
+            ("Compliance", Compliance),
         };
-        for (var i = 0; i < steps.Length; i++)
+
+        // Drift and trend get pages of their own only when there is something to show; otherwise
+        // the summary says in a sentence why they are missing.
+        if (HasDrift(view))
+        {
+            steps.Add(("Drift", Drift));
+        }
+
+        steps.Add(("Observed traffic", ObservedTrafficSection.Write));
+
+        if (HasTrend(view))
+        {
+            steps.Add(("Trend", (x, v, _) => Trend(x, v)));
+        }
+
+        steps.Add(("Connectivity", Connectivity));
+        steps.Add(("Findings", Findings));
+        steps.Add(("Mutual TLS", MeshTlsSection.Write));
+        steps.Add(("Appendix", Appendix));
+        for (var i = 0; i < steps.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", steps[i].Name, i * 90 / steps.Length));
+            sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", steps[i].Name, i * 90 / steps.Count));
             steps[i].Write(c, view, cancellationToken);
         }
 
@@ -50,6 +64,11 @@ internal static class PdfReport
         doc.Save(stream, false);
         sink?.Progress(new ProgressUpdate(ProgressId, "Writing the PDF report", "Done", 100, Completed: true));
     }
+
+    private static bool HasDrift(ReportView view) => view.Scan.Drift is not null;
+
+    /// <summary>A trend needs two scans whose scores the current formula computed.</summary>
+    private static bool HasTrend(ReportView view) => view.IsFullScan && view.Scan.History.Count(h => h.HasCurrentScore) >= 2;
 
     private static void Decorate(PdfComposer c, XGraphics g, ReportView view, string scanned, int page, int count)
     {
@@ -120,7 +139,7 @@ internal static class PdfReport
         var facts = new List<(string, string)>
         {
             ("Scanned", ReportText.Time(scan.ScannedAt)),
-            ("Source", p.SourceKind switch { "live" => "live cluster", "snapshot" => "saved snapshot", _ => "manifest files" }),
+            ("Source", p.SourceKind switch { "live" => "live cluster", "snapshot" => "saved snapshot", "findings" => "findings", _ => "manifest files" }),
             ("Profile", scan.Profile.Name + (scan.Profile.Framework is { } fw ? $" ({fw})" : string.Empty)),
         };
         if (p.ServerVersion is { } version)
@@ -146,9 +165,22 @@ internal static class PdfReport
             y += 3;
         }
 
-        PdfCharts.ScoreGauge(c, g, PdfComposer.Right - 85, band + 120, 68, scan.Score.Score);
-        var scoreLabel = "Posture score";
-        g.DrawString(scoreLabel, c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.SmallBold).Width(scoreLabel) / 2), band + 30, XStringFormats.TopLeft);
+        if (view.HasScore)
+        {
+            PdfCharts.ScoreGauge(c, g, PdfComposer.Right - 85, band + 120, 68, scan.Score.Score);
+            var scoreLabel = "Posture score";
+            g.DrawString(scoreLabel, c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.SmallBold).Width(scoreLabel) / 2), band + 30, XStringFormats.TopLeft);
+            if (Math.Abs(scan.Score.ScoreWithoutExceptions - scan.Score.Score) >= 0.05)
+            {
+                var without = $"{ReportText.Score(scan.Score.ScoreWithoutExceptions)} without exceptions";
+                g.DrawString(without, c.Fonts.Small, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.Small).Width(without) / 2), band + 200, XStringFormats.TopLeft);
+            }
+        }
+        else
+        {
+            var label = "Findings only: no score";
+            g.DrawString(label, c.Fonts.H3, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.H3).Width(label) / 2), band + 110, XStringFormats.TopLeft);
+        }
 
         // Open findings per severity as five tiles.
         var tileY = Math.Max(y + 30, 590);
@@ -167,7 +199,7 @@ internal static class PdfReport
         g.DrawString("Open findings by severity" + (view.SuppressedFindings > 0 ? $"; {ReportText.Plural(view.SuppressedFindings, "more finding is", "more findings are")} suppressed by exceptions" : string.Empty),
             c.Fonts.Small, c.MutedBrush, PdfComposer.Left, tileY + 64, XStringFormats.TopLeft);
 
-        var note = $"Generated by {p.Tool} {p.ToolVersion}. The score's method, the check catalogue and the coverage of this scan are in the appendix.";
+        var note = view.PartialNote ?? $"Generated by {p.Tool} {p.ToolVersion}. The score's method, the check catalogue and the coverage of this scan are in the appendix.";
         var ny = PdfComposer.Bottom - 24;
         foreach (var line in c.M(c.Fonts.Small).Wrap(note, PdfComposer.Width))
         {
@@ -186,15 +218,31 @@ internal static class PdfReport
         var scan = view.Scan;
         c.Section("Executive summary");
         var failing = view.FailingGroups.Count();
-        var sentence = $"{view.Cluster} scores {ReportText.Score(scan.Score.Score)} of 100 ({ReportText.ScoreBand(scan.Score.Score)}). " +
-            $"The scan evaluated {ReportText.Plural(scan.Score.EvaluatedWorkloads, "workload", "workloads")} against {ReportText.Plural(view.Catalogue.Count, "check", "checks")} " +
-            $"and found {ReportText.Plural(view.OpenFindings, "open finding", "open findings")} from {ReportText.Plural(failing, "failing check", "failing checks")}";
+        var applied = scan.Score.Checks.Where(ch => ch.Applicable).ToList();
+        var sentence = view.HasScore
+            ? $"{view.Cluster} scores {ReportText.Score(scan.Score.Score)} of 100 ({scan.Score.Band}). " +
+              $"{ReportText.Plural(applied.Count, "check", "checks")} evaluated {ReportText.Plural(scan.Score.EvaluatedSubjects, "subject", "subjects")} " +
+              $"(namespaces, workloads, services, policies, bindings and the cluster); {ReportText.Number(applied.Count(ch => ch.Failed == 0))} of them fully comply, " +
+              $"and the scan found {ReportText.Plural(view.OpenFindings, "open finding", "open findings")} from {ReportText.Plural(failing, "failing check", "failing checks")}"
+            : $"The findings of {view.Cluster} come from {ReportText.Plural(failing, "failing check", "failing checks")}: {ReportText.Plural(view.OpenFindings, "open finding", "open findings")}";
         var crit = view.OpenBySeverity[(int)Severity.Critical];
         var high = view.OpenBySeverity[(int)Severity.High];
         sentence += crit + high > 0 ? $", {ReportText.Number(crit)} of them critical and {ReportText.Number(high)} high." : ".";
         if (view.SuppressedFindings > 0)
         {
-            sentence += $" {ReportText.Plural(view.SuppressedFindings, "finding is", "findings are")} suppressed by documented exceptions and listed with their justification.";
+            sentence += $" {ReportText.Plural(view.SuppressedFindings, "finding is", "findings are")} suppressed by documented exceptions and listed with their justification"
+                + (view.HasScore ? $"; without those exceptions the score would be {ReportText.Score(scan.Score.ScoreWithoutExceptions)}." : ".");
+        }
+
+        if (view.HasScore && scan.Score.Namespaces.Count > 1)
+        {
+            var lowest = scan.Score.Namespaces[0];
+            sentence += $" The weakest namespace is {lowest.Namespace} ({ReportText.Score(lowest.Score)}).";
+        }
+
+        if (view.PartialNote is { } partial)
+        {
+            c.Callout(partial, PdfComposer.Accent);
         }
 
         c.Paragraph(sentence, after: 8);
@@ -213,20 +261,26 @@ internal static class PdfReport
 
         // The severity chart and the key figures side by side, so the summary and its top risks fit on one page.
         var exposedServices = scan.Services.Count(s => s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0);
-        var figures = new List<string[]>
+        var figures = new List<string[]>();
+        if (view.IsFullScan)
         {
-            new[] { "Workloads evaluated", ReportText.Number(scan.Score.EvaluatedWorkloads) },
-        };
+            figures.Add(new[] { "Workloads evaluated", ReportText.Number(scan.Score.EvaluatedWorkloads) });
+        }
+
         if (scan.Inventory.TryGetValue("Namespace", out var namespaces))
         {
             figures.Add(new[] { "Namespaces", ReportText.Number(namespaces) });
         }
 
-        figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
-        figures.Add(new[] { "Entry points from outside", ReportText.Number(scan.Exposures.Count + exposedServices) });
-        figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
+        if (view.IsFullScan)
+        {
+            figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
+            figures.Add(new[] { "Workloads reachable from outside", ReportText.Number(scan.EntryPoints.Count) });
+            figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
+        }
+
         var passing = view.Catalogue.Count(ch => view.StatusOf(ch) == "Pass");
-        figures.Add(new[] { "Checks failing / suppressed / passing", $"{failing} / {view.CheckGroups.Count - failing} / {passing}" });
+        figures.Add(new[] { "Checks failing / suppressed / passing", view.HasScore ? $"{failing} / {view.CheckGroups.Count - failing} / {passing}" : $"{failing} / {view.CheckGroups.Count - failing} / unknown" });
         if (view.NotEvaluated.Count > 0)
         {
             figures.Add(new[] { "Checks not evaluated", ReportText.Number(view.NotEvaluated.Count) });
@@ -234,6 +288,14 @@ internal static class PdfReport
         if (scan.Drift is not null)
         {
             figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
+        }
+
+        if (view.HasScore && scan.Score.Frameworks.Where(f => f.Control == f.Framework) is var families)
+        {
+            foreach (var fw in families)
+            {
+                figures.Add(new[] { $"{fw.Framework} checks fully passing", $"{fw.FullyPassing} of {fw.Checks}" });
+            }
         }
 
         c.Ensure(150);
@@ -246,6 +308,31 @@ internal static class PdfReport
         c.Y = blockTop + 18;
         c.Table(new PdfTable(new[] { "Figure", "Value" }, new[] { 2.6, 1.0 }), figures, PdfComposer.Left + chartWidth + gutter, PdfComposer.Width - chartWidth - gutter);
         c.Y = Math.Max(c.Y, blockTop + 20 + chartHeight + 10);
+
+        if (view.IsFullScan && (!HasDrift(view) || !HasTrend(view)))
+        {
+            var notes = new List<string>();
+            if (!HasDrift(view))
+            {
+                notes.Add("No baseline was given, so drift was not computed. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
+            }
+
+            if (!HasTrend(view))
+            {
+                var earlier = scan.History.Count(h => !h.HasCurrentScore);
+                notes.Add(scan.History.Count == 0
+                    ? "No history: pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and the report shows the score over time."
+                    : $"The history holds {ReportText.Plural(scan.History.Count(h => h.HasCurrentScore), "scan", "scans")} scored with the current formula" +
+                      (earlier > 0 ? $" ({ReportText.Plural(earlier, "earlier record uses", "earlier records use")} the former formula and is not compared)" : string.Empty) +
+                      "; the trend appears from the second.");
+            }
+
+            c.Heading("Drift and trend", c.Fonts.H3);
+            foreach (var note in notes)
+            {
+                c.Paragraph(note, c.Fonts.Body, c.MutedBrush);
+            }
+        }
 
         c.Heading("Top risks", c.Fonts.H3);
         var top = view.FailingGroups.Take(TopRisks).ToList();
@@ -318,7 +405,8 @@ internal static class PdfReport
 
     private static void Trend(PdfComposer c, ReportView view)
     {
-        var history = view.Scan.History.OrderBy(h => h.Time).ToList();
+        // Scores of the former formula are not on the same scale: the trend starts at the first scan of this one.
+        var history = view.Scan.History.Where(h => h.HasCurrentScore).OrderBy(h => h.Time).ToList();
         const int tableRows = 12;
 
         // Chart and table of recent scans stay on one page: heading, sentence, chart, table rows.
@@ -338,8 +426,10 @@ internal static class PdfReport
         var last = recent[^1];
         var delta = last.Score - first.Score;
         var direction = Math.Abs(delta) < 0.05 ? "held steady" : delta > 0 ? $"rose by {ReportText.Score(delta)} points" : $"fell by {ReportText.Score(-delta)} points";
+        var earlier = view.Scan.History.Count(h => !h.HasCurrentScore);
         c.Paragraph($"Over the last {recent.Count} scans ({ReportText.Time(first.Time)} to {ReportText.Time(last.Time)}) the score {direction}, " +
-            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}.");
+            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}." +
+            (earlier > 0 ? $" {ReportText.Plural(earlier, "earlier scan of the history was", "earlier scans of the history were")} scored with the former formula (findings per workload) and {(earlier == 1 ? "is" : "are")} left out: those scores are not on the same scale." : string.Empty));
         c.Ensure(200);
         PdfCharts.Trend(c, recent, PdfComposer.Left, c.Y, PdfComposer.Width, 190);
         c.Y += 200;
@@ -497,7 +587,7 @@ internal static class PdfReport
         }
         else
         {
-            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 1.6, 1.8, 0.9, 0.7, 2.6 })
+            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 0.9, 0.6, 2.1 })
             {
                 Caption = "Coverage",
                 Style = (row, col) => col != 2 ? null : row[2] switch
@@ -529,11 +619,12 @@ internal static class PdfReport
             c.Labelled("Formula:", scan.Score.Formula.Trim());
         }
 
-        c.Paragraph($"In this scan: a penalty of {scan.Score.Penalty.ToString("0.##", ReportText.Culture)} over {ReportText.Plural(scan.Score.EvaluatedWorkloads, "evaluated workload", "evaluated workloads")} gives a score of {ReportText.Score(scan.Score.Score)}.");
-        c.Table(new PdfTable(new[] { "Severity", "Weight per open finding", "Open findings in this scan" }, new[] { 1.0, 1.4, 1.6 })
+        c.Paragraph($"In this scan: {ReportText.Plural(scan.Score.EvaluatedSubjects, "subject", "subjects")} evaluated by {ReportText.Plural(scan.Score.Checks.Count(ch => ch.Applicable), "check", "checks")} give a score of {ReportText.Score(scan.Score.Score)}.");
+        c.Table(new PdfTable(new[] { "Severity", "Weight of a check", "Checks applied in this scan" }, new[] { 1.0, 1.4, 1.6 })
         {
             Style = (row, col) => col == 0 ? SeverityPill(c, row[0]) : null,
-        }, ReportView.SeveritiesDescending.Select(s => new[] { s.ToString(), Weight(s), ReportText.Number(view.OpenBySeverity[(int)s]) }));
+        }, ReportView.SeveritiesDescending.Select(s => new[] { s.ToString(), Weight(s), ReportText.Number(scan.Score.Checks.Count(ch => ch.Applicable && ch.Severity == s)) }));
+        c.Paragraph(Core.Checks.CatalogueDocument.ScoreConsequences, c.Fonts.Body, c.MutedBrush);
         c.Heading("Arbitrary peer", c.Fonts.H3);
         c.Paragraph(ReportText.ArbitraryPeer);
         c.Heading("Exposed", c.Fonts.H3);
@@ -551,7 +642,7 @@ internal static class PdfReport
         var facts = new List<string[]>
         {
             new[] { "Source", p.SourceKind },
-            new[] { "Cluster", p.Cluster ?? "—" },
+            new[] { "Cluster", view.Cluster },
             new[] { "Context", p.Context ?? "—" },
             new[] { "API server", p.Server ?? "—" },
             new[] { "Server version", p.ServerVersion ?? "—" },

@@ -50,8 +50,9 @@ internal sealed class TextMeasure
 
     /// <summary>
     /// Breaks text into lines no wider than <paramref name="width"/>: at spaces where it can, after
-    /// '/', '-', '.', ',', ':' or '=' inside a long token (resource names, CIDR lists), and between any
-    /// two characters as a last resort, so nothing ever runs past its column.
+    /// '/', '-', '.', ',', ':' or '=' inside a long token (resource names, CIDR lists), between the
+    /// words of a camel-case name (kinds), and between any two characters as a last resort, so
+    /// nothing ever runs past its column.
     /// </summary>
     public List<string> Wrap(string? text, double width, int maxLines = int.MaxValue)
     {
@@ -104,6 +105,7 @@ internal sealed class TextMeasure
             var end = start;
             var lastSpace = -1;
             var lastSoft = -1;
+            var lastWord = -1;
             while (end < p.Length)
             {
                 var cw = Width(p[end]);
@@ -120,6 +122,11 @@ internal sealed class TextMeasure
                 else if (p[end] is '/' or '-' or '.' or ',' or ':' or '=' or ']' or ';' or '_')
                 {
                     lastSoft = end;
+                }
+                else if (end > start && char.IsUpper(p[end]) && char.IsLower(p[end - 1]))
+                {
+                    // Kind names are words joined in camel case: BaselineAdmin|NetworkPolicy breaks between them, never inside one.
+                    lastWord = end;
                 }
 
                 end++;
@@ -140,6 +147,10 @@ internal sealed class TextMeasure
             {
                 // Break after the separator, but not so early that the line is mostly empty.
                 cut = lastSoft + 1;
+            }
+            else if (lastWord > start)
+            {
+                cut = lastWord;
             }
             else
             {

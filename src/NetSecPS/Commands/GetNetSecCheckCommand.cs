@@ -19,6 +19,7 @@ public sealed class GetNetSecCheckCommand : NetSecCmdlet
 
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(FrameworkCompleter))]
     public string[]? Framework { get; set; }
 
     protected override void ProcessRecord()

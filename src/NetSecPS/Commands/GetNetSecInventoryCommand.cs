@@ -24,6 +24,21 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
     protected override IReadOnlyList<string> LiveNamespaces =>
         Namespace?.Any(WildcardPattern.ContainsWildcardCharacters) == false ? Namespace : Array.Empty<string>();
 
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // A kind nobody knows is almost always a typo; say so before reading a whole cluster for nothing.
+        var known = InventoryKindCompleter.KnownKinds;
+        foreach (var k in Kind ?? Array.Empty<string>())
+        {
+            var pattern = WildcardPattern.Get(k, WildcardOptions.IgnoreCase);
+            if (!known.Any(pattern.IsMatch))
+            {
+                WriteWarning($"'{k}' matches no kind the inventory knows, so it selects nothing. Known kinds: {string.Join(", ", known)}.");
+            }
+        }
+    }
+
     protected override void ProcessInput() => WriteInventory(ReadInput());
 
     private void WriteInventory(ClusterData data)

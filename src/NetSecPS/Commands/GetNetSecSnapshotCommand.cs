@@ -7,6 +7,12 @@ namespace NetSecPS.Commands;
 [OutputType(typeof(Snapshot))]
 public sealed class GetNetSecSnapshotCommand : SnapshotInputCmdlet
 {
+    /// <summary>Manifest files or folders, or a saved snapshot; paths piped as text are read together, as one cluster.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public override string[] Path { get => base.Path; set => base.Path = value; }
+
     /// <summary>Namespaces to read from a live cluster; all when omitted.</summary>
     [Parameter(ParameterSetName = LiveSet)]
     [ValidateNotNullOrEmpty]

@@ -90,7 +90,7 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
 
         if (Summary)
         {
-            WriteObject(ToSummary(result));
+            WriteObject(ToSummary(result, data.Provenance));
             return;
         }
 
@@ -103,7 +103,7 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
         }
     }
 
-    private AuditSummary ToSummary(AuditResult result)
+    private AuditSummary ToSummary(AuditResult result, Provenance provenance)
     {
         var shown = result.Findings.Where(f => f.Severity >= MinimumSeverity).ToList();
         var open = shown.Where(f => !f.Suppressed).ToList();
@@ -111,8 +111,11 @@ public sealed class InvokeNetSecAuditCommand : SnapshotInputCmdlet
         {
             Profile = result.Profile,
             Score = result.Score,
+            Provenance = provenance,
+            ClusterName = ClusterNames.Of(provenance),
             Checks = result.Checks,
             Findings = shown,
+            Subjects = result.Subjects,
             Critical = open.Count(f => f.Severity == NetSecPS.Severity.Critical),
             High = open.Count(f => f.Severity == NetSecPS.Severity.High),
             Medium = open.Count(f => f.Severity == NetSecPS.Severity.Medium),

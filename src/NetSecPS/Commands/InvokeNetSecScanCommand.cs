@@ -6,7 +6,7 @@ using NetSecPS.Core.Scanning;
 namespace NetSecPS.Commands;
 
 /// <summary>One call: snapshot → audit → connectivity → drift → the ScanResult every report lays out.</summary>
-[Cmdlet(VerbsLifecycle.Invoke, "NetSecScan", DefaultParameterSetName = LiveSet)]
+[Cmdlet(VerbsLifecycle.Invoke, "NetSecScan", DefaultParameterSetName = LiveSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ScanResult))]
 public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
 {
@@ -84,13 +84,20 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
     protected override void ProcessInput()
     {
         var data = ReadInput();
+        var history = HistoryPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath);
+        if (history is not null && !ShouldProcess(history, "Append the scan's record to the history"))
+        {
+            // -WhatIf (or a declined -Confirm): the scan still runs and is returned; only the file is left alone.
+            history = null;
+        }
+
         var options = new ScanOptions
         {
             Profile = profile!,
             Exceptions = exceptions,
             Baseline = baseline,
             BaselinePath = baselinePath,
-            HistoryPath = HistoryPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(HistoryPath),
+            HistoryPath = history,
             HistoryKeep = HistoryKeep,
             ClusterName = ClusterName,
             FlowLogs = FlowLog is null ? null : FlowInputCmdlet.ResolveLogPaths(this, FlowLog, literal: false),

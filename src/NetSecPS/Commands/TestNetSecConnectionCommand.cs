@@ -19,10 +19,10 @@ public sealed class TestNetSecConnectionCommand : ConnectivityInputCmdlet
     [ValidateNotNullOrEmpty]
     public string To { get; set; } = string.Empty;
 
-    /// <summary>The destination port; for ICMP and ICMPv6 the message type.</summary>
+    /// <summary>A port number (for ICMP and ICMPv6 the message type), or a port name that the destination's containers declare (resolved as NetworkPolicy resolves named ports).</summary>
     [Parameter(Mandatory = true)]
-    [ValidateRange(0, 65535)]
-    public int Port { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string Port { get; set; } = string.Empty;
 
     [Parameter]
     [ValidateSet("TCP", "UDP", "SCTP", "ICMP", "ICMPv6", IgnoreCase = true)]
@@ -47,26 +47,79 @@ public sealed class TestNetSecConnectionCommand : ConnectivityInputCmdlet
             return;
         }
 
-        ConnectionVerdict verdict;
-        try
+        var protocol = Protocol.ToUpperInvariant();
+        if (ResolvePorts(to, protocol) is not { } ports)
         {
-            verdict = engine.Test(from, to, Protocol, Port);
-        }
-        catch (ArgumentException ex)
-        {
-            WriteError(new ErrorRecord(ex, "NetSecPS.InvalidConnection", ErrorCategory.InvalidArgument, From + " -> " + To));
             return;
         }
 
-        if (!Explain)
+        foreach (var port in ports)
         {
-            WriteObject(verdict with { Steps = Array.Empty<string>() });
-            return;
+            ConnectionVerdict verdict;
+            try
+            {
+                verdict = engine.Test(from, to, protocol, port);
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "NetSecPS.InvalidConnection", ErrorCategory.InvalidArgument, From + " -> " + To));
+                return;
+            }
+
+            if (!Explain)
+            {
+                WriteObject(verdict with { Steps = Array.Empty<string>() });
+                continue;
+            }
+
+            // The explained verdict gets its own list view; the object is the same type.
+            var wrapped = PSObject.AsPSObject(verdict);
+            wrapped.TypeNames.Insert(0, "NetSecPS.ConnectionVerdict#Explained");
+            WriteObject(wrapped);
+        }
+    }
+
+    /// <summary>
+    /// The port numbers -Port stands for: the number itself, or the numbers the destination's
+    /// containers declare under that name for the protocol (one per distinct number, as a named
+    /// port resolves per pod). Null after an error record when it stands for none.
+    /// </summary>
+    private IReadOnlyList<int>? ResolvePorts(Core.Connectivity.ConnectionEndpoint to, string protocol)
+    {
+        var text = Port.Trim();
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            var icmp = protocol is "ICMP" or "ICMPV6";
+            if (icmp ? number is >= 0 and <= 255 : number is >= 1 and <= 65535)
+            {
+                return new[] { number };
+            }
+
+            WriteError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Port), number, icmp
+                    ? $"ICMP type {number} is out of range: for {Protocol}, -Port is the message type, 0 to 255."
+                    : $"Port {number} is out of range: a port is a number from 1 to 65535 or a port name."),
+                "NetSecPS.InvalidPort", ErrorCategory.InvalidArgument, Port));
+            return null;
         }
 
-        // The explained verdict gets its own list view; the object is the same type.
-        var wrapped = PSObject.AsPSObject(verdict);
-        wrapped.TypeNames.Insert(0, "NetSecPS.ConnectionVerdict#Explained");
-        WriteObject(wrapped);
+        if (to.Workload is not { } w)
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"The port name '{text}' resolves on the destination's containers, and {to} is not a workload: give a port number."),
+                "NetSecPS.InvalidPort", ErrorCategory.InvalidArgument, Port));
+            return null;
+        }
+
+        var declared = w.Pods.SelectMany(p => p.Ports).ToList();
+        var numbers = declared.Where(p => string.Equals(p.Name, text, StringComparison.Ordinal) && p.Protocol == protocol).Select(p => p.Port).Distinct().Order().ToList();
+        if (numbers.Count == 0)
+        {
+            var names = declared.Where(p => p.Name is not null).Select(p => p.ToString()).Distinct(StringComparer.Ordinal).ToList();
+            WriteError(new ErrorRecord(new ArgumentException($"{to} declares no {protocol} port named '{text}'" + (names.Count > 0 ? $"; its named ports: {string.Join(", ", names)}." : "; it declares no named ports.")),
+                "NetSecPS.PortNotFound", ErrorCategory.ObjectNotFound, Port));
+            return null;
+        }
+
+        WriteVerbose($"Port {text} of {to} is {string.Join(", ", numbers)}/{protocol}.");
+        return numbers;
     }
 }

@@ -1,29 +1,37 @@
+using System.Text.RegularExpressions;
 using NetSecPS.Core.Checks;
 
 namespace NetSecPS.Core.Tests.Checks;
 
-public class CatalogueTests
+public partial class CatalogueTests
 {
-    private static readonly string[] CatalogueIds =
+    private static string DocsPath => Path.Combine(TestPaths.RepoRoot, CatalogueDocument.RepositoryPath);
+
+    [GeneratedRegex(@"^(NP|EX|HN|MESH|CNI|PLAT|RBAC|SEC|DET|LAT)-\d{3}$")]
+    private static partial Regex CheckIdShape();
+
+    [Fact]
+    public void Check_ids_are_unique_well_formed_and_numbered_without_gaps_per_prefix()
     {
-        "NP-001", "NP-002", "NP-003", "NP-004", "NP-005", "NP-006", "NP-007", "NP-008", "NP-009", "NP-010", "NP-011", "NP-012", "NP-013", "NP-014", "NP-015",
-        "EX-001", "EX-002", "EX-003", "EX-004", "EX-005", "EX-006", "EX-007", "EX-008", "HN-001", "HN-002",
-        "MESH-001", "MESH-002", "MESH-003", "MESH-004", "MESH-005", "CNI-001", "CNI-002", "PLAT-001",
-        "RBAC-001", "RBAC-002", "SEC-001", "DET-001", "DET-002", "LAT-001", "LAT-002",
-    };
+        var ids = CheckCatalogue.Infos.Select(c => c.Id).ToList();
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(ids, id => Assert.Matches(CheckIdShape(), id));
+        foreach (var prefix in ids.GroupBy(id => id[..id.LastIndexOf('-')]))
+        {
+            var numbers = prefix.Select(id => int.Parse(id[(id.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(Enumerable.Range(1, numbers.Count), numbers);
+        }
+    }
 
     [Fact]
-    public void The_catalogue_holds_every_check_of_checks_md_once_in_order() =>
-        Assert.Equal(CatalogueIds, CheckCatalogue.Infos.Select(c => c.Id));
-
-    [Fact]
-    public void Every_check_says_when_it_fails_why_it_matters_how_to_fix_it_and_how_it_decides()
+    public void Every_check_says_when_it_fails_what_it_applies_to_why_it_matters_how_to_fix_it_and_how_it_decides()
     {
         foreach (var c in CheckCatalogue.Infos)
         {
             Assert.False(string.IsNullOrWhiteSpace(c.Title), c.Id);
-            Assert.False(string.IsNullOrWhiteSpace(c.Category), c.Id);
+            Assert.Contains(c.Category, CatalogueDocument.Categories.Select(x => x.Category));
             Assert.False(string.IsNullOrWhiteSpace(c.FailsWhen), c.Id);
+            Assert.False(string.IsNullOrWhiteSpace(c.AppliesTo), c.Id);
             Assert.False(string.IsNullOrWhiteSpace(c.Rationale), c.Id);
             Assert.False(string.IsNullOrWhiteSpace(c.Remediation), c.Id);
             Assert.False(string.IsNullOrWhiteSpace(c.Notes), c.Id);
@@ -31,18 +39,48 @@ public class CatalogueTests
     }
 
     [Fact]
-    public void The_catalogue_severities_and_titles_match_checks_md()
+    public void Checks_map_only_to_real_framework_controls()
     {
-        var checksMd = File.ReadAllLines(Path.Combine(Path.GetDirectoryName(TestPaths.RepoRoot)!, "shared", "design", "CHECKS.md"));
-        var rows = checksMd.Where(l => l.StartsWith("| ", StringComparison.Ordinal) && CatalogueIds.Any(id => l.StartsWith($"| {id} |", StringComparison.Ordinal)))
-            .Select(l => l.Split('|').Select(p => p.Trim()).ToArray()).ToDictionary(p => p[1], p => (Severity: p[2], Title: p[3]));
-        // NP-015 (admin policies sharing a priority) is NetSecPS's own addition to the design catalogue.
-        Assert.Equal(CatalogueIds.Length - 1, rows.Count);
-        foreach (var c in CheckCatalogue.Infos.Where(c => rows.ContainsKey(c.Id)))
+        foreach (var c in CheckCatalogue.Infos)
         {
-            Assert.Equal(rows[c.Id].Severity, c.Severity.ToString());
-            Assert.Equal(rows[c.Id].Title.Replace("`", string.Empty, StringComparison.Ordinal), c.Title);
+            foreach (var f in c.Frameworks)
+            {
+                Assert.True(FrameworkControls.Find(f) is not null, $"{c.Id} maps to '{f}', which is no CIS, NSA/CISA or MITRE ATT&CK control of FrameworkControls");
+            }
         }
+
+        // Every control the catalogue knows is used by some check, so the list holds no decoration.
+        Assert.All(FrameworkControls.All, control => Assert.Contains(CheckCatalogue.Infos, c => c.Frameworks.Contains(control.Id)));
+    }
+
+    [Fact]
+    public void The_catalogue_in_docs_is_the_one_the_check_classes_describe()
+    {
+        var expected = CatalogueDocument.Markdown();
+        if (Environment.GetEnvironmentVariable("NETSECPS_UPDATE_DOCS") == "1")
+        {
+            File.WriteAllText(DocsPath, expected);
+        }
+
+        var actual = File.Exists(DocsPath) ? File.ReadAllText(DocsPath).ReplaceLineEndings("\n") : string.Empty;
+        Assert.True(actual == expected,
+            $"{CatalogueDocument.RepositoryPath} is not current with the check classes. Regenerate it with: dotnet pwsh ./build.ps1 docs");
+    }
+
+    [Fact]
+    public void The_catalogue_document_lists_every_check_with_its_severity_and_title()
+    {
+        var lines = File.ReadAllLines(DocsPath);
+        var rows = lines.Where(l => l.StartsWith("| [", StringComparison.Ordinal)).Select(l => l.Split('|').Select(p => p.Trim()).ToArray()).ToList();
+        Assert.Equal(CheckCatalogue.Infos.Count, rows.Count);
+        foreach (var (c, row) in CheckCatalogue.Infos.Zip(rows))
+        {
+            Assert.StartsWith($"[{c.Id}]", row[1], StringComparison.Ordinal);
+            Assert.Equal(c.Severity.ToString(), row[2]);
+            Assert.Equal(c.Title, row[3]);
+        }
+
+        Assert.Contains($"The catalogue holds {CheckCatalogue.Infos.Count} checks", File.ReadAllText(DocsPath), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,37 +78,4 @@ public class ProfileAndScoreTests
             File.Delete(path);
         }
     }
-
-    [Fact]
-    public void The_score_costs_each_finding_its_weight_normalised_by_the_evaluated_workloads()
-    {
-        Finding F(NetSecPS.Severity s, bool suppressed = false) => new() { CheckId = "X", Title = "t", Resource = "r", Severity = s, Suppressed = suppressed };
-        var findings = new[]
-        {
-            F(NetSecPS.Severity.Critical), F(NetSecPS.Severity.High), F(NetSecPS.Severity.Medium), F(NetSecPS.Severity.Low), F(NetSecPS.Severity.Info),
-            F(NetSecPS.Severity.Critical, suppressed: true),
-        };
-        var score = PostureScore.Compute(findings, 4);
-        Assert.Equal(18, score.Penalty);
-        Assert.Equal(55.0, score.Score);
-        Assert.Contains("P = 18, N = 4", score.Formula, StringComparison.Ordinal);
-        Assert.Equal(100.0, PostureScore.Compute(new[] { F(NetSecPS.Severity.Info) }, 4).Score);
-        Assert.Equal(0.0, PostureScore.Compute(Enumerable.Repeat(F(NetSecPS.Severity.Critical), 9).ToArray(), 4).Score);
-    }
-
-    [Fact]
-    public void The_same_findings_cost_less_in_a_bigger_cluster()
-    {
-        Finding High() => new() { CheckId = "X", Title = "t", Resource = "r", Severity = NetSecPS.Severity.High };
-        Assert.True(PostureScore.Compute(new[] { High(), High() }, 100).Score > PostureScore.Compute(new[] { High(), High() }, 10).Score);
-    }
-
-    [Fact]
-    public void The_audit_counts_only_workloads_outside_excluded_namespaces_in_the_score()
-    {
-        var data = Read(FixturePath("HN-001", "pass", "host-network-in-kube-system.yaml"), FixturePath("HN-001", "fail", "host-network-agent.yaml"));
-        var result = Audit(data, new[] { "HN-001" });
-        Assert.Equal(1, result.Score.EvaluatedWorkloads);
-        Assert.Equal(50.0, result.Score.Score);
-    }
 }

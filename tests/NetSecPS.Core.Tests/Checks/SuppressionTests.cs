@@ -45,12 +45,18 @@ public class SuppressionTests
     }
 
     [Fact]
-    public void Suppressed_findings_cost_nothing_in_the_score()
+    public void A_suppressed_finding_counts_as_an_accepted_subject_and_the_score_without_exceptions_shows_its_cost()
     {
         var plain = Audit(TwoOpenLoadBalancers(), new[] { "EX-001" });
         var suppressed = Audit(TwoOpenLoadBalancers(), new[] { "EX-001" }, exceptions: ExceptionsFile.Load(ExceptionsFixture("valid.yaml")));
-        Assert.Equal(10, plain.Score.Penalty);
-        Assert.Equal(5, suppressed.Score.Penalty);
+        var before = Assert.Single(plain.Score.Checks);
+        Assert.Equal((2, 2, 0, 0), (before.Evaluated, before.Failed, before.Accepted, before.Passed));
+        Assert.Equal(0.0, plain.Score.Score);
+        var after = Assert.Single(suppressed.Score.Checks);
+        Assert.Equal((2, 1, 1, 0), (after.Evaluated, after.Failed, after.Accepted, after.Passed));
+        Assert.Equal(50.0, suppressed.Score.Score, 6);
+        Assert.Equal(0.0, suppressed.Score.ScoreWithoutExceptions);
+        Assert.Contains(suppressed.Subjects, s => s.Outcome == SubjectOutcome.Accepted && s.CheckId == "EX-001");
     }
 
     [Theory]

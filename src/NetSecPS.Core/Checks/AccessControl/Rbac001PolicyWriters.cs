@@ -25,12 +25,16 @@ public sealed class Rbac001PolicyWriters : Check
         Title = "Non-admins can change network policy",
         Severity = Severity.High,
         Category = "AccessControl",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Role-based access control", "MITRE T1562.007" },
         FailsWhen = "A Role/ClusterRole that grants create/update/patch/delete on networkpolicies (or the admin, Calico, Cilium or Istio policy kinds), directly or by wildcard, is bound to a subject other than cluster admins and system: subjects.",
+        AppliesTo = "RoleBindings and ClusterRoleBindings whose role is in the input, outside the excluded namespaces.",
         Rationale = "Whoever can write policies can open any path this audit proves closed; the posture is only as strong as the list of people and automations that may change it.",
         Remediation = "Bind policy-writing roles only to cluster admins and the deployment pipeline; give other users and service accounts read-only roles (view), or use AdminNetworkPolicy for guardrails tenants cannot override.",
         Notes = "Reads Roles, ClusterRoles and their bindings only. Cluster admins: subjects bound to cluster-admin by a ClusterRoleBinding, and the group system:masters. system: subjects: users and groups named system:* that are Kubernetes components, and service accounts of kube-system; system:authenticated, system:unauthenticated, system:anonymous and system:serviceaccounts[:ns] stand for many identities and are not exempt. The built-in admin and edit roles grant NetworkPolicy writes (used when the input lacks them), so namespace admins and editors fail. A rule limited by resourceNames still counts. Reported once per binding.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Rbac.Bindings.Where(b => context.Rbac.RulesOf(b) is not null).Select(b => new CheckSubject(ResourceName.Of(b.Object), b.Namespace));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

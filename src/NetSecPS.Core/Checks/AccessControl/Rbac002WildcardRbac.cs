@@ -11,12 +11,16 @@ public sealed class Rbac002WildcardRbac : Check
         Title = "Wildcard RBAC",
         Severity = Severity.Medium,
         Category = "AccessControl",
-        Frameworks = new[] { "KS C-0187" },
+        Frameworks = new[] { "CIS 5.1.3", "NSA Role-based access control" },
         FailsWhen = "A role granting * verbs on * resources is bound to a non-system subject.",
+        AppliesTo = "RoleBindings and ClusterRoleBindings whose role is in the input, outside the excluded namespaces.",
         Rationale = "A */* grant includes every policy kind, Secrets and RBAC itself, including kinds installed later: a holder can rewrite the whole network posture and grant itself more.",
         Remediation = "Replace the wildcard role with roles listing the resources and verbs needed; keep cluster-admin for break-glass identities.",
-        Notes = "Reads Roles, ClusterRoles and their bindings only; any apiGroups. Non-system subjects are all but Kubernetes components (users and groups named system:* other than the broad system:authenticated, system:unauthenticated, system:anonymous, system:serviceaccounts[:ns]) and kube-system service accounts; cluster admins are not exempt here, so a human bound to cluster-admin fails. Reported once per binding.",
+        Notes = "Reads Roles, ClusterRoles and their bindings only; any apiGroups. Non-system subjects are all but Kubernetes components (users and groups named system:* other than the broad system:authenticated, system:unauthenticated, system:anonymous, system:serviceaccounts[:ns]) and kube-system service accounts; cluster admins are not exempt here, so a human bound to cluster-admin fails. Reported once per binding. Comparable control in other tools: kubescape C-0187.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Rbac.Bindings.Where(b => context.Rbac.RulesOf(b) is not null).Select(b => new CheckSubject(ResourceName.Of(b.Object), b.Namespace));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

@@ -12,12 +12,16 @@ public sealed class Sec001SecretInEnvironment : Check
         Title = "Secret in environment variables",
         Severity = Severity.Low,
         Category = "AccessControl",
-        Frameworks = new[] { "seed: manage secrets securely" },
+        Frameworks = new[] { "CIS 5.4.1", "NSA Secrets", "MITRE T1552" },
         FailsWhen = "A container takes a Secret through env.valueFrom.secretKeyRef or envFrom.secretRef (prefer mounted files or an external secret store); found from pod specs, Secret values are never read.",
+        AppliesTo = "Workloads outside the excluded namespaces.",
         Rationale = "Environment variables leak: into crash dumps, debug endpoints, child processes and logs; they cannot be rotated without a restart.",
         Remediation = "Mount the Secret as a file (a secret volume with defaultMode 0400) or fetch it from an external secret store (CSI secret store driver), and read it at run time.",
         Notes = "Decided from pod specs and pod templates, containers and init containers; only Secret names and keys appear in the evidence, never values. Reported once per workload.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Select(CheckSubject.Of);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

@@ -21,12 +21,16 @@ public sealed class Det001RuntimeDetection : Check
         Title = "No runtime threat detection",
         Severity = Severity.Info,
         Category = "Detection",
-        Frameworks = new[] { "seed: intrusion detection" },
+        Frameworks = new[] { "NSA Threat detection" },
         FailsWhen = "No DaemonSet of a known runtime detector (Falco, Tetragon, KubeArmor, Sysdig, Aqua, Prisma/Twistlock, NeuVector).",
+        AppliesTo = "The cluster.",
         Rationale = "Network controls limit what an attacker can reach; runtime detection tells you that someone is trying. Without it, a breach inside the allowed paths goes unseen.",
         Remediation = "Deploy a runtime detector as a DaemonSet on every node (for example Falco or Tetragon) and route its alerts to the team on call.",
         Notes = "One cluster-wide finding. A detector is recognised by its DaemonSet name, container names or image names. With manifest input that holds no DaemonSets this fails too.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        new[] { CheckSubject.OfCluster(context) };
 
     public override bool HonoursExcludedNamespaces => false;
 
@@ -41,7 +45,7 @@ public sealed class Det001RuntimeDetection : Check
             }
         }
 
-        var cluster = ResourceName.Cluster(context.Model.Data);
+        var cluster = ResourceName.Cluster(context);
         var count = context.Model.Data.OfKind("DaemonSet").Count();
         yield return Fail(cluster, null, $"None of the {count} DaemonSet(s) is a known runtime threat detector.", null,
             new[] { new EvidenceItem("Detection", cluster, $"{count} DaemonSet(s) inspected; looked for {string.Join(", ", Detectors.Select(d => d.Product).Distinct())}") });

@@ -12,12 +12,16 @@ public sealed class Det002FlowVisibility : Check
         Title = "No network flow visibility",
         Severity = Severity.Info,
         Category = "Detection",
-        Frameworks = new[] { "seed: monitoring" },
+        Frameworks = new[] { "NSA Logging" },
         FailsWhen = "No flow observability (Hubble relay, Calico flow logs, Retina, Kubeshark, an Istio telemetry stack).",
+        AppliesTo = "The cluster.",
         Rationale = "Policies say what may happen; flow logs show what does. Without them, blocked attacks, unexpected paths and policy regressions are invisible, and tightening policies is guesswork.",
         Remediation = "Turn on the CNI's flow observability (Cilium Hubble with hubble-relay, Calico flow logs), deploy Retina or Kubeshark, or run Istio with its telemetry (Kiali, Telemetry resources).",
         Notes = "One cluster-wide finding. Recognised: a hubble-relay workload; a FelixConfiguration with flowLogsFileEnabled; a retina-agent workload; kubeshark workloads; Istio together with Kiali or a telemetry.istio.io Telemetry resource.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        new[] { CheckSubject.OfCluster(context) };
 
     public override bool HonoursExcludedNamespaces => false;
 
@@ -30,7 +34,7 @@ public sealed class Det002FlowVisibility : Check
             yield break;
         }
 
-        var cluster = ResourceName.Cluster(context.Model.Data);
+        var cluster = ResourceName.Cluster(context);
         yield return Fail(cluster, null, "No flow observability was found (no hubble-relay, Calico flow logs, Retina, Kubeshark or Istio telemetry).", null,
             new[] { new EvidenceItem("Detection", cluster, $"{context.Model.Workloads.Count} workload(s) inspected") });
     }

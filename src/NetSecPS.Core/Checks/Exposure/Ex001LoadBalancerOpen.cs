@@ -25,12 +25,16 @@ public sealed class Ex001LoadBalancerOpen : Check
         Title = "LoadBalancer open to the internet",
         Severity = Severity.High,
         Category = "Exposure",
-        Frameworks = new[] { "KS C-0256" },
+        Frameworks = new[] { "MITRE T1190" },
         FailsWhen = "A LoadBalancer Service has no loadBalancerSourceRanges and no internal-load-balancer annotation (AWS, Azure, GCP).",
+        AppliesTo = "Services of type LoadBalancer, in every namespace.",
         Rationale = "A public load balancer without source ranges accepts connections from the whole internet; NetworkPolicy often cannot help because the client address is lost on the way in (EX-007).",
         Remediation = "Limit the load balancer to the client ranges that need it (spec.loadBalancerSourceRanges; the manifest is a merge patch with a placeholder range), or make it internal with the cloud's annotation.",
-        Notes = "Internal annotations: service.beta.kubernetes.io/aws-load-balancer-internal (any value but false), service.beta.kubernetes.io/aws-load-balancer-scheme=internal, service.beta.kubernetes.io/azure-load-balancer-internal=true, networking.gke.io/load-balancer-type=Internal, cloud.google.com/load-balancer-type=Internal. Source ranges given by the service.beta.kubernetes.io/load-balancer-source-ranges annotation count; a range list containing 0.0.0.0/0 or ::/0 counts as none. Findings are reported in every namespace, excluded ones included.",
+        Notes = "Internal annotations: service.beta.kubernetes.io/aws-load-balancer-internal (any value but false), service.beta.kubernetes.io/aws-load-balancer-scheme=internal, service.beta.kubernetes.io/azure-load-balancer-internal=true, networking.gke.io/load-balancer-type=Internal, cloud.google.com/load-balancer-type=Internal. Source ranges given by the service.beta.kubernetes.io/load-balancer-source-ranges annotation count; a range list containing 0.0.0.0/0 or ::/0 counts as none. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kubescape C-0256.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.Services(context, "LoadBalancer");
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -11,12 +11,16 @@ public sealed class Ex002NodePort : Check
         Title = "NodePort exposure",
         Severity = Severity.Medium,
         Category = "Exposure",
-        Frameworks = new[] { "kube-score service-type" },
+        Frameworks = Array.Empty<string>(),
         FailsWhen = "A Service of type NodePort (or a LoadBalancer's node ports) exposes the workload on every node.",
+        AppliesTo = "Services of type NodePort or LoadBalancer, in every namespace.",
         Rationale = "A node port opens the service on every node's addresses, bypassing the load balancer's source ranges and any firewall in front of it; nodes are often reachable from far wider networks than intended.",
         Remediation = "Use a ClusterIP Service behind an Ingress or Gateway, or a LoadBalancer with allocateLoadBalancerNodePorts: false where the cloud supports it; restrict node port ranges at the node firewall.",
-        Notes = "A LoadBalancer allocates node ports unless spec.allocateLoadBalancerNodePorts is false, so it fails too; EX-001 covers its public side. Findings are reported in every namespace, excluded ones included.",
+        Notes = "A LoadBalancer allocates node ports unless spec.allocateLoadBalancerNodePorts is false, so it fails too; EX-001 covers its public side. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kube-score service-type.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.Services(context, "NodePort", "LoadBalancer");
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -11,12 +11,16 @@ public sealed class Ex003ExternalIPs : Check
         Title = "Service uses externalIPs",
         Severity = Severity.High,
         Category = "Exposure",
-        Frameworks = new[] { "KS C-0283" },
+        Frameworks = new[] { "MITRE T1557" },
         FailsWhen = "spec.externalIPs is set (CVE-2020-8554 traffic interception).",
+        AppliesTo = "Every Service, in every namespace.",
         Rationale = "Any user who may create Services can claim an external IP and intercept traffic to it from the whole cluster (CVE-2020-8554); the feature is rarely needed and usually blocked by admission policy.",
         Remediation = "Remove spec.externalIPs and expose the workload through a LoadBalancer, Ingress or Gateway; block externalIPs with an admission policy (the DenyServiceExternalIPs admission plugin).",
-        Notes = "Findings are reported in every namespace, excluded ones included.",
+        Notes = "Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kubescape C-0283.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.Services(context);
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -13,12 +13,18 @@ public sealed class Ex004IngressWithoutTls : Check
         Title = "Ingress without TLS",
         Severity = Severity.High,
         Category = "Exposure",
-        Frameworks = new[] { "KS C-0263" },
+        Frameworks = new[] { "NSA Encryption", "MITRE T1040" },
         FailsWhen = "An Ingress (or Route / Gateway listener) serves a host without TLS.",
+        AppliesTo = "Ingresses, OpenShift Routes and Gateway API Gateways, in every namespace.",
         Rationale = "Plain HTTP from outside the cluster exposes credentials, session cookies and data to anyone on the path, and lets them tamper with responses.",
         Remediation = "Add a TLS section (Ingress spec.tls with the host and a certificate Secret, Route spec.tls with insecureEdgeTerminationPolicy Redirect or None, an HTTPS listener on the Gateway).",
-        Notes = "Ingress: each rule host must appear in some spec.tls[].hosts (a *.example.com entry covers one label); a rule without a host, or a default backend alone, needs a TLS entry without hosts. OpenShift Route: no spec.tls, or insecureEdgeTerminationPolicy: Allow (which also serves HTTP), fails. Gateway: an HTTP listener fails unless every HTTPRoute attached to it only redirects to https. Findings are reported in every namespace, excluded ones included.",
+        Notes = "Ingress: each rule host must appear in some spec.tls[].hosts (a *.example.com entry covers one label); a rule without a host, or a default backend alone, needs a TLS entry without hosts. OpenShift Route: no spec.tls, or insecureEdgeTerminationPolicy: Allow (which also serves HTTP), fails. Gateway: an HTTP listener fails unless every HTTPRoute attached to it only redirects to https. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kubescape C-0263.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Model.Data.TypedWithSource<V1Ingress>().Select(i => CheckSubject.Of(i.Object))
+            .Concat(context.Model.Data.OfKind("Route").Where(r => r.Raw is not null && r.Group == "route.openshift.io").Select(CheckSubject.Of))
+            .Concat(context.Model.Data.OfKind("Gateway").Where(g => g.Raw is not null && g.Group == "gateway.networking.k8s.io").Select(CheckSubject.Of));
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -11,12 +11,16 @@ public sealed class Ex006SensitiveInterfaceExposed : Check
         Title = "Sensitive interface exposed",
         Severity = Severity.High,
         Category = "Exposure",
-        Frameworks = new[] { "KS C-0021" },
+        Frameworks = new[] { "MITRE T1190" },
         FailsWhen = "An exposed workload is an admin UI or a data store (kubernetes-dashboard, argocd-server, jupyter, kibana, grafana, prometheus, the data stores of the catalogue, kubelet 10250, docker 2375/2376).",
+        AppliesTo = "Exposed workloads, in every namespace.",
         Rationale = "Admin UIs and data stores are built for trusted networks: exposed, they are brute-forced, exploited through known CVEs, or simply open.",
         Remediation = "Keep the interface internal (ClusterIP), reach it through a VPN, bastion or authenticated proxy, or limit its exposure to named client ranges with strong authentication in front.",
-        Notes = "An admin UI is recognised by image name, workload name or app.kubernetes.io/name / app label; a data store by image name (helpers such as *-exporter and *-operator are not data stores) or a declared data-store port. Findings are reported in every namespace, excluded ones included.",
+        Notes = "An admin UI is recognised by image name, workload name or app.kubernetes.io/name / app label; a data store by image name (helpers such as *-exporter and *-operator are not data stores) or a declared data-store port. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kubescape C-0021.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.ExposedWorkloads(context);
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -12,12 +12,16 @@ public sealed class Ex007SourceIpNotPreserved : Check
         Title = "Source IP not preserved",
         Severity = Severity.Low,
         Category = "Exposure",
-        Frameworks = new[] { "Popeye POP-1107" },
+        Frameworks = Array.Empty<string>(),
         FailsWhen = "A LoadBalancer with externalTrafficPolicy: Cluster: ipBlock rules cannot see client addresses.",
+        AppliesTo = "Services of type LoadBalancer, in every namespace.",
         Rationale = "With externalTrafficPolicy Cluster, traffic is forwarded between nodes and source-NATed to a node address, so ipBlock rules meant for client ranges see only node addresses and must admit them all.",
         Remediation = "Set externalTrafficPolicy: Local (the manifest is a merge patch), so pods see the client address and ipBlock rules work.",
-        Notes = "An unset externalTrafficPolicy is Cluster, the API default. Findings are reported in every namespace, excluded ones included.",
+        Notes = "An unset externalTrafficPolicy is Cluster, the API default. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: Popeye POP-1107.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.Services(context, "LoadBalancer");
 
     public override bool HonoursExcludedNamespaces => false;
 

@@ -13,12 +13,39 @@ public sealed class Ex008DanglingBackend : Check
         Title = "Dangling backend",
         Severity = Severity.Medium,
         Category = "Exposure",
-        Frameworks = new[] { "KS C-0298", "KS C-0293" },
+        Frameworks = Array.Empty<string>(),
         FailsWhen = "An Ingress/Route/HTTPRoute backend Service does not exist, or a Service selects no pod.",
+        AppliesTo = "Ingresses, OpenShift Routes and Gateway API HTTPRoutes, and Services with a pod selector (not ExternalName) whose absence of pods can be told.",
         Rationale = "A dangling route or selector is a takeover risk: whoever creates the missing Service, or a pod with the selected labels, receives the traffic meant for the application.",
         Remediation = "Delete the route or Service that points nowhere, or fix the name or selector to the intended backend.",
-        Notes = "Services without a selector (manual Endpoints, ExternalName) are not checked. With manifest input, a backend Service is only called missing when the input holds Services of its namespace, and a selector only called empty when the input holds workloads of its namespace, so partial inputs do not produce noise. Findings are reported in every namespace, excluded ones included.",
+        Notes = "Services without a selector (manual Endpoints, ExternalName) are not checked. With manifest input, a backend Service is only called missing when the input holds Services of its namespace, and a selector only called empty when the input holds workloads of its namespace, so partial inputs do not produce noise. Findings are reported in every namespace, excluded ones included. Comparable control in other tools: kubescape C-0298, C-0293.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context)
+    {
+        var data = context.Model.Data;
+        var live = data.Provenance.SourceKind != "files";
+        foreach (var (obj, _) in data.TypedWithSource<V1Ingress>())
+        {
+            yield return CheckSubject.Of(obj);
+        }
+
+        foreach (var route in data.OfKind("Route").Where(r => r.Raw is not null && r.Group == "route.openshift.io")
+            .Concat(data.OfKind("HTTPRoute").Where(r => r.Raw is not null && r.Group == "gateway.networking.k8s.io")))
+        {
+            yield return CheckSubject.Of(route);
+        }
+
+        // A Service whose pods cannot be in the input (manifest mode, no workload in its namespace) is not judged.
+        var workloadNamespaces = context.Model.Workloads.Select(w => w.Namespace).ToHashSet(StringComparer.Ordinal);
+        foreach (var (obj, svc) in data.TypedWithSource<V1Service>())
+        {
+            if (svc.Spec?.Selector is { Count: > 0 } && svc.Spec.Type != "ExternalName" && (live || workloadNamespaces.Contains(obj.Namespace ?? "default")))
+            {
+                yield return SubjectSets.ServiceSubject(obj);
+            }
+        }
+    }
 
     public override bool HonoursExcludedNamespaces => false;
 

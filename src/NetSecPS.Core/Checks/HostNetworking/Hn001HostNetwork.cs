@@ -9,12 +9,16 @@ public sealed class Hn001HostNetwork : Check
         Title = "Pod uses the host network",
         Severity = Severity.High,
         Category = "HostNetworking",
-        Frameworks = new[] { "KS C-0041" },
+        Frameworks = new[] { "CIS 5.2.5", "NSA Pod security" },
         FailsWhen = "hostNetwork: true: NetworkPolicy does not apply to it.",
+        AppliesTo = "Workloads outside the excluded namespaces.",
         Rationale = "A pod on the host network shares the node's network stack: it can bind node ports, sniff node traffic and reach everything the node can, and no NetworkPolicy isolates it.",
         Remediation = "Run the workload on the pod network (remove hostNetwork) and expose it through a Service; where host networking is unavoidable (CNI agents, node exporters) keep it in a namespace the profile excludes and restrict it with host firewall rules.",
-        Notes = "A workload fails when any of its pods (or its pod template) sets hostNetwork: true.",
+        Notes = "A workload fails when any of its pods (or its pod template) sets hostNetwork: true. Comparable control in other tools: kubescape C-0041.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Select(CheckSubject.Of);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

@@ -11,12 +11,16 @@ public sealed class Hn002HostPort : Check
         Title = "Container uses a hostPort",
         Severity = Severity.Medium,
         Category = "HostNetworking",
-        Frameworks = new[] { "KS C-0044" },
+        Frameworks = new[] { "CIS 5.2.13", "NSA Pod security" },
         FailsWhen = "A container port sets hostPort.",
+        AppliesTo = "Workloads outside the excluded namespaces with no pod on the host network.",
         Rationale = "A hostPort opens the container on the node's address, outside Services and, with many CNIs, outside NetworkPolicy; it also pins pods to nodes where the port is free.",
         Remediation = "Remove hostPort and expose the container through a Service (ClusterIP behind an Ingress or Gateway, or a LoadBalancer with source ranges).",
-        Notes = "hostNetwork workloads are left to HN-001: the API server sets hostPort equal to containerPort for them, so every port would fail here too.",
+        Notes = "hostNetwork workloads are left to HN-001: the API server sets hostPort equal to containerPort for them, so every port would fail here too. Comparable control in other tools: kubescape C-0044.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.Pods.Any(p => p.HostNetwork)).Select(CheckSubject.Of);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

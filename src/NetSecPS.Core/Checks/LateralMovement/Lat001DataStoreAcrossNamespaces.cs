@@ -13,12 +13,16 @@ public sealed class Lat001DataStoreAcrossNamespaces : Check
         Title = "Data store reachable across namespaces",
         Severity = Severity.High,
         Category = "LateralMovement",
-        Frameworks = new[] { "MITRE lateral movement" },
+        Frameworks = new[] { "NSA Network policies", "MITRE T1210" },
         FailsWhen = "A data store accepts connections from pods of other namespaces or from an arbitrary peer.",
+        AppliesTo = "Data stores outside the excluded namespaces that are not on the host network.",
         Rationale = "Data stores hold what attackers are after; when any namespace (or any pod at all) can connect, one compromised workload anywhere reaches the data.",
-        Remediation = "Admit only the namespace's own clients to the data store's port (an ingress policy selecting the data store with a podSelector for its clients; the manifest is a starting point that denies all ingress to it). A client in another namespace that truly needs the data store is still a finding: narrow it to that client's pods and record the accepted risk in the exceptions file.",
+        Remediation = "Admit only the namespace's own clients to the data store's port (an ingress policy selecting the data store with a podSelector for its clients; the manifest, suggested when no policy isolates the data store yet, admits only its own namespace on its data ports; when one already does, narrow the rules that admit other namespaces). A client in another namespace that truly needs the data store is still a finding: narrow it to that client's pods and record the accepted risk in the exceptions file.",
         Notes = "A data store is recognised by image name or a declared data-store port (postgres 5432, mysql/mariadb 3306, mongodb 27017, redis 6379, elasticsearch/opensearch 9200/9300, cassandra 9042, memcached 11211, couchdb 5984, etcd 2379). Only its data ports count (the known ports it declares, else all its declared ports), so an open metrics port alone does not fail it. Sources are the connectivity engine's flows from workloads of other namespaces and from the ingress controller, and the arbitrary pod and internet peers. On Cilium, host-network workloads are their node, which Cilium always lets reach the pods it runs: they are not counted as sources (HN-001 reports them).",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.HostNetwork && WorkloadTraits.DataStore(w) is not null).Select(CheckSubject.Of);
 
     public override bool NeedsConnectivity => true;
 
@@ -117,7 +121,7 @@ public sealed class Lat001DataStoreAcrossNamespaces : Check
             }
 
             yield return Fail(w, $"{peer} is a {store.Product} data store and accepts connections to its data port(s) from {string.Join(", ", parts)}.", data,
-                manifest: Remediations.DenyIngressFor(w.Namespace, w.Name, w.Labels));
+                manifest: Remediations.DenyIngressFor(context, w, store.Ports));
         }
     }
 

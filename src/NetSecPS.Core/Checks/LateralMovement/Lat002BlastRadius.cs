@@ -9,12 +9,16 @@ public sealed class Lat002BlastRadius : Check
         Title = "Large blast radius from an exposed workload",
         Severity = Severity.High,
         Category = "LateralMovement",
-        Frameworks = new[] { "MITRE lateral movement" },
+        Frameworks = new[] { "MITRE T1210", "MITRE T1190" },
         FailsWhen = "An exposed workload can reach, in any number of hops, at least half of all workloads; paths do not pass through workloads of excluded namespaces (a DNS server is an endpoint, not a pivot).",
+        AppliesTo = "Exposed workloads outside the excluded namespaces.",
         Rationale = "An exposed workload is where attacks start. If it can reach most workloads, directly or through others it can reach, one exploited bug is one step from the whole cluster.",
         Remediation = "Segment the exposed workload: let it reach only the backends it calls, and give those backends egress policies too, so a foothold cannot chain onwards.",
         Notes = "Hops follow the connectivity engine's allowed workload-to-workload flows. 'All workloads' are the workloads outside the profile's excluded namespaces other than the exposed one; workloads of excluded namespaces are neither pivots nor counted. The check fails when the reachable count is at least half of that number and at least two, so a two-workload input with one backend does not fail.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Exposure.Exposed.Keys.Where(w => !context.IsExcluded(w.Namespace)).Select(CheckSubject.Of);
 
     public override bool NeedsConnectivity => true;
 

@@ -11,14 +11,18 @@ public sealed class Mesh002OutsideMesh : Check
         Title = "Workload outside the mesh",
         Severity = Severity.Medium,
         Category = "Mesh",
-        Frameworks = Array.Empty<string>(),
+        Frameworks = new[] { "NSA Encryption" },
         FailsWhen = "A mesh is present and the workload has no sidecar and no ambient enrolment (namespace label istio-injection/istio.io/rev/istio.io/dataplane-mode=ambient, pod label or annotation sidecar.istio.io/inject, linkerd.io/inject).",
+        AppliesTo = "Workloads outside the excluded namespaces with no pod on the host network and not part of a mesh control plane, when a mesh is present.",
         Rationale = "A workload outside the mesh sends and receives plaintext, has no workload identity for authorization policies, and forces meshed neighbours to keep PERMISSIVE mode for it; where they are STRICT its calls are refused.",
         Remediation = "Enable injection for the namespace (istio-injection=enabled, istio.io/rev, istio.io/dataplane-mode=ambient, or the linkerd.io/inject=enabled annotation) and restart the workload, or record why it must stay outside in the exceptions file.",
         Notes = "A mesh is Istio or Linkerd detected from control-plane workloads, mesh policies, injection labels or proxies. Real pods count as meshed only when they run the proxy; pod templates when injection is asked for; the connectivity uses the same reading. With Istio the evidence comes from the flows: the flows the workload sends into meshed workloads in plaintext, and the connections the network allows it but meshed workloads refuse (STRICT mTLS, or authorization by identity it cannot present). The meshes' own control planes and hostNetwork workloads (which cannot be meshed; see HN-001) are not counted.",
     };
 
     public override bool NeedsConnectivity => true;
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Mesh.AnyMesh ? context.EvaluatedWorkloads.Where(w => !w.Pods.Any(p => p.HostNetwork) && !context.Mesh.IsControlPlane(w)).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

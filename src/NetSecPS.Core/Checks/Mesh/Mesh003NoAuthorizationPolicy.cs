@@ -14,12 +14,16 @@ public sealed class Mesh003NoAuthorizationPolicy : Check
         Category = "Mesh",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "An Istio-meshed workload has no ALLOW AuthorizationPolicy applying to it, or one whose rule admits any caller on every port, so the mesh lets every caller in.",
+        AppliesTo = "Istio-meshed workloads outside the excluded namespaces, when Istio is present.",
         Rationale = "mTLS proves who is calling; only an ALLOW policy turns that identity into a decision. Without one, every meshed workload may call every other.",
         Remediation = "Add ALLOW AuthorizationPolicies that name the callers (source principals or namespaces) and operations the workload serves; an ALLOW policy with no rules denies everything until rules are added.",
         Notes = "Read from the mesh layer of the policy model, the one the connectivity evaluates: a policy applies when it is in the root namespace (without a selector, or with one that selects the workload in any namespace), in the workload's namespace without a selector, selects the workload's labels, or targets the Gateway whose pods the workload runs. An ALLOW rule admits any caller when its sources (none, principals \"*\", namespaces \"*\", not-forms that exclude nothing a stranger holds) would match a meshed pod of an unrelated namespace, on every TCP port the sidecar intercepts. DENY, AUDIT and CUSTOM policies do not count. The evidence lists the flows the mesh admits into the workload.",
     };
 
     public override bool NeedsConnectivity => true;
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Mesh.IstioPresent ? context.EvaluatedWorkloads.Where(w => context.Mesh.IstioEnrolment(w) is not null).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

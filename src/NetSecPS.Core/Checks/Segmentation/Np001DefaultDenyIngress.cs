@@ -13,12 +13,16 @@ public sealed class Np001DefaultDenyIngress : Check
         Title = "Namespace has no effective default-deny ingress",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "CIS 5.3.2", "NSA", "KS C-0054", "KS C-0206" },
+        Frameworks = new[] { "CIS 5.3.2", "NSA Network policies" },
         FailsWhen = "Some pod in the namespace accepts ingress from an arbitrary peer: an unlabelled pod of an unlabelled namespace that is not in the snapshot, or an address of the open internet.",
+        AppliesTo = "Namespaces outside the excluded ones with at least one workload that is not on the host network.",
         Rationale = "Default deny is what the cluster enforces, not the presence of a podSelector: {} policy. A namespace with a default-deny policy and an allow-all policy beside it admits everyone; one whose only ingress comes from a named range is closed. Scanners that look for the object alone give false confidence on CIS 5.3.2.",
         Remediation = "Apply a default-deny ingress policy to the namespace, then allow only the named peers each workload needs. If one exists already, narrow or remove the rules named in the evidence.",
-        Notes = "Decided by the connectivity engine for every workload of the namespace, under every policy tier the cluster enforces (ClusterNetworkPolicy and AdminNetworkPolicy, NetworkPolicy, the baseline). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached.",
+        Notes = "Decided by the connectivity engine for every workload of the namespace, under every policy tier the cluster enforces (ClusterNetworkPolicy and AdminNetworkPolicy, NetworkPolicy, the baseline). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Comparable control in other tools: kubescape C-0054, C-0206.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(w => w.Namespace).Distinct(StringComparer.Ordinal).Select(CheckSubject.OfNamespace);
 
     public override bool NeedsConnectivity => true;
 
@@ -85,7 +89,7 @@ internal static class DefaultDenyFinding
         var remediation = check.Info.Remediation;
         if (denyAll.Count == 0)
         {
-            manifest = ingress ? Remediations.DefaultDenyIngress(ns) : Remediations.DefaultDenyEgress(ns, DnsTargets.Find(context));
+            manifest = ingress ? Remediations.DefaultDenyIngress(context, ns) : Remediations.DefaultDenyEgress(context, ns);
         }
         else if (rules.Count > 0)
         {
@@ -108,25 +112,5 @@ internal static class DefaultDenyFinding
             SourceFile = nsObject?.Source?.File,
             SourceLine = nsObject?.Source?.Line,
         };
-    }
-}
-
-/// <summary>Where the cluster's DNS pods are, for DNS egress exceptions.</summary>
-internal static class DnsTargets
-{
-    public static Remediations.DnsTarget Find(AuditContext context)
-    {
-        var dns = context.Model.Workloads.FirstOrDefault(WorkloadTraits.IsClusterDns);
-        if (dns is null)
-        {
-            return Remediations.DnsTarget.KubeDns;
-        }
-
-        var (udp, tcp) = WorkloadTraits.DnsPorts(dns);
-        var (key, value) = dns.Labels.TryGetValue("k8s-app", out var app) ? ("k8s-app", app)
-            : dns.Labels.TryGetValue("dns.operator.openshift.io/daemonset-dns", out var od) ? ("dns.operator.openshift.io/daemonset-dns", od)
-            : dns.Labels.Select(kv => (kv.Key, kv.Value)).FirstOrDefault();
-        return key is null ? Remediations.DnsTarget.KubeDns with { Namespace = dns.Namespace, UdpPorts = udp, TcpPorts = tcp }
-            : new Remediations.DnsTarget(dns.Namespace, key, value, udp, tcp);
     }
 }

@@ -12,12 +12,16 @@ public sealed class Np003WorkloadIngressIsolation : Check
         Title = "Workload not isolated for ingress",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "KS C-0260", "KS C-0030" },
+        Frameworks = new[] { "NSA Network policies" },
         FailsWhen = "The workload is selected by no NetworkPolicy with Ingress in its policyTypes and no admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) applies to it for ingress.",
+        AppliesTo = "Workloads outside the excluded namespaces that are not on the host network.",
         Rationale = "A pod that no policy selects for ingress is non-isolated: Kubernetes admits every connection to it, whatever the other pods' policies say.",
         Remediation = "Apply a default-deny ingress policy to the namespace (the manifest), then allow the callers the workload needs.",
-        Notes = "Read from the policies, as CHECKS.md defines it: a NetworkPolicy isolates the workload when it selects one of its pods and has Ingress in its policyTypes (defaulted as the API server does: Ingress always); an admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) only when its subject selects the workload and it has a Deny rule for every peer (namespaces: {} or empty pod selectors) on every port. An admin policy that only allows, or denies some peers, does not isolate: the pod still admits everything else. hostNetwork workloads are left to HN-001.",
+        Notes = "Read from the policies, as the catalogue defines it: a NetworkPolicy isolates the workload when it selects one of its pods and has Ingress in its policyTypes (defaulted as the API server does: Ingress always); an admin policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy) only when its subject selects the workload and it has a Deny rule for every peer (namespaces: {} or empty pod selectors) on every port. An admin policy that only allows, or denies some peers, does not isolate: the pod still admits everything else. hostNetwork workloads are left to HN-001. Comparable control in other tools: kubescape C-0260, C-0030.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.PodNetworkWorkloads(context);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context) => IsolationFindings.For(this, context, TrafficDirection.Ingress);
 }
@@ -45,8 +49,8 @@ internal static class IsolationFindings
                 + (others.Count > 0 ? $"; {string.Join(", ", others.Select(o => "NetworkPolicy " + o))} select(s) it without {type} in policyTypes" : string.Empty)
                 + (admins.Count > 0 ? $"; {string.Join(", ", admins)} appl(y/ies) to it without denying by default" : string.Empty) + ".";
             var manifest = direction == TrafficDirection.Ingress
-                ? Remediations.DefaultDenyIngress(w.Namespace)
-                : Remediations.DefaultDenyEgress(w.Namespace, DnsTargets.Find(context));
+                ? Remediations.DefaultDenyIngress(context, w.Namespace)
+                : Remediations.DefaultDenyEgress(context, w.Namespace);
             yield return check.Fail(w, evidence, data, manifest: manifest);
         }
     }

@@ -12,12 +12,16 @@ public sealed class Np007IngressFromEveryNamespace : Check
         Title = "Ingress from every namespace",
         Severity = Severity.Medium,
         Category = "Segmentation",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Network policies" },
         FailsWhen = "An ingress rule peer with namespaceSelector: {} admits pods of all namespaces.",
+        AppliesTo = "NetworkPolicies with Ingress in their policyTypes and at least one ingress rule.",
         Rationale = "An empty namespaceSelector trusts every namespace, including ones created later and ones tenants control; namespace boundaries stop meaning anything for these pods.",
         Remediation = "Select the namespaces that need access by label (for example kubernetes.io/metadata.name), together with a podSelector for the calling pods.",
         Notes = "A podSelector beside the empty namespaceSelector narrows the pods but still in every namespace, so it still fails. Rules that NP-005 reports as allow-all are not reported again here.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.PoliciesWithRules(context, "Ingress");
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

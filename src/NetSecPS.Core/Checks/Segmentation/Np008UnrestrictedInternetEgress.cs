@@ -13,12 +13,20 @@ public sealed class Np008UnrestrictedInternetEgress : Check
         Title = "Unrestricted egress to the internet",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Network policies", "MITRE T1048" },
         FailsWhen = "An egress ipBlock of 0.0.0.0/0 or ::/0 (or a prefix shorter than /8) does not except the internal ranges it contains.",
+        AppliesTo = "Policies of the network layer with an egress Allow rule to addresses: NetworkPolicy ipBlocks, admin policy networks (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy), Calico nets and Cilium CIDR rules and entities.",
         Rationale = "A /0 egress rule written 'for the internet' also opens every private network the pods can route to: other clusters, on-premises systems, cloud VPC services. Excepting the private ranges keeps the rule to what it was meant for.",
         Remediation = "Add the internal ranges the block contains to its except list (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16; fc00::/7 and fe80::/10 for IPv6), or replace it with the specific destinations needed.",
         Notes = "The internal ranges are the one definition of what is not the internet that every check and report uses: RFC 1918, the shared address space 100.64.0.0/10 (carrier-grade NAT, cloud pod networks) and link-local 169.254.0.0/16 (the cloud metadata endpoint) for IPv4, unique local fc00::/7 and link-local fe80::/10 for IPv6 (loopback never leaves a pod); only the ranges inside the block must be excepted. Ports are not considered: a wide block on one port still opens that port everywhere. Allow rules of AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy, whose networks cannot carry exceptions, are checked too, and so are Cilium's CIDR rules and its world and all entities (every address outside the cluster).",
     };
+
+    /// <summary>Every written policy of the CNI layer with an egress Allow rule to addresses, as the findings name it.</summary>
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Policies.Policies
+            .Where(p => p.Tier.Layer == PolicyLayer.Cni && !p.Implicit && p.Affects(TrafficDirection.Egress)
+                && p.Egress.Any(r => r.Action == RuleAction.Allow && r.Peers.Any(x => x.Kind == RulePeerKind.Addresses)))
+            .Select(p => new CheckSubject(ResourceName.Of(p.Source), p.IsAdminKind ? null : p.Namespace));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

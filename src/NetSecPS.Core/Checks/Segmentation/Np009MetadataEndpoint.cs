@@ -16,12 +16,16 @@ public sealed class Np009MetadataEndpoint : Check
         Title = "Cloud metadata endpoint reachable",
         Severity = Severity.High,
         Category = "Segmentation",
-        Frameworks = new[] { "KS C-0052" },
+        Frameworks = new[] { "NSA Protecting sensitive cloud infrastructure", "MITRE T1552.005" },
         FailsWhen = "Some non-hostNetwork workload may connect to 169.254.169.254 on TCP 80.",
+        AppliesTo = "Workloads outside the excluded namespaces that are not on the host network.",
         Rationale = "The instance metadata service hands out the node's cloud credentials and bootstrap data; from a compromised pod it is the classic step from the cluster into the cloud account.",
         Remediation = "Isolate the workload for egress and except 169.254.169.254/32 from any ipBlock that contains it (the manifest allows all other egress while blocking the endpoint); on AWS also require IMDSv2 with a hop limit of 1.",
-        Notes = "Asked of the connectivity engine for each workload (all policy layers). hostNetwork workloads are out of scope: NetworkPolicy cannot restrict them (HN-001). The manifest only adds an IPv4 block: in dual-stack clusters add the IPv6 egress the pods need.",
+        Notes = "Asked of the connectivity engine for each workload (all policy layers). hostNetwork workloads are out of scope: NetworkPolicy cannot restrict them (HN-001). The manifest only adds an IPv4 block: in dual-stack clusters add the IPv6 egress the pods need. Comparable control in other tools: kubescape C-0052.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        SubjectSets.PodNetworkWorkloads(context);
 
     public override bool NeedsConnectivity => true;
 
@@ -57,7 +61,7 @@ public sealed class Np009MetadataEndpoint : Check
             var remediation = isolated && rules.Count > 0
                 ? $"Add 169.254.169.254/32 to the except list of the ipBlock in {string.Join("; ", rules.Select(r => r.Subject))}, or narrow those rules."
                 : null;
-            yield return Fail(w, evidence, data, remediation, isolated ? null : Remediations.BlockMetadata(w.Namespace, w.Name, w.Labels));
+            yield return Fail(w, evidence, data, remediation, isolated ? null : Remediations.BlockMetadata(context, w));
         }
     }
 

@@ -15,12 +15,16 @@ public sealed class Np010DnsBlocked : Check
         Title = "Egress isolation blocks DNS",
         Severity = Severity.Medium,
         Category = "Segmentation",
-        Frameworks = new[] { "Cyclonus lint" },
+        Frameworks = Array.Empty<string>(),
         FailsWhen = "A workload isolated for egress cannot reach UDP 53 and TCP 53 of the cluster DNS pods (or of any peer when the DNS pods are not in the snapshot).",
+        AppliesTo = "Workloads outside the excluded namespaces, not on the host network and not DNS servers themselves, that are isolated for egress.",
         Rationale = "A default-deny egress without a DNS exception breaks every name lookup; teams then 'fix' it with an allow-all egress rule. TCP matters too: large answers fall back to TCP.",
         Remediation = "Allow egress to the cluster DNS pods on UDP and TCP 53 (the manifest names them as found in the snapshot).",
-        Notes = "The DNS pods are CoreDNS/kube-dns (label k8s-app=kube-dns) or OpenShift's dns-default; their DNS ports are the UDP and TCP container ports numbered 53 or named dns*, so a server listening on 5353 behind its Service is checked on 5353. It fails when either protocol is blocked, and the evidence says which. When no DNS pods are in the snapshot, DNS counts as reachable if the workload may reach port 53 of an arbitrary pod or the internet, or one of its egress rules names port 53 (or a dns-named port) for that protocol.",
+        Notes = "The DNS pods are CoreDNS/kube-dns (label k8s-app=kube-dns) or OpenShift's dns-default; their DNS ports are the UDP and TCP container ports numbered 53 or named dns*, so a server listening on 5353 behind its Service is checked on 5353. It fails when either protocol is blocked, and the evidence says which. When no DNS pods are in the snapshot, DNS counts as reachable if the workload may reach port 53 of an arbitrary pod or the internet, or one of its egress rules names port 53 (or a dns-named port) for that protocol. Comparable control in other tools: the Cyclonus policy linter.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.HostNetwork && !WorkloadTraits.IsClusterDns(w) && context.IsIsolated(w, TrafficDirection.Egress)).Select(CheckSubject.Of);
 
     public override bool NeedsConnectivity => true;
 
@@ -49,7 +53,7 @@ public sealed class Np010DnsBlocked : Check
             data.AddRange(PolicyFacts.Applying(context.Policies, w, TrafficDirection.Egress).Where(p => p.Isolates(TrafficDirection.Egress))
                 .Select(p => new EvidenceItem("Policy", p.ToString(), "isolates the workload for egress")));
             yield return Fail(w, $"{w.Peer} is isolated for egress and cannot reach {missing} of {target}.", data,
-                manifest: Remediations.DnsEgress(w.Namespace, DnsTargets.Find(context)));
+                manifest: Remediations.DnsEgress(context, w.Namespace));
         }
     }
 

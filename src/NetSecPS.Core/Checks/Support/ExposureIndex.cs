@@ -17,7 +17,7 @@ public sealed record ExposurePath(string Via, KubeObject Object, KubeObject Serv
 }
 
 /// <summary>
-/// Which workloads are exposed (CHECKS.md): reachable from outside the cluster through a Service
+/// Which workloads are exposed (docs/checks.md): reachable from outside the cluster through a Service
 /// of type LoadBalancer or NodePort, externalIPs, an Ingress, an OpenShift Route or a Gateway
 /// API route; and which Services select which workloads.
 /// </summary>

@@ -1,0 +1,92 @@
+using k8s.Models;
+using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
+using NetSecPS.Core.Sources;
+
+namespace NetSecPS.Core.Checks;
+
+/// <summary>
+/// One thing a check evaluates, named as its findings name resources, so the auditor can tell
+/// the passed subjects (evaluated, no finding) from the failed and accepted ones.
+/// </summary>
+public sealed record CheckSubject(string Resource, string? Namespace)
+{
+    public static CheckSubject Of(Workload w) => new(ResourceName.Of(w), w.Namespace);
+
+    public static CheckSubject Of(KubeObject o) => new(ResourceName.Of(o), o.Namespace);
+
+    /// <summary>A namespace as a subject of the namespace-level checks (NP-001, NP-002).</summary>
+    public static CheckSubject OfNamespace(string ns) => new(ResourceName.Namespace(ns), ns);
+
+    /// <summary>The cluster as the one subject of a cluster-level check.</summary>
+    public static CheckSubject OfCluster(AuditContext context) => new(ResourceName.Cluster(context), null);
+}
+
+/// <summary>The subject sets several checks share, read from the model (not from a policy index), so a check's scope is independent of how it evaluates.</summary>
+public static class SubjectSets
+{
+    /// <summary>Workloads outside the excluded namespaces that are not on the host network (NetworkPolicy cannot apply to those).</summary>
+    public static IEnumerable<CheckSubject> PodNetworkWorkloads(AuditContext context) =>
+        context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(CheckSubject.Of);
+
+    /// <summary>Kubernetes NetworkPolicies (networking.k8s.io) with their effective policyTypes, as the API server defaults them.</summary>
+    public static IEnumerable<(KubeObject Object, V1NetworkPolicy Policy, IReadOnlyList<string> PolicyTypes)> NetworkPolicies(AuditContext context)
+    {
+        foreach (var obj in context.Model.Data.OfKind("NetworkPolicy", "networking.k8s.io"))
+        {
+            if (obj.Typed is V1NetworkPolicy np)
+            {
+                yield return (obj, np, InventoryBuilder.EffectivePolicyTypes(np));
+            }
+        }
+    }
+
+    /// <summary>A NetworkPolicy as the segmentation checks name it: in namespace <c>default</c> when the manifest names none.</summary>
+    public static CheckSubject PolicySubject(KubeObject policy) => new(ResourceName.Of(policy), policy.Namespace ?? "default");
+
+    /// <summary>
+    /// Written policies of the network layer (NetworkPolicy, Calico, Cilium) that apply in
+    /// <paramref name="direction"/> and have at least one rule of that direction, from the policy
+    /// model the checks evaluate.
+    /// </summary>
+    public static IEnumerable<CheckSubject> PoliciesWithRules(AuditContext context, string direction)
+    {
+        var dir = string.Equals(direction, "Ingress", StringComparison.OrdinalIgnoreCase) ? TrafficDirection.Ingress : TrafficDirection.Egress;
+        return context.Policies.Policies
+            .Where(p => p.Tier.Layer == PolicyLayer.Cni && !p.Implicit && !p.IsAdminKind && p.Affects(dir)
+                && (dir == TrafficDirection.Ingress ? p.Ingress : p.Egress).Count > 0)
+            .Select(p => PolicySubject(p.Source));
+    }
+
+    public static int RuleCount(V1NetworkPolicy np, string direction) =>
+        string.Equals(direction, "Ingress", StringComparison.OrdinalIgnoreCase) ? np.Spec?.Ingress?.Count ?? 0 : np.Spec?.Egress?.Count ?? 0;
+
+    /// <summary>The peers of a policy's rules in the directions its policyTypes enable.</summary>
+    public static IEnumerable<V1NetworkPolicyPeer> Peers(V1NetworkPolicy np, IReadOnlyList<string> policyTypes)
+    {
+        var ingress = policyTypes.Contains("Ingress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Ingress ?? new List<V1NetworkPolicyIngressRule>() : new List<V1NetworkPolicyIngressRule>();
+        var egress = policyTypes.Contains("Egress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Egress ?? new List<V1NetworkPolicyEgressRule>() : new List<V1NetworkPolicyEgressRule>();
+        return ingress.SelectMany(r => r.FromProperty ?? new List<V1NetworkPolicyPeer>()).Concat(egress.SelectMany(r => r.To ?? new List<V1NetworkPolicyPeer>()));
+    }
+
+    /// <summary>The ports of a policy's rules in the directions its policyTypes enable.</summary>
+    public static IEnumerable<V1NetworkPolicyPort> Ports(V1NetworkPolicy np, IReadOnlyList<string> policyTypes)
+    {
+        var ingress = policyTypes.Contains("Ingress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Ingress ?? new List<V1NetworkPolicyIngressRule>() : new List<V1NetworkPolicyIngressRule>();
+        var egress = policyTypes.Contains("Egress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Egress ?? new List<V1NetworkPolicyEgressRule>() : new List<V1NetworkPolicyEgressRule>();
+        return ingress.SelectMany(r => r.Ports ?? new List<V1NetworkPolicyPort>()).Concat(egress.SelectMany(r => r.Ports ?? new List<V1NetworkPolicyPort>()));
+    }
+
+    /// <summary>Services of the given types (all Services when none are given).</summary>
+    public static IEnumerable<CheckSubject> Services(AuditContext context, params string[] types) =>
+        context.Model.Data.TypedWithSource<V1Service>()
+            .Where(s => types.Length == 0 || types.Contains(s.Model.Spec?.Type ?? "ClusterIP", StringComparer.Ordinal))
+            .Select(s => ServiceSubject(s.Object));
+
+    /// <summary>A Service as the exposure checks name it: in namespace <c>default</c> when the manifest names none.</summary>
+    public static CheckSubject ServiceSubject(KubeObject svc) => new(ResourceName.Of(svc), svc.Namespace ?? "default");
+
+    /// <summary>Workloads reachable from outside the cluster, in every namespace.</summary>
+    public static IEnumerable<CheckSubject> ExposedWorkloads(AuditContext context, bool podNetworkOnly = false) =>
+        context.Exposure.Exposed.Keys.Where(w => !podNetworkOnly || !w.HostNetwork).Select(CheckSubject.Of);
+}
