@@ -11,12 +11,17 @@ public sealed class Np015UndefinedPolicyOrder : Check
         Title = "Admin policies share a priority",
         Severity = Severity.Medium,
         Category = "Segmentation",
-        Frameworks = new[] { "NSA" },
+        Frameworks = new[] { "NSA Network policies" },
         FailsWhen = "Two ClusterNetworkPolicies (or AdminNetworkPolicies) of one tier have the same priority and their subjects select common pods: the API leaves the order between them undefined.",
+        AppliesTo = "ClusterNetworkPolicies and AdminNetworkPolicies of the Admin tier, ClusterNetworkPolicies of the Baseline tier; a group of policies sharing a priority is one finding, on the first of them by kind and name.",
         Rationale = "When two policies of a tier with equal priority both match a connection, \"the implementation can apply any of the matching policies to the connection, and there is no way for the user to reliably determine which one it will choose\" (ClusterNetworkPolicy API). A Deny in one and an Accept in the other then decide differently on different CNIs, or after a restart.",
         Remediation = "Give each policy of the tier a unique priority, in the order their rules must apply.",
         Notes = "Decided from the policy model: policies of the Admin tier (ClusterNetworkPolicy tier Admin and AdminNetworkPolicy) or of the Baseline tier (ClusterNetworkPolicy tier Baseline) with equal priority whose subjects hold a common pod, or a pod of a namespace not in the snapshot. NetSecPS evaluates such policies by kind and name and reports each group once.",
     };
+
+    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
+        context.Policies.Tiers.Where(t => t.Name is StandardTiers.Admin or StandardTiers.Baseline)
+            .SelectMany(t => t.Policies).Select(p => new CheckSubject(ResourceName.Of(p.Source), null));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

@@ -88,7 +88,7 @@ public static partial class Remediations
     /// </summary>
     public static string? DenyIngressFor(AuditContext context, Workload w, IReadOnlyList<int>? ownNamespacePorts = null)
     {
-        if (context.IsIsolated(w, Connectivity.TrafficDirection.Ingress))
+        if (context.IsIsolated(w, TrafficDirection.Ingress))
         {
             return null;
         }
