@@ -20,6 +20,7 @@
     bench  builds and runs the benchmarks
 #>
 [CmdletBinding()]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'The build reports progress to the person or CI log running it; its functions return values, so progress cannot go to the output stream.')]
 param(
     [Parameter(Position = 0)]
     [ValidateSet('build', 'package', 'test', 'demo', 'bench', 'clean')]
