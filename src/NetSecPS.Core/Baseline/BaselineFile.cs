@@ -10,8 +10,8 @@ namespace NetSecPS.Core.Baseline;
 public sealed record BaselineProvenance
 {
     public DateTimeOffset CreatedAt { get; init; }
-    public string Tool { get; init; } = "NetSecPS";
-    public string ToolVersion { get; init; } = "0.1.0";
+    public string Tool { get; init; } = ToolIdentity.Name;
+    public string ToolVersion { get; init; } = ToolIdentity.Version;
     /// <summary>Where the exceptions file in force was read from, when one was.</summary>
     public string? ExceptionsPath { get; init; }
     /// <summary>The analysed snapshot's provenance: cluster or files, server version, input digests, collection time.</summary>
