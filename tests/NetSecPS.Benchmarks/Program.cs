@@ -26,6 +26,7 @@ namespace NetSecPS.Benchmarks;
 /// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
+/// reports [--workloads N] [--findings N] [--flows N] [--namespaces N]  every report format of a synthetic scan, timed
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
 /// </summary>
@@ -45,6 +46,7 @@ public static class Program
             "profile-load" => LoadProfile.Run(options.Shape()),
             "profile-memory" => MemoryProfile.Run(options.Shape()),
             "engine" => EngineBenchmark.Run(args),
+            "reports" => ReportTimes.Run(options.Get("--workloads"), options.Get("--findings"), options.Get("--flows"), options.Get("--namespaces")),
             "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             _ => Bench(options),
