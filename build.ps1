@@ -21,6 +21,7 @@
     docs   regenerates docs/checks.md from the check classes (a test fails when it is not current)
 #>
 [CmdletBinding()]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'The build reports progress to the person or CI log running it; its functions return values, so progress cannot go to the output stream.')]
 param(
     [Parameter(Position = 0)]
     [ValidateSet('build', 'package', 'test', 'demo', 'bench', 'docs', 'clean')]
@@ -85,6 +86,7 @@ function Invoke-Build {
         ($_.Extension -in '.dll', '.pdb', '.json') -and -not ($exclude | Where-Object { $name -like $_ })
     } | Copy-Item -Destination $bin
     Copy-Item (Join-Path $root 'module/NetSecPS.psd1'), (Join-Path $root 'module/NetSecPS.psm1'), (Join-Path $root 'LICENSE') -Destination $moduleOut
+    Set-ModuleVersion -Manifest (Join-Path $moduleOut 'NetSecPS.psd1') -Assembly (Join-Path $bin 'NetSecPS.dll')
     Set-ReleaseNote (Join-Path $moduleOut 'NetSecPS.psd1')
     Merge-FormatFile (Join-Path $moduleOut 'NetSecPS.Format.ps1xml')
     $help = New-Item -ItemType Directory -Path (Join-Path $moduleOut 'en-US') -Force
@@ -103,15 +105,30 @@ function Invoke-Build {
     Write-Host "Built module: $(Join-Path $moduleOut 'NetSecPS.psd1')"
 }
 
+# The module's version is the assemblies' (Version in Directory.Build.props, the one version source,
+# docs/contributing.md): written into the built manifest in place of the source manifest's placeholder.
+function Set-ModuleVersion {
+    param([Parameter(Mandatory)][string] $Manifest, [Parameter(Mandatory)][string] $Assembly)
+    $version = ([Diagnostics.FileVersionInfo]::GetVersionInfo($Assembly).ProductVersion -split '\+')[0]
+    if ($version -notmatch '^\d+\.\d+\.\d+$') { throw "Version '$version' (Directory.Build.props): the module manifest takes major.minor.patch; a prerelease label would go to PSData.Prerelease, which the build does not write" }
+    $lines = Get-Content -LiteralPath $Manifest
+    $at = @($lines | Select-String -Pattern "^\s*ModuleVersion\s*=" | ForEach-Object LineNumber)
+    if ($at.Count -ne 1) { throw "$Manifest needs exactly one ModuleVersion line" }
+    $lines[$at[0] - 1] = $lines[$at[0] - 1] -replace '=.*$', "= '$version'"
+    Set-Content -LiteralPath $Manifest -Value $lines -Encoding utf8NoBOM
+}
+
 # The release notes of a version: its CHANGELOG.md section, after the Unreleased section while that
-# has entries (a build between releases says what it holds beyond the version it is numbered).
+# has entries (a build between releases says what it holds beyond the version it is numbered). A
+# version not released yet has no section: its notes are the Unreleased entries.
 function Get-ReleaseNote {
     param([Parameter(Mandatory)][string] $Version)
     $text = Get-Content -LiteralPath (Join-Path $root 'CHANGELOG.md') -Raw
     $sections = [regex]::Matches($text, '(?ms)^## \[(?<name>[^\]]+)\][^\n]*\n(?<body>.*?)(?=^## \[|\z)')
-    $wanted = $sections | Where-Object { $_.Groups['name'].Value -eq $Version }
-    if (-not $wanted) { throw "CHANGELOG.md has no section '## [$Version]' for the module's version" }
-    $notes = foreach ($section in @($sections | Where-Object { $_.Groups['name'].Value -eq 'Unreleased' -and $_.Groups['body'].Value.Trim() }) + @($wanted)) {
+    $wanted = @($sections | Where-Object { $_.Groups['name'].Value -eq $Version })
+    $unreleased = @($sections | Where-Object { $_.Groups['name'].Value -eq 'Unreleased' -and $_.Groups['body'].Value.Trim() })
+    if (-not ($wanted + $unreleased)) { throw "CHANGELOG.md has neither a section '## [$Version]' for the module's version nor Unreleased entries" }
+    $notes = foreach ($section in $unreleased + $wanted) {
         $section.Value.Trim()
     }
     ($notes -join "`n`n").Replace("`r`n", "`n")

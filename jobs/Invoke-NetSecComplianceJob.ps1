@@ -51,6 +51,10 @@
     module missing, cluster unreachable, reports not written).
 #>
 [CmdletBinding()]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingPositionalParameters', 'Write-JobLog', Justification = 'Every log call reads Write-JobLog <level> <event> <fields>, in that order.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingPositionalParameters', 'Exit-ComplianceJob', Justification = 'Every exit reads Exit-ComplianceJob <exit code> <outcome> <fields>, in that order.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingPositionalParameters', 'Add-Problem', Justification = 'Every configuration problem reads Add-Problem <variable> <value> <reason>, in that order.')]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingPositionalParameters', 'Resolve-ExistingFile', Justification = 'Every call reads Resolve-ExistingFile <variable> <value> <what>, in that order.')]
 param()
 
 Set-StrictMode -Version Latest

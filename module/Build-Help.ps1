@@ -168,6 +168,6 @@ $w.WriteEndDocument()
 $w.Dispose()
 
 if ($problems.Count) {
-    $problems | ForEach-Object { Write-Host "help: $_" }
+    $problems | ForEach-Object { Write-Warning "help: $_" }
     throw "Help is incomplete: $($problems.Count) problem(s)."
 }

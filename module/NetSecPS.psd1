@@ -1,6 +1,7 @@
 @{
     RootModule             = 'NetSecPS.psm1'
-    ModuleVersion          = '0.1.0'
+    # build.ps1 writes Version of Directory.Build.props here, the one version source (docs/contributing.md).
+    ModuleVersion          = '0.0.0'
     GUID                   = '5b0f4c2e-8a51-4d1e-9f3c-2a6f1e0b7d41'
     Author                 = 'NetSecPS contributors'
     CompanyName            = 'NetSecPS'

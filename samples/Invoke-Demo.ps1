@@ -9,6 +9,7 @@
     saves the snapshot to the output folder. Later stages add the connectivity, the audit and
     the Excel and PDF reports.
 #>
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'The demo is read on a console: headings and notes are written in colour, and nothing is meant for a pipeline.')]
 param(
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $OutputDirectory

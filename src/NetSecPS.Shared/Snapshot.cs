@@ -43,8 +43,8 @@ public sealed record Provenance
     public string? Server { get; init; }
     public string? ServerVersion { get; init; }
     public DateTimeOffset CollectedAt { get; init; }
-    public string Tool { get; init; } = "NetSecPS";
-    public string ToolVersion { get; init; } = "0.1.0";
+    public string Tool { get; init; } = ToolIdentity.Name;
+    public string ToolVersion { get; init; } = ToolIdentity.Version;
     public IReadOnlyList<string> Paths { get; init; } = Array.Empty<string>();
     public IReadOnlyList<InputFile> Inputs { get; init; } = Array.Empty<InputFile>();
 }

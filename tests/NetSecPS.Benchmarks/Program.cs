@@ -31,6 +31,7 @@ namespace NetSecPS.Benchmarks;
 /// engine [--runs N] [--keep]  the engine's own load/connectivity benchmark on thin manifests
 /// flows [--pods N] [--lines N]  only the flow log benchmark: import and compare Hubble lines
 /// flows-one ...          (internal) the flow log measurement in a fresh process
+/// reports [--workloads N] [--findings N] [--flows N] [--namespaces N]  every report format of a synthetic scan, timed
 /// scan-one ...           (internal) one measured scan in a fresh process
 /// </code>
 /// </summary>
@@ -50,6 +51,7 @@ public static class Program
             "profile-load" => LoadProfile.Run(options.Shape()),
             "profile-memory" => MemoryProfile.Run(options.Shape()),
             "engine" => EngineBenchmark.Run(args),
+            "reports" => ReportTimes.Run(options.Get("--workloads"), options.Get("--findings"), options.Get("--flows"), options.Get("--namespaces")),
             "load" => LoadOnce(args.Skip(1).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList()),
             "scan-one" => WholeScan.RunOne(options.Shape(), options.Get("--input") ?? "manifests", options.Get("--result")!),
             "flows" => Flows(options),

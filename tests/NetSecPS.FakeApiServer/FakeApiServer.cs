@@ -26,6 +26,7 @@ public sealed record RequestRecord(DateTimeOffset At, string Path, string Query,
     public bool HadAuthorization { get; init; }
     public string? Host { get; init; }
     public string? ImpersonateUser { get; init; }
+    public string? UserAgent { get; init; }
 }
 
 /// <summary>
@@ -141,6 +142,7 @@ public sealed class FakeApiServer : IAsyncDisposable
                 HadAuthorization = context.Request.Headers.Authorization.Count > 0,
                 Host = context.Request.Headers.Host.ToString(),
                 ImpersonateUser = context.Request.Headers["Impersonate-User"].Count > 0 ? context.Request.Headers["Impersonate-User"].ToString() : null,
+                UserAgent = context.Request.Headers.UserAgent.ToString(),
             });
         }
     }

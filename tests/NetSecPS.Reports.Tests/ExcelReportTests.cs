@@ -141,7 +141,7 @@ public class ExcelReportTests
     public void Every_flow_is_a_row_of_the_flows_table_in_connlist_order_and_the_workbook_is_valid_open_xml()
     {
         // Past its first row the Flows table is streamed into the saved workbook; it must read back like any other sheet.
-        var scan = NetSecPS.Reports.Benchmarks.ReportBenchmarks.CreateSyntheticScan(workloads: 600, findings: 50, flows: 5_000, namespaces: 12);
+        var scan = NetSecPS.Tests.SyntheticScan.Create(workloads: 600, findings: 50, flows: 5_000, namespaces: 12);
         var path = TestFiles.Write(scan, "many-flows.xlsx");
         using (var wb = new XLWorkbook(path))
         {

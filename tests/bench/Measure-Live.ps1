@@ -19,6 +19,7 @@
     dotnet pwsh tests/bench/Measure-Live.ps1 -Pods 10000
 #>
 [CmdletBinding()]
+[Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'Shows the fake API server''s start-up lines to the person running the measurement, apart from the measured results it outputs.')]
 param(
     [int] $Pods = 10000,
     [int] $Namespaces = 50,

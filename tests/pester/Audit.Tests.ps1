@@ -1,4 +1,4 @@
-BeforeAll {
+﻿BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
     $script:Checks = Join-Path $Fixtures 'checks'

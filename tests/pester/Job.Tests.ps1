@@ -683,7 +683,6 @@ Describe 'The job end to end against a cluster (the fake API server)' {
         $baselineHash = (Get-FileHash $baseline).Hash
         $firstRun = (Get-Record $first 'job.end')[0].run
         $firstRun | Should -Match '^\d{8}T\d{6}Z(-\d+)?$'
-        $stamp = $firstRun.Substring(0, 16)
         $written = Get-Record $first 'report.written'
         @($written.format) | Should -Be @('xlsx', 'pdf', 'json')
         foreach ($w in $written) {

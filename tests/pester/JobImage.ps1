@@ -163,7 +163,7 @@ function New-JobImageLayout {
             $target = Join-Path $Root $copy.Destination.TrimStart('/')
             if ($copy.From) {
                 $stage = $Dockerfile.Stages | Where-Object Name -eq $copy.From
-                $origin = Resolve-BuildStagePath $stage $source $RepoRoot
+                $origin = Resolve-BuildStagePath -Stage $stage -Path $source -RepoRoot $RepoRoot
                 if (-not $origin) { throw "COPY --from=$($copy.From) $source`: the test does not know how that stage produces it" }
                 if ($origin.Kind -eq 'dotnet-tool') {
                     $cached = Join-Path $ToolCache "$($origin.Package)-$($origin.Version)".ToLowerInvariant()

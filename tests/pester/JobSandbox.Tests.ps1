@@ -8,7 +8,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'JobImage.ps1')
     $script:Problem = Get-JobSandboxProblem
     if ($Problem) {
-        Write-Host "The job sandbox tests are skipped: $Problem"
+        Write-Warning "The job sandbox tests are skipped: $Problem"
         return
     }
     $script:Dockerfile = Read-Dockerfile (Join-Path $RepoRoot 'jobs/Dockerfile')

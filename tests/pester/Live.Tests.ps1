@@ -90,7 +90,7 @@ BeforeAll {
                         $z = [IO.Compression.ZLibStream]::new([IO.MemoryStream]::new($bytes, $start, $end - $start), [IO.Compression.CompressionMode]::Decompress)
                         try { [Text.Encoding]::Latin1.GetString(([IO.StreamReader]::new($z, [Text.Encoding]::Latin1)).ReadToEnd()) } finally { $z.Dispose() }
                     }
-                    catch { }
+                    catch { Write-Verbose "the stream at $start is not zlib-compressed: $_" }
                 }
             }
             else { [Text.Encoding]::UTF8.GetString($bytes) }

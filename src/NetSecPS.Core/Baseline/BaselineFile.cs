@@ -10,8 +10,8 @@ namespace NetSecPS.Core.Baseline;
 public sealed record BaselineProvenance
 {
     public DateTimeOffset CreatedAt { get; init; }
-    public string Tool { get; init; } = "NetSecPS";
-    public string ToolVersion { get; init; } = "0.1.0";
+    public string Tool { get; init; } = ToolIdentity.Name;
+    public string ToolVersion { get; init; } = ToolIdentity.Version;
     /// <summary>Where the exceptions file in force was read from, when one was.</summary>
     public string? ExceptionsPath { get; init; }
     /// <summary>The analysed snapshot's provenance: cluster or files, server version, input digests, collection time.</summary>
@@ -200,7 +200,27 @@ public static class BaselineFile
         }
     }
 
+    /// <summary>
+    /// Verifies a parsed baseline in the order a reader can trust it: what it is (schema and
+    /// version), that it is sealed, that its digests match, that its signature matches the key or
+    /// none was asked for, and only then what it says (its content read and checked for sense).
+    /// </summary>
     private static VerifiedBaseline Verify(JsonElement root, string displayPath, ReadOnlySpan<byte> signingKey, IOutputSink? sink)
+    {
+        var version = RequireSchema(root, displayPath);
+        var seal = RequireSeal(root, displayPath);
+        var expectedSignature = VerifyDigests(root, seal, displayPath, signingKey);
+        var signatureVerified = VerifySignature(seal, expectedSignature, displayPath, signingKey, sink);
+        var (posture, provenance) = ReadContent(root, seal.Posture, version, displayPath);
+        RequireConnlistConnections(posture, displayPath);
+        return new VerifiedBaseline(posture, provenance, version, seal.ContentDigest, seal.DocumentDigest, seal.Signature is not null, signatureVerified);
+    }
+
+    /// <summary>The integrity section of a baseline and the posture it seals.</summary>
+    private readonly record struct Seal(JsonElement Integrity, JsonElement Posture, string ContentDigest, string DocumentDigest, string? Signature, bool DeclaredSigned);
+
+    /// <summary>A NetSecPS baseline of a schema version this module reads: returns the version.</summary>
+    private static int RequireSchema(JsonElement root, string displayPath)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -226,6 +246,12 @@ public static class BaselineFile
                 $"{displayPath} is a baseline of schema version {version}, newer than version {CurrentSchemaVersion} that this NetSecPS reads. Update NetSecPS to compare against it.");
         }
 
+        return version;
+    }
+
+    /// <summary>An integrity section with both digests, sealed with SHA-256, and a posture object.</summary>
+    private static Seal RequireSeal(JsonElement root, string displayPath)
+    {
         if (!root.TryGetProperty("integrity", out var integrity) || integrity.ValueKind != JsonValueKind.Object
             || Text(integrity, "contentDigest") is not { } contentDigest
             || Text(integrity, "documentDigest") is not { } documentDigest
@@ -239,50 +265,69 @@ public static class BaselineFile
             throw new BaselineRejectedException(BaselineRejection.UnsupportedSchema, $"{displayPath} is sealed with '{algorithm}'; this NetSecPS verifies SHA-256 only.");
         }
 
-        var actualContent = ContentDigest(postureElement);
-        if (!SameText(actualContent, contentDigest))
+        var declaredSigned = integrity.TryGetProperty("signed", out var sv) && sv.ValueKind == JsonValueKind.True;
+        return new Seal(integrity, postureElement, contentDigest, documentDigest, Text(integrity, "signature"), declaredSigned);
+    }
+
+    /// <summary>
+    /// The posture matches the content digest, the document matches the document digest, and a
+    /// signature is present only where the sealed part says so. Returns the signature the key
+    /// would give (null without a key), computed in the same walk as the document digest.
+    /// </summary>
+    private static string? VerifyDigests(JsonElement root, Seal seal, string displayPath, ReadOnlySpan<byte> signingKey)
+    {
+        var actualContent = ContentDigest(seal.Posture);
+        if (!SameText(actualContent, seal.ContentDigest))
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
-                $"{displayPath} was altered: its posture does not match its content digest (recorded {contentDigest}, computed {actualContent}). Nothing was compared against it.");
+                $"{displayPath} was altered: its posture does not match its content digest (recorded {seal.ContentDigest}, computed {actualContent}). Nothing was compared against it.");
         }
 
-        var signature = Text(integrity, "signature");
         var members = root.EnumerateObject().Select(p => new Member(p.Name, p.Value)).ToList();
         var (actualDocument, expectedSignature) = SealedDigests(members, signingKey);
-        if (!SameText(actualDocument, documentDigest))
+        if (!SameText(actualDocument, seal.DocumentDigest))
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch,
                 $"{displayPath} was altered: its provenance or integrity section does not match its document digest. Nothing was compared against it.");
         }
 
-        var declaredSigned = integrity.TryGetProperty("signed", out var sv) && sv.ValueKind == JsonValueKind.True;
-        if (signature is not null && !declaredSigned)
+        if (seal.Signature is not null && !seal.DeclaredSigned)
         {
             throw new BaselineRejectedException(BaselineRejection.DigestMismatch, $"{displayPath} was altered: it carries a signature but its sealed part says it is unsigned.");
         }
 
-        var verified = false;
+        return expectedSignature;
+    }
+
+    /// <summary>
+    /// With a key, the signature must be there and match it (stripping it must not downgrade the
+    /// check asked for); without one, a signed baseline is read with a warning. Returns whether the
+    /// signature was verified.
+    /// </summary>
+    private static bool VerifySignature(Seal seal, string? expectedSignature, string displayPath, ReadOnlySpan<byte> signingKey, IOutputSink? sink)
+    {
         if (!signingKey.IsEmpty)
         {
-            if (signature is null)
+            if (seal.Signature is null)
             {
                 throw new BaselineRejectedException(BaselineRejection.SignatureMissing,
-                    declaredSigned
+                    seal.DeclaredSigned
                         ? $"{displayPath} was altered: it declares a signature but carries none."
                         : $"{displayPath} is not signed, but a signing key was given: an unsigned baseline cannot prove who approved it. Export it again with -SigningKey, or compare without the key.");
             }
 
-            if (!SameText(expectedSignature!, signature))
+            if (!SameText(expectedSignature!, seal.Signature))
             {
                 throw new BaselineRejectedException(BaselineRejection.SignatureMismatch,
                     $"{displayPath}: the signature does not match the signing key given. Either the key is wrong or the baseline was altered and re-digested. Nothing was compared against it.");
             }
 
-            verified = true;
+            return true;
         }
-        else if (declaredSigned)
+
+        if (seal.DeclaredSigned)
         {
-            if (signature is null)
+            if (seal.Signature is null)
             {
                 throw new BaselineRejectedException(BaselineRejection.DigestMismatch, $"{displayPath} was altered: it declares a signature but carries none.");
             }
@@ -290,29 +335,38 @@ public static class BaselineFile
             sink?.Warning($"{displayPath} is signed, but no -SigningKey was given: only its digests were verified, not who made it.");
         }
 
-        Posture posture;
-        BaselineProvenance provenance;
+        return false;
+    }
+
+    /// <summary>The posture and provenance as the schema describes them.</summary>
+    private static (Posture Posture, BaselineProvenance Provenance) ReadContent(JsonElement root, JsonElement postureElement, int version, string displayPath)
+    {
         try
         {
             // Peer names and connection texts repeat across flows: one string each (a 50,000-pod baseline: 85 -> 24 MiB once read).
             var reading = new JsonSerializerOptions(Json) { Converters = { new Sources.StringPoolConverter() } };
-            posture = postureElement.Deserialize<Posture>(reading) ?? new Posture();
-            provenance = (root.TryGetProperty("provenance", out var p) ? p.Deserialize<BaselineProvenance>(Json) : null) ?? new BaselineProvenance();
+            var posture = postureElement.Deserialize<Posture>(reading) ?? new Posture();
+            var provenance = (root.TryGetProperty("provenance", out var p) ? p.Deserialize<BaselineProvenance>(Json) : null) ?? new BaselineProvenance();
+            return (posture, provenance);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
         {
             throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its content does not fit baseline schema {version}: {ex.Message}", ex);
         }
+    }
 
-        // Sealed is not the same as sound: a baseline written by hand or another tool must still be comparable.
-        // Connection texts repeat (the strings are shared): each distinct one is parsed once.
+    /// <summary>
+    /// Sealed is not the same as sound: a baseline written by hand or another tool must still be
+    /// comparable, so every flow's connections must be in connlist form. Connection texts repeat
+    /// (the strings are shared): each distinct one is parsed once.
+    /// </summary>
+    private static void RequireConnlistConnections(Posture posture, string displayPath)
+    {
         var valid = new HashSet<string>(StringComparer.Ordinal);
         if (posture.Flows.FirstOrDefault(f => !valid.Contains(f.Connections) && !(ConnectionText.TryParse(f.Connections, out _) && valid.Add(f.Connections))) is { } bad)
         {
             throw new BaselineRejectedException(BaselineRejection.Malformed, $"{displayPath} is sealed but its flow {bad.Source} => {bad.Destination} has connections '{bad.Connections}' that are not in connlist form.");
         }
-
-        return new VerifiedBaseline(posture, provenance, version, contentDigest, documentDigest, signature is not null, verified);
     }
 
     public static VerifiedBaseline ReadFile(string path, ReadOnlySpan<byte> signingKey = default, IOutputSink? sink = null)

@@ -110,7 +110,6 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         var provenance = new BaselineProvenance
         {
             CreatedAt = DateTimeOffset.Now,
-            ToolVersion = typeof(BaselineFile).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
             ExceptionsPath = exceptions?.File.Path,
             Source = source,
         };

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using System.Text;
 using NetSecPS.Core;
-using NetSecPS.Core.Connectivity;
+using NetSecPS.Reports.Graph;
 
 namespace NetSecPS.Commands;
 

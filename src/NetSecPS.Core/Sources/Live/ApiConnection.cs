@@ -315,7 +315,7 @@ public sealed class ApiConnection : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("NetSecPS", "0.1.0"));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue(ToolIdentity.Name, ToolIdentity.Version));
         if (credential.BearerToken is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace NetSecPS.Core.Connectivity;
+namespace NetSecPS.Reports.Graph;
 
 /// <summary>
 /// Renders flows as a graph grouped by namespace: Graphviz DOT, or one self-contained HTML page
 /// (inline SVG, inline style and script, nothing fetched from elsewhere) with a flow table.
 /// </summary>
-public static class ConnectivityGraph
+internal static class ConnectivityGraph
 {
     private const string OutsideGroup = "outside the cluster";
 

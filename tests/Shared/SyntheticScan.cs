@@ -1,67 +1,29 @@
-using System.Diagnostics;
+using NetSecPS.Core.Checks;
+using NetSecPS.Reports;
 
-namespace NetSecPS.Reports.Benchmarks;
+namespace NetSecPS.Tests;
 
 /// <summary>
-/// Entry points for the benchmark project: a synthetic scan of a large cluster and a call that
-/// writes every report format of a scan, timing each.
+/// A scan result made up for the report writers, as large as asked: a report test that needs
+/// more rows than a fixture cluster gives, and the benchmark runner's <c>reports</c> command,
+/// which times every format on it. Test code: the shipped assemblies hold no benchmark types
+/// (tests/pester/Module.Tests.ps1).
 /// </summary>
-internal static class ReportBenchmarks
+internal static class SyntheticScan
 {
-    /// <summary>Writes <c>scan.xlsx</c>, <c>scan.pdf</c>, <c>scan.json</c>, <c>scan.csv</c>, <c>scan.sarif</c> and <c>scan.junit.xml</c> into <paramref name="directory"/>.</summary>
-    public static IReadOnlyDictionary<ReportFormat, TimeSpan> WriteAll(ScanResult scan, string directory, ReportOptions? options = null)
-    {
-        Directory.CreateDirectory(directory);
-        var times = new Dictionary<ReportFormat, TimeSpan>();
-        foreach (var (format, name) in new[]
-        {
-            (ReportFormat.Excel, "scan.xlsx"), (ReportFormat.Pdf, "scan.pdf"), (ReportFormat.Json, "scan.json"),
-            (ReportFormat.Csv, "scan.csv"), (ReportFormat.Sarif, "scan.sarif"), (ReportFormat.JUnit, "scan.junit.xml"),
-        })
-        {
-            var watch = Stopwatch.StartNew();
-            ReportWriter.WriteFile(scan, Path.Combine(directory, name), format, options);
-            times[format] = watch.Elapsed;
-        }
-
-        return times;
-    }
-
-    /// <summary>The check catalogue the synthetic scan uses: a cross-section of the catalogue (docs/checks.md).</summary>
+    /// <summary>
+    /// The checks the synthetic findings come from: a cross-section of the catalogue (segmentation,
+    /// exposure, host networking, platform, secrets, mesh, lateral movement), taken from the
+    /// catalogue itself so their texts are the ones a real scan reports.
+    /// </summary>
     public static IReadOnlyList<CheckInfo> SampleCatalogue { get; } = new[]
     {
-        Check("NP-001", Severity.High, "Segmentation", "Namespace has no effective default-deny ingress", "some pod in the namespace accepts ingress from an arbitrary peer", "CIS 5.3.2", "NSA", "KS C-0054"),
-        Check("NP-002", Severity.Medium, "Segmentation", "Namespace has no effective default-deny egress", "some pod in the namespace may open connections to an arbitrary peer", "CIS 5.3.2", "NSA"),
-        Check("NP-003", Severity.High, "Segmentation", "Workload not isolated for ingress", "the workload is selected by no NetworkPolicy with Ingress in its policyTypes and no admin policy denies by default", "KS C-0260"),
-        Check("NP-004", Severity.Medium, "Segmentation", "Workload not isolated for egress", "the same for Egress", "KS C-0030"),
-        Check("NP-005", Severity.High, "Segmentation", "Allow-all ingress rule", "an ingress rule with no from and no ports admits every source to the selected pods", "kubeaudit AllowAllIngress"),
-        Check("NP-008", Severity.High, "Segmentation", "Unrestricted egress to the internet", "an egress ipBlock of 0.0.0.0/0 does not except the private ranges", "NSA"),
-        Check("NP-009", Severity.High, "Segmentation", "Cloud metadata endpoint reachable", "some non-hostNetwork workload may connect to 169.254.169.254 (TCP 80)", "KS C-0052"),
-        Check("NP-011", Severity.Low, "Segmentation", "Policy selects no pods", "a NetworkPolicy's podSelector matches no pod or workload in its namespace", "KS C-0299"),
-        Check("EX-001", Severity.High, "Exposure", "LoadBalancer open to the internet", "a LoadBalancer Service has no loadBalancerSourceRanges and no internal-load-balancer annotation", "KS C-0256"),
-        Check("EX-002", Severity.Medium, "Exposure", "NodePort exposure", "a Service of type NodePort exposes the workload on every node", "kube-score service-type"),
-        Check("EX-004", Severity.High, "Exposure", "Ingress without TLS", "an Ingress serves a host without TLS", "KS C-0263"),
-        Check("HN-001", Severity.High, "HostNetworking", "Pod uses the host network", "hostNetwork: true: NetworkPolicy does not apply to it", "KS C-0041"),
-        Check("CNI-001", Severity.Critical, "Platform", "CNI does not enforce NetworkPolicy", "policies exist and the detected CNI ignores them", "CIS 5.3.1", "KS C-0205"),
-        Check("SEC-001", Severity.Low, "AccessControl", "Secret in environment variables", "a container takes a Secret through env.valueFrom.secretKeyRef or envFrom.secretRef"),
-        Check("MESH-005", Severity.Info, "Mesh", "No encryption in transit detected", "no mesh, and no CNI encryption", "NSA"),
-        Check("LAT-001", Severity.High, "LateralMovement", "Data store reachable across namespaces", "a data store accepts connections from pods of other namespaces or from an arbitrary peer", "MITRE lateral movement"),
-    };
-
-    private static CheckInfo Check(string id, Severity severity, string category, string title, string failsWhen, params string[] frameworks) => new()
-    {
-        Id = id,
-        Severity = severity,
-        Category = category,
-        Title = title,
-        FailsWhen = failsWhen,
-        Frameworks = frameworks,
-        Rationale = $"When this check fails, {failsWhen}; an attacker who controls one workload can use that to reach others.",
-        Remediation = $"Change the configuration so that no longer holds: {title.ToLowerInvariant()} must be addressed per namespace.",
-    };
+        "NP-001", "NP-002", "NP-003", "NP-004", "NP-005", "NP-008", "NP-009", "NP-011",
+        "EX-001", "EX-002", "EX-004", "HN-001", "CNI-001", "SEC-001", "MESH-005", "LAT-001",
+    }.Select(id => CheckCatalogue.Find(id)?.Info ?? throw new InvalidOperationException($"the catalogue has no check {id}")).ToArray();
 
     /// <summary>A scan of a generated cluster: <paramref name="workloads"/> workloads over <paramref name="namespaces"/> namespaces, with findings, flows, drift and history.</summary>
-    public static ScanResult CreateSyntheticScan(int workloads = 10_000, int findings = 20_000, int flows = 100_000, int namespaces = 100, int seed = 1)
+    public static ScanResult Create(int workloads = 10_000, int findings = 20_000, int flows = 100_000, int namespaces = 100, int seed = 1)
     {
         var random = new Random(seed);
         var at = new DateTimeOffset(2026, 11, 27, 8, 30, 0, TimeSpan.Zero);
