@@ -22,6 +22,8 @@ Each PolicyRecommendation has the Namespace, the Workload, the Direction, the po
         InCluster               = 'Read the cluster this pod runs in, with its service-account token and CA.'
         PageSize                = 'Objects per page when listing a live cluster. Default 500.'
         SkipTlsVerify           = 'Do not verify the API server''s certificate (insecure; warned).'
+        MaximumSnapshotSize = 'The most a saved snapshot given as -Path may inflate to, in bytes (2GB in PowerShell''s units works). Default 2GB; a snapshot of 50,000 pods inflates to about 300 MB, and one at Kubernetes'' scalability limit of 150,000 pods to about 0.9 GB. Reading stops with an error at the limit, so a small file that inflates a thousandfold cannot exhaust memory or time. Manifests have limits of their own (about_NetSecPS).'
+        AllowInsecureHttp = 'Send the kubeconfig''s token or exec-plugin credential to an http:// server (refused without it; warned with it).'
         NetpolAnalyzerSemantics = 'netpol-analyzer semantics: evaluate host-network pods like any other pod and model {ingress-controller} as an unlabelled pod.'
         InputObject             = 'Observed flows from Import-NetSecFlowLog.'
         FlowLog                 = 'Flow log files or folders (wildcards allowed): Hubble JSON, Calico flow logs or CSV, recognised per file.'
