@@ -45,17 +45,18 @@ public static class SubjectSets
     public static CheckSubject PolicySubject(KubeObject policy) => new(ResourceName.Of(policy), policy.Namespace ?? "default");
 
     /// <summary>
-    /// Written policies of the network layer (NetworkPolicy, Calico, Cilium) that apply in
-    /// <paramref name="direction"/> and have at least one rule of that direction, from the policy
-    /// model the checks evaluate.
+    /// Written policies of the network layer (NetworkPolicy, Calico, Cilium: the policies the
+    /// rule-shape checks read, <see cref="Support.PolicyFacts.RulePolicies"/>) that pass
+    /// <paramref name="where"/>, named as those checks' findings name them.
     /// </summary>
+    internal static IEnumerable<CheckSubject> RulePolicies(AuditContext context, Func<CompiledPolicy, bool> where) =>
+        Support.PolicyFacts.RulePolicies(context.Policies).Where(where).Select(p => new CheckSubject(ResourceName.Of(p.Source), p.Namespace));
+
+    /// <summary>Written policies of the network layer that apply in <paramref name="direction"/> and have at least one rule of that direction.</summary>
     public static IEnumerable<CheckSubject> PoliciesWithRules(AuditContext context, string direction)
     {
         var dir = string.Equals(direction, "Ingress", StringComparison.OrdinalIgnoreCase) ? TrafficDirection.Ingress : TrafficDirection.Egress;
-        return context.Policies.Policies
-            .Where(p => p.Tier.Layer == PolicyLayer.Cni && !p.Implicit && !p.IsAdminKind && p.Affects(dir)
-                && (dir == TrafficDirection.Ingress ? p.Ingress : p.Egress).Count > 0)
-            .Select(p => PolicySubject(p.Source));
+        return RulePolicies(context, p => p.Affects(dir) && (dir == TrafficDirection.Ingress ? p.Ingress : p.Egress).Count > 0);
     }
 
     public static int RuleCount(V1NetworkPolicy np, string direction) =>

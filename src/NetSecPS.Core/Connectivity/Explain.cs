@@ -593,7 +593,9 @@ public sealed partial class ConnectivityEngine
             return null;
         }
 
-        var isolating = string.Join(", ", tp.Policies.Where(p => p.Isolates(direction)).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()));
+        // A policy that only isolates (a default deny, no rule of this direction) is what denies; name it first.
+        var isolatingPolicies = tp.Policies.Where(p => p.Isolates(direction)).OrderBy(p => p.Rules(direction).Count > 0).ToList();
+        var isolating = string.Join(", ", isolatingPolicies.Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()));
         var withRules = tp.Policies.Where(p => p.Rules(direction).Count > 0 && !p.Implicit).Select(p => p.IsKubernetesNetworkPolicy ? p.DisplayName : p.ToString()).ToList();
         var tail = withRules.Count == 0
             ? $"none of them has an {dir} rule"
@@ -619,7 +621,7 @@ public sealed partial class ConnectivityEngine
         }
 
         var allowed = tp.Tier.NoMatch == NoMatchAction.Allow;
-        return new Decision(allowed, layer, direction, tp.Tier, tp.Policies[0], null, null,
+        return new Decision(allowed, layer, direction, tp.Tier, isolatingPolicies.FirstOrDefault() ?? tp.Policies[0], null, null,
             allowed ? $"pod {subjectName} is selected for {dir} by {isolating}; no rule decides {peerName} on {what}, and the tier's default allows it"
                 : $"pod {subjectName} is isolated for {dir} by {isolating}; {tail}", true);
     }

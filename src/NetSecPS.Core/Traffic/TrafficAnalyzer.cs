@@ -1,4 +1,5 @@
 using System.Globalization;
+using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 
@@ -335,6 +336,10 @@ public sealed class TrafficAnalyzer
 
         Sink.Progress(new ProgressUpdate(progressId, "Comparing observed flows with policy", "unused allowed connections", 85));
         var connections = new Dictionary<string, ConnectionSet>(StringComparer.Ordinal);
+
+        // As the connection texts do: where no rule names ICMP or an IP protocol, "All Connections" is
+        // read as TCP, UDP and SCTP, so ICMP and other protocols are not listed as unused either.
+        var nonPort = flows.Select(f => f.Connections).Distinct(StringComparer.Ordinal).Any(ConnectionText.NamesNonPortProtocols);
         var n = 0;
         foreach (var flow in flows)
         {
@@ -351,6 +356,11 @@ public sealed class TrafficAnalyzer
             var unused = used.TryGetValue((flow.Source, flow.Destination), out var u) ? allowed.Subtract(u) : allowed;
             foreach (var range in unused.ToPortRanges())
             {
+                if (!nonPort && range.Protocol is not ("TCP" or "UDP" or "SCTP"))
+                {
+                    continue;
+                }
+
                 records.Add(Unused(flow, range));
             }
         }

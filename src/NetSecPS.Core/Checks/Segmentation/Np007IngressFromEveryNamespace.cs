@@ -14,7 +14,7 @@ public sealed class Np007IngressFromEveryNamespace : Check
         Category = "Segmentation",
         Frameworks = new[] { "NSA Network policies" },
         FailsWhen = "An ingress rule peer with namespaceSelector: {} admits pods of all namespaces.",
-        AppliesTo = "NetworkPolicies with Ingress in their policyTypes and at least one ingress rule.",
+        AppliesTo = "NetworkPolicies with Ingress in their policyTypes, and Calico and Cilium policies that apply to ingress, with at least one ingress rule.",
         Rationale = "An empty namespaceSelector trusts every namespace, including ones created later and ones tenants control; namespace boundaries stop meaning anything for these pods.",
         Remediation = "Select the namespaces that need access by label (for example kubernetes.io/metadata.name), together with a podSelector for the calling pods.",
         Notes = "A podSelector beside the empty namespaceSelector narrows the pods but still in every namespace, so it still fails. Rules that NP-005 reports as allow-all are not reported again here.",

@@ -1,3 +1,4 @@
+using NetSecPS.Core.Policy;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.Segmentation;
@@ -13,14 +14,14 @@ public sealed class Np011PolicySelectsNothing : Check
         Category = "Segmentation",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "A NetworkPolicy's podSelector matches no pod or workload in its namespace.",
-        AppliesTo = "Every NetworkPolicy outside the excluded namespaces.",
+        AppliesTo = "Every namespaced NetworkPolicy, Calico NetworkPolicy and CiliumNetworkPolicy outside the excluded namespaces.",
         Rationale = "A policy that selects nothing is usually a typo in a label or a leftover; the pods it was written for are not protected by it.",
         Remediation = "Fix the podSelector to match the labels of the pods it is meant for, or delete the policy.",
         Notes = "Pods are the snapshot's pods, or the pod templates of workloads when the input has no pods for them. With manifest input, a policy for a workload kept in other files fails too: audit the files together. Comparable control in other tools: kubescape C-0299.",
     };
 
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        SubjectSets.NetworkPolicies(context).Select(p => SubjectSets.PolicySubject(p.Object));
+        SubjectSets.RulePolicies(context, p => p.Namespace is not null);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

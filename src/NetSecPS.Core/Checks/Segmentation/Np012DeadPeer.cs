@@ -15,14 +15,14 @@ public sealed class Np012DeadPeer : Check
         Category = "Segmentation",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "A rule's namespaceSelector matches no namespace, or its podSelector matches no pod in the matched namespaces; the rule is dead or mistyped.",
-        AppliesTo = "NetworkPolicies with a rule peer that selects namespaces or pods by label.",
+        AppliesTo = "NetworkPolicies (and Calico and Cilium policies) with a rule peer that selects namespaces or pods by label.",
         Rationale = "A peer that matches nothing allows nothing: the connection it was written for is blocked, or the label it relies on was never set, or could be set later by whoever controls that namespace.",
         Remediation = "Correct the selector to the labels the intended namespace or pods carry (kubernetes.io/metadata.name names a namespace), or remove the peer.",
         Notes = "ipBlock peers are not checked. An empty podSelector is not checked (it only widens to every pod of the matched namespaces). Namespaces include those implied by objects in the snapshot, each labelled kubernetes.io/metadata.name as the API server labels them. Reported once per policy, listing its dead peers. Comparable control in other tools: Popeye POP-1200, POP-1201.",
     };
 
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        SubjectSets.NetworkPolicies(context).Where(p => SubjectSets.Peers(p.Policy, p.PolicyTypes).Any(x => x.IpBlock is null && (x.NamespaceSelector is not null || x.PodSelector is not null))).Select(p => SubjectSets.PolicySubject(p.Object));
+        SubjectSets.RulePolicies(context, p => p.Ingress.Concat(p.Egress).Any(r => r.Peers.Any(x => x.Kind == RulePeerKind.Pods)));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

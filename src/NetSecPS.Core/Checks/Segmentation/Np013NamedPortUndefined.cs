@@ -16,14 +16,14 @@ public sealed class Np013NamedPortUndefined : Check
         Category = "Segmentation",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "A rule's named port is declared by no container of the pods it applies to.",
-        AppliesTo = "NetworkPolicies with a rule that names a port by name.",
+        AppliesTo = "NetworkPolicies (and Calico and Cilium policies) with a rule that names a port by name.",
         Rationale = "A named port resolves per destination pod; when no pod declares it, the rule admits nothing on that port and the intended traffic is silently blocked.",
         Remediation = "Use the port name the containers declare (spec.containers[].ports[].name), or the port number.",
         Notes = "The pods a named port applies to are the destination pods: the policy's selected pods for an ingress rule, the pods its 'to' peers match for an egress rule (every pod when the rule has no 'to'; ipBlock-only rules are skipped). The protocol must match too. Rules whose destination pods are not in the snapshot are left to NP-011 and NP-012.",
     };
 
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        SubjectSets.NetworkPolicies(context).Where(p => SubjectSets.Ports(p.Policy, p.PolicyTypes).Any(x => x.Port?.Value is { Length: > 0 } v && !v.All(char.IsAsciiDigit))).Select(p => SubjectSets.PolicySubject(p.Object));
+        SubjectSets.RulePolicies(context, p => p.Ingress.Concat(p.Egress).Any(r => r.Ports.HasNamedPorts));
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {

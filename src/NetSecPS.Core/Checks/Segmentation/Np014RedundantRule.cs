@@ -16,14 +16,14 @@ public sealed class Np014RedundantRule : Check
         Category = "Segmentation",
         Frameworks = Array.Empty<string>(),
         FailsWhen = "A rule's allowed connections are fully contained in another rule that applies to the same pods.",
-        AppliesTo = "NetworkPolicies with at least one rule.",
+        AppliesTo = "NetworkPolicies (and Calico and Cilium policies) with at least one rule.",
         Rationale = "Redundant rules make policies harder to review and hide what really grants access: removing the narrow rule changes nothing, removing the wide one changes more than it seems.",
         Remediation = "Remove the redundant rule, or narrow the wider rule if the narrow one expresses the intent.",
         Notes = "Decided on the snapshot: the other rule's policy must select every pod this rule's policy selects; its peers must match every workload this rule's peers match (and an arbitrary pod if this rule's do), and contain its ipBlocks; its ports must contain this rule's ports (named ports by name). Two identical rules report only the later one. Rules whose peers match nothing are left to NP-012.",
     };
 
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        SubjectSets.NetworkPolicies(context).Where(p => SubjectSets.RuleCount(p.Policy, "Ingress") + SubjectSets.RuleCount(p.Policy, "Egress") > 0).Select(p => SubjectSets.PolicySubject(p.Object));
+        SubjectSets.RulePolicies(context, p => p.Ingress.Count + p.Egress.Count > 0);
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
