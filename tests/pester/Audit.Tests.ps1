@@ -143,7 +143,7 @@ Describe 'Invoke-NetSecAudit' {
         $store.Justification | Should -Match 'CDN'
         ($findings | Where-Object Resource -eq 'Service/edge/admin-api').Suppressed | Should -BeFalse
         ($warns | ForEach-Object { "$_" }) -join "`n" | Should -Match 'expired on 2026-01-31'
-        ($findings | Format-Table | Out-String -Width 200) | Should -Match 'Service/edge/storefront\s+yes'
+        ($findings | Format-Table | Out-String -Width 200) | Should -Match 'accepted\s+Service/edge/storefront'
     }
 
     It 'refuses a malformed exceptions file with its line' {

@@ -1,7 +1,7 @@
 # Every example a user reads runs: each PowerShell block of README.md and each example of the
 # cmdlets' help (Get-Help <cmdlet> -Examples), found when the tests start, so an example added
 # later is run without touching this file. They run from a copy of the repository root (samples/
-# and the built module under out/NetSecPS), with the kube context "prod" pointing at the fake API
+# and tests/fixtures, and the built module under out/NetSecPS), with the kube context "prod" pointing at the fake API
 # server serving the demo cluster. Any error fails the example. A README block may be left out
 # only by the marker <!-- example: not run (reason) --> on the line before it; the reason shows
 # as the skip reason.
@@ -42,6 +42,9 @@ BeforeAll {
     $script:Sandbox = Join-Path ([IO.Path]::GetTempPath()) ('netsecps-examples-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path (Join-Path $Sandbox 'out') -Force | Out-Null
     Copy-Item -LiteralPath $Samples -Destination (Join-Path $Sandbox 'samples') -Recurse
+    # Examples of flow logs and of the mesh layer read the repository's fixtures of the demo cluster's traffic and of Istio.
+    New-Item -ItemType Directory -Path (Join-Path $Sandbox 'tests') -Force | Out-Null
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'tests/fixtures') -Destination (Join-Path $Sandbox 'tests/fixtures') -Recurse
     New-Item -ItemType SymbolicLink -Path (Join-Path $Sandbox 'out/NetSecPS') -Target (Split-Path $ModulePath -Parent) | Out-Null
 
     # The fake API server serves the demo cluster as the kube context "prod".

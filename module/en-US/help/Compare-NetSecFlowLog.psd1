@@ -38,13 +38,13 @@ The flows come from -FlowLog files (read as a stream: millions of lines in bound
         }
         @{
             Title   = 'Unused allowed paths into one namespace'
-            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./hubble/ -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
+            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./tests/fixtures/flows/hubble-observe.json -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
             Remarks = 'Lists the port ranges policy opens into the data namespace that no flow used: candidates to close.'
         }
         @{
             Title   = 'Compare flows piped from Import-NetSecFlowLog'
-            Code    = 'Import-NetSecFlowLog ./calico-flows.log | Compare-NetSecFlowLog -Snapshot (Import-NetSecSnapshot ./prod.json.gz) -Category ObservedDenied, Unresolved'
-            Remarks = 'Reads a Calico flow log and shows the denied and the unresolved flows against a saved snapshot.'
+            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecSnapshot -Path ./out/prod.json.gz -Force; Import-NetSecFlowLog ./tests/fixtures/flows/calico-flows.log | Compare-NetSecFlowLog -Snapshot (Import-NetSecSnapshot ./out/prod.json.gz) -Category ObservedDenied, Unresolved'
+            Remarks = 'Saves a snapshot of the cluster, then reads a Calico flow log and shows the denied and the unresolved flows against the saved snapshot.'
         }
     )
     Links       = @('Import-NetSecFlowLog', 'New-NetSecPolicyRecommendation', 'Test-NetSecConnection', 'Get-NetSecConnectivity', 'about_NetSecPS')

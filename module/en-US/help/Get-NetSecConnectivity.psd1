@@ -41,7 +41,7 @@ Istio is a second layer that must also allow a flow, for pods that run a sidecar
         }
         @{
             Title   = 'Flows that reach the mesh without mutual TLS'
-            Code    = 'Get-NetSecConnectivity -Path ./manifests | Where-Object Mtls -in ''SourceWithoutSidecar'', ''Disable'' | Format-Table Source, Destination, Connections, MtlsDetail'
+            Code    = 'Get-NetSecConnectivity -Path ./tests/fixtures/connectivity/istio/authorization.yaml | Where-Object Mtls -in ''SourceWithoutSidecar'', ''Disable'' | Format-Table Source, Destination, Connections, MtlsDetail'
             Remarks = 'Lists the allowed flows into Istio-meshed workloads that arrive in plaintext, with the PeerAuthentication that lets them in.'
         }
         @{

@@ -31,7 +31,7 @@ Get-ChildItem ./snapshots -Filter *.json.gz | Import-NetSecSnapshot | Select-Obj
         }
         @{
             Title   = 'Read a very large snapshot'
-            Code    = 'Import-NetSecSnapshot ./archive/huge-cluster.json.gz -MaximumSnapshotSize 8GB'
+            Code    = 'Get-NetSecSnapshot -Path ./samples/cluster | Export-NetSecSnapshot -Path ./out/cluster.json.gz -Force; Import-NetSecSnapshot ./out/cluster.json.gz -MaximumSnapshotSize 8GB'
             Remarks = 'Allows the file to inflate to 8 GiB instead of the default; a file that inflates further stops with the error NetSecPS.SnapshotTooLarge.'
         }
     )

@@ -41,12 +41,12 @@ Each PolicyRecommendation has the Namespace, the Workload, the Direction, the po
         }
         @{
             Title   = 'Write the manifests of one namespace to files for review'
-            Code    = 'New-NetSecPolicyRecommendation -Context prod -FlowLog ./hubble/ -Namespace monitoring | ForEach-Object { Set-Content -Path "./review/$($_.Name).yaml" -Value $_.Manifest }'
+            Code    = 'New-NetSecPolicyRecommendation -Context prod -FlowLog ./tests/fixtures/flows/hubble-observe.json -Namespace monitoring | ForEach-Object { Set-Content -Path "./out/$($_.Name).yaml" -Value $_.Manifest }'
             Remarks = 'One YAML file per recommended policy, each with a comment saying what it keeps and what it closes.'
         }
         @{
             Title   = 'Egress only, from flows read earlier'
-            Code    = '$flows = Import-NetSecFlowLog ./calico-flows.log; $flows | New-NetSecPolicyRecommendation -Snapshot $snapshot -Direction Egress'
+            Code    = '$snapshot = Get-NetSecSnapshot -Path ./samples/cluster; $flows = Import-NetSecFlowLog ./tests/fixtures/flows/calico-flows.log; $flows | New-NetSecPolicyRecommendation -Snapshot $snapshot -Direction Egress'
             Remarks = 'Recommends egress policies only (DNS kept), from Calico flow logs.'
         }
     )

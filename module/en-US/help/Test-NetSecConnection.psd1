@@ -58,7 +58,7 @@ On Cilium, NetworkPolicy, CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy
         }
         @{
             Title   = 'Does the mesh let a caller outside it in?'
-            Code    = 'Test-NetSecConnection -Path ./manifests -From legacy/batch -To payments/api -Port 8443 -Explain | Select-Object Allowed, Mtls, Decisions'
+            Code    = 'Test-NetSecConnection -Path ./tests/fixtures/connectivity/istio/peer-authentication.yaml -From outside/legacy -To bar/api -Port 8080 -Explain | Select-Object Allowed, Mtls, Decisions'
             Remarks = 'With a STRICT PeerAuthentication the Mesh decision denies it (PolicyKind PeerAuthentication, Rule STRICT mTLS) while the Cni decision may allow it; Mtls reads SourceWithoutSidecar.'
         }
     )
