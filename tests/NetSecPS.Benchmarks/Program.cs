@@ -21,10 +21,12 @@ namespace NetSecPS.Benchmarks;
 ///   --scaling            also: the 10,000-pod cluster with pods, workloads, policies or ipBlocks grown one at a time
 ///   --no-cilium          skip the 10,000-pod Cilium variant (run whenever the sizes include 10,000)
 ///   --cilium-only        with --no-scan: only the Cilium variant and its 10,000-pod targets
+///   --no-calico          skip the 10,000-pod Calico variant (run whenever the sizes include 10,000)
+///   --calico-only        with --no-scan: only the Calico variant and its 10,000-pod targets
 ///   --no-flows           skip the flow log benchmark (a million Hubble lines against the 10,000-pod cluster)
 ///   --filter PATTERN     BenchmarkDotNet filter (default *)
 ///   --strict             exit 1 when a target FAILs
-/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] [--cilium] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
+/// generate --pods N [--workloads N] [--policies N] [--seed S] [--extra-ipblocks K] [--cilium | --calico] --out DIR [--format yaml|json] [--snapshot FILE.json.gz]
 /// profile-load [--pods N]  where manifest reading spends its time, phase by phase
 /// profile-memory [--pods N]  which step of a scan (baseline and reports split up) raises the peak memory
 /// load PATH...           times one read of manifests or a saved snapshot (three runs in one process)
@@ -156,30 +158,30 @@ public static class Program
 
         var sizesRun = o.Has("--no-scan") ? new List<int>() : (o.Get("--sizes") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-        if ((sizesRun.Contains(10_000) && !o.Has("--no-cilium")) || o.Has("--cilium-only"))
+        // The same 10,000-pod cluster segmented with a CNI's own policies must meet the plain cluster's targets.
+        void Variant(string name, ClusterShape shape, Func<TextWriter, ScanMeasurement> run)
         {
-            // The same 10,000-pod cluster segmented with Cilium's policies must meet the plain cluster's targets.
-            var cilium = WholeScan.RunCilium(Console.Out);
-            var table = WholeScan.Table(new[] { cilium });
-            var targets = Targets.Evaluate(new[] { cilium }).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
-            var cpuTargets = Targets.Evaluate(new[] { cilium }, cpu: true).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
+            var measured = run(Console.Out);
+            var table = WholeScan.Table(new[] { measured });
+            var targets = Targets.Evaluate(new[] { measured }).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
+            var cpuTargets = Targets.Evaluate(new[] { measured }, cpu: true).Where(t => t.Target.Contains("at 10k", StringComparison.Ordinal)).ToList();
             failed |= targets.Any(t => t.Verdict == "FAIL");
             Console.WriteLine();
-            Console.WriteLine("Cilium variant: " + (ClusterShape.Medium with { Cilium = true }));
+            Console.WriteLine($"{name} variant: {shape}");
             Console.WriteLine(table);
-            Console.WriteLine("Targets, Cilium variant (wall clock):");
+            Console.WriteLine($"Targets, {name} variant (wall clock):");
             foreach (var t in targets)
             {
                 Console.WriteLine("  " + t);
             }
 
-            Console.WriteLine("Targets, Cilium variant (CPU seconds):");
+            Console.WriteLine($"Targets, {name} variant (CPU seconds):");
             foreach (var t in cpuTargets)
             {
                 Console.WriteLine("  " + t);
             }
 
-            report.AppendLine("## Cilium variant (10,000 pods segmented with Cilium's policies)").AppendLine().AppendLine(table);
+            report.AppendLine(CultureInfo.InvariantCulture, $"## {name} variant (10,000 pods segmented with {name}'s policies)").AppendLine().AppendLine(table);
             foreach (var t in targets)
             {
                 report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target}: {t.Detail}");
@@ -190,7 +192,18 @@ public static class Program
                 report.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Verdict}** {t.Target} (CPU): {t.Detail}");
             }
 
-            report.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"- {string.Join(", ", cilium.Facts.Select(f => $"{f.Key} {f.Value}"))}").AppendLine();
+            report.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"- {string.Join(", ", measured.Facts.Select(f => $"{f.Key} {f.Value}"))}").AppendLine();
+        }
+
+        var onlyOne = o.Has("--cilium-only") || o.Has("--calico-only");
+        if ((sizesRun.Contains(10_000) && !o.Has("--no-cilium") && !onlyOne) || o.Has("--cilium-only"))
+        {
+            Variant("Cilium", ClusterShape.Medium with { Cilium = true }, WholeScan.RunCilium);
+        }
+
+        if ((sizesRun.Contains(10_000) && !o.Has("--no-calico") && !onlyOne) || o.Has("--calico-only"))
+        {
+            Variant("Calico", ClusterShape.Medium with { Calico = true }, WholeScan.RunCalico);
         }
 
         if (!o.Has("--no-flows"))
@@ -331,6 +344,7 @@ public static class Program
             {
                 ExtraIpBlocks = Int("--extra-ipblocks") ?? 0,
                 Cilium = Has("--cilium"),
+                Calico = Has("--calico"),
             };
         }
     }

@@ -93,6 +93,11 @@ internal static class WholeScan
             start.ArgumentList.Add("--cilium");
         }
 
+        if (dataset.Shape.Calico)
+        {
+            start.ArgumentList.Add("--calico");
+        }
+
         if (heapLimit is { } limit)
         {
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + limit.ToString("X", CultureInfo.InvariantCulture);
@@ -115,10 +120,19 @@ internal static class WholeScan
     /// variant), scanned from manifests in its own process: it must meet the plain cluster's
     /// 10,000-pod targets.
     /// </summary>
-    public static ScanMeasurement RunCilium(TextWriter log)
+    public static ScanMeasurement RunCilium(TextWriter log) => RunVariant(ClusterShape.Medium with { Cilium = true }, log);
+
+    /// <summary>
+    /// The 10,000-pod reference cluster segmented with Calico's policies (the generator's Calico
+    /// variant: Calico NetworkPolicies, GlobalNetworkPolicies in tiers, network sets), scanned from
+    /// manifests in its own process: it must meet the plain cluster's 10,000-pod targets.
+    /// </summary>
+    public static ScanMeasurement RunCalico(TextWriter log) => RunVariant(ClusterShape.Medium with { Calico = true }, log);
+
+    private static ScanMeasurement RunVariant(ClusterShape shape, TextWriter log)
     {
         BenchData.Ensure(WarmUpShape, log);
-        var dataset = BenchData.Ensure(ClusterShape.Medium with { Cilium = true }, log);
+        var dataset = BenchData.Ensure(shape, log);
         log.WriteLine($"Scanning {dataset.Shape} from manifests ...");
         var m = RunChild(dataset, "manifests");
         foreach (var s in m.Stages.Where(s => s.Built))

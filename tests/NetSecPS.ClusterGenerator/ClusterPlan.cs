@@ -134,7 +134,12 @@ public sealed class ClusterPlan
         ArgumentNullException.ThrowIfNull(shape);
         var random = new Random(shape.Seed);
         var nodes = Math.Max(3, (int)Math.Ceiling(shape.Pods / (double)PodsPerNode));
-        var namespaces = PlatformNamespaces(nodes, shape.Cilium);
+        if (shape.Cilium && shape.Calico)
+        {
+            throw new ArgumentException($"{shape} asks for two CNIs: Cilium and Calico do not enforce policy in one cluster.", nameof(shape));
+        }
+
+        var namespaces = PlatformNamespaces(nodes, shape.Cilium, shape.Calico);
         var platformWorkloads = namespaces.Sum(n => n.Workloads.Count);
         var platformPods = namespaces.Sum(n => n.Workloads.Sum(w => w.Kind == "DaemonSet" ? nodes : w.Replicas));
         var tenantWorkloads = shape.Workloads - platformWorkloads;
@@ -167,7 +172,7 @@ public sealed class ClusterPlan
     /// host network), an ingress controller, monitoring, logging and cert-manager. Replicas of the
     /// cluster-wide services grow with the node count.
     /// </summary>
-    private static List<NamespacePlan> PlatformNamespaces(int nodes, bool cilium)
+    private static List<NamespacePlan> PlatformNamespaces(int nodes, bool cilium, bool calico)
     {
         var perFifty = Math.Max(2, nodes / 50);
         NamespacePlan Ns(int index, string name) => new()
@@ -224,7 +229,19 @@ public sealed class ClusterPlan
         certManager.Workloads.Add(W("cert-manager-webhook", "Deployment", 1, "quay.io/jetstack/cert-manager-webhook:v1.16.1",
             L("app.kubernetes.io/name", "webhook", "app.kubernetes.io/instance", "cert-manager"), false, new PortSpec("https", 10250)));
 
-        return new List<NamespacePlan> { kubeSystem, ingress, monitoring, logging, certManager };
+        var platform = new List<NamespacePlan> { kubeSystem, ingress, monitoring, logging, certManager };
+        if (calico)
+        {
+            // Calico as the operator installs it: the node agent on the host network of every node, kube-proxy stays.
+            var calicoSystem = Ns(5, "calico-system");
+            calicoSystem.Workloads.Add(W("calico-node", "DaemonSet", 0, "quay.io/calico/node:v3.30.3", L("k8s-app", "calico-node"), true,
+                new PortSpec("http-metrics", 9091)));
+            calicoSystem.Workloads.Add(W("calico-kube-controllers", "Deployment", 1, "quay.io/calico/kube-controllers:v3.30.3",
+                L("k8s-app", "calico-kube-controllers"), false, new PortSpec("metrics-port", 9094)));
+            platform.Add(calicoSystem);
+        }
+
+        return platform;
     }
 
     /// <summary>

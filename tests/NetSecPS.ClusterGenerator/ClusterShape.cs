@@ -51,9 +51,20 @@ public sealed record ClusterShape(int Pods, int Workloads, int Policies, int See
     /// </summary>
     public bool Cilium { get; init; }
 
+    /// <summary>
+    /// A cluster whose CNI is Calico: calico-node and calico-kube-controllers run in calico-system,
+    /// every other tenant namespace is segmented with projectcalico.org/v3 NetworkPolicies instead of
+    /// NetworkPolicies (the same rules in Calico's selector language, ipBlocks as nets/notNets, the
+    /// partner networks as a NetworkSet), and GlobalNetworkPolicies in Tiers of their own (default
+    /// action Pass) take the place of the admin policies, with a GlobalNetworkSet for the cloud
+    /// metadata addresses. <see cref="Policies"/> counts NetworkPolicies of both API groups together.
+    /// Not together with <see cref="Cilium"/>.
+    /// </summary>
+    public bool Calico { get; init; }
+
     /// <summary>A stable folder name for cached output.</summary>
-    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty) + (ClusterNetworkPolicies ? "-cnp" : string.Empty) + (Cilium ? "-cilium" : string.Empty);
+    public string Id => $"p{Pods}-w{Workloads}-n{Policies}-s{Seed}" + (ExtraIpBlocks > 0 ? $"-x{ExtraIpBlocks}" : string.Empty) + (ClusterNetworkPolicies ? "-cnp" : string.Empty) + (Cilium ? "-cilium" : string.Empty) + (Calico ? "-calico" : string.Empty);
 
     public override string ToString() =>
-        $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)}{(Cilium ? " / Cilium" : string.Empty)} (seed {Seed})";
+        $"{Pods:N0} pods / {Workloads:N0} workloads / {Policies:N0} policies{(ExtraIpBlocks > 0 ? $" / +{ExtraIpBlocks} ipBlocks per namespace" : string.Empty)}{(ClusterNetworkPolicies ? " / ClusterNetworkPolicies" : string.Empty)}{(Cilium ? " / Cilium" : string.Empty)}{(Calico ? " / Calico" : string.Empty)} (seed {Seed})";
 }

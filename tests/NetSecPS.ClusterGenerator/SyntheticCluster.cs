@@ -93,7 +93,7 @@ public sealed partial class SyntheticCluster
             yield return o;
         }
 
-        foreach (var o in Shape.Cilium ? CiliumClusterPolicies(random) : AdminPolicies(random))
+        foreach (var o in Shape.Cilium ? CiliumClusterPolicies(random) : Shape.Calico && RewritesAsCalico ? CalicoClusterPolicies(random) : AdminPolicies(random))
         {
             yield return o;
         }
@@ -225,13 +225,21 @@ public sealed partial class SyntheticCluster
     {
         JsonObject Rule(string[] groups, string[] resources, string[] verbs) =>
             Map(("apiGroups", Strings(groups)), ("resources", Strings(resources)), ("verbs", Strings(verbs)));
-        yield return Map(("apiVersion", "rbac.authorization.k8s.io/v1"), ("kind", "ClusterRole"),
+        var reader = Map(("apiVersion", "rbac.authorization.k8s.io/v1"), ("kind", "ClusterRole"),
             ("metadata", Meta(random, "netsecps-reader", null)),
             ("rules", Array(
                 Rule(new[] { string.Empty }, new[] { "namespaces", "nodes", "pods", "services", "serviceaccounts", "configmaps" }, new[] { "get", "list", "watch" }),
                 Rule(new[] { "apps" }, new[] { "deployments", "replicasets", "statefulsets", "daemonsets" }, new[] { "get", "list", "watch" }),
                 Rule(new[] { "networking.k8s.io" }, new[] { "networkpolicies", "ingresses", "ingressclasses" }, new[] { "get", "list", "watch" }),
                 Rule(new[] { "policy.networking.k8s.io" }, new[] { "adminnetworkpolicies", "baselineadminnetworkpolicies" }, new[] { "get", "list", "watch" }))));
+        if (Shape.Calico)
+        {
+            ((JsonArray)reader["rules"]!).Add(Rule(new[] { "projectcalico.org", "crd.projectcalico.org" },
+                new[] { "networkpolicies", "globalnetworkpolicies", "tiers", "networksets", "globalnetworksets", "stagednetworkpolicies", "stagedglobalnetworkpolicies" },
+                new[] { "get", "list", "watch" }));
+        }
+
+        yield return reader;
         yield return Map(("apiVersion", "rbac.authorization.k8s.io/v1"), ("kind", "ClusterRole"),
             ("metadata", Meta(random, "prometheus", null)),
             ("rules", Array(
@@ -387,7 +395,7 @@ public sealed partial class SyntheticCluster
         output.AddRange(pods);
         output.AddRange(services);
         output.AddRange(Ingresses(ns, random));
-        output.AddRange(Shape.Cilium ? CiliumPolicies(ns, random) : NetworkPolicies(ns, random));
+        output.AddRange(Shape.Cilium ? CiliumPolicies(ns, random) : Shape.Calico ? CalicoPolicies(ns, random) : NetworkPolicies(ns, random));
         return output;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using NetSecPS.Core.Sources;
 
@@ -25,16 +26,26 @@ internal sealed class CalicoObjects
     {
     }
 
-    public List<KubeObject> NetworkPolicies { get; } = new();
-    public List<KubeObject> GlobalNetworkPolicies { get; } = new();
-    public List<KubeObject> Tiers { get; } = new();
-    public List<KubeObject> NetworkSets { get; } = new();
-    public List<KubeObject> GlobalNetworkSets { get; } = new();
-    public List<KubeObject> Profiles { get; } = new();
-    public List<KubeObject> Staged { get; } = new();
+    // Read-only to callers: one instance serves every reader of a snapshot.
+    private readonly List<KubeObject> networkPolicies = new();
+    private readonly List<KubeObject> globalNetworkPolicies = new();
+    private readonly List<KubeObject> tiers = new();
+    private readonly List<KubeObject> networkSets = new();
+    private readonly List<KubeObject> globalNetworkSets = new();
+    private readonly List<KubeObject> profiles = new();
+    private readonly List<KubeObject> staged = new();
+    private readonly List<KubeObject> duplicates = new();
+
+    public IReadOnlyList<KubeObject> NetworkPolicies => networkPolicies;
+    public IReadOnlyList<KubeObject> GlobalNetworkPolicies => globalNetworkPolicies;
+    public IReadOnlyList<KubeObject> Tiers => tiers;
+    public IReadOnlyList<KubeObject> NetworkSets => networkSets;
+    public IReadOnlyList<KubeObject> GlobalNetworkSets => globalNetworkSets;
+    public IReadOnlyList<KubeObject> Profiles => profiles;
+    public IReadOnlyList<KubeObject> Staged => staged;
 
     /// <summary>Objects present in both API groups: the crd.projectcalico.org copy that was not read again.</summary>
-    public List<KubeObject> Duplicates { get; } = new();
+    public IReadOnlyList<KubeObject> Duplicates => duplicates;
 
     /// <summary>The snapshot holds Calico policies or tiers: Kubernetes NetworkPolicy is then evaluated in Calico's tiers.</summary>
     public bool HasPolicies => NetworkPolicies.Count > 0 || GlobalNetworkPolicies.Count > 0 || Tiers.Count > 0;
@@ -43,20 +54,33 @@ internal sealed class CalicoObjects
 
     public static bool IsCalicoGroup(string group) => group is ApiGroup or CrdGroup;
 
+    /// <summary>
+    /// The Calico objects of a snapshot, read once per snapshot: the policy model, the inventory
+    /// and the CNI checks all ask, each scan several times, and on a cluster without Calico every
+    /// read would still walk every Kubernetes NetworkPolicy (the kind names are shared).
+    /// </summary>
     public static CalicoObjects Read(ClusterData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Cache.GetValue(data, ReadNow);
+    }
+
+    private static readonly ConditionalWeakTable<ClusterData, CalicoObjects> Cache = new();
+
+    private static CalicoObjects ReadNow(ClusterData data)
     {
         var result = new CalicoObjects();
         foreach (var kind in AllKinds)
         {
             var target = kind switch
             {
-                "NetworkPolicy" => result.NetworkPolicies,
-                "GlobalNetworkPolicy" => result.GlobalNetworkPolicies,
-                "Tier" => result.Tiers,
-                "NetworkSet" => result.NetworkSets,
-                "GlobalNetworkSet" => result.GlobalNetworkSets,
-                "Profile" => result.Profiles,
-                _ => result.Staged,
+                "NetworkPolicy" => result.networkPolicies,
+                "GlobalNetworkPolicy" => result.globalNetworkPolicies,
+                "Tier" => result.tiers,
+                "NetworkSet" => result.networkSets,
+                "GlobalNetworkSet" => result.globalNetworkSets,
+                "Profile" => result.profiles,
+                _ => result.staged,
             };
 
             var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -73,12 +97,12 @@ internal sealed class CalicoObjects
                     // The v3 API serves the objects the CRDs store: keep the v3 form.
                     if (o.Group == ApiGroup && target[index].Group == CrdGroup)
                     {
-                        result.Duplicates.Add(target[index]);
+                        result.duplicates.Add(target[index]);
                         target[index] = o;
                     }
                     else
                     {
-                        result.Duplicates.Add(o);
+                        result.duplicates.Add(o);
                     }
 
                     continue;
