@@ -149,6 +149,8 @@ public class MeshTlsReportTests
                 $"column '{cell.GetString()}' is {ws.Column(cell.Address.ColumnNumber).Width} wide");
         }
 
+        Assert.True(ws.Column(1).Width >= MeshTlsSheet.TotalLabel.Length, "the total's label is cut");
+
         // The explanation spans the table's width and its row is tall enough for its lines.
         var note = ws.CellsUsed().Single(c => c.GetString().StartsWith("Allowed flows between workloads", StringComparison.Ordinal));
         Assert.True(note.IsMerged());

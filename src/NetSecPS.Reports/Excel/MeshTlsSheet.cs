@@ -52,6 +52,7 @@ internal static class MeshTlsSheet
                 }
             }
 
+            ws.Column(1).Width = Math.Max(ws.Column(1).Width, TotalLabel.Length + 2);
             ws.Range(row, 1, row, Columns.Length).Style.Font.Bold = true;
             ws.Range(row, 1, row, Columns.Length).Style.Border.TopBorder = XLBorderStyleValues.Thin;
             row += 2;
