@@ -129,6 +129,11 @@ internal sealed class ReportView
     /// <summary>True for a whole scan: inventory, connectivity, drift and history are there to lay out.</summary>
     public bool IsFullScan => Scan.Content == ScanContent.Scan;
 
+    /// <summary>True for a whole scan in which some flow meets the Istio mesh (see <see cref="MeshTls.Applies"/>); one pass over the flows, taken once.</summary>
+    public bool HasMesh => hasMesh ??= MeshTls.Applies(this);
+
+    private bool? hasMesh;
+
     /// <summary>The subjects each check verified and passed, by check id (empty when the scan carries no subjects).</summary>
     public ILookup<string, SubjectResult> PassedSubjects => passed ??= Scan.Subjects.Where(x => x.Outcome == SubjectOutcome.Passed).ToLookup(x => x.CheckId, StringComparer.OrdinalIgnoreCase);
 

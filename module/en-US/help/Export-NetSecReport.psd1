@@ -3,9 +3,9 @@
     Description = @'
 Export-NetSecReport lays out one ScanResult (from Invoke-NetSecScan) in every file named by -Path; each file's extension chooses its format.
 
-.xlsx: a workbook with the sheets Summary, Findings, Checks, Workloads, Exposure, Policies, Flows, Flow matrix, Drift, History, Coverage (and Diagnostics), each a filterable table with a frozen bold header and colour by severity or status.
+.xlsx: a workbook with the sheets Summary, Findings, Compliance, Namespaces, Frameworks, Checks, Subjects, Workloads, Exposure, Policies, Flows, Flow matrix, Drift, History, Coverage (and Diagnostics), each a filterable table with a frozen bold header and colour by severity or status. Where Istio runs, a Mesh mTLS sheet after the Flow matrix gives, per namespace, the allowed flows between workloads that end in it and the share mutual TLS carries (STRICT, or PERMISSIVE between two sidecars), with the plaintext ones by cause; the Flows sheet then gives each flow's mTLS state and the PeerAuthentication that decides it. A scan with flow logs adds the Observed traffic sheets.
 
-.pdf: the auditor's report: a cover with the score, an executive summary with a severity chart and the top risks, drift since the baseline, the trend across the history, findings by check with evidence, remediation and fixing YAML, and an appendix with the check catalogue, the coverage, the method and the provenance. Fonts are embedded.
+.pdf: the auditor's report: a cover with the score, an executive summary with a severity chart and the top risks, the compliance per check, drift since the baseline, the observed traffic (when the scan read flow logs), the trend across the history, the connectivity (namespace matrix and entry points), where Istio runs the share of mutually authenticated flows per namespace (section Mutual TLS in the mesh), findings by check with evidence, remediation and fixing YAML, and an appendix with the check catalogue, the coverage, the method and the provenance. Fonts are embedded.
 
 .json: the whole scan result in camelCase with enums as names (schema netsecps.scanresult, version 1).
 

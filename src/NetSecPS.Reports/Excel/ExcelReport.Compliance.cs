@@ -133,7 +133,7 @@ internal static partial class ExcelReport
     }
 
     /// <summary>An italic note below a table, wrapped across the table's first columns so it prints whole.</summary>
-    private static void Note(IXLWorksheet ws, int row, string text, int columns = 6)
+    internal static void Note(IXLWorksheet ws, int row, string text, int columns = 6)
     {
         var range = ws.Range(row, 1, row, columns).Merge();
         range.FirstCell().SetValue(text);

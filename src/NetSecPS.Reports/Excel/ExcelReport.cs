@@ -591,6 +591,15 @@ internal static partial class ExcelReport
             new("Destination namespace", f => f.DestinationNamespace, 22),
             new("Connections", f => f.Connections, 40),
         };
+        if (view.HasMesh)
+        {
+            columns = columns.Concat(new SheetColumn<Flow>[]
+            {
+                new("mTLS", f => f.Mtls == MtlsState.None ? null : f.Mtls.ToString(), 26),
+                new("mTLS decided by", f => f.MtlsDetail, 60),
+            }).ToArray();
+        }
+
         var rows = SheetTable.WriteLarge(ws, "Flows", columns, flows, listed, "No flow is allowed.", ct);
         if (flows.Count > listed)
         {

@@ -7,30 +7,58 @@ internal static class MeshTlsSheet
 {
     public const string Name = "Mesh mTLS";
 
+    public const string TotalLabel = "All namespaces";
+
+    private static readonly SheetColumn<MeshTlsRow>[] Columns =
+    {
+        new("Namespace", r => r.Namespace, 40),
+        new("Flows in", r => r.Flows, 10),
+        new("Mutual TLS", r => r.MutuallyAuthenticated, 10),
+        new("Share mutual TLS", r => r.Share, 10, "0.0%"),
+        new("STRICT", r => r.Strict, 10),
+        new("PERMISSIVE (auto mTLS)", r => r.Permissive, 10),
+        new("Plaintext", r => r.Plaintext, 10),
+        new("Caller without sidecar", r => r.CallerWithoutSidecar, 10),
+        new("Destination without sidecar", r => r.DestinationWithoutSidecar, 10),
+        new("DISABLE", r => r.Disable, 10),
+        new("No TCP (not intercepted)", r => r.NoTcp, 10),
+        new("Outside the mesh", r => r.OutsideMesh, 10),
+        new("Ambient (not evaluated)", r => r.Ambient, 10),
+    };
+
     /// <summary>Adds the sheet when some flow of the scan meets the Istio mesh; otherwise the workbook has no such sheet.</summary>
     public static void Write(XLWorkbook wb, ReportView view, CancellationToken ct)
     {
-        if (!MeshTls.Applies(view.Scan))
+        if (!view.HasMesh)
         {
             return;
         }
 
         var ws = wb.Worksheets.Add(Name);
-        var columns = new SheetColumn<MeshTlsRow>[]
+        var rows = MeshTls.Rows(view.Scan, ct);
+        SheetTable.Write(ws, "MeshTls", Columns, rows, "No allowed flow between workloads.", ct);
+        var row = rows.Count + 3;
+        if (rows.Count > 0)
         {
-            new("Namespace", r => r.Namespace),
-            new("Flows in", r => r.Flows),
-            new("Mutual TLS", r => r.MutuallyAuthenticated),
-            new("Share mutual TLS", r => r.Share, NumberFormat: "0.0%"),
-            new("STRICT", r => r.Strict),
-            new("PERMISSIVE (auto mTLS)", r => r.Permissive),
-            new("Plaintext", r => r.Plaintext),
-            new("Outside the mesh", r => r.OutsideMesh),
-            new("Ambient (not evaluated)", r => r.Ambient),
-        };
-        SheetTable.Write(ws, "MeshTls", columns, MeshTls.Rows(view.Scan), "No flow between workloads.", ct);
-        ws.Cell(1, columns.Length + 2).SetValue(MeshTls.Explanation);
-        ws.Cell(1, columns.Length + 2).Style.Alignment.WrapText = true;
-        ws.Column(columns.Length + 2).Width = 60;
+            // Below the table, not in it: a total would sort and filter with the namespaces.
+            var total = MeshTlsRow.Sum(TotalLabel, rows);
+            for (var c = 0; c < Columns.Length; c++)
+            {
+                var cell = ws.Cell(row, c + 1);
+                SheetTable.SetCell(cell, Columns[c].Value(total));
+                if (Columns[c].NumberFormat is { } format)
+                {
+                    cell.Style.NumberFormat.Format = format;
+                }
+            }
+
+            ws.Column(1).Width = Math.Max(ws.Column(1).Width, TotalLabel.Length + 2);
+            ws.Range(row, 1, row, Columns.Length).Style.Font.Bold = true;
+            ws.Range(row, 1, row, Columns.Length).Style.Border.TopBorder = XLBorderStyleValues.Thin;
+            row += 2;
+        }
+
+        ExcelReport.Note(ws, row, MeshTls.Explanation, Columns.Length);
+        ExcelReport.Note(ws, row + 1, "The Flows sheet gives each flow's mTLS state and the PeerAuthentication that decides it. MESH-001 findings name the flows that reach a meshed workload in plaintext, MESH-002 findings the workloads outside the mesh and their plaintext flows into it.", Columns.Length);
     }
 }

@@ -48,8 +48,8 @@ internal static partial class PdfReport
         }
 
         steps.Add(("Connectivity", Connectivity));
-        steps.Add(("Findings", Findings));
         steps.Add(("Mutual TLS", MeshTlsSection.Write));
+        steps.Add(("Findings", Findings));
         steps.Add(("Appendix", Appendix));
         for (var i = 0; i < steps.Count; i++)
         {
