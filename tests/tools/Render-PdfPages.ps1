@@ -80,7 +80,7 @@ $pdf = $report
 $scratch = $null
 if ([IO.Path]::GetExtension($report) -in '.xlsx', '.xls', '.ods') {
     $soffice = Get-Tool soffice libreoffice-calc-nogui
-    $fonts = Get-Command fc-list -CommandType Application -ErrorAction SilentlyContinue
+    $fonts = Get-Command fc-list -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($fonts -and -not (& $fonts.Source | Select-String -SimpleMatch Carlito) -and -not (Install-DebianPackage fonts-crosextra-carlito)) {
         Write-Warning 'Carlito is not installed (apt-get install -y fonts-crosextra-carlito): LibreOffice substitutes a wider font, so text wraps and clips more than in Excel.'
     }
