@@ -109,19 +109,21 @@ public class PdfReportTests
     }
 
     [Fact]
-    public void Fonts_come_from_pdfsharp_and_are_embedded()
+    public void Fonts_are_the_bundled_ones_and_are_embedded()
     {
+        // Segoe WP ships inside PDFsharp; DejaVu Sans Mono (manifests) inside NetSecPS.Reports. No system font.
         using (var pdf = PdfDocument.Open(Report.Value))
         {
             var fonts = Pages(pdf).SelectMany(p => p.Letters.Select(l => l.FontName)).Distinct().ToList();
-            Assert.All(fonts, f => Assert.Contains("Segoe WP", f, StringComparison.Ordinal));
+            Assert.All(fonts, f => Assert.True(f is not null && (f.Contains("Segoe WP", StringComparison.Ordinal) || f.Contains("DejaVu Sans Mono", StringComparison.Ordinal)), f));
+            Assert.Contains(fonts, f => f?.Contains("DejaVu Sans Mono", StringComparison.Ordinal) == true);
         }
 
         // Every font of the file is a subset (XXXXXX+ prefix) with its font program embedded.
         var raw = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(Report.Value));
         var baseFonts = System.Text.RegularExpressions.Regex.Matches(raw, @"/BaseFont\s*/([A-Z]{6}\+[^/\s>]+)").Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.NotEmpty(baseFonts);
-        Assert.All(baseFonts, f => Assert.Contains("Segoe#20WP", f, StringComparison.Ordinal));
+        Assert.All(baseFonts, f => Assert.True(f.Contains("Segoe#20WP", StringComparison.Ordinal) || f.Contains("DejaVu#20Sans#20Mono", StringComparison.Ordinal), f));
         Assert.Equal(baseFonts.Count, System.Text.RegularExpressions.Regex.Matches(raw, "/FontFile2").Count);
     }
 

@@ -141,6 +141,6 @@ internal static partial class ExcelReport
         range.Style.Alignment.WrapText = true;
         range.Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Left;
         var width = Enumerable.Range(1, columns).Sum(c => ws.Column(c).Width);
-        ws.Row(row).Height = Math.Min(409, 15 * Math.Ceiling(text.Length / Math.Max(20, width * 1.1)));
+        ws.Row(row).Height = Math.Min(409, SheetTable.LineHeight * SheetTable.EstimateLines(text, width));
     }
 }

@@ -398,6 +398,8 @@ internal static partial class ExcelReport
             if (value is DateTimeOffset)
             {
                 ws.Cell(row, 2).Style.NumberFormat.Format = DateFormat;
+                // A date sits left like the text values beside it, not right like a count.
+                ws.Cell(row, 2).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Left;
             }
 
             // Long text (the formula, input paths) wraps across the summary's columns so it prints whole.
@@ -406,7 +408,7 @@ internal static partial class ExcelReport
                 var range = ws.Range(row, 2, row, 5).Merge();
                 range.Style.Alignment.WrapText = true;
                 range.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
-                ws.Row(row).Height = Math.Min(409, 15 * Math.Ceiling(text.Length / 100.0 + text.Count(ch => ch == '\n')));
+                ws.Row(row).Height = Math.Min(409, SheetTable.LineHeight * SheetTable.EstimateLines(text, Enumerable.Range(2, 4).Sum(c => ws.Column(c).Width)));
             }
 
             row++;
@@ -491,17 +493,18 @@ internal static partial class ExcelReport
     {
         var columns = new SheetColumn<WorkloadItem>[]
         {
+            // What an auditor reads on paper comes first: the print area keeps the leading columns.
             new("Namespace", w => w.Namespace, 24),
             new("Name", w => w.Name, 40),
             new("Kind", w => w.Kind, 14),
-            new("Peer", w => w.Peer, 50),
             new("Pods", w => w.Pods, 6),
             new("Ports", w => string.Join(", ", w.Ports), 30),
-            new("Images", w => string.Join(", ", w.Images), 50),
             new("Host network", w => w.HostNetwork, 8),
             new("Service account", w => w.ServiceAccount, 24),
-            new("Labels", w => Labels(w.Labels), 50),
             new("Open findings", w => view.OpenByResource.GetValueOrDefault(w.Resource), 8),
+            new("Labels", w => Labels(w.Labels), 50),
+            new("Images", w => string.Join(", ", w.Images), 50),
+            new("Peer", w => w.Peer, 50),
             new("Source file", w => w.SourceFile is null ? null : view.DisplayPath(w.SourceFile), 40),
         };
         var rows = view.Scan.Workloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal);
@@ -540,17 +543,22 @@ internal static partial class ExcelReport
             new("Type", r => r.Type, 14),
             new("Hosts / external IPs", r => r.Addresses, 40),
             new("Ports", r => r.Ports, 30),
-            new("Backends / selector", r => r.Backends, 40),
             new("TLS", r => r.Tls, 6),
             new("Source ranges", r => r.SourceRanges, 30),
-            new("Traffic policy", r => r.TrafficPolicy, 12),
             new("Open findings", r => view.OpenByResource.GetValueOrDefault(r.Resource), 8),
+            new("Backends / selector", r => r.Backends, 40),
+            new("Traffic policy", r => r.TrafficPolicy, 12),
         };
         var ordered = rows.OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal);
         var table = SheetTable.Write(ws, "Exposure", columns, ordered, "Nothing is exposed outside the cluster.", ct);
+        // Styled cell by cell, not by a conditional format: a rule comparing with "FALSE" never
+        // matches a boolean cell in Excel, and LibreOffice fails to print such a sheet.
         if (DataColumn(table, "TLS") is { } tls)
         {
-            tls.AddConditionalFormat().WhenEquals("FALSE").Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
+            foreach (var cell in tls.Cells().Where(c => c.DataType == XLDataType.Boolean && !c.GetBoolean()))
+            {
+                cell.Style.Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
+            }
         }
     }
 
@@ -561,14 +569,14 @@ internal static partial class ExcelReport
             new("Kind", p => p.Kind, 26),
             new("Namespace", p => p.Namespace, 24),
             new("Name", p => p.Name, 40),
-            new("Tier", p => p.Tier, 14),
-            new("Priority", p => p.Priority, 8),
-            new("Enforced", p => p.Enforced, 9),
             new("Policy types", p => string.Join(", ", p.PolicyTypes), 16),
             new("Ingress rules", p => p.IngressRules, 8),
             new("Egress rules", p => p.EgressRules, 8),
             new("Applies to", p => p.Subject, 50),
             new("Open findings", p => view.OpenByResource.GetValueOrDefault(p.Resource), 8),
+            new("Tier", p => p.Tier, 14),
+            new("Priority", p => p.Priority, 8),
+            new("Enforced", p => p.Enforced, 9),
             new("Source file", p => p.SourceFile is null ? null : view.DisplayPath(p.SourceFile), 40),
             new("Line", p => p.SourceLine, 6),
         };

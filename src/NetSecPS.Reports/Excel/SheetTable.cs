@@ -106,7 +106,16 @@ internal static class SheetTable
         foreach (var byRow in wrapped.GroupBy(w => w.Row))
         {
             var lines = byRow.Max(w => EstimateLines(w.Text, ws.Column(w.Column + 1).Width));
-            ws.Row(byRow.Key).Height = Math.Min(409, lines * 15);
+            ws.Row(byRow.Key).Height = Math.Min(409, lines * LineHeight);
+        }
+
+        // Fit to one page wide shrinks a sheet of many columns to a type nobody reads on paper; unless
+        // the sheet names its printed columns, the print area stops at the last column that keeps the
+        // print large enough, and the footer says so.
+        if (printColumns is null)
+        {
+            var printable = PrintableColumns(Enumerable.Range(1, columns.Count).Select(c => ws.Column(c).Width).ToList());
+            printColumns = printable < columns.Count ? printable : null;
         }
 
         if (printColumns is { } pc && pc < columns.Count && r > 1)
@@ -256,11 +265,66 @@ internal static class SheetTable
     }
 
     /// <summary>Lines a wrapped cell takes: its line breaks, and long lines folded at the column width (in characters).</summary>
-    private static int EstimateLines(string text, double width)
+    /// <summary>Points per line of the default 11-point font, with the leading Excel and LibreOffice add.</summary>
+    internal const double LineHeight = 15;
+
+    /// <summary>
+    /// The widest a printed area may be, in column-width units: an A4 landscape page holds about
+    /// 145 at full size, so this keeps a sheet printed one page wide at about 70% or more.
+    /// </summary>
+    internal const double MaxPrintWidth = 210;
+
+    /// <summary>How many leading columns fit within <see cref="MaxPrintWidth"/>; never fewer than three.</summary>
+    internal static int PrintableColumns(IReadOnlyList<double> widths)
     {
-        // A column's width counts its widest digits; proportional text fits about a fifth more.
-        var perLine = Math.Max(1, (int)(width * 1.2) - 1);
-        return text.Split('\n').Sum(line => Math.Max(1, (line.Length + perLine - 1) / perLine));
+        var total = 0.0;
+        for (var c = 0; c < widths.Count; c++)
+        {
+            total += widths[c];
+            if (total > MaxPrintWidth)
+            {
+                return Math.Min(widths.Count, Math.Max(3, c));
+            }
+        }
+
+        return widths.Count;
+    }
+
+    /// <summary>
+    /// The lines a wrapped cell takes: words wrap whole, so a line holds less than its width in
+    /// characters. A column's width counts its widest digits, which the average character of
+    /// Calibri (Excel) matches; the wider faces a reader may substitute (LibreOffice without
+    /// Carlito) are why it is not counted as more.
+    /// </summary>
+    internal static int EstimateLines(string text, double width)
+    {
+        var perLine = Math.Max(1, (int)width - 1);
+        var lines = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            lines++;
+            var used = 0;
+            foreach (var word in line.Split(' '))
+            {
+                var length = word.Length;
+                if (used > 0 && used + 1 + length > perLine)
+                {
+                    lines++;
+                    used = 0;
+                }
+
+                // A word longer than a line breaks where the line ends.
+                while (length > perLine)
+                {
+                    lines++;
+                    length -= perLine;
+                }
+
+                used += used > 0 ? 1 + length : length;
+            }
+        }
+
+        return lines;
     }
 
     private static int LongestLine(string s)

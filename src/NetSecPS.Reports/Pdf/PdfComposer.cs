@@ -43,7 +43,6 @@ internal sealed class PdfComposer : IDisposable
 
     private readonly XGraphics measureContext;
     private readonly Dictionary<XFont, TextMeasure> measures = new(ReferenceEqualityComparer.Instance);
-    private readonly string[] ascii = Enumerable.Range(0, 128).Select(i => ((char)i).ToString()).ToArray();
     private XGraphics? graphics;
 
     public PdfComposer()
@@ -375,16 +374,15 @@ internal sealed class PdfComposer : IDisposable
     }
 
     /// <summary>
-    /// Code (YAML) on a fixed character grid. PDFsharp ships no monospace face, so each character is
-    /// centred in a cell of equal width (wide glyphs are narrowed), which keeps YAML indentation
-    /// exact; long lines continue on the next line, indented, after a small hook.
+    /// Code (YAML) in the monospace face, one string per line, so indentation is exact and the
+    /// text copies out of the PDF as it was written; long lines continue on the next line,
+    /// indented, after a small hook.
     /// </summary>
     public void Code(string text)
     {
         var font = Fonts.Code;
-        var m = M(font);
-        var cw = font.Size * 0.56;
-        var lh = font.Size * 1.42;
+        var cw = M(font).Width('M');
+        var lh = font.Size * 1.45;
         const double pad = 6;
         var columns = (int)((Width - (2 * pad) - 10) / cw);
         var lines = new List<(string Text, int Indent, bool Continued)>();
@@ -435,23 +433,9 @@ internal sealed class PdfComposer : IDisposable
                     G.DrawLines(new XPen(Muted, 0.5), new[] { new XPoint(hx, y + 1), new XPoint(hx, y + (lh * 0.45)), new XPoint(hx + (cw * 0.8), y + (lh * 0.45)) });
                 }
 
-                for (var c = 0; c < line.Length; c++)
+                if (line.Length > 0)
                 {
-                    var ch = line[c];
-                    var s = ch < 128 ? ascii[ch] : ch.ToString();
-                    var x = x0 + ((indent + c) * cw);
-                    var w = m.Width(ch);
-                    if (w <= cw)
-                    {
-                        Text(s, font, InkBrush, x + ((cw - w) / 2), y);
-                    }
-                    else
-                    {
-                        var state = G.Save();
-                        G.ScaleAtTransform(cw / w, 1, new XPoint(x, y));
-                        Text(s, font, InkBrush, x, y);
-                        G.Restore(state);
-                    }
+                    Text(line, font, InkBrush, x0 + (indent * cw), y);
                 }
 
                 y += lh;

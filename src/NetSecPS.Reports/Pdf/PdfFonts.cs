@@ -13,6 +13,8 @@ namespace NetSecPS.Reports.Pdf;
 internal sealed class BundledFontResolver : IFontResolver
 {
     public const string Family = "Segoe WP";
+    public const string MonoFamily = "DejaVu Sans Mono";
+    private const string Mono = "DejaVuSansMono";
     private const string Regular = "SegoeWP";
     private const string Semibold = "SegoeWP-Semibold";
     private const string Bold = "SegoeWP-Bold";
@@ -21,6 +23,11 @@ internal sealed class BundledFontResolver : IFontResolver
     /// <summary>Any family maps to Segoe WP: the report asks for nothing else, and nothing may fall back to the system.</summary>
     public FontResolverInfo ResolveTypeface(string familyName, bool bold, bool italic)
     {
+        if (string.Equals(familyName, MonoFamily, StringComparison.OrdinalIgnoreCase))
+        {
+            return new FontResolverInfo(Mono, bold, italic);
+        }
+
         var face = bold ? Bold
             : familyName.EndsWith(" Semibold", StringComparison.OrdinalIgnoreCase) ? Semibold
             : familyName.EndsWith(" Light", StringComparison.OrdinalIgnoreCase) ? Light
@@ -33,8 +40,19 @@ internal sealed class BundledFontResolver : IFontResolver
         Bold => FontDataHelper.SegoeWPBold,
         Semibold => FontDataHelper.SegoeWPSemibold,
         Light => FontDataHelper.SegoeWPLight,
+        Mono => MonoData.Value,
         _ => FontDataHelper.SegoeWP,
     };
+
+    /// <summary>DejaVu Sans Mono (Bitstream Vera licence, Pdf/Fonts), embedded in this assembly.</summary>
+    private static readonly Lazy<byte[]> MonoData = new(() =>
+    {
+        using var stream = typeof(BundledFontResolver).Assembly.GetManifestResourceStream("NetSecPS.Reports.Pdf.Fonts.DejaVuSansMono.ttf")
+            ?? throw new InvalidOperationException("The monospace font resource is missing from NetSecPS.Reports.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     private static readonly object Gate = new();
 
@@ -66,7 +84,7 @@ internal sealed class PdfFonts
         Small = Make(BundledFontResolver.Family, 7.6, XFontStyleEx.Regular);
         SmallBold = Make(BundledFontResolver.Family, 7.6, XFontStyleEx.Bold);
         SmallItalic = Make(BundledFontResolver.Family, 7.6, XFontStyleEx.Italic);
-        Code = Make(BundledFontResolver.Family, 7.2, XFontStyleEx.Regular);
+        Code = Make(BundledFontResolver.MonoFamily, 6.9, XFontStyleEx.Regular);
         H1 = Make(BundledFontResolver.Family, 18, XFontStyleEx.Bold);
         H2 = Make(BundledFontResolver.Family + " Semibold", 12.5, XFontStyleEx.Regular);
         H3 = Make(BundledFontResolver.Family, 10, XFontStyleEx.Bold);
@@ -81,7 +99,7 @@ internal sealed class PdfFonts
     public XFont Small { get; }
     public XFont SmallBold { get; }
     public XFont SmallItalic { get; }
-    /// <summary>Drawn on a fixed grid (see <see cref="PdfComposer.Code"/>): no monospace face ships with PDFsharp.</summary>
+    /// <summary>Monospace, so YAML indentation lines up and a manifest copied from the PDF keeps its words.</summary>
     public XFont Code { get; }
     public XFont H1 { get; }
     public XFont H2 { get; }

@@ -15,7 +15,7 @@ internal static partial class PdfReport
         var score = view.Scan.Score;
         var applied = score.Checks.Where(x => x.Applicable).ToList();
         var weights = applied.Sum(x => x.Weight);
-        c.Section("Compliance");
+        c.Section("Compliance", minSpace: PdfReport.FlowingSectionRoom);
         c.Paragraph($"{ReportText.Plural(applied.Count, "check", "checks")} had subjects to evaluate: {ReportText.Plural(score.EvaluatedSubjects, "subject", "subjects")} in all, " +
             $"{ReportText.Number(view.Scan.Subjects.Count(s => s.Outcome == SubjectOutcome.Passed))} passed, {ReportText.Number(view.Scan.Subjects.Count(s => s.Outcome == SubjectOutcome.Failed))} failed and " +
             $"{ReportText.Number(view.Scan.Subjects.Count(s => s.Outcome == SubjectOutcome.Accepted))} accepted by exceptions. " +

@@ -15,6 +15,12 @@ internal static partial class PdfReport
     private const int ProgressId = 7102;
     private const int TopRisks = 5;
 
+    /// <summary>
+    /// Room (points) a section of long tables needs to start on the page where the previous one
+    /// ended: with less, it starts a new page; with more, the page is not left mostly empty.
+    /// </summary>
+    internal const double FlowingSectionRoom = 300;
+
     public static void Write(ScanResult scan, Stream stream, ReportOptions options, IOutputSink? sink = null, CancellationToken cancellationToken = default)
     {
         var view = new ReportView(scan, options);
@@ -377,7 +383,7 @@ internal static partial class PdfReport
         }
 
         var taken = scan.BaselineCreatedAt is { } at ? $", taken {ReportText.Time(at)}" : string.Empty;
-        c.Paragraph($"Compared with the baseline {scan.BaselinePath ?? "(unnamed)"}{taken}: {ReportText.Plural(scan.Drift.Count, "change", "changes")}.");
+        c.Paragraph($"Compared with the baseline {(scan.BaselinePath is { } bp ? Path.GetFileName(bp) : "(unnamed)")}{taken}: {ReportText.Plural(scan.Drift.Count, "change", "changes")}.");
         if (scan.Drift.Count == 0)
         {
             c.Paragraph("The posture matches the baseline: no flow, exposure, finding, policy or workload changed.");
@@ -428,7 +434,9 @@ internal static partial class PdfReport
         var direction = Math.Abs(delta) < 0.05 ? "held steady" : delta > 0 ? $"rose by {ReportText.Score(delta)} points" : $"fell by {ReportText.Score(-delta)} points";
         var earlier = view.Scan.History.Count(h => !h.HasCurrentScore);
         c.Paragraph($"Over the last {recent.Count} scans ({ReportText.Time(first.Time)} to {ReportText.Time(last.Time)}) the score {direction}, " +
-            $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}." +
+            (PdfCharts.Open(first) == PdfCharts.Open(last)
+                ? $"and open findings stayed at {ReportText.Number(PdfCharts.Open(last))}."
+                : $"and open findings went from {ReportText.Number(PdfCharts.Open(first))} to {ReportText.Number(PdfCharts.Open(last))}.") +
             (earlier > 0 ? $" {ReportText.Plural(earlier, "earlier scan of the history was", "earlier scans of the history were")} scored with the former formula (findings per workload) and {(earlier == 1 ? "is" : "are")} left out: those scores are not on the same scale." : string.Empty));
         c.Ensure(200);
         PdfCharts.Trend(c, recent, PdfComposer.Left, c.Y, PdfComposer.Width, 190);
@@ -443,7 +451,7 @@ internal static partial class PdfReport
 
     private static void Findings(PdfComposer c, ReportView view, CancellationToken ct)
     {
-        var outline = c.Section("Findings by check");
+        var outline = c.Section("Findings by check", minSpace: FlowingSectionRoom);
         if (view.CheckGroups.Count == 0)
         {
             c.Paragraph("No findings: every evaluated check passed.");
@@ -555,7 +563,7 @@ internal static partial class PdfReport
     private static void Appendix(PdfComposer c, ReportView view, CancellationToken ct)
     {
         var scan = view.Scan;
-        c.Section("Appendix A. Check catalogue");
+        c.Section("Appendix A. Check catalogue", minSpace: FlowingSectionRoom);
         c.Paragraph("Every check of the profile with its framework mappings and its result in this scan. Checks are semantic: they are decided from the computed connectivity and the model, not from the mere presence of an object.", c.Fonts.Body, c.MutedBrush);
         c.Table(new PdfTable(new[] { "Check", "Severity", "Title", "Frameworks", "Result" }, new[] { 0.8, 0.85, 3.0, 2.0, 0.9 })
         {
@@ -666,8 +674,9 @@ internal static partial class PdfReport
         {
             const int maxInputs = 300;
             c.Heading("Input files and their SHA-256", c.Fonts.H3);
-            c.Table(new PdfTable(new[] { "File", "Bytes", "SHA-256" }, new[] { 2.6, 0.6, 3.0 }) { Caption = "Input files" },
-                p.Inputs.Take(maxInputs).Select(i => new[] { i.Path, ReportText.Number((int)Math.Min(int.MaxValue, i.Length)), i.Sha256 }));
+            // Paths relative to the input paths above, so a digest stays on one line for an auditor to compare.
+            c.Table(new PdfTable(new[] { "File", "Bytes", "SHA-256" }, new[] { 2.2, 0.5, 3.6 }) { Caption = "Input files" },
+                p.Inputs.Take(maxInputs).Select(i => new[] { view.DisplayPath(i.Path), ReportText.Number((int)Math.Min(int.MaxValue, i.Length)), i.Sha256 }));
             if (p.Inputs.Count > maxInputs)
             {
                 c.Paragraph($"{ReportText.Number(maxInputs)} of {ReportText.Number(p.Inputs.Count)} input files are listed; the JSON report lists them all.", c.Fonts.SmallItalic, c.MutedBrush);
