@@ -750,7 +750,7 @@ internal static partial class ExcelReport
 
         var columns = new SheetColumn<InputDiagnostic>[]
         {
-            new("Severity", d => d.Severity, 10),
+            new("Severity", d => d.Severity.ToString(), 10),
             new("Code", d => d.Code, 20),
             new("File", d => d.File, 50),
             new("Line", d => d.Line, 6),

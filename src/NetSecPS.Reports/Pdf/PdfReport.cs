@@ -604,7 +604,7 @@ internal static partial class PdfReport
             c.Heading("Input diagnostics", c.Fonts.H3);
             const int maxDiagnostics = 200;
             c.Table(new PdfTable(new[] { "Severity", "Where", "Message" }, new[] { 0.8, 2.2, 3.5 }) { Caption = "Input diagnostics" },
-                scan.Diagnostics.Take(maxDiagnostics).Select(d => new[] { d.Severity, d.File is null ? $"{d.Kind}/{d.Name}" : d.Line is null ? d.File : $"{d.File}:{d.Line}", d.Message }));
+                scan.Diagnostics.Take(maxDiagnostics).Select(d => new[] { d.Severity.ToString(), d.File is null ? $"{d.Kind}/{d.Name}" : d.Line is null ? d.File : $"{d.File}:{d.Line}", d.Message }));
             if (scan.Diagnostics.Count > maxDiagnostics)
             {
                 c.Paragraph($"{ReportText.Number(maxDiagnostics)} of {ReportText.Number(scan.Diagnostics.Count)} diagnostics are listed; the workbook's Diagnostics sheet lists them all.", c.Fonts.SmallItalic, c.MutedBrush);

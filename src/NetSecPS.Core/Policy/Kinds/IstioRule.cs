@@ -130,7 +130,7 @@ internal sealed class IstioRule
             }
             else
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"rules[{index}] {where}: '{v}' is not a port number; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"rules[{index}] {where}: '{v}' is not a port number; it is ignored.");
             }
         }
 
