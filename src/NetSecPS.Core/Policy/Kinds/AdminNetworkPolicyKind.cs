@@ -103,7 +103,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
             return null;
         }
 
-        double priority = StandardTiers.BaselineAdminNetworkPolicyPriority;
+        var priority = StandardTiers.BaselineAdminNetworkPolicyPriority;
         if (!baseline)
         {
             if (AdminPolicySupport.Priority(context, obj, spec) is not { } p)

@@ -630,7 +630,7 @@ internal sealed class CalicoRuleCompiler
                     continue;
                 }
 
-                bool? inPositiveSets = !positiveSetNets.IsEmpty ? In(c, positiveSetNets, addressesMatchPods) : false;
+                var inPositiveSets = !positiveSetNets.IsEmpty ? In(c, positiveSetNets, addressesMatchPods) : false;
                 var matched = selected.Contains(c.Index) || (inPositiveSets == true && (e.NotSelector is null || !e.NotSelector.Matches(scope.View(c))));
                 bool? keep = matched;
                 if (matched)
