@@ -508,178 +508,209 @@ function Exit-ComplianceJob {
     exit $ExitCode
 }
 
-function Invoke-ComplianceJob {
-    $config = Read-JobConfiguration
+# Ends the run after a failure that leaves no reports: the metrics say the run failed, exit 2.
+function Exit-FailedJob {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)][string] $Outcome)
+    if ($Config.Metrics) {
+        try { Write-Metrics -Path (Join-Path $Config.OutputDirectory 'netsec.prom') -Result $null -Success $false } catch { Write-JobLog warn 'metrics.failed' (Get-ErrorFields $_) }
+    }
+    Exit-ComplianceJob 2 $Outcome
+}
+
+# Logs the configuration; an invalid one ends the run here (exit 2).
+function Write-JobStart {
+    param([Parameter(Mandatory)] $Config)
     Write-JobLog info 'job.start' ([ordered]@{
-            outputDirectory = $config.OutputDirectory
-            formats         = $config.Formats
-            profile         = $config.Profile
-            exceptions      = $config.ExceptionsPath
-            baseline        = $config.Baseline
-            baselineAuto    = $config.BaselineAuto
-            baselineSigned  = [bool]$config.BaselineKeyFile
-            history         = $config.History
-            failOn          = $config.FailOn
-            cluster         = $config.ClusterName
-            credentials     = $config.Credentials
-            kubeconfig      = $config.Kubeconfig
-            context         = $config.Context
-            modulePath      = $config.ModulePath
+            outputDirectory = $Config.OutputDirectory
+            formats         = $Config.Formats
+            profile         = $Config.Profile
+            exceptions      = $Config.ExceptionsPath
+            baseline        = $Config.Baseline
+            baselineAuto    = $Config.BaselineAuto
+            baselineSigned  = [bool]$Config.BaselineKeyFile
+            history         = $Config.History
+            failOn          = $Config.FailOn
+            cluster         = $Config.ClusterName
+            credentials     = $Config.Credentials
+            kubeconfig      = $Config.Kubeconfig
+            context         = $Config.Context
+            modulePath      = $Config.ModulePath
             powershell      = "$($PSVersionTable.PSVersion)"
         })
-    if ($config.Problems.Count -gt 0) {
-        foreach ($p in $config.Problems) { Write-JobLog error 'config.invalid' $p }
-        Exit-ComplianceJob 2 'configuration-invalid' ([ordered]@{ problems = $config.Problems.Count })
+    if ($Config.Problems.Count -gt 0) {
+        foreach ($p in $Config.Problems) { Write-JobLog error 'config.invalid' $p }
+        Exit-ComplianceJob 2 'configuration-invalid' ([ordered]@{ problems = $Config.Problems.Count })
     }
-    if ($config.KubeconfigCount -gt 1) {
-        Write-JobLog warn 'config.kubeconfig' ([ordered]@{ kubeconfig = $config.Kubeconfig; reason = 'KUBECONFIG lists several files; only the first is read' })
+    if ($Config.KubeconfigCount -gt 1) {
+        Write-JobLog warn 'config.kubeconfig' ([ordered]@{ kubeconfig = $Config.Kubeconfig; reason = 'KUBECONFIG lists several files; only the first is read' })
     }
-    $missingAfter = if ($config.EarlierScans -and $config.EarlierScans.Count -gt 0) {
-        [ordered]@{ baseline = $config.Baseline; earlierScans = $config.EarlierScans.Count; lastScan = $config.EarlierScans.Last }
-    }
-    if ($missingAfter -and $config.BaselineReset) {
-        Write-JobLog warn 'baseline.reset' ($missingAfter + [ordered]@{ reason = 'NETSEC_BASELINE_RESET: this run is saved as the new baseline; remove the setting once it is approved' })
-    }
-    elseif ($missingAfter) {
-        Write-JobLog warn 'baseline.missing' ($missingAfter + [ordered]@{ reason = 'the baseline is not signed, so this run is saved as the new baseline; set NETSEC_BASELINE_KEY_FILE to make a missing baseline an error' })
-    }
-    elseif ($config.BaselineReset) {
-        Write-JobLog warn 'baseline.reset' ([ordered]@{ baseline = $config.Baseline; reason = 'NETSEC_BASELINE_RESET is set but there is nothing to reset; remove it so that a deleted baseline is caught again' })
-    }
+}
 
-    # The report folder must be writable before a possibly long scan starts.
+# The baseline missing although earlier scans ran (log fields), or $null.
+function Get-MissingBaseline {
+    param([Parameter(Mandatory)] $Config)
+    if ($Config.EarlierScans -and $Config.EarlierScans.Count -gt 0) {
+        [ordered]@{ baseline = $Config.Baseline; earlierScans = $Config.EarlierScans.Count; lastScan = $Config.EarlierScans.Last }
+    }
+}
+
+function Write-BaselineNotice {
+    param([Parameter(Mandatory)] $Config, [System.Collections.IDictionary] $MissingAfter)
+    if ($MissingAfter -and $Config.BaselineReset) {
+        Write-JobLog warn 'baseline.reset' ($MissingAfter + [ordered]@{ reason = 'NETSEC_BASELINE_RESET: this run is saved as the new baseline; remove the setting once it is approved' })
+    }
+    elseif ($MissingAfter) {
+        Write-JobLog warn 'baseline.missing' ($MissingAfter + [ordered]@{ reason = 'the baseline is not signed, so this run is saved as the new baseline; set NETSEC_BASELINE_KEY_FILE to make a missing baseline an error' })
+    }
+    elseif ($Config.BaselineReset) {
+        Write-JobLog warn 'baseline.reset' ([ordered]@{ baseline = $Config.Baseline; reason = 'NETSEC_BASELINE_RESET is set but there is nothing to reset; remove it so that a deleted baseline is caught again' })
+    }
+}
+
+# The report folder must be writable before a possibly long scan starts; reserves this run's id.
+# Returns the runs folder.
+function Initialize-RunFolder {
+    param([Parameter(Mandatory)] $Config)
     try {
-        $runsDirectory = Join-Path $config.OutputDirectory 'runs'
+        $runsDirectory = Join-Path $Config.OutputDirectory 'runs'
         $null = New-Item -ItemType Directory -Path $runsDirectory -Force
-        $probe = New-TempPath (Join-Path $config.OutputDirectory 'write-probe')
+        $probe = New-TempPath (Join-Path $Config.OutputDirectory 'write-probe')
         [IO.File]::WriteAllText($probe, '')
         Remove-Item -LiteralPath $probe -Force
         $script:Run = New-RunReservation $runsDirectory
+        $runsDirectory
     }
     catch {
-        Write-JobLog error 'output.unwritable' ([ordered]@{ outputDirectory = $config.OutputDirectory } + (Get-ErrorFields $_))
+        Write-JobLog error 'output.unwritable' ([ordered]@{ outputDirectory = $Config.OutputDirectory } + (Get-ErrorFields $_))
         Exit-ComplianceJob 2 'output-unwritable'
     }
-    $metricsPath = Join-Path $config.OutputDirectory 'netsec.prom'
-    $failed = {
-        param([string] $Outcome)
-        if ($config.Metrics) {
-            try { Write-Metrics -Path $metricsPath -Result $null -Success $false } catch { Write-JobLog warn 'metrics.failed' (Get-ErrorFields $_) }
-        }
-        Exit-ComplianceJob 2 $Outcome
-    }
+}
 
-    $modulePath = $config.ModulePath
+# Imports NetSecPS and checks it has the cmdlets this run needs.
+function Import-NetSecModule {
+    param([Parameter(Mandatory)] $Config, [bool] $NeedsBaselineSave)
+    $modulePath = $Config.ModulePath
     if (Test-Path -LiteralPath $modulePath -PathType Container) { $modulePath = Join-Path $modulePath 'NetSecPS.psd1' }
     try {
         $module = Import-Module -Name $modulePath -PassThru -Force -ErrorAction Stop -WarningAction SilentlyContinue | Select-Object -First 1
     }
     catch {
         Write-JobLog error 'module.import_failed' ([ordered]@{ modulePath = $modulePath } + (Get-ErrorFields $_))
-        & $failed 'module-missing'
+        Exit-FailedJob $Config 'module-missing'
     }
     Write-JobLog info 'module.loaded' ([ordered]@{ modulePath = $module.ModuleBase; version = "$($module.Version)" })
 
-    $needsBaselineSave = $config.BaselineAuto -and -not $config.BaselineExists
-    $required = @('Invoke-NetSecScan', 'Export-NetSecReport') + @(if ($needsBaselineSave) { 'Export-NetSecBaseline' })
+    $required = @('Invoke-NetSecScan', 'Export-NetSecReport') + @(if ($NeedsBaselineSave) { 'Export-NetSecBaseline' })
     $missing = @($required | Where-Object { -not $module.ExportedCommands.ContainsKey($_) })
     if ($missing.Count -gt 0) {
         Write-JobLog error 'cmdlet.missing' ([ordered]@{ missing = $missing; modulePath = $module.ModuleBase; reason = 'this build of NetSecPS does not provide the cmdlets the job needs' })
-        & $failed 'cmdlet-missing'
+        Exit-FailedJob $Config 'cmdlet-missing'
     }
+    $module
+}
 
-    $scanCommand = $module.ExportedCommands['Invoke-NetSecScan']
-    $reportCommand = $module.ExportedCommands['Export-NetSecReport']
-    $historyPath = Join-Path $config.OutputDirectory 'history.jsonl'
-    $scanParameters = @{ HistoryPath = $historyPath }
-    if ($config.Credentials -eq 'in-cluster') { $scanParameters.InCluster = $true }
+# The parameters of Invoke-NetSecScan for this configuration; a cmdlet without one of them ends the run.
+function Get-ScanParameter {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $ScanCommand, [Parameter(Mandatory)][string] $HistoryPath)
+    $scanParameters = @{ HistoryPath = $HistoryPath }
+    if ($Config.Credentials -eq 'in-cluster') { $scanParameters.InCluster = $true }
     else {
-        $scanParameters.Kubeconfig = $config.Kubeconfig
-        if ($config.Context) { $scanParameters.Context = $config.Context }
-        if ($config.AllowInsecureHttp) { $scanParameters.AllowInsecureHttp = $true }
+        $scanParameters.Kubeconfig = $Config.Kubeconfig
+        if ($Config.Context) { $scanParameters.Context = $Config.Context }
+        if ($Config.AllowInsecureHttp) { $scanParameters.AllowInsecureHttp = $true }
     }
-    if ($config.Profile) { $scanParameters.Profile = $config.Profile }
-    if ($config.ExceptionsPath) { $scanParameters.ExceptionsPath = $config.ExceptionsPath }
-    if ($config.FlowLogs) { $scanParameters.FlowLog = $config.FlowLogs }
-    if ($config.BaselineExists) {
-        $scanParameters.Baseline = $config.Baseline
-        if ($config.BaselineKeyFile) { $scanParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
+    if ($Config.Profile) { $scanParameters.Profile = $Config.Profile }
+    if ($Config.ExceptionsPath) { $scanParameters.ExceptionsPath = $Config.ExceptionsPath }
+    if ($Config.FlowLogs) { $scanParameters.FlowLog = $Config.FlowLogs }
+    if ($Config.BaselineExists) {
+        $scanParameters.Baseline = $Config.Baseline
+        if ($Config.BaselineKeyFile) { $scanParameters.SigningKey = Read-SigningKey $Config.BaselineKeyFile }
     }
-    $unsupported = @($scanParameters.Keys | Where-Object { -not $scanCommand.Parameters.ContainsKey($_) })
+    $unsupported = @($scanParameters.Keys | Where-Object { -not $ScanCommand.Parameters.ContainsKey($_) })
     if ($unsupported.Count -gt 0) {
         Write-JobLog error 'cmdlet.incompatible' ([ordered]@{ cmdlet = 'Invoke-NetSecScan'; missingParameters = $unsupported })
-        & $failed 'cmdlet-incompatible'
+        Exit-FailedJob $Config 'cmdlet-incompatible'
     }
     # The cluster's own name is unknown in-cluster; the operator's name goes into the reports when the cmdlet takes it.
-    if ($config.ClusterName -and $scanCommand.Parameters.ContainsKey('ClusterName')) { $scanParameters.ClusterName = $config.ClusterName }
+    if ($Config.ClusterName -and $ScanCommand.Parameters.ContainsKey('ClusterName')) { $scanParameters.ClusterName = $Config.ClusterName }
+    $scanParameters
+}
 
-    Write-JobLog info 'scan.start' ([ordered]@{ run = $script:Run.Name; credentials = $config.Credentials; baseline = if ($config.BaselineExists) { $config.Baseline } else { $null }; history = $historyPath })
+# Runs the scan, logging its warnings and errors; returns the scan result or ends the run.
+function Invoke-ClusterScan {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $ScanCommand, [Parameter(Mandatory)][hashtable] $ScanParameters)
+    Write-JobLog info 'scan.start' ([ordered]@{ run = $script:Run.Name; credentials = $Config.Credentials; baseline = if ($Config.BaselineExists) { $Config.Baseline } else { $null }; history = $ScanParameters.HistoryPath })
     $scanErrors = $null
     $scanWarnings = $null
     try {
-        $results = @(& $scanCommand @scanParameters -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue -WarningVariable scanWarnings)
+        $results = @(& $ScanCommand @ScanParameters -ErrorAction SilentlyContinue -ErrorVariable scanErrors -WarningAction SilentlyContinue -WarningVariable scanWarnings)
     }
     catch {
         foreach ($w in @($scanWarnings)) { Write-JobLog warn 'scan.warning' ([ordered]@{ message = "$w" }) }
         Write-JobLog error 'scan.failed' (Get-ErrorFields $_)
-        & $failed 'scan-failed'
+        Exit-FailedJob $Config 'scan-failed'
     }
     foreach ($w in @($scanWarnings)) { Write-JobLog warn 'scan.warning' ([ordered]@{ message = "$w" }) }
     foreach ($e in @($scanErrors)) { Write-JobLog warn 'scan.error' (Get-ErrorFields $e) }
     $result = $results | Where-Object { $null -ne $_ -and $_.PSObject.Properties['Findings'] } | Select-Object -First 1
     if (-not $result) {
         Write-JobLog error 'scan.failed' ([ordered]@{ error = 'Invoke-NetSecScan returned no scan result'; errors = @($scanErrors).Count })
-        & $failed 'scan-failed'
+        Exit-FailedJob $Config 'scan-failed'
     }
+    $result
+}
 
-    $counts = Get-FindingCounts $result.Findings
-    $denied = @($result.Coverage | Where-Object { $_ -and "$($_.Status)" -notin 'Read', 'Absent', 'NotInInput' })
+# Logs what the scan found: coverage gaps, the totals, observed traffic, drift and the history record.
+function Write-ScanOutcome {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Result, $Counts, [Parameter(Mandatory)][string] $ClusterLabel, [Parameter(Mandatory)][string] $HistoryPath)
+    $denied = @($Result.Coverage | Where-Object { $_ -and "$($_.Status)" -notin 'Read', 'Absent', 'NotInInput' })
     foreach ($c in $denied) {
         Write-JobLog warn 'coverage.incomplete' ([ordered]@{ kind = $c.Kind; apiVersion = $c.ApiVersion; status = "$($c.Status)"; message = $c.Message })
     }
-    $clusterLabel = if ($config.ClusterName) { $config.ClusterName } elseif ($result.Provenance.Cluster) { $result.Provenance.Cluster } elseif ($result.Provenance.Context) { $result.Provenance.Context } else { 'cluster' }
     Write-JobLog info 'scan.done' ([ordered]@{
-            cluster         = $clusterLabel
-            serverVersion   = $result.Provenance.ServerVersion
-            score           = $result.Score.Score
-            findings        = $counts
-            suppressed      = @($result.Findings | Where-Object { $_ -and $_.Suppressed }).Count
-            flows           = @($result.Flows).Count
-            drift           = if ($null -ne $result.Drift) { @($result.Drift).Count } else { $null }
+            cluster         = $ClusterLabel
+            serverVersion   = $Result.Provenance.ServerVersion
+            score           = $Result.Score.Score
+            findings        = $Counts
+            suppressed      = @($Result.Findings | Where-Object { $_ -and $_.Suppressed }).Count
+            flows           = @($Result.Flows).Count
+            drift           = if ($null -ne $Result.Drift) { @($Result.Drift).Count } else { $null }
             kindsIncomplete = $denied.Count
         })
-    if ($result.PSObject.Properties['ObservedTraffic'] -and $null -ne $result.ObservedTraffic) {
-        $traffic = $result.ObservedTraffic
+    if ($Result.PSObject.Properties['ObservedTraffic'] -and $null -ne $Result.ObservedTraffic) {
+        $traffic = $Result.ObservedTraffic
         Write-JobLog info 'traffic.compared' ([ordered]@{
-                flowLogs = $config.FlowLogs; files = @($traffic.Files).Count; flows = $traffic.Flows; badLines = $traffic.BadLines
+                flowLogs = $Config.FlowLogs; files = @($traffic.Files).Count; flows = $traffic.Flows; badLines = $traffic.BadLines
                 observedAllowed = @($traffic.ObservedAllowed).Count; observedDenied = @($traffic.ObservedDenied).Count; disagreements = $traffic.Disagreements
                 unusedAllowed = @($traffic.UnusedAllowed).Count; unresolved = @($traffic.Unresolved).Count
             })
     }
-    if ($null -ne $result.Drift) {
-        Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $config.Baseline; driftRecords = @($result.Drift).Count })
+    if ($null -ne $Result.Drift) {
+        Write-JobLog info 'baseline.compared' ([ordered]@{ baseline = $Config.Baseline; driftRecords = @($Result.Drift).Count })
     }
     # The history the scan returns holds its own record only when the scan appended it (under the
     # history's lock, so other jobs writing the same file at the same time lose nothing).
-    $history = @($result.History | Where-Object { $_ })
-    if (@($history | Where-Object { $_.Time -eq $result.ScannedAt }).Count -gt 0) {
-        Write-JobLog info 'history.appended' ([ordered]@{ path = $historyPath; records = $history.Count })
+    $history = @($Result.History | Where-Object { $_ })
+    if (@($history | Where-Object { $_.Time -eq $Result.ScannedAt }).Count -gt 0) {
+        Write-JobLog info 'history.appended' ([ordered]@{ path = $HistoryPath; records = $history.Count })
     }
     else {
-        Write-JobLog warn 'history.unchanged' ([ordered]@{ path = $historyPath; reason = 'Invoke-NetSecScan appended no record' })
+        Write-JobLog warn 'history.unchanged' ([ordered]@{ path = $HistoryPath; reason = 'Invoke-NetSecScan appended no record' })
     }
+}
 
-    # Reports go to this run's own hidden staging folder, which becomes the run folder only when
-    # every format was written, so a run folder never holds half a run.
-    $runName = $script:Run.Name
+# Reports go to this run's own hidden staging folder, which becomes the run folder only when
+# every format was written, so a run folder never holds half a run.
+function Publish-RunReport {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Result, [Parameter(Mandatory)] $ReportCommand, [Parameter(Mandatory)][string] $ClusterLabel)
     $runDirectory = $script:Run.Directory
     $staging = $script:Run.Staging
-    $baseName = "netsec-$(ConvertTo-SafeFileName $clusterLabel)-$runName"
-    $files = @($config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
+    $baseName = "netsec-$(ConvertTo-SafeFileName $ClusterLabel)-$($script:Run.Name)"
+    $files = @($Config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
     try {
         $null = New-Item -ItemType Directory -Path $staging
         # The title and branding come from the profile the scan ran with, which the result carries.
-        $null = $result | & $reportCommand -Path $files -Force -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
+        $null = $Result | & $ReportCommand -Path $files -Force -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable reportWarnings
         foreach ($w in @($reportWarnings)) { Write-JobLog warn 'report.warning' ([ordered]@{ message = "$w" }) }
         $absent = @($files | Where-Object { -not (Test-Path -LiteralPath $_ -PathType Leaf) -or (Get-Item -LiteralPath $_).Length -eq 0 })
         if ($absent.Count -gt 0) { throw "Export-NetSecReport did not write $($absent -join ', ')" }
@@ -689,76 +720,86 @@ function Invoke-ComplianceJob {
     catch {
         Write-JobLog error 'report.failed' (Get-ErrorFields $_)
         Remove-Item -LiteralPath $staging -Recurse -Force -ErrorAction SilentlyContinue
-        & $failed 'report-failed'
+        Exit-FailedJob $Config 'report-failed'
     }
-    foreach ($format in $config.Formats) {
+    foreach ($format in $Config.Formats) {
         $file = Join-Path $runDirectory ($baseName + $script:FormatExtensions[$format])
         Write-JobLog info 'report.written' ([ordered]@{ format = $format; path = $file; bytes = (Get-Item -LiteralPath $file).Length })
     }
+}
 
-    if ($needsBaselineSave) {
-        # Written beside the baseline under a temporary name, then linked into place only if no
-        # baseline exists: a job that started at the same time without a baseline may have saved
-        # one first, and an approved baseline is never replaced.
-        $pending = New-TempPath $config.Baseline
-        try {
-            # The scan result carries the profile and the findings' suppression state; the exceptions
-            # file is recorded beside them so a later comparison knows which exceptions were in force.
-            $baselineCommand = $module.ExportedCommands['Export-NetSecBaseline']
-            $baselineParameters = @{ Path = $pending }
-            if ($config.BaselineKeyFile) { $baselineParameters.SigningKey = Read-SigningKey $config.BaselineKeyFile }
-            if ($config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $config.ExceptionsPath }
-            $null = $result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
-            foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }
-            if (-not (Test-Path -LiteralPath $pending -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($config.Baseline)" }
-            $saved = $true
-            try { [IO.File]::Move($pending, $config.Baseline, $false) }
-            catch [System.IO.IOException] {
-                if (-not (Test-Path -LiteralPath $config.Baseline -PathType Leaf)) { throw }
-                $saved = $false
-            }
-            if ($saved) {
-                $reason = if ($missingAfter -and $config.BaselineReset) { 'NETSEC_BASELINE_RESET: the missing baseline replaced by this run' }
-                elseif ($missingAfter) { 'NETSEC_BASELINE_AUTO: the missing (unsigned) baseline replaced by this run' }
-                else { 'NETSEC_BASELINE_AUTO: first run' }
-                Write-JobLog info 'baseline.saved' ([ordered]@{ path = $config.Baseline; signed = [bool]$config.BaselineKeyFile; reason = $reason })
-            }
-            else {
-                Write-JobLog warn 'baseline.kept' ([ordered]@{ path = $config.Baseline; reason = 'another run saved the baseline while this one ran; that baseline stands and this run was not saved over it' })
-            }
-        }
-        catch {
-            Write-JobLog error 'baseline.failed' ([ordered]@{ path = $config.Baseline } + (Get-ErrorFields $_))
-            & $failed 'baseline-failed'
-        }
-        finally {
-            if (Test-Path -LiteralPath $pending) { Remove-Item -LiteralPath $pending -Force -ErrorAction SilentlyContinue }
-        }
-    }
-
+# Written beside the baseline under a temporary name, then linked into place only if no
+# baseline exists: a job that started at the same time without a baseline may have saved
+# one first, and an approved baseline is never replaced.
+function Save-RunAsBaseline {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Module, [Parameter(Mandatory)] $Result, [System.Collections.IDictionary] $MissingAfter)
+    $pending = New-TempPath $Config.Baseline
     try {
-        $pruned = Remove-OldRuns -RunsDirectory $runsDirectory -Keep $config.History
-        Write-JobLog info 'runs.pruned' ([ordered]@{ kept = $pruned.Kept; removed = $pruned.Removed; keep = $config.History })
+        # The scan result carries the profile and the findings' suppression state; the exceptions
+        # file is recorded beside them so a later comparison knows which exceptions were in force.
+        $baselineCommand = $Module.ExportedCommands['Export-NetSecBaseline']
+        $baselineParameters = @{ Path = $pending }
+        if ($Config.BaselineKeyFile) { $baselineParameters.SigningKey = Read-SigningKey $Config.BaselineKeyFile }
+        if ($Config.ExceptionsPath -and $baselineCommand.Parameters.ContainsKey('ExceptionsPath')) { $baselineParameters.ExceptionsPath = $Config.ExceptionsPath }
+        $null = $Result | & $baselineCommand @baselineParameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable baselineWarnings
+        foreach ($w in @($baselineWarnings)) { Write-JobLog warn 'baseline.warning' ([ordered]@{ message = "$w" }) }
+        if (-not (Test-Path -LiteralPath $pending -PathType Leaf)) { throw "Export-NetSecBaseline did not write $($Config.Baseline)" }
+        $saved = $true
+        try { [IO.File]::Move($pending, $Config.Baseline, $false) }
+        catch [System.IO.IOException] {
+            if (-not (Test-Path -LiteralPath $Config.Baseline -PathType Leaf)) { throw }
+            $saved = $false
+        }
+        if ($saved) {
+            $reason = if ($MissingAfter -and $Config.BaselineReset) { 'NETSEC_BASELINE_RESET: the missing baseline replaced by this run' }
+            elseif ($MissingAfter) { 'NETSEC_BASELINE_AUTO: the missing (unsigned) baseline replaced by this run' }
+            else { 'NETSEC_BASELINE_AUTO: first run' }
+            Write-JobLog info 'baseline.saved' ([ordered]@{ path = $Config.Baseline; signed = [bool]$Config.BaselineKeyFile; reason = $reason })
+        }
+        else {
+            Write-JobLog warn 'baseline.kept' ([ordered]@{ path = $Config.Baseline; reason = 'another run saved the baseline while this one ran; that baseline stands and this run was not saved over it' })
+        }
     }
     catch {
-        # Old reports that could not be deleted do not make this run's reports wrong.
+        Write-JobLog error 'baseline.failed' ([ordered]@{ path = $Config.Baseline } + (Get-ErrorFields $_))
+        Exit-FailedJob $Config 'baseline-failed'
+    }
+    finally {
+        if (Test-Path -LiteralPath $pending) { Remove-Item -LiteralPath $pending -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+# Old runs beyond NETSEC_HISTORY go, and the metrics file is replaced: neither failing makes this
+# run's reports wrong, so both only warn.
+function Complete-RunHousekeeping {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Result, [Parameter(Mandatory)][string] $RunsDirectory)
+    try {
+        $pruned = Remove-OldRuns -RunsDirectory $RunsDirectory -Keep $Config.History
+        Write-JobLog info 'runs.pruned' ([ordered]@{ kept = $pruned.Kept; removed = $pruned.Removed; keep = $Config.History })
+    }
+    catch {
         Write-JobLog warn 'runs.prune_failed' (Get-ErrorFields $_)
     }
 
-    if ($config.Metrics) {
+    if ($Config.Metrics) {
+        $metricsPath = Join-Path $Config.OutputDirectory 'netsec.prom'
         try {
-            Write-Metrics -Path $metricsPath -Result $result -Success $true
+            Write-Metrics -Path $metricsPath -Result $Result -Success $true
             Write-JobLog info 'metrics.written' ([ordered]@{ path = $metricsPath })
         }
         catch { Write-JobLog warn 'metrics.failed' (Get-ErrorFields $_) }
     }
+}
 
-    $summary = [ordered]@{ run = $runName; findings = $counts; failOn = $config.FailOn }
-    if ($config.FailOn -eq 'none') { Exit-ComplianceJob 0 'ok' $summary }
-    $threshold = $script:SeverityRank[$config.FailOn]
+# Exit 1 when unsuppressed findings or drift reach NETSEC_FAIL_ON, else 0.
+function Exit-WithVerdict {
+    param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Result, $Counts)
+    $summary = [ordered]@{ run = $script:Run.Name; findings = $Counts; failOn = $Config.FailOn }
+    if ($Config.FailOn -eq 'none') { Exit-ComplianceJob 0 'ok' $summary }
+    $threshold = $script:SeverityRank[$Config.FailOn]
     $atOrAbove = { param($s) $rank = $script:SeverityRank[(Get-SeverityName $s)]; $null -ne $rank -and $rank -ge $threshold }
-    $failingFindings = @($result.Findings | Where-Object { $_ -and -not $_.Suppressed -and (& $atOrAbove $_.Severity) })
-    $failingDrift = @($result.Drift | Where-Object { $_ -and (Test-DriftCounts $_) -and (& $atOrAbove $_.Severity) })
+    $failingFindings = @($Result.Findings | Where-Object { $_ -and -not $_.Suppressed -and (& $atOrAbove $_.Severity) })
+    $failingDrift = @($Result.Drift | Where-Object { $_ -and (Test-DriftCounts $_) -and (& $atOrAbove $_.Severity) })
     $summary.failingFindings = $failingFindings.Count
     $summary.failingDrift = $failingDrift.Count
     if ($failingFindings.Count -gt 0 -or $failingDrift.Count -gt 0) {
@@ -766,6 +807,31 @@ function Invoke-ComplianceJob {
         Exit-ComplianceJob 1 'threshold-reached' $summary
     }
     Exit-ComplianceJob 0 'ok' $summary
+}
+
+function Invoke-ComplianceJob {
+    $config = Read-JobConfiguration
+    Write-JobStart $config
+    $missingAfter = Get-MissingBaseline $config
+    Write-BaselineNotice $config $missingAfter
+    $runsDirectory = Initialize-RunFolder $config
+
+    $needsBaselineSave = $config.BaselineAuto -and -not $config.BaselineExists
+    $module = Import-NetSecModule -Config $config -NeedsBaselineSave $needsBaselineSave
+    $scanCommand = $module.ExportedCommands['Invoke-NetSecScan']
+    $historyPath = Join-Path $config.OutputDirectory 'history.jsonl'
+    $scanParameters = Get-ScanParameter -Config $config -ScanCommand $scanCommand -HistoryPath $historyPath
+    $result = Invoke-ClusterScan -Config $config -ScanCommand $scanCommand -ScanParameters $scanParameters
+
+    $counts = Get-FindingCounts $result.Findings
+    $clusterLabel = if ($config.ClusterName) { $config.ClusterName } elseif ($result.Provenance.Cluster) { $result.Provenance.Cluster } elseif ($result.Provenance.Context) { $result.Provenance.Context } else { 'cluster' }
+    Write-ScanOutcome -Config $config -Result $result -Counts $counts -ClusterLabel $clusterLabel -HistoryPath $historyPath
+    Publish-RunReport -Config $config -Result $result -ReportCommand $module.ExportedCommands['Export-NetSecReport'] -ClusterLabel $clusterLabel
+    if ($needsBaselineSave) {
+        Save-RunAsBaseline -Config $config -Module $module -Result $result -MissingAfter $missingAfter
+    }
+    Complete-RunHousekeeping -Config $config -Result $result -RunsDirectory $runsDirectory
+    Exit-WithVerdict -Config $config -Result $result -Counts $counts
 }
 
 # Dot-sourced (by tests), the script only defines its functions.

@@ -17,12 +17,36 @@ public static class ReportFormats
     public static ReportFormat? FromPath(string path)
     {
         var p = path.ToLowerInvariant();
-        if (p.EndsWith(".junit.xml", StringComparison.Ordinal)) return ReportFormat.JUnit;
-        if (p.EndsWith(".xlsx", StringComparison.Ordinal)) return ReportFormat.Excel;
-        if (p.EndsWith(".pdf", StringComparison.Ordinal)) return ReportFormat.Pdf;
-        if (p.EndsWith(".sarif", StringComparison.Ordinal) || p.EndsWith(".sarif.json", StringComparison.Ordinal)) return ReportFormat.Sarif;
-        if (p.EndsWith(".json", StringComparison.Ordinal)) return ReportFormat.Json;
-        if (p.EndsWith(".csv", StringComparison.Ordinal)) return ReportFormat.Csv;
+        if (p.EndsWith(".junit.xml", StringComparison.Ordinal))
+        {
+            return ReportFormat.JUnit;
+        }
+
+        if (p.EndsWith(".xlsx", StringComparison.Ordinal))
+        {
+            return ReportFormat.Excel;
+        }
+
+        if (p.EndsWith(".pdf", StringComparison.Ordinal))
+        {
+            return ReportFormat.Pdf;
+        }
+
+        if (p.EndsWith(".sarif", StringComparison.Ordinal) || p.EndsWith(".sarif.json", StringComparison.Ordinal))
+        {
+            return ReportFormat.Sarif;
+        }
+
+        if (p.EndsWith(".json", StringComparison.Ordinal))
+        {
+            return ReportFormat.Json;
+        }
+
+        if (p.EndsWith(".csv", StringComparison.Ordinal))
+        {
+            return ReportFormat.Csv;
+        }
+
         return null;
     }
 }

@@ -23,8 +23,22 @@ public sealed record CoverageEntry(string Kind, string ApiVersion, CoverageStatu
 /// <summary>One input file of a snapshot taken from manifests, with its digest.</summary>
 public sealed record InputFile(string Path, string Sha256, long Length);
 
+/// <summary>
+/// How much a diagnostic matters, ordered from least to most severe. The names are the words
+/// users see and saved snapshots, history and JSON reports hold, so they must not change.
+/// </summary>
+public enum DiagnosticSeverity
+{
+    /// <summary>Context worth knowing; nothing was skipped (shown as verbose output).</summary>
+    Information = 0,
+    /// <summary>Something was skipped or read partly; the rest of the work went on.</summary>
+    Warning = 1,
+    /// <summary>Input that could not be read or used at all; what it held is not verified.</summary>
+    Error = 2,
+}
+
 /// <summary>A problem met while reading the input: the rest of the work went on.</summary>
-public sealed record InputDiagnostic(string Severity, string Code, string Message, string? File, int? Line, int? Column, string? Kind = null, string? Name = null)
+public sealed record InputDiagnostic(DiagnosticSeverity Severity, string Code, string Message, string? File, int? Line, int? Column, string? Kind = null, string? Name = null)
 {
     public override string ToString()
     {

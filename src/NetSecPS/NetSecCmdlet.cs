@@ -54,7 +54,7 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
     {
         switch (d.Severity)
         {
-            case "Error":
+            case DiagnosticSeverity.Error:
                 var category = d.Code switch
                 {
                     "Forbidden" => ErrorCategory.PermissionDenied,
@@ -67,7 +67,7 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
                     ErrorDetails = new ErrorDetails(d.ToString()),
                 });
                 break;
-            case "Warning":
+            case DiagnosticSeverity.Warning:
                 WriteWarning(d.ToString());
                 break;
             default:

@@ -81,7 +81,7 @@ public sealed class CiliumVariantTests : IClassFixture<CiliumVariantTests.Writte
     {
         var sink = new CollectingSink();
         var rewritten = ConnectivityEngine.Build(ClusterModel.Build(written.Data), sink);
-        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         var kept = ConnectivityEngine.Build(ClusterModel.Build(written.Kept));
 
         static Dictionary<(string, string), string> PodFlows(ConnectivityEngine e) =>

@@ -114,7 +114,7 @@ public sealed partial class SyntheticCluster
     /// </summary>
     private IEnumerable<JsonObject> ClusterNetworkPolicies(Random random)
     {
-        const string Api = "policy.networking.k8s.io/v1alpha2";
+        const string api = "policy.networking.k8s.io/v1alpha2";
         JsonObject Cnp(string name, string tier, int priority, JsonObject subject, JsonArray? ingress, JsonArray? egress)
         {
             var spec = Map(("tier", tier), ("priority", priority), ("subject", subject));
@@ -128,7 +128,7 @@ public sealed partial class SyntheticCluster
                 spec["egress"] = egress;
             }
 
-            return Map(("apiVersion", Api), ("kind", "ClusterNetworkPolicy"), ("metadata", Meta(random, name, null)), ("spec", spec));
+            return Map(("apiVersion", api), ("kind", "ClusterNetworkPolicy"), ("metadata", Meta(random, name, null)), ("spec", spec));
         }
 
         JsonObject Rule(string name, string action, string peerKey, JsonArray peers, JsonArray? protocols = null)
@@ -264,7 +264,7 @@ public sealed partial class SyntheticCluster
 
     private IEnumerable<JsonObject> AdminPolicies(Random random)
     {
-        const string Api = "policy.networking.k8s.io/v1alpha1";
+        const string api = "policy.networking.k8s.io/v1alpha1";
         JsonObject Anp(string name, int priority, JsonObject subject, JsonArray? ingress, JsonArray? egress)
         {
             var spec = Map(("priority", priority), ("subject", subject));
@@ -278,7 +278,7 @@ public sealed partial class SyntheticCluster
                 spec["egress"] = egress;
             }
 
-            return Map(("apiVersion", Api), ("kind", "AdminNetworkPolicy"), ("metadata", Meta(random, name, null)), ("spec", spec));
+            return Map(("apiVersion", api), ("kind", "AdminNetworkPolicy"), ("metadata", Meta(random, name, null)), ("spec", spec));
         }
 
         JsonObject Rule(string name, string action, string peerKey, JsonArray peers, JsonArray? ports = null)
@@ -332,7 +332,7 @@ public sealed partial class SyntheticCluster
         }
 
         yield return Map(
-            ("apiVersion", Api), ("kind", "BaselineAdminNetworkPolicy"), ("metadata", Meta(random, "default", null)),
+            ("apiVersion", api), ("kind", "BaselineAdminNetworkPolicy"), ("metadata", Meta(random, "default", null)),
             ("spec", Map(
                 ("subject", Map(("namespaces", MatchExpressions(Requirement("env", "In", "prod", "staging"))))),
                 ("ingress", Array(Rule("deny-unlabelled-namespaces", "Deny", "from",

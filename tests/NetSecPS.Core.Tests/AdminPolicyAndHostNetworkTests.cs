@@ -30,8 +30,8 @@ public class AdminPolicyAndHostNetworkTests
         // ordered-rules (priority 5): UDP denied, TCP 443 allowed before all TCP is denied;
         // allow-all-late (priority 20) only decides what is left: SCTP.
         Assert.Equal("SCTP 1-65535,TCP 443", f.Between("other/client[Pod]", "prio/server[Pod]"));
-        Assert.Contains(f.Sink.Diagnostics, d => d.Code == "UnsupportedPeer" && d.Severity == "Warning" && d.Message.Contains("ordered-rules", StringComparison.Ordinal));
-        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == "Error");
+        Assert.Contains(f.Sink.Diagnostics, d => d.Code == "UnsupportedPeer" && d.Severity == DiagnosticSeverity.Warning && d.Message.Contains("ordered-rules", StringComparison.Ordinal));
+        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
     }
 
     [Fact]

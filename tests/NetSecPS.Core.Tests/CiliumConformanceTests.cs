@@ -77,10 +77,10 @@ public class CiliumConformanceTests
     {
         var dir = Path.Combine(Cases, name);
         var data = ManifestSource.Read(new[] { dir, TestPaths.Fixture("cilium", "agent") });
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         var sink = new CollectingSink();
         var engine = ConnectivityEngine.Build(ClusterModel.Build(data), sink);
-        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
 
         var expectations = Read(dir);
         var skipped = SkippedLines(name);

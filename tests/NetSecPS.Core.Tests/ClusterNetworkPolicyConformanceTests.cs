@@ -40,10 +40,10 @@ public class ClusterNetworkPolicyConformanceTests
         var dir = Path.Combine(Cases, name);
         var sink = new CollectingSink();
         var data = ManifestSource.Read(new[] { dir });
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         var model = ClusterModel.Build(data);
         var engine = ConnectivityEngine.Build(model, sink);
-        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
 
         var failures = new List<string>();
         var probes = 0;

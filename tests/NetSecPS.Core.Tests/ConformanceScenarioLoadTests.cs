@@ -39,7 +39,7 @@ public partial class ConformanceScenarioLoadTests
         var data = ManifestSource.Read(new[] { dir });
 
         Assert.NotEmpty(data.Objects);
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
 
         var manifests = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetExtension(f) is ".yaml" or ".yml" or ".json").ToList();

@@ -10,7 +10,7 @@ internal sealed class ConnectivityFixture
     public ConnectivityFixture(ConnectivityOptions? options, params string[] files)
     {
         var data = ManifestSource.Read(files.Select(f => TestPaths.Fixture("connectivity", f)));
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Model = ClusterModel.Build(data);
         Engine = ConnectivityEngine.Build(Model, Sink, options);
     }

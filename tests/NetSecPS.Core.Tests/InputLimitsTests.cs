@@ -84,7 +84,7 @@ public sealed class InputLimitsTests : IDisposable
         // Five levels of ten: 111,111 nodes from about 60 written; the API server's decoder refuses it too.
         var bomb = Write("lol.yaml", NestedAliases(5, 10));
         var data = Read(bomb, WriteGood());
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("ExcessiveAliasing", error.Code);
         Assert.Equal(bomb, error.File);
         Assert.InRange(error.Line!.Value, 7, 11);
@@ -99,7 +99,7 @@ public sealed class InputLimitsTests : IDisposable
         var big = new string('x', 1 << 20);
         var yaml = $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: copies\n  annotations:\n    a: &big \"{big}\"\n    b: *big\n    c: *big\n    d: *big\n    e: *big\n    f: *big\n";
         var data = Read(Write("copies.yaml", yaml), WriteGood());
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("ExcessiveAliasing", error.Code);
         Assert.Contains("3 MiB", error.Message, StringComparison.Ordinal);
         AssertGoodFileRead(data);
@@ -117,7 +117,7 @@ public sealed class InputLimitsTests : IDisposable
         }
 
         var data = Read(Write("anchors.yaml", yaml.ToString()));
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Single(data.Objects);
     }
 
@@ -129,7 +129,7 @@ public sealed class InputLimitsTests : IDisposable
         var depth = 5_000;
         var deep = Write(name, new string(open, depth) + new string(close, depth));
         var data = ReadWithin(30, deep, WriteGood());
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("NestingTooDeep", error.Code);
         Assert.Equal(deep, error.File);
         Assert.Equal(1, error.Line);
@@ -149,7 +149,7 @@ public sealed class InputLimitsTests : IDisposable
             : new string('y', 4 << 20);
         var big = Write(name, string.Format(System.Globalization.CultureInfo.InvariantCulture, template, value));
         var data = Read(big, WriteGood());
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("ValueTooLarge", error.Code);
         Assert.Equal(big, error.File);
         Assert.Equal(line, error.Line);
@@ -163,7 +163,7 @@ public sealed class InputLimitsTests : IDisposable
     {
         var value = new string('y', InputLimits.Default.MaxValueChars - 100);
         var data = Read(Write("large.yaml", $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: large\n  annotations:\n    large: {value}\n"));
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal(value, data.Objects.Single().As<k8s.Models.V1Namespace>()!.Metadata.Annotations["large"]);
     }
 
@@ -172,7 +172,7 @@ public sealed class InputLimitsTests : IDisposable
     {
         var big = Write("dump.yaml", Good.Replace("good", "dump", StringComparison.Ordinal) + "# " + new string('-', 4096) + "\n");
         var data = ManifestSource.Read(new[] { big, WriteGood() }, limits: InputLimits.Default with { MaxManifestFileBytes = 1024 });
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("FileTooLarge", error.Code);
         Assert.Equal(big, error.File);
         Assert.Contains("larger than the 1 KiB", error.Message, StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class InputLimitsTests : IDisposable
         File.WriteAllBytes(path, bytes);
         var data = Read(path);
         var warning = Assert.Single(data.Diagnostics);
-        Assert.Equal("Warning", warning.Severity);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Equal("InvalidUtf8", warning.Code);
         Assert.Equal(path, warning.File);
         Assert.Equal(6, warning.Line);
@@ -234,7 +234,7 @@ public sealed class InputLimitsTests : IDisposable
         {
             var data = ReadWithin(20, dir);
             var warning = Assert.Single(data.Diagnostics);
-            Assert.Equal(("Warning", "NotRegularFile", fifo), (warning.Severity, warning.Code, warning.File));
+            Assert.Equal((DiagnosticSeverity.Warning, "NotRegularFile", fifo), (warning.Severity, warning.Code, warning.File));
             Assert.Contains("FIFO", warning.Message, StringComparison.Ordinal);
             AssertGoodFileRead(data);
         }
@@ -326,7 +326,7 @@ public sealed class InputLimitsTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(dir, "gone.yaml"), "nowhere.yaml");
         var data = ReadWithin(20, dir);
         Assert.Equal(new[] { "a.yaml", "b.yaml", "gone.yaml" }, data.Diagnostics.Select(d => Path.GetFileName(d.File!)));
-        Assert.All(data.Diagnostics, d => Assert.Equal(("Warning", "BrokenLink"), (d.Severity, d.Code)));
+        Assert.All(data.Diagnostics, d => Assert.Equal((DiagnosticSeverity.Warning, "BrokenLink"), (d.Severity, d.Code)));
         AssertGoodFileRead(data);
     }
 

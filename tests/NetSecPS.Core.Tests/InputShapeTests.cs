@@ -10,7 +10,7 @@ public class InputShapeTests
     private static ClusterData Read(params string[] relative) => ManifestSource.Read(relative.Select(r => TestPaths.Fixture(r.Split('/'))));
 
     private static void AssertNoProblems(ClusterData data) =>
-        Assert.True(data.Diagnostics.All(d => d.Severity is not ("Error" or "Warning")), string.Join("\n", data.Diagnostics));
+        Assert.True(data.Diagnostics.All(d => d.Severity is not (DiagnosticSeverity.Error or DiagnosticSeverity.Warning)), string.Join("\n", data.Diagnostics));
 
     [Fact]
     public void A_single_yaml_object_is_read_typed()
@@ -125,7 +125,7 @@ public class InputShapeTests
     public void A_file_that_is_not_a_kubernetes_object_is_skipped_with_a_warning_naming_it(string file)
     {
         var data = Read(file, "manifests/single.yaml");
-        var warning = Assert.Single(data.Diagnostics, d => d.Severity == "Warning");
+        var warning = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning);
         Assert.Equal("NotKubernetesObject", warning.Code);
         Assert.Equal(TestPaths.Fixture(file.Split('/')), warning.File);
         Assert.Contains(Path.GetFileName(file), warning.ToString(), StringComparison.Ordinal);
@@ -138,7 +138,7 @@ public class InputShapeTests
         var data = Read("manifests/empty.yaml");
         Assert.Empty(data.Objects);
         var warning = Assert.Single(data.Diagnostics);
-        Assert.Equal("Warning", warning.Severity);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.EndsWith("empty.yaml", warning.File, StringComparison.Ordinal);
     }
 
@@ -172,7 +172,7 @@ public class InputShapeTests
     public void An_invalid_object_is_an_error_with_file_line_and_the_wrong_field_and_the_rest_of_the_file_is_read()
     {
         var data = Read("manifests/invalid-pod.yaml");
-        var errors = data.Diagnostics.Where(d => d.Severity == "Error").ToList();
+        var errors = data.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.Equal("InvalidObject", e.Code));
         Assert.All(errors, e => Assert.Equal(TestPaths.Fixture("manifests", "invalid-pod.yaml"), e.File));
@@ -193,7 +193,7 @@ public class InputShapeTests
     public void Malformed_indentation_is_an_error_with_its_line_and_column()
     {
         var data = Read("manifests/malformed-indent.yaml", "manifests/single.json");
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("MalformedYaml", error.Code);
         Assert.Equal(TestPaths.Fixture("manifests", "malformed-indent.yaml"), error.File);
         // Line 9 holds the key indented one column short of its sibling's.
@@ -209,7 +209,7 @@ public class InputShapeTests
     {
         var missing = TestPaths.Fixture("manifests", "no-such-file.yaml");
         var data = ManifestSource.Read(new[] { missing, TestPaths.Fixture("manifests", "single.yaml") });
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("PathNotFound", error.Code);
         Assert.Single(data.Objects);
     }
@@ -228,7 +228,7 @@ public class InputShapeTests
     {
         var data = Read("manifests/multi-doc.yaml", "tree/shop/namespace.yaml");
         Assert.Single(data.Objects, o => o.Key == "Namespace/shop");
-        var warning = Assert.Single(data.Diagnostics, d => d.Severity == "Warning");
+        var warning = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning);
         Assert.Equal("DuplicateObject", warning.Code);
         Assert.Equal(TestPaths.Fixture("tree", "shop", "namespace.yaml"), warning.File);
         Assert.Contains($"first in {TestPaths.Fixture("manifests", "multi-doc.yaml")}:2:1", warning.Message, StringComparison.Ordinal);
@@ -249,7 +249,7 @@ public class InputShapeTests
         var data = Read("empty-folder");
         Assert.Empty(data.Objects);
         var warning = Assert.Single(data.Diagnostics);
-        Assert.Equal(("Warning", "NoManifests"), (warning.Severity, warning.Code));
+        Assert.Equal((DiagnosticSeverity.Warning, "NoManifests"), (warning.Severity, warning.Code));
         Assert.Equal(TestPaths.Fixture("empty-folder"), warning.File);
     }
 

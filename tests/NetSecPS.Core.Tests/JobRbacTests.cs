@@ -48,7 +48,7 @@ public partial class JobRbacTests
     public void The_cluster_role_grants_only_read_verbs_on_exactly_the_kinds_the_scan_reads()
     {
         var data = ManifestSource.Read(new[] { ClusterRolePath });
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         var role = Assert.Single(data.Typed<V1ClusterRole>());
         Assert.Null(role.AggregationRule);
 

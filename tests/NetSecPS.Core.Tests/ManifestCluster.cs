@@ -92,7 +92,7 @@ internal sealed class ManifestCluster
             }
 
             var data = ManifestSource.Read(new[] { dir });
-            Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+            Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
             return data;
         }
         finally

@@ -12,14 +12,14 @@ public class ManifestSourceTests
         var data = Read("multi-doc.yaml");
         Assert.Equal(new[] { "Namespace/shop", "Namespace/payments", "Deployment/shop/web" }, data.Objects.Select(o => o.Key));
         Assert.Equal(new[] { 2, 9, 14 }, data.Objects.Select(o => o.Source!.Line));
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity != "Info");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity != DiagnosticSeverity.Information);
     }
 
     [Fact]
     public void Malformed_yaml_is_an_error_with_file_line_and_column_and_other_files_are_still_read()
     {
         var data = Read("malformed.yaml", "multi-doc.yaml");
-        var error = Assert.Single(data.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("MalformedYaml", error.Code);
         Assert.EndsWith("malformed.yaml", error.File);
         Assert.Equal(7, error.Line);
@@ -31,7 +31,7 @@ public class ManifestSourceTests
     public void A_json_file_that_is_not_a_kubernetes_object_is_skipped_with_a_warning_naming_it()
     {
         var data = Read("not-k8s.json", "multi-doc.yaml");
-        var warning = Assert.Single(data.Diagnostics, d => d.Severity == "Warning");
+        var warning = Assert.Single(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Warning);
         Assert.Equal("NotKubernetesObject", warning.Code);
         Assert.EndsWith("not-k8s.json", warning.File);
         Assert.Contains("not-k8s.json", warning.ToString());

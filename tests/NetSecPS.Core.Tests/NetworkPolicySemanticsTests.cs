@@ -113,7 +113,7 @@ public class NetworkPolicySemanticsTests
     public void Invalid_selectors_cidrs_and_actions_are_reported_with_the_policy_and_the_rest_still_counts()
     {
         var f = new ConnectivityFixture("invalid/cluster.yaml");
-        var errors = f.Sink.Diagnostics.Where(d => d.Severity == "Error").ToList();
+        var errors = f.Sink.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.Contains(errors, d => d.Code == "InvalidCidr" && d.Message.Contains("NetworkPolicy broken/db-mixed", StringComparison.Ordinal) && d.Message.Contains("10.0.0.0/33", StringComparison.Ordinal));
         Assert.Contains(errors, d => d.Code == "InvalidSelector" && d.Message.Contains("db-mixed", StringComparison.Ordinal) && d.Message.Contains("Equals", StringComparison.Ordinal));
         Assert.Contains(errors, d => d.Code == "InvalidSelector" && d.Message.Contains("bad-subject", StringComparison.Ordinal) && d.Message.Contains("policy is ignored", StringComparison.Ordinal));

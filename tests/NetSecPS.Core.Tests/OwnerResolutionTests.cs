@@ -9,7 +9,7 @@ public class OwnerResolutionTests
     private static ClusterModel Model(params string[] relative)
     {
         var data = ManifestSource.Read(relative.Select(r => TestPaths.Fixture(r.Split('/'))));
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity is "Error" or "Warning");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning);
         return ClusterModel.Build(data);
     }
 

@@ -80,7 +80,7 @@ public sealed class RetentionTests : IDisposable
         var coverage = data.Coverage.Single(c => c.Kind == "ConfigMap");
         Assert.Equal((CoverageStatus.Read, 1), (coverage.Status, coverage.Count));
         Assert.StartsWith("2 read; 1 kept: only the CNI and mesh configuration the checks read", coverage.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity != "Info");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity != DiagnosticSeverity.Information);
     }
 
     [Theory]

@@ -92,6 +92,43 @@ public sealed class SnapshotFileTests : IDisposable
         return path;
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Diagnostic_severities_saved_as_strings_by_earlier_versions_still_load(int schemaVersion)
+    {
+        // Written by hand the way 0.x modules saved them, before the severity was an enum.
+        var path = WriteGzip("earlier.json.gz", $$"""
+            {"schema":"netsecps.snapshot","schemaVersion":{{schemaVersion}},
+             "provenance":{"sourceKind":"files","collectedAt":"2026-01-05T08:00:00+00:00"},
+             "coverage":[],
+             "diagnostics":[
+               {"severity":"Error","code":"MalformedYaml","message":"bad indentation","file":"/in/a.yaml","line":3,"column":1},
+               {"severity":"Warning","code":"UnknownKind","message":"skipped","file":null,"line":null,"column":null,"kind":"Widget","name":"w"},
+               {"severity":"Information","code":"HostEndpointPolicy","message":"applies to host endpoints","file":"/in/b.yaml","line":1,"column":1}],
+             "objects":[]}
+            """);
+
+        var loaded = Load(path);
+
+        Assert.Equal(
+            new[] { (DiagnosticSeverity.Error, "MalformedYaml"), (DiagnosticSeverity.Warning, "UnknownKind"), (DiagnosticSeverity.Information, "HostEndpointPolicy") },
+            loaded.Diagnostics.Select(d => (d.Severity, d.Code)));
+        Assert.Equal("/in/a.yaml:3:1: bad indentation", loaded.Diagnostics[0].ToString());
+    }
+
+    [Fact]
+    public void Diagnostic_severities_are_saved_as_their_names_not_numbers()
+    {
+        var path = Save(ReadDemoWithProblems());
+        using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        var diagnostics = JsonNode.Parse(gz)!["diagnostics"]!.AsArray();
+
+        Assert.NotEmpty(diagnostics);
+        Assert.All(diagnostics, d => Assert.Contains(d!["severity"]!.GetValue<string>(), new[] { "Error", "Warning", "Information" }));
+        Assert.Contains(diagnostics, d => d!["severity"]!.GetValue<string>() == "Error");
+    }
+
     [Fact]
     public void A_snapshot_of_a_newer_schema_version_is_refused_with_a_message_to_update()
     {

@@ -443,7 +443,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             start = decoded;
         }
 
-        IReadOnlyList<StoredObject> all = cluster.Objects(type);
+        var all = cluster.Objects(type);
         if (ns is not null)
         {
             all = all.Where(o => o.Namespace == ns).ToList();

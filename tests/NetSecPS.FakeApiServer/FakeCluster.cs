@@ -185,7 +185,7 @@ public sealed class FakeCluster
         obj["apiVersion"] = type.GroupVersion;
         obj["kind"] = type.Kind;
         var full = JsonSerializer.SerializeToUtf8Bytes(obj);
-        byte[] item = full;
+        var item = full;
         if (type.BuiltIn)
         {
             var copy = obj.DeepClone().AsObject();

@@ -49,7 +49,7 @@ internal static class Kubectl
 public sealed class KubectlTests
 {
     [KubectlFact]
-    public async Task kubectl_lists_the_pods_of_every_namespace_that_NetSecPS_reads()
+    public async Task Kubectl_lists_the_pods_of_every_namespace_that_NetSecPS_reads()
     {
         await using var h = await LiveHarness.StartAsync();
 
@@ -68,7 +68,7 @@ public sealed class KubectlTests
     }
 
     [KubectlFact]
-    public async Task kubectl_lists_one_namespaces_network_policies_and_gets_one_by_name()
+    public async Task Kubectl_lists_one_namespaces_network_policies_and_gets_one_by_name()
     {
         await using var h = await LiveHarness.StartAsync();
         var cache = Path.Combine(h.Directory, "kube-cache");
@@ -88,7 +88,7 @@ public sealed class KubectlTests
     }
 
     [KubectlFact]
-    public async Task kubectl_refuses_the_server_when_the_kubeconfig_trusts_another_CA()
+    public async Task Kubectl_refuses_the_server_when_the_kubeconfig_trusts_another_CA()
     {
         await using var h = await LiveHarness.StartAsync();
         using var other = NetSecPS.FakeApiServer.FakePki.Create("impostor");
@@ -102,7 +102,7 @@ public sealed class KubectlTests
     }
 
     [KubectlFact]
-    public async Task kubectl_follows_continue_tokens_over_many_pages()
+    public async Task Kubectl_follows_continue_tokens_over_many_pages()
     {
         await using var h = await LiveHarness.StartAsync("large");
 

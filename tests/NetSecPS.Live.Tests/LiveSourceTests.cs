@@ -40,7 +40,7 @@ public sealed class LiveSourceTests
         Assert.Equal(CoverageStatus.Read, Coverage(data, "AdminNetworkPolicy").Status);
         Assert.DoesNotContain(h.Server.Requests, r => r.Status == 401);
         Assert.Empty(h.Sink.Warnings);
-        Assert.DoesNotContain(h.Sink.Diagnostics, d => d.Severity != "Info");
+        Assert.DoesNotContain(h.Sink.Diagnostics, d => d.Severity != DiagnosticSeverity.Information);
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class LiveSourceTests
         Assert.Equal(CoverageStatus.Forbidden, cov.Status);
         Assert.Equal("networkpolicies.networking.k8s.io is forbidden: User \"system:serviceaccount:netsecps:auditor\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" at the cluster scope", cov.Message);
         var warning = Assert.Single(data.Diagnostics, d => d.Code == "Forbidden");
-        Assert.Equal("Warning", warning.Severity);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
         Assert.Contains("cannot list resource", warning.Message, StringComparison.Ordinal);
         Assert.Contains(h.Sink.Diagnostics, d => d.Code == "Forbidden");
         Assert.Empty(data.OfKind("NetworkPolicy", "networking.k8s.io"));

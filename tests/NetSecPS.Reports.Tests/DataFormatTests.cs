@@ -21,6 +21,7 @@ public class JsonReportTests
         Assert.Equal("Critical", root.GetProperty("findings")[0].GetProperty("severity").GetString());
         Assert.Equal("Forbidden", root.GetProperty("coverage")[3].GetProperty("status").GetString());
         Assert.Equal("Flow", root.GetProperty("drift")[0].GetProperty("category").GetString());
+        Assert.Equal("Warning", root.GetProperty("diagnostics")[0].GetProperty("severity").GetString());
         Assert.False(root.TryGetProperty("snapshot", out _));
         Assert.Equal(new[] { "Namespace", "NetworkPolicy", "Pod", "Service" }, root.GetProperty("inventory").EnumerateObject().Select(p => p.Name));
     }
@@ -38,6 +39,7 @@ public class JsonReportTests
         Assert.Equal(scan.ClusterName, back.ClusterName);
         Assert.Equal(scan.Coverage, back.Coverage);
         Assert.Equal(scan.Drift, back.Drift);
+        Assert.Equal(scan.Diagnostics, back.Diagnostics);
         Assert.Equal(scan.History, back.History);
         Assert.Equal(scan.Workloads.Select(w => w.Peer), back.Workloads.Select(w => w.Peer));
         Assert.Equal(scan.ScannedAt, back.ScannedAt);

@@ -60,6 +60,8 @@ public class ExcelReportTests
         Assert.Equal(Scan.Workloads.Count, wb.Worksheet("Workloads").Tables.Single().DataRange.RowCount());
         Assert.Equal(Scan.Flows.Count, wb.Worksheet("Flows").Tables.Single().DataRange.RowCount());
         Assert.Equal(Scan.Checks.Count, wb.Worksheet("Checks").Tables.Single().DataRange.RowCount());
+        var diagnostic = wb.Worksheet("Diagnostics").Tables.Single().DataRange.FirstRow();
+        Assert.Equal(("Warning", "UnknownKind"), (diagnostic.Cell(1).GetString(), diagnostic.Cell(2).GetString()));
     }
 
     [Fact]

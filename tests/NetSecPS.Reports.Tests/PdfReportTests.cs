@@ -89,6 +89,14 @@ public class PdfReportTests
     }
 
     [Fact]
+    public void Diagnostics_are_listed_with_their_severity_in_words()
+    {
+        using var pdf = PdfDocument.Open(Report.Value);
+        var squeezed = Squeeze(string.Join("\n", Pages(pdf).Select(p => p.Text)));
+        Assert.Contains(Squeeze("Warning Widget/sprocket skipped an object of an unknown kind"), squeezed);
+    }
+
+    [Fact]
     public void The_summary_drift_trend_and_appendix_are_there()
     {
         using var pdf = PdfDocument.Open(Report.Value);

@@ -39,7 +39,7 @@ public sealed class PlantedSecretsTests : IDisposable
     public void No_planted_secret_reaches_the_snapshot_the_baseline_or_any_report()
     {
         var data = ManifestSource.Read(new[] { Folder });
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         var scan = Scanner.Run(data, new ScanOptions { ClusterName = "planted" }, new CollectingSink());
 
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -186,7 +186,7 @@ internal static class SampleScan
                 new CoverageEntry("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", CoverageStatus.Forbidden, 0, "clusterrolebindings.rbac.authorization.k8s.io is forbidden: User \"system:serviceaccount:netsec:scanner\" cannot list resource"),
                 new CoverageEntry("PeerAuthentication", "security.istio.io/v1", CoverageStatus.Forbidden, 0, "403 Forbidden"),
             },
-            Diagnostics = new[] { new InputDiagnostic("Warning", "UnknownKind", "skipped an object of an unknown kind", null, null, null, "Widget", "sprocket") },
+            Diagnostics = new[] { new InputDiagnostic(DiagnosticSeverity.Warning, "UnknownKind", "skipped an object of an unknown kind", null, null, null, "Widget", "sprocket") },
             Inventory = new Dictionary<string, int> { ["Pod"] = 13, ["Namespace"] = 5, ["NetworkPolicy"] = 14, ["Service"] = 6 },
             Workloads = workloads,
             Services = new[]

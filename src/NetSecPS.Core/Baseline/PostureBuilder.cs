@@ -85,7 +85,7 @@ public static class PostureBuilder
     {
         using var reader = new StreamReader(path);
         var documents = YamlJsonReader.ReadDocuments(reader).Select(d => d.Root).Where(r => r is not null).ToList();
-        JsonNode? content = documents.Count switch
+        var content = documents.Count switch
         {
             0 => null,
             1 => documents[0],

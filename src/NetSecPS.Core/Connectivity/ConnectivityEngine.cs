@@ -689,6 +689,12 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     /// <summary>A peer of the flow list: a workload, an external range, or the ingress controller.</summary>
     private sealed record FlowPeer(string Name, PeerKind Kind, string? Namespace, int[] Classes, int RangeIndex);
 
+    /// <summary>The peers of the flow list, each list in connlist (name) order; <c>Controller</c> is -1 without exposure.</summary>
+    private sealed record FlowPeers(List<FlowPeer> All, List<int> Sources, List<int> Destinations, int WorkloadCount, int Controller);
+
+    /// <summary>What annotating flows with the mesh needs, computed once per flow list.</summary>
+    private sealed record FlowMesh(IstioMeshModel Mesh, bool[] ConditionalIngress, int[] ControllerClasses);
+
     private IReadOnlyList<Flow> ComputeFlows(CancellationToken cancellationToken)
     {
         var workloads = Model.Workloads;
@@ -698,6 +704,38 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         }
 
         ComputeAllRows(cancellationToken);
+        var peers = OrderedFlowPeers(workloads);
+        var namedDestinations = NamedDestinationsFinder(peers);
+        var mesh = policies.Mesh is { } m
+            ? new FlowMesh(m, ingressPrograms.Programs.Select(p => p.AllRules.Any(r => r.Condition is not null)).ToArray(), IngressControllerClasses.Select(c => c.Index).ToArray())
+            : null;
+        var perSource = new List<long>[peers.Sources.Count];
+        var perSourceMesh = mesh is null ? null : new List<MeshFlowInfo?>[peers.Sources.Count];
+        Parallel.For(0, peers.Sources.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            var src = peers.All[peers.Sources[i]];
+            var targets = (src.Kind == PeerKind.Workload ? namedDestinations(src) : null) ?? peers.Destinations;
+            (perSource[i], var meshFound) = FlowsFrom(src, peers.All, targets, mesh);
+            if (perSourceMesh is not null)
+            {
+                perSourceMesh[i] = meshFound!;
+            }
+        });
+
+        if (peers.Controller >= 0)
+        {
+            WarnOfExposedWorkloadsTheControllerCannotReach(workloads, perSource[peers.Sources.IndexOf(peers.Controller)]);
+        }
+
+        return new FlowList(table, peers.All, peers.Sources, perSource, policies.NamesNonPortProtocols, perSourceMesh);
+    }
+
+    /// <summary>
+    /// Workloads, then source ranges, destination ranges and the ingress controller. Ordering the
+    /// peers once orders the flows: no sort over millions of lines.
+    /// </summary>
+    private FlowPeers OrderedFlowPeers(IReadOnlyList<Workload> workloads)
+    {
         var peers = new List<FlowPeer>();
         foreach (var w in workloads)
         {
@@ -727,21 +765,28 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             peers.Add(new FlowPeer(IngressControllerPeer, PeerKind.IngressController, null, Array.Empty<int>(), -1));
         }
 
-        // Ordering the peers once orders the flows: no sort over millions of lines.
         sourceList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
         destinationList.Sort((a, b) => string.CompareOrdinal(peers[a].Name, peers[b].Name));
+        return new FlowPeers(peers, sourceList, destinationList, workloadCount, controller);
+    }
 
-        // Where a source's egress allows nothing by default, its flows can only go to the peers its rules name.
-        var rank = new int[peers.Count];
-        for (var k = 0; k < destinationList.Count; k++)
+    /// <summary>
+    /// Where a source's egress allows nothing by default, its flows can only go to the peers its
+    /// rules name: the returned function lists them in destination order, or returns null where
+    /// every destination must be tried.
+    /// </summary>
+    private Func<FlowPeer, List<int>?> NamedDestinationsFinder(FlowPeers peers)
+    {
+        var rank = new int[peers.All.Count];
+        for (var k = 0; k < peers.Destinations.Count; k++)
         {
-            rank[destinationList[k]] = k;
+            rank[peers.Destinations[k]] = k;
         }
 
         var workloadsOfClass = new List<int>?[classCount];
-        for (var j = 0; j < workloadCount; j++)
+        for (var j = 0; j < peers.WorkloadCount; j++)
         {
-            foreach (var c in peers[j].Classes)
+            foreach (var c in peers.All[j].Classes)
             {
                 (workloadsOfClass[c] ??= new List<int>()).Add(j);
             }
@@ -749,9 +794,9 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
         // A rule that names a node peer reaches the host-network workloads on nodes.
         var hostNetworkWorkloads = nodesOfClass is null ? new List<int>()
-            : Enumerable.Range(0, workloadCount).Where(j => peers[j].Classes.Any(c => classes.Classes[c].HostNetwork)).ToList();
-        var firstDestinationRange = workloadCount + sourceRanges.Count;
-        List<int>? NamedDestinations(FlowPeer src)
+            : Enumerable.Range(0, peers.WorkloadCount).Where(j => peers.All[j].Classes.Any(c => classes.Classes[c].HostNetwork)).ToList();
+        var firstDestinationRange = peers.WorkloadCount + sourceRanges.Count;
+        return src =>
         {
             var named = new HashSet<int>();
             foreach (var s in src.Classes)
@@ -784,94 +829,94 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             var list = named.ToList();
             list.Sort((a, b) => rank[a].CompareTo(rank[b]));
             return list;
-        }
+        };
+    }
 
-        var perSource = new List<long>[sourceList.Count];
-        var mesh = policies.Mesh;
-        var perSourceMesh = mesh is null ? null : new List<MeshFlowInfo?>[sourceList.Count];
-        var conditionalIngress = mesh is null ? null : ingressPrograms.Programs.Select(p => p.AllRules.Any(r => r.Condition is not null)).ToArray();
-        var controllerClasses = IngressControllerClasses.Select(c => c.Index).ToArray();
-        Parallel.For(0, sourceList.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+    /// <summary>
+    /// The flows of one source to <paramref name="targets"/>, each packed as destination index
+    /// (high 32 bits) and connections; with a mesh, each flow's mesh annotation at the same position.
+    /// </summary>
+    private (List<long> Found, List<MeshFlowInfo?>? MeshFound) FlowsFrom(FlowPeer src, List<FlowPeer> peers, IEnumerable<int> targets, FlowMesh? mesh)
+    {
+        var found = new List<long>();
+        var meshFound = mesh is null ? null : new List<MeshFlowInfo?>();
+        foreach (var dstIndex in targets)
         {
-            var src = peers[sourceList[i]];
-            var found = new List<long>();
-            var meshFound = mesh is null ? null : new List<MeshFlowInfo?>();
-            var targets = (src.Kind == PeerKind.Workload ? NamedDestinations(src) : null) ?? destinationList;
-            foreach (var dstIndex in targets)
+            var dst = peers[dstIndex];
+            if (ReferenceEquals(src, dst) || (src.Kind != PeerKind.Workload && dst.Kind != PeerKind.Workload))
             {
-                var dst = peers[dstIndex];
-                var conns = ConnectionTable.None;
-                if (ReferenceEquals(src, dst) || (src.Kind != PeerKind.Workload && dst.Kind != PeerKind.Workload))
-                {
-                    continue;
-                }
-
-                if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload)
-                {
-                    foreach (var s in src.Classes)
-                    {
-                        foreach (var d in dst.Classes)
-                        {
-                            conns = table.Union(conns, ClassToClass(s, d));
-                        }
-                    }
-                }
-                else if (src.Kind == PeerKind.Workload)
-                {
-                    foreach (var s in src.Classes)
-                    {
-                        conns = table.Union(conns, Egress(s, classCount + dst.RangeIndex));
-                    }
-                }
-                else if (src.Kind == PeerKind.External)
-                {
-                    foreach (var d in dst.Classes)
-                    {
-                        conns = table.Union(conns, Ingress(d, classCount + src.RangeIndex));
-                    }
-                }
-                else
-                {
-                    foreach (var d in dst.Classes)
-                    {
-                        conns = table.Union(conns, FromIngressController(classes.Classes[d]));
-                    }
-                }
-
-                if (conns != ConnectionTable.None)
-                {
-                    found.Add(((long)dstIndex << 32) | (uint)conns);
-                    if (meshFound is not null)
-                    {
-                        var sourceClasses = src.Kind == PeerKind.IngressController ? controllerClasses : src.Classes;
-                        var restricted = RestrictedByMesh(src, dst, conns, conditionalIngress!);
-                        meshFound.Add(mesh!.Annotate(sourceClasses, dst.Classes, table[conns], restricted == ConnectionTable.None ? null : table[restricted].Format(policies.NamesNonPortProtocols)));
-                    }
-                }
+                continue;
             }
 
-            perSource[i] = found;
-            if (perSourceMesh is not null)
+            var conns = ConnectionsBetween(src, dst);
+            if (conns == ConnectionTable.None)
             {
-                perSourceMesh[i] = meshFound!;
+                continue;
             }
-        });
 
-        if (controller >= 0)
-        {
-            var reached = perSource[sourceList.IndexOf(controller)].Select(p => (int)(p >> 32)).ToHashSet();
-            for (var j = 0; j < workloadCount; j++)
+            found.Add(((long)dstIndex << 32) | (uint)conns);
+            if (mesh is not null)
             {
-                var exposed = ExposureOf(workloads[j]);
-                if (exposed.Count > 0 && !reached.Contains(j))
-                {
-                    sink.Warning($"{string.Join(", ", exposed.Select(e => $"{e.Kind} {e.Namespace}/{e.Name}").Distinct())} exposes {workloads[j].Peer}, " +
-                        "but policies block every connection from the ingress controller to it.");
-                }
+                var sourceClasses = src.Kind == PeerKind.IngressController ? mesh.ControllerClasses : src.Classes;
+                var restricted = RestrictedByMesh(src, dst, conns, mesh.ConditionalIngress);
+                meshFound!.Add(mesh.Mesh.Annotate(sourceClasses, dst.Classes, table[conns], restricted == ConnectionTable.None ? null : table[restricted].Format(policies.NamesNonPortProtocols)));
             }
         }
 
-        return new FlowList(table, peers, sourceList, perSource, policies.NamesNonPortProtocols, perSourceMesh);
+        return (found, meshFound);
+    }
+
+    /// <summary>What every class of the source may open to every class of the destination; one of them is a workload.</summary>
+    private int ConnectionsBetween(FlowPeer src, FlowPeer dst)
+    {
+        var conns = ConnectionTable.None;
+        if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload)
+        {
+            foreach (var s in src.Classes)
+            {
+                foreach (var d in dst.Classes)
+                {
+                    conns = table.Union(conns, ClassToClass(s, d));
+                }
+            }
+        }
+        else if (src.Kind == PeerKind.Workload)
+        {
+            foreach (var s in src.Classes)
+            {
+                conns = table.Union(conns, Egress(s, classCount + dst.RangeIndex));
+            }
+        }
+        else if (src.Kind == PeerKind.External)
+        {
+            foreach (var d in dst.Classes)
+            {
+                conns = table.Union(conns, Ingress(d, classCount + src.RangeIndex));
+            }
+        }
+        else
+        {
+            foreach (var d in dst.Classes)
+            {
+                conns = table.Union(conns, FromIngressController(classes.Classes[d]));
+            }
+        }
+
+        return conns;
+    }
+
+    private void WarnOfExposedWorkloadsTheControllerCannotReach(IReadOnlyList<Workload> workloads, List<long> controllerFlows)
+    {
+        var reached = controllerFlows.Select(p => (int)(p >> 32)).ToHashSet();
+        for (var j = 0; j < workloads.Count; j++)
+        {
+            var exposed = ExposureOf(workloads[j]);
+            if (exposed.Count > 0 && !reached.Contains(j))
+            {
+                sink.Warning($"{string.Join(", ", exposed.Select(e => $"{e.Kind} {e.Namespace}/{e.Name}").Distinct())} exposes {workloads[j].Peer}, " +
+                    "but policies block every connection from the ingress controller to it.");
+            }
+        }
     }
 
     /// <summary>

@@ -51,6 +51,51 @@ internal sealed class ExposureMap
     public static ExposureMap Build(ClusterModel model, PeerClassBuilder.Result classes, IOutputSink sink)
     {
         var map = new ExposureMap();
+        var targets = BackendTargets(model, sink);
+        if (targets.Count == 0)
+        {
+            return map;
+        }
+
+        var services = ServicesWithTheirPodClasses(model, classes);
+        foreach (var t in targets)
+        {
+            if (!services.TryGetValue((t.Namespace, t.Service), out var s))
+            {
+                sink.Warning($"{t.Kind} {t.Namespace}/{t.Name}: backend service {t.Service} is not in the snapshot; it exposes nothing.");
+                continue;
+            }
+
+            if (s.Service.Spec?.Selector is not { Count: > 0 })
+            {
+                sink.Warning($"{t.Kind} {t.Namespace}/{t.Name}: service {t.Service} has no selector, so its pods cannot be known; it exposes nothing here.");
+                continue;
+            }
+
+            var accessPorts = AccessPorts(s.Service, t.Port);
+            foreach (var c in s.Selected)
+            {
+                var conns = OpenedOn(c, accessPorts, t.Protocol);
+                if (conns.IsEmpty)
+                {
+                    continue;
+                }
+
+                if (!map.byClass.TryGetValue(c.Index, out var list))
+                {
+                    map.byClass[c.Index] = list = new List<ExposureSource>();
+                }
+
+                list.Add(new ExposureSource(t.Kind, t.Namespace, t.Name, t.Service, conns));
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>The backends of every Ingress, OpenShift Route and Gateway API route in the snapshot.</summary>
+    private static List<Target> BackendTargets(ClusterModel model, IOutputSink sink)
+    {
         var targets = new List<Target>();
         foreach (var (obj, ing) in model.Data.TypedWithSource<V1Ingress>())
         {
@@ -99,11 +144,12 @@ internal sealed class ExposureMap
             }
         }
 
-        if (targets.Count == 0)
-        {
-            return map;
-        }
+        return targets;
+    }
 
+    /// <summary>Every Service by namespace and name, with the pod classes its selector selects in its namespace.</summary>
+    private static Dictionary<(string Ns, string Name), (V1Service Service, List<PeerClass> Selected)> ServicesWithTheirPodClasses(ClusterModel model, PeerClassBuilder.Result classes)
+    {
         var services = new Dictionary<(string Ns, string Name), (V1Service Service, List<PeerClass> Selected)>();
         var podClassesByNs = classes.Classes.Where(c => c.Kind == PeerClassKind.Pod).GroupBy(c => c.Namespace).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         foreach (var (obj, svc) in model.Data.TypedWithSource<V1Service>())
@@ -119,64 +165,41 @@ internal sealed class ExposureMap
             services[(ns, obj.Name)] = (svc, selected);
         }
 
-        foreach (var t in targets)
+        return services;
+    }
+
+    /// <summary>
+    /// The connections the access ports open on a pod class: a named port resolves on the pod (same
+    /// protocol), and only ports the pod declares are reachable through the Service (netpol-analyzer semantics).
+    /// </summary>
+    private static ConnectionSet OpenedOn(PeerClass c, List<BackendPort> accessPorts, string protocol)
+    {
+        var conns = ConnectionSet.None;
+        foreach (var access in accessPorts)
         {
-            if (!services.TryGetValue((t.Namespace, t.Service), out var s))
+            int number;
+            if (access.Name is not null)
             {
-                sink.Warning($"{t.Kind} {t.Namespace}/{t.Name}: backend service {t.Service} is not in the snapshot; it exposes nothing.");
-                continue;
-            }
-
-            if (s.Service.Spec?.Selector is not { Count: > 0 })
-            {
-                sink.Warning($"{t.Kind} {t.Namespace}/{t.Name}: service {t.Service} has no selector, so its pods cannot be known; it exposes nothing here.");
-                continue;
-            }
-
-            var accessPorts = AccessPorts(s.Service, t.Port);
-            foreach (var c in s.Selected)
-            {
-                var conns = ConnectionSet.None;
-                foreach (var access in accessPorts)
-                {
-                    int number;
-                    if (access.Name is not null)
-                    {
-                        var named = c.NamedPort(access.Name);
-                        if (named is null || named.Protocol != t.Protocol)
-                        {
-                            continue;
-                        }
-
-                        number = named.Port;
-                    }
-                    else
-                    {
-                        number = access.Number!.Value;
-                    }
-
-                    // Only ports the pod declares are reachable through the Service (netpol-analyzer semantics).
-                    if (c.Ports.Any(p => p.Port == number))
-                    {
-                        conns = conns.Union(ConnectionSet.Port(t.Protocol, number));
-                    }
-                }
-
-                if (conns.IsEmpty)
+                var named = c.NamedPort(access.Name);
+                if (named is null || named.Protocol != protocol)
                 {
                     continue;
                 }
 
-                if (!map.byClass.TryGetValue(c.Index, out var list))
-                {
-                    map.byClass[c.Index] = list = new List<ExposureSource>();
-                }
+                number = named.Port;
+            }
+            else
+            {
+                number = access.Number!.Value;
+            }
 
-                list.Add(new ExposureSource(t.Kind, t.Namespace, t.Name, t.Service, conns));
+            if (c.Ports.Any(p => p.Port == number))
+            {
+                conns = conns.Union(ConnectionSet.Port(protocol, number));
             }
         }
 
-        return map;
+        return conns;
     }
 
     /// <summary>The pod ports behind a backend port: the first Service port matching it by name, number or target port; every port when none is given.</summary>

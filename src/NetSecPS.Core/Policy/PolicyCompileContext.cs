@@ -201,7 +201,7 @@ internal sealed class PolicyCompileContext
     {
         if (!IpRange.TryParseCidr(cidr, out var range, out var prefix))
         {
-            Diagnose(obj, "Error", "InvalidCidr", $"{where}: '{cidr}' is not a valid CIDR; the peer is ignored.");
+            Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{where}: '{cidr}' is not a valid CIDR; the peer is ignored.");
             return null;
         }
 
@@ -216,7 +216,7 @@ internal sealed class PolicyCompileContext
         {
             if (!IpRange.TryParseCidr(e, out var hole, out var holePrefix))
             {
-                Diagnose(obj, "Error", "InvalidCidr", $"{where}: except entry '{e}' is not a valid CIDR; the peer is ignored.");
+                Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{where}: except entry '{e}' is not a valid CIDR; the peer is ignored.");
                 return null;
             }
 
@@ -227,7 +227,7 @@ internal sealed class PolicyCompileContext
 
             if (!range.Contains(hole))
             {
-                Diagnose(obj, "Warning", "InvalidCidr", $"{where}: except entry '{e}' is not inside {cidr}, which the API rejects; it removes only what overlaps.");
+                Diagnose(obj, DiagnosticSeverity.Warning, "InvalidCidr", $"{where}: except entry '{e}' is not inside {cidr}, which the API rejects; it removes only what overlaps.");
             }
 
             holes.Add(hole);
@@ -331,7 +331,7 @@ internal sealed class PolicyCompileContext
 
     // ---------------------------------------------------------------- diagnostics and JSON
 
-    public void Diagnose(KubeObject obj, string severity, string code, string message)
+    public void Diagnose(KubeObject obj, DiagnosticSeverity severity, string code, string message)
     {
         var who = obj.Namespace is null ? $"{obj.Kind} {obj.Name}" : $"{obj.Kind} {obj.Namespace}/{obj.Name}";
         Sink.Diagnostic(new InputDiagnostic(severity, code, $"{who}: {message}", obj.Source?.File, obj.Source?.Line, obj.Source?.Column, obj.Kind,

@@ -81,7 +81,7 @@ public static class HistoryFile
             }
             catch (JsonException ex)
             {
-                sink?.Diagnostic(new InputDiagnostic("Warning", "BadHistoryLine", $"skipped a history line that is not a scan record: {ex.Message}", path, number, null));
+                sink?.Diagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, "BadHistoryLine", $"skipped a history line that is not a scan record: {ex.Message}", path, number, null));
             }
         }
 

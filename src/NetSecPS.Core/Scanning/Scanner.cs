@@ -117,7 +117,7 @@ public static class Scanner
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // A history that cannot be written must not cost the scan itself.
-                sink.Diagnostic(new InputDiagnostic("Error", "HistoryUnwritable", $"The scan was not appended to the history: {ex.Message}", historyPath, null, null));
+                sink.Diagnostic(new InputDiagnostic(DiagnosticSeverity.Error, "HistoryUnwritable", $"The scan was not appended to the history: {ex.Message}", historyPath, null, null));
                 result = Result(ReadableHistory(historyPath, sink));
             }
         }

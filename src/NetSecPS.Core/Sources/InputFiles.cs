@@ -133,7 +133,7 @@ public static class InputFiles
         }
         catch (IOException ex)
         {
-            report(new InputDiagnostic("Warning", "FolderUnreadable", $"Skipped: {ex.Message}", root, null, null));
+            report(new InputDiagnostic(DiagnosticSeverity.Warning, "FolderUnreadable", $"Skipped: {ex.Message}", root, null, null));
             yield break;
         }
 
@@ -149,7 +149,7 @@ public static class InputFiles
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                report(new InputDiagnostic("Warning", "FolderUnreadable", $"Skipped a folder that cannot be read: {ex.Message}", display, null, null));
+                report(new InputDiagnostic(DiagnosticSeverity.Warning, "FolderUnreadable", $"Skipped a folder that cannot be read: {ex.Message}", display, null, null));
                 continue;
             }
 
@@ -182,7 +182,7 @@ public static class InputFiles
                 }
                 catch (IOException ex)
                 {
-                    report(new InputDiagnostic("Warning", "BrokenLink", $"Skipped: {ex.Message}", entry.FullName, null, null));
+                    report(new InputDiagnostic(DiagnosticSeverity.Warning, "BrokenLink", $"Skipped: {ex.Message}", entry.FullName, null, null));
                     continue;
                 }
 
@@ -203,7 +203,7 @@ public static class InputFiles
 
                 if (kind == InputFileKind.Missing)
                 {
-                    report(new InputDiagnostic("Warning", "BrokenLink", "Skipped: the symbolic link points at nothing.", entry.FullName, null, null));
+                    report(new InputDiagnostic(DiagnosticSeverity.Warning, "BrokenLink", "Skipped: the symbolic link points at nothing.", entry.FullName, null, null));
                 }
                 else
                 {

@@ -34,7 +34,7 @@ internal sealed class JsonStreamReader
             var reader = new Utf8JsonReader(buffer.AsSpan(start, end - start), finalBlock, state);
             if (reader.Read())
             {
-                string? text = reader.TokenType switch
+                var text = reader.TokenType switch
                 {
                     JsonTokenType.PropertyName or JsonTokenType.String => reader.GetString(),
                     JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),

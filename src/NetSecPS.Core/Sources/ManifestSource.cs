@@ -57,12 +57,12 @@ public static class ManifestSource
 
                 if (found == 0)
                 {
-                    builder.AddDiagnostic(new InputDiagnostic("Warning", "NoManifests", "The folder holds no .yaml, .yml or .json file.", full, null, null));
+                    builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, "NoManifests", "The folder holds no .yaml, .yml or .json file.", full, null, null));
                 }
             }
             else if (kind == InputFileKind.Missing)
             {
-                builder.AddDiagnostic(new InputDiagnostic("Error", "PathNotFound", $"Path not found: {path}", path, null, null));
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Error, "PathNotFound", $"Path not found: {path}", path, null, null));
             }
             else if (kind != InputFileKind.Regular)
             {
@@ -90,7 +90,7 @@ public static class ManifestSource
     }
 
     private static InputDiagnostic NotRegularFile(string path, InputFileKind kind) =>
-        new("Warning", "NotRegularFile", $"Skipped: the path is {InputFiles.Describe(kind)}, not a regular file; only regular files are read.", path, null, null);
+        new(DiagnosticSeverity.Warning, "NotRegularFile", $"Skipped: the path is {InputFiles.Describe(kind)}, not a regular file; only regular files are read.", path, null, null);
 
     /// <summary>Reads every manifest under <paramref name="paths"/> into a snapshot.</summary>
     public static ClusterData Read(IEnumerable<string> paths, Action<InputDiagnostic>? onDiagnostic = null, CancellationToken cancellationToken = default, Action<int, int, string>? onProgress = null,
@@ -186,7 +186,7 @@ public static class ManifestSource
             var length = new FileInfo(file).Length;
             if (length > limits.MaxManifestFileBytes)
             {
-                diagnostics.Add(new InputDiagnostic("Error", "FileTooLarge",
+                diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Error, "FileTooLarge",
                     $"Skipped: the file is {InputLimits.Size(length)}, larger than the {InputLimits.Size(limits.MaxManifestFileBytes)} a manifest file may be. Split it (kubectl get one kind or namespace at a time), or save a snapshot with Export-NetSecSnapshot.",
                     file, null, null));
                 return new FileResult(null, objects, diagnostics);
@@ -196,7 +196,7 @@ public static class ManifestSource
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            diagnostics.Add(new InputDiagnostic("Error", "FileUnreadable", $"Cannot read the file: {ex.Message}", file, null, null));
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Error, "FileUnreadable", $"Cannot read the file: {ex.Message}", file, null, null));
             return new FileResult(null, objects, diagnostics);
         }
 
@@ -216,31 +216,31 @@ public static class ManifestSource
         }
         catch (YamlException ex)
         {
-            diagnostics.Add(new InputDiagnostic("Error", "MalformedYaml",
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Error, "MalformedYaml",
                 $"Malformed YAML: {CleanMessage(ex)}", file, (int)ex.Start.Line, (int)ex.Start.Column));
             return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
         }
         catch (InputLimitException ex)
         {
-            diagnostics.Add(new InputDiagnostic("Error", ex.Code, ex.Message, file, ex.Line, ex.Column));
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Error, ex.Code, ex.Message, file, ex.Line, ex.Column));
             return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
         }
 
         var notObjects = tally.NotObjects;
         var documents = tally.Documents;
-        if (objects.Count == 0 && notObjects > 0 && !diagnostics.Any(d => d.Severity == "Error"))
+        if (objects.Count == 0 && notObjects > 0 && !diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
-            diagnostics.Add(new InputDiagnostic("Warning", "NotKubernetesObject",
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Warning, "NotKubernetesObject",
                 "Skipped: the file holds no Kubernetes object.", file, null, null));
         }
         else if (notObjects > 0)
         {
-            diagnostics.Add(new InputDiagnostic("Warning", "NotKubernetesObject",
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Warning, "NotKubernetesObject",
                 $"Skipped {notObjects} document(s) that are not Kubernetes objects.", file, null, null));
         }
         else if (documents == 0)
         {
-            diagnostics.Add(new InputDiagnostic("Warning", "EmptyFile", "Skipped: the file is empty.", file, null, null));
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Warning, "EmptyFile", "Skipped: the file is empty.", file, null, null));
         }
 
         return new FileResult(input, objects, diagnostics) { Withheld = tally.Withheld };
@@ -305,7 +305,7 @@ public static class ManifestSource
         var before = text[..offset];
         var line = before.Count((byte)'\n') + 1;
         var column = offset - (before.LastIndexOf((byte)'\n') + 1) + 1;
-        return new InputDiagnostic("Warning", "InvalidUtf8",
+        return new InputDiagnostic(DiagnosticSeverity.Warning, "InvalidUtf8",
             "The file is not valid UTF-8 here: the bytes that are not are read as U+FFFD (\uFFFD), so a name, label or value on this line may not be what the cluster holds.",
             file, line, column);
     }
@@ -573,7 +573,7 @@ public static class ManifestSource
             {
             }
 
-            diagnostics.Add(new InputDiagnostic("Error", "InvalidObject", result.Error, loc.File, loc.Line, loc.Column,
+            diagnostics.Add(new InputDiagnostic(DiagnosticSeverity.Error, "InvalidObject", result.Error, loc.File, loc.Line, loc.Column,
                 obj?["kind"]?.ToString(), obj?["metadata"]?["name"]?.ToString()));
         }
         else

@@ -47,7 +47,7 @@ public static class ObjectFactory
 
     private static JsonNode? Navigate(JsonNode node, string path)
     {
-        JsonNode? current = node;
+        var current = node;
         foreach (var part in path.Split('.'))
         {
             var name = part;

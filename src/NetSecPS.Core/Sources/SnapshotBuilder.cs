@@ -33,7 +33,7 @@ public sealed class SnapshotBuilder
             if (byKey.TryGetValue(obj.Group + "|" + obj.Key, out var first))
             {
                 var where = first.Source is { } src ? $" (first in {src})" : string.Empty;
-                AddDiagnosticLocked(new InputDiagnostic("Warning", "DuplicateObject",
+                AddDiagnosticLocked(new InputDiagnostic(DiagnosticSeverity.Warning, "DuplicateObject",
                     $"{obj.Key} appears more than once; the first one is kept{where}.", obj.Source?.File, obj.Source?.Line, obj.Source?.Column, obj.Kind, obj.Name));
                 return false;
             }

@@ -290,7 +290,7 @@ public static class SnapshotFile
             }
             else if (!result.Withheld)
             {
-                builder.AddDiagnostic(new InputDiagnostic("Error", "InvalidObject", result.Error ?? result.Warning ?? "not a Kubernetes object", displayPath, null, null));
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Error, "InvalidObject", result.Error ?? result.Warning ?? "not a Kubernetes object", displayPath, null, null));
             }
         }
     }

@@ -112,7 +112,7 @@ public sealed class FlowLogReader
             }
             else
             {
-                sink.Diagnostic(new InputDiagnostic("Error", "PathNotFound", "The flow log does not exist.", path, null, null));
+                sink.Diagnostic(new InputDiagnostic(DiagnosticSeverity.Error, "PathNotFound", "The flow log does not exist.", path, null, null));
             }
         }
 
@@ -390,7 +390,7 @@ public sealed class FlowLogReader
     {
         // A bad record is the whole line: it starts at column 1.
         var at = line is { } l && l <= int.MaxValue ? (int?)l : null;
-        var d = new InputDiagnostic("Error", code, message, file, at, at is null ? null : 1);
+        var d = new InputDiagnostic(DiagnosticSeverity.Error, code, message, file, at, at is null ? null : 1);
         Statistics.Keep(d);
         sink.Diagnostic(d);
     }

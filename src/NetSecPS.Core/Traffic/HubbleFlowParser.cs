@@ -365,7 +365,7 @@ internal sealed class HubbleFlowParser : IFlowLineParser
                 continue;
             }
 
-            string? protocol = name.SequenceEqual("tcp"u8) ? "TCP" : name.SequenceEqual("udp"u8) ? "UDP" : name.SequenceEqual("sctp"u8) ? "SCTP"
+            var protocol = name.SequenceEqual("tcp"u8) ? "TCP" : name.SequenceEqual("udp"u8) ? "UDP" : name.SequenceEqual("sctp"u8) ? "SCTP"
                 : name.SequenceEqual("icmpv4"u8) ? "ICMPv4" : name.SequenceEqual("icmpv6"u8) ? "ICMPv6" : null;
             if (protocol is null)
             {

@@ -130,13 +130,31 @@ internal static partial class ExcelReport
 
     private static void Summary(IXLWorksheet ws, ReportView view)
     {
-        var scan = view.Scan;
         ws.Column(1).Width = 34;
         ws.Column(2).Width = 16;
         ws.Column(3).Width = 16;
         ws.Column(4).Width = 16;
         ws.Column(5).Width = 60;
 
+        var row = SummaryTitle(ws, view);
+        row = SummaryScore(ws, row, view);
+        row = SummarySeverities(ws, row, view);
+        row = SummaryFrameworks(ws, row, view);
+        if (view.IsFullScan)
+        {
+            row = SummaryDrift(ws, row, view);
+            row = SummaryCoverage(ws, row, view);
+            row = SummaryInventory(ws, row, view);
+            row = SummaryProvenance(ws, row, view);
+            SummarySheetLinks(ws, row);
+        }
+
+        SheetTable.PrintSetup(ws, repeatHeader: false);
+    }
+
+    /// <summary>Title, organization, cluster and the note of a partial report; returns the next free row.</summary>
+    private static int SummaryTitle(IXLWorksheet ws, ReportView view)
+    {
         ws.Cell(1, 1).SetValue(view.Title);
         ws.Cell(1, 1).Style.Font.Bold = true;
         ws.Cell(1, 1).Style.Font.FontSize = 16;
@@ -159,30 +177,45 @@ internal static partial class ExcelReport
             row += 2;
         }
 
-        if (view.HasScore)
+        return row;
+    }
+
+    /// <summary>The posture score and how it was reached, when the report has one.</summary>
+    private static int SummaryScore(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
+        if (!view.HasScore)
         {
-            ws.Cell(row, 1).SetValue("Posture score");
-            ws.Cell(row, 1).Style.Font.Bold = true;
-            var score = ws.Cell(row, 2);
-            score.SetValue(Math.Round(scan.Score.Score, 1));
-            score.Style.NumberFormat.Format = "0.0";
-            score.Style.Font.Bold = true;
-            score.Style.Font.FontSize = 18;
-            score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
-            ws.Cell(row, 3).SetValue($"of 100 ({scan.Score.Band})");
-            row++;
-            var applied = scan.Score.Checks.Where(c => c.Applicable).ToList();
-            row = Pairs(ws, row, new (string, object?)[]
-            {
-                ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
-                ("Checks applied", applied.Count),
-                ("Checks fully compliant", applied.Count(c => c.Failed == 0)),
-                ("Subjects evaluated", scan.Score.EvaluatedSubjects),
-                ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
-                ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
-            });
+            return row;
         }
 
+        ws.Cell(row, 1).SetValue("Posture score");
+        ws.Cell(row, 1).Style.Font.Bold = true;
+        var score = ws.Cell(row, 2);
+        score.SetValue(Math.Round(scan.Score.Score, 1));
+        score.Style.NumberFormat.Format = "0.0";
+        score.Style.Font.Bold = true;
+        score.Style.Font.FontSize = 18;
+        score.Style.Font.FontColor = Rgb(ReportText.ScoreColor(scan.Score.Score));
+        ws.Cell(row, 3).SetValue($"of 100 ({scan.Score.Band})");
+        row++;
+        var applied = scan.Score.Checks.Where(c => c.Applicable).ToList();
+        row = Pairs(ws, row, new (string, object?)[]
+        {
+            ("Without exceptions", Math.Round(scan.Score.ScoreWithoutExceptions, 1)),
+            ("Checks applied", applied.Count),
+            ("Checks fully compliant", applied.Count(c => c.Failed == 0)),
+            ("Subjects evaluated", scan.Score.EvaluatedSubjects),
+            ("Evaluated workloads", scan.Score.EvaluatedWorkloads),
+            ("Formula", string.IsNullOrEmpty(scan.Score.Formula) ? ReportText.ScoreMethod : scan.Score.Formula),
+        });
+
+        return row;
+    }
+
+    /// <summary>Open and suppressed findings per severity, with a total row of formulas.</summary>
+    private static int SummarySeverities(IXLWorksheet ws, int row, ReportView view)
+    {
         row = Heading(ws, row + 1, "Findings by severity", "Severity", "Open", "Suppressed");
         var sevStart = row;
         foreach (var s in ReportView.SeveritiesDescending)
@@ -199,8 +232,13 @@ internal static partial class ExcelReport
         ws.Cell(row, 2).FormulaA1 = $"SUM(B{sevStart}:B{row - 1})";
         ws.Cell(row, 3).FormulaA1 = $"SUM(C{sevStart}:C{row - 1})";
         ws.Range(row, 1, row, 3).Style.Font.Bold = true;
-        row++;
+        return row + 1;
+    }
 
+    /// <summary>Compliance per framework (with a score) or findings per framework control (without).</summary>
+    private static int SummaryFrameworks(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
         if (view.HasScore)
         {
             row = Heading(ws, row + 1, "Compliance by framework", "Framework", "Checks", "Fully passing", "Compliance");
@@ -232,12 +270,13 @@ internal static partial class ExcelReport
             }
         }
 
-        if (!view.IsFullScan)
-        {
-            SheetTable.PrintSetup(ws, repeatHeader: false);
-            return;
-        }
+        return row;
+    }
 
+    /// <summary>Drift totals per category, or why there are none.</summary>
+    private static int SummaryDrift(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
         row = Heading(ws, row + 1, "Drift since the baseline");
         if (scan.Drift is null)
         {
@@ -262,6 +301,13 @@ internal static partial class ExcelReport
             }
         }
 
+        return row;
+    }
+
+    /// <summary>What was read, per coverage status; the kinds that could not be read and the checks not evaluated.</summary>
+    private static int SummaryCoverage(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
         row = Heading(ws, row + 1, "Coverage", "Status", "Kinds", "Objects");
         foreach (var g in scan.Coverage.GroupBy(c => c.Status).OrderBy(g => g.Key))
         {
@@ -298,6 +344,13 @@ internal static partial class ExcelReport
             }
         }
 
+        return row;
+    }
+
+    /// <summary>Objects per kind and how many flows are allowed and listed.</summary>
+    private static int SummaryInventory(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
         row = Heading(ws, row + 1, "Inventory", "Kind", "Objects");
         foreach (var pair in scan.Inventory.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
@@ -313,6 +366,13 @@ internal static partial class ExcelReport
             ("Flows listed on the Flows sheet", flowsListed < scan.Flows.Count ? $"{ReportText.Number(flowsListed)} (capped; the JSON report lists all {ReportText.Number(scan.Flows.Count)})" : flowsListed),
         });
 
+        return row;
+    }
+
+    /// <summary>Where the scan came from, with each input file's digest.</summary>
+    private static int SummaryProvenance(IXLWorksheet ws, int row, ReportView view)
+    {
+        var scan = view.Scan;
         row = Heading(ws, row + 1, "Provenance");
         var p = scan.Provenance;
         row = Pairs(ws, row, new (string, object?)[]
@@ -337,6 +397,12 @@ internal static partial class ExcelReport
             row++;
         }
 
+        return row;
+    }
+
+    /// <summary>Links to the data sheets.</summary>
+    private static void SummarySheetLinks(IXLWorksheet ws, int row)
+    {
         row = Heading(ws, row + 1, "Sheets");
         foreach (var name in new[] { "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
         {
@@ -346,8 +412,6 @@ internal static partial class ExcelReport
             cell.Style.Font.FontColor = XLColor.FromArgb(0x1F, 0x5F, 0xA8);
             cell.Style.Font.Underline = XLFontUnderlineValues.Single;
         }
-
-        SheetTable.PrintSetup(ws, repeatHeader: false);
     }
 
     private static int Heading(IXLWorksheet ws, int row, string title, params string[] headers)
@@ -767,7 +831,7 @@ internal static partial class ExcelReport
 
         var columns = new SheetColumn<InputDiagnostic>[]
         {
-            new("Severity", d => d.Severity, 10),
+            new("Severity", d => d.Severity.ToString(), 10),
             new("Code", d => d.Code, 20),
             new("File", d => d.File, 50),
             new("Line", d => d.Line, 6),

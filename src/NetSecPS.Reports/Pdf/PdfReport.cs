@@ -106,13 +106,31 @@ internal static partial class PdfReport
     private static CellStyle? SeverityPill(PdfComposer c, string text) =>
         Enum.TryParse<Severity>(text, out var s) ? new CellStyle(SeverityBrush(s), SeverityText(s), c.Fonts.SmallBold, Pill: true) : null;
 
+    /// <summary>Height of the cover's coloured band; the score and the facts below are placed from it.</summary>
+    private const double CoverBandHeight = 250;
+
+    /// <summary>Width of the cover's left column (cluster and scan facts); the score is drawn on the right.</summary>
+    private const double CoverColumnWidth = 300;
+
     private static void Cover(PdfComposer c, ReportView view)
     {
-        var scan = view.Scan;
         c.NewPage();
+        CoverTitle(c, view);
+        var y = CoverFacts(c, view);
+        CoverScore(c, view);
+        CoverSeverityTiles(c, view, y);
+        CoverNote(c, view);
+        c.Document.Outlines.Add("Cover", c.Page, true);
+
+        // The cover is drawn at fixed places; mark the page full so the next section starts a new one.
+        c.Y = PdfComposer.Bottom;
+    }
+
+    /// <summary>The band with the report's title and the organization.</summary>
+    private static void CoverTitle(PdfComposer c, ReportView view)
+    {
         var g = c.G;
-        const double band = 250;
-        g.DrawRectangle(c.AccentBrush, 0, 0, PdfComposer.PageWidth, band);
+        g.DrawRectangle(c.AccentBrush, 0, 0, PdfComposer.PageWidth, CoverBandHeight);
         var light = new XSolidBrush(XColor.FromArgb(0xC9, 0xD6, 0xE6));
         g.DrawString("KUBERNETES NETWORK SECURITY", c.Fonts.SmallBold, light, PdfComposer.Left, 70, XStringFormats.TopLeft);
         var titleFont = PdfFonts.Make(BundledFontResolver.Family, 24, XFontStyleEx.Bold);
@@ -127,14 +145,18 @@ internal static partial class PdfReport
         {
             g.DrawString(c.M(c.Fonts.H2).Fit(org, PdfComposer.Width), c.Fonts.H2, light, PdfComposer.Left, y + 6, XStringFormats.TopLeft);
         }
+    }
 
-        // Cluster and scan facts on the left, the score on the right.
-        const double columnWidth = 300;
-        y = band + 40;
+    /// <summary>The cluster and the scan's facts in the left column; returns where they end.</summary>
+    private static double CoverFacts(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
+        var g = c.G;
+        var y = CoverBandHeight + 40;
         g.DrawString("Cluster", c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
         y += 12;
         var clusterFont = PdfFonts.Make(BundledFontResolver.Family + " Light", 22, XFontStyleEx.Regular);
-        foreach (var line in c.M(clusterFont).Wrap(view.Cluster, columnWidth, 4))
+        foreach (var line in c.M(clusterFont).Wrap(view.Cluster, CoverColumnWidth, 4))
         {
             g.DrawString(line, clusterFont, c.InkBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
             y += clusterFont.Size * 1.25;
@@ -162,7 +184,7 @@ internal static partial class PdfReport
         foreach (var (label, value) in facts)
         {
             g.DrawString(label, c.Fonts.Body, c.MutedBrush, PdfComposer.Left, y, XStringFormats.TopLeft);
-            foreach (var line in c.M(c.Fonts.Body).Wrap(value, columnWidth - 80, 2))
+            foreach (var line in c.M(c.Fonts.Body).Wrap(value, CoverColumnWidth - 80, 2))
             {
                 g.DrawString(line, c.Fonts.Body, c.InkBrush, PdfComposer.Left + 80, y, XStringFormats.TopLeft);
                 y += 13;
@@ -171,24 +193,36 @@ internal static partial class PdfReport
             y += 3;
         }
 
+        return y;
+    }
+
+    /// <summary>The score gauge on the right, or why there is no score.</summary>
+    private static void CoverScore(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
+        var g = c.G;
         if (view.HasScore)
         {
-            PdfCharts.ScoreGauge(c, g, PdfComposer.Right - 85, band + 120, 68, scan.Score.Score);
+            PdfCharts.ScoreGauge(c, g, PdfComposer.Right - 85, CoverBandHeight + 120, 68, scan.Score.Score);
             var scoreLabel = "Posture score";
-            g.DrawString(scoreLabel, c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.SmallBold).Width(scoreLabel) / 2), band + 30, XStringFormats.TopLeft);
+            g.DrawString(scoreLabel, c.Fonts.SmallBold, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.SmallBold).Width(scoreLabel) / 2), CoverBandHeight + 30, XStringFormats.TopLeft);
             if (Math.Abs(scan.Score.ScoreWithoutExceptions - scan.Score.Score) >= 0.05)
             {
                 var without = $"{ReportText.Score(scan.Score.ScoreWithoutExceptions)} without exceptions";
-                g.DrawString(without, c.Fonts.Small, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.Small).Width(without) / 2), band + 200, XStringFormats.TopLeft);
+                g.DrawString(without, c.Fonts.Small, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.Small).Width(without) / 2), CoverBandHeight + 200, XStringFormats.TopLeft);
             }
         }
         else
         {
             var label = "Findings only: no score";
-            g.DrawString(label, c.Fonts.H3, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.H3).Width(label) / 2), band + 110, XStringFormats.TopLeft);
+            g.DrawString(label, c.Fonts.H3, c.MutedBrush, PdfComposer.Right - 85 - (c.M(c.Fonts.H3).Width(label) / 2), CoverBandHeight + 110, XStringFormats.TopLeft);
         }
+    }
 
-        // Open findings per severity as five tiles.
+    /// <summary>Open findings per severity as five tiles, below the facts.</summary>
+    private static void CoverSeverityTiles(PdfComposer c, ReportView view, double y)
+    {
+        var g = c.G;
         var tileY = Math.Max(y + 30, 590);
         var tileW = (PdfComposer.Width - 20) / 5;
         var i = 0;
@@ -204,7 +238,13 @@ internal static partial class PdfReport
 
         g.DrawString("Open findings by severity" + (view.SuppressedFindings > 0 ? $"; {ReportText.Plural(view.SuppressedFindings, "more finding is", "more findings are")} suppressed by exceptions" : string.Empty),
             c.Fonts.Small, c.MutedBrush, PdfComposer.Left, tileY + 64, XStringFormats.TopLeft);
+    }
 
+    /// <summary>The note at the foot of the cover: what the report leaves out, or where its method is.</summary>
+    private static void CoverNote(PdfComposer c, ReportView view)
+    {
+        var g = c.G;
+        var p = view.Scan.Provenance;
         var note = view.PartialNote ?? $"Generated by {p.Tool} {p.ToolVersion}. The score's method, the check catalogue and the coverage of this scan are in the appendix.";
         var ny = PdfComposer.Bottom - 24;
         foreach (var line in c.M(c.Fonts.Small).Wrap(note, PdfComposer.Width))
@@ -212,17 +252,27 @@ internal static partial class PdfReport
             g.DrawString(line, c.Fonts.Small, c.MutedBrush, PdfComposer.Left, ny, XStringFormats.TopLeft);
             ny += 10;
         }
-
-        c.Document.Outlines.Add("Cover", c.Page, true);
-
-        // The cover is drawn at fixed places; mark the page full so the next section starts a new one.
-        c.Y = PdfComposer.Bottom;
     }
 
     private static void Summary(PdfComposer c, ReportView view)
     {
-        var scan = view.Scan;
         c.Section("Executive summary");
+        if (view.PartialNote is { } partial)
+        {
+            c.Callout(partial, PdfComposer.Accent);
+        }
+
+        c.Paragraph(SummarySentence(view), after: 8);
+        UnverifiedCallouts(c, view);
+        SeverityChartAndKeyFigures(c, view);
+        DriftAndTrendNotes(c, view);
+        TopRiskList(c, view);
+    }
+
+    /// <summary>The summary in words: score, checks, open findings, exceptions and the weakest namespace.</summary>
+    private static string SummarySentence(ReportView view)
+    {
+        var scan = view.Scan;
         var failing = view.FailingGroups.Count();
         var applied = scan.Score.Checks.Where(ch => ch.Applicable).ToList();
         var sentence = view.HasScore
@@ -246,12 +296,12 @@ internal static partial class PdfReport
             sentence += $" The weakest namespace is {lowest.Namespace} ({ReportText.Score(lowest.Score)}).";
         }
 
-        if (view.PartialNote is { } partial)
-        {
-            c.Callout(partial, PdfComposer.Accent);
-        }
+        return sentence;
+    }
 
-        c.Paragraph(sentence, after: 8);
+    /// <summary>What the scan could not verify: kinds it could not read and checks it could not evaluate.</summary>
+    private static void UnverifiedCallouts(PdfComposer c, ReportView view)
+    {
         if (view.CoverageGaps.Count > 0)
         {
             var kinds = string.Join(", ", view.CoverageGaps.Select(g => $"{g.Kind} ({g.Status})"));
@@ -264,9 +314,13 @@ internal static partial class PdfReport
             var one = view.NotEvaluated.Count == 1;
             c.Callout($"{ReportText.Plural(view.NotEvaluated.Count, "check was", "checks were")} not evaluated, so {(one ? "its" : "their")} result is unknown, not a pass: {checks}.", PdfCharts.Color((0xF0, 0x8C, 0x1A)));
         }
+    }
 
-        // The severity chart and the key figures side by side, so the summary and its top risks fit on one page.
-        var exposedServices = scan.Services.Count(s => s.Type is "LoadBalancer" or "NodePort" || s.ExternalIPs.Count > 0);
+    /// <summary>The key figures of the scan, as rows of the summary's table.</summary>
+    private static List<string[]> KeyFigures(ReportView view)
+    {
+        var scan = view.Scan;
+        var failing = view.FailingGroups.Count();
         var figures = new List<string[]>();
         if (view.IsFullScan)
         {
@@ -291,6 +345,7 @@ internal static partial class PdfReport
         {
             figures.Add(new[] { "Checks not evaluated", ReportText.Number(view.NotEvaluated.Count) });
         }
+
         if (scan.Drift is not null)
         {
             figures.Add(new[] { "Changes since the baseline", ReportText.Number(scan.Drift.Count) });
@@ -304,6 +359,13 @@ internal static partial class PdfReport
             }
         }
 
+        return figures;
+    }
+
+    /// <summary>The severity chart and the key figures side by side, so the summary and its top risks fit on one page.</summary>
+    private static void SeverityChartAndKeyFigures(PdfComposer c, ReportView view)
+    {
+        var figures = KeyFigures(view);
         c.Ensure(150);
         const double gutter = 18;
         var chartWidth = (PdfComposer.Width - gutter) * 0.56;
@@ -314,32 +376,43 @@ internal static partial class PdfReport
         c.Y = blockTop + 18;
         c.Table(new PdfTable(new[] { "Figure", "Value" }, new[] { 2.6, 1.0 }), figures, PdfComposer.Left + chartWidth + gutter, PdfComposer.Width - chartWidth - gutter);
         c.Y = Math.Max(c.Y, blockTop + 20 + chartHeight + 10);
+    }
 
-        if (view.IsFullScan && (!HasDrift(view) || !HasTrend(view)))
+    /// <summary>Why a full scan shows no drift or trend, and how to get them.</summary>
+    private static void DriftAndTrendNotes(PdfComposer c, ReportView view)
+    {
+        if (!view.IsFullScan || (HasDrift(view) && HasTrend(view)))
         {
-            var notes = new List<string>();
-            if (!HasDrift(view))
-            {
-                notes.Add("No baseline was given, so drift was not computed. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
-            }
-
-            if (!HasTrend(view))
-            {
-                var earlier = scan.History.Count(h => !h.HasCurrentScore);
-                notes.Add(scan.History.Count == 0
-                    ? "No history: pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and the report shows the score over time."
-                    : $"The history holds {ReportText.Plural(scan.History.Count(h => h.HasCurrentScore), "scan", "scans")} scored with the current formula" +
-                      (earlier > 0 ? $" ({ReportText.Plural(earlier, "earlier record uses", "earlier records use")} the former formula and is not compared)" : string.Empty) +
-                      "; the trend appears from the second.");
-            }
-
-            c.Heading("Drift and trend", c.Fonts.H3);
-            foreach (var note in notes)
-            {
-                c.Paragraph(note, c.Fonts.Body, c.MutedBrush);
-            }
+            return;
         }
 
+        var scan = view.Scan;
+        var notes = new List<string>();
+        if (!HasDrift(view))
+        {
+            notes.Add("No baseline was given, so drift was not computed. Save one with Export-NetSecBaseline and pass it to Invoke-NetSecScan -Baseline to see what changes between scans.");
+        }
+
+        if (!HasTrend(view))
+        {
+            var earlier = scan.History.Count(h => !h.HasCurrentScore);
+            notes.Add(scan.History.Count == 0
+                ? "No history: pass -HistoryPath to Invoke-NetSecScan so each scan adds a record and the report shows the score over time."
+                : $"The history holds {ReportText.Plural(scan.History.Count(h => h.HasCurrentScore), "scan", "scans")} scored with the current formula" +
+                  (earlier > 0 ? $" ({ReportText.Plural(earlier, "earlier record uses", "earlier records use")} the former formula and is not compared)" : string.Empty) +
+                  "; the trend appears from the second.");
+        }
+
+        c.Heading("Drift and trend", c.Fonts.H3);
+        foreach (var note in notes)
+        {
+            c.Paragraph(note, c.Fonts.Body, c.MutedBrush);
+        }
+    }
+
+    /// <summary>The most severe failing checks, each as one block: what fails, why it matters, what to do.</summary>
+    private static void TopRiskList(PdfComposer c, ReportView view)
+    {
         c.Heading("Top risks", c.Fonts.H3);
         var top = view.FailingGroups.Take(TopRisks).ToList();
         if (top.Count == 0)
@@ -562,7 +635,16 @@ internal static partial class PdfReport
 
     private static void Appendix(PdfComposer c, ReportView view, CancellationToken ct)
     {
-        var scan = view.Scan;
+        CheckCatalogueAppendix(c, view);
+        ct.ThrowIfCancellationRequested();
+        CoverageAppendix(c, view);
+        MethodAppendix(c, view);
+        ProvenanceAppendix(c, view);
+    }
+
+    /// <summary>Appendix A: every check of the profile, its framework mappings and its result.</summary>
+    private static void CheckCatalogueAppendix(PdfComposer c, ReportView view)
+    {
         c.Section("Appendix A. Check catalogue", minSpace: FlowingSectionRoom);
         c.Paragraph("Every check of the profile with its framework mappings and its result in this scan. Checks are semantic: they are decided from the computed connectivity and the model, not from the mere presence of an object.", c.Fonts.Body, c.MutedBrush);
         c.Table(new PdfTable(new[] { "Check", "Severity", "Title", "Frameworks", "Result" }, new[] { 0.8, 0.85, 3.0, 2.0, 0.9 })
@@ -578,8 +660,12 @@ internal static partial class PdfReport
             ch.Id, ch.Severity.ToString(), ch.Title, string.Join(", ", ch.Frameworks),
             view.StatusOf(ch) switch { "Fail" => $"Fail ({ReportText.Number(view.OpenCount(ch.Id))})", var s => s },
         }));
+    }
 
-        ct.ThrowIfCancellationRequested();
+    /// <summary>Appendix B: checks not evaluated, what was read kind by kind, and the input diagnostics.</summary>
+    private static void CoverageAppendix(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
         c.Section("Appendix B. Coverage", minSpace: 260);
         if (view.NotEvaluated.Count > 0)
         {
@@ -612,13 +698,18 @@ internal static partial class PdfReport
             c.Heading("Input diagnostics", c.Fonts.H3);
             const int maxDiagnostics = 200;
             c.Table(new PdfTable(new[] { "Severity", "Where", "Message" }, new[] { 0.8, 2.2, 3.5 }) { Caption = "Input diagnostics" },
-                scan.Diagnostics.Take(maxDiagnostics).Select(d => new[] { d.Severity, d.File is null ? $"{d.Kind}/{d.Name}" : d.Line is null ? d.File : $"{d.File}:{d.Line}", d.Message }));
+                scan.Diagnostics.Take(maxDiagnostics).Select(d => new[] { d.Severity.ToString(), d.File is null ? $"{d.Kind}/{d.Name}" : d.Line is null ? d.File : $"{d.File}:{d.Line}", d.Message }));
             if (scan.Diagnostics.Count > maxDiagnostics)
             {
                 c.Paragraph($"{ReportText.Number(maxDiagnostics)} of {ReportText.Number(scan.Diagnostics.Count)} diagnostics are listed; the workbook's Diagnostics sheet lists them all.", c.Fonts.SmallItalic, c.MutedBrush);
             }
         }
+    }
 
+    /// <summary>Appendix C: how the score is computed and what the report's terms mean.</summary>
+    private static void MethodAppendix(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
         c.Section("Appendix C. Method", minSpace: 260);
         c.Heading("Score", c.Fonts.H3);
         c.Paragraph(ReportText.ScoreMethod);
@@ -644,7 +735,12 @@ internal static partial class PdfReport
             c.Heading("Excluded namespaces", c.Fonts.H3);
             c.Paragraph($"The profile {scan.Profile.Name} excludes {string.Join(", ", scan.Profile.ExcludedNamespaces)} from the coverage checks.");
         }
+    }
 
+    /// <summary>Appendix D: where the scan came from, with the input files' digests.</summary>
+    private static void ProvenanceAppendix(PdfComposer c, ReportView view)
+    {
+        var scan = view.Scan;
         c.Section("Appendix D. Provenance", minSpace: 260);
         var p = scan.Provenance;
         var facts = new List<string[]>

@@ -22,7 +22,7 @@ public class CalicoEdgeTests
     public void An_invalid_selector_is_an_error_naming_the_object_and_the_position_and_the_rest_is_analysed()
     {
         var (engine, sink, _) = Edge();
-        var error = Assert.Single(sink.Diagnostics, d => d.Severity == "Error");
+        var error = Assert.Single(sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal("InvalidSelector", error.Code);
         Assert.Equal("NetworkPolicy", error.Kind);
         Assert.Equal("edge/broken", error.Name);

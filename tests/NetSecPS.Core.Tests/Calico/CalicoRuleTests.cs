@@ -68,6 +68,6 @@ public class CalicoRuleTests
         var ingress = f.Test("apps/frontend", "apps/backend", 5353, "UDP").Decisions.Single(d => d.Direction == TrafficDirection.Ingress);
         Assert.True(ingress.Allowed);
         Assert.Equal("#2", ingress.Rule);
-        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
     }
 }

@@ -121,7 +121,7 @@ public class CalicoTierTests
         var security = q.Policies.Tiers.Single(t => t.Name == "security");
         Assert.Equal(new[] { "security.metrics", "security.a-allow-8443", "security.b-deny-8443", "security.deny-ssh", "security.z-no-order" },
             security.Policies.Select(p => p.Name));
-        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(f.Sink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal static class CheckHarness
     public static ClusterData Read(params string[] paths)
     {
         var data = ManifestSource.Read(paths);
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         return data;
     }
 

@@ -51,7 +51,7 @@ internal static class NcaComparison
         var resolver = new NcaPeerResolver(model, engine, hasIngressLayer);
         var expected = ConnectivityMap.FromNca(sections, model, resolver);
         var actual = ConnectivityMap.FromEngine(engine, resolver);
-        var errors = data.Diagnostics.Concat(sink.Diagnostics).Where(d => d.Severity == "Error").Select(d => d.ToString()).ToList();
+        var errors = data.Diagnostics.Concat(sink.Diagnostics).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
         return new ConfigResult(file, configReference, ConnectivityMap.Compare(expected, actual, ncaCase.IncludesIpv6), errors, engine);
     }
 

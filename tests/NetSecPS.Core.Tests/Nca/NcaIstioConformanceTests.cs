@@ -115,7 +115,7 @@ public class NcaIstioConformanceTests
         var expected = ConnectivityMap.FromNca(sections, model, resolver);
         var actual = ConnectivityMap.FromEngine(engine, resolver);
         AddHostEgress(engine, actual);
-        var differences = data.Diagnostics.Concat(sink.Diagnostics).Where(d => d.Severity == "Error").Select(d => "error: " + d).ToList();
+        var differences = data.Diagnostics.Concat(sink.Diagnostics).Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => "error: " + d).ToList();
         differences.AddRange(ConnectivityMap.Compare(expected, actual, ncaCase.IncludesIpv6));
         differences.AddRange(CompareL7(NcaL7(sections, resolver, engine.ExternalSourceRanges), engine));
         return differences;

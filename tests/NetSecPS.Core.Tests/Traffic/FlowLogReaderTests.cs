@@ -46,7 +46,7 @@ public class FlowLogReaderTests
         Assert.Equal("54.187.216.72", stripe.Destination.Address);
 
         var bad = Assert.Single(sink.Diagnostics);
-        Assert.Equal(("Error", "FlowLogLineInvalid", 26), (bad.Severity, bad.Code, bad.Line!.Value));
+        Assert.Equal((DiagnosticSeverity.Error, "FlowLogLineInvalid", 26), (bad.Severity, bad.Code, bad.Line!.Value));
         Assert.EndsWith("hubble-observe.json", bad.File, StringComparison.Ordinal);
         Assert.Equal(1, stats.BadLines);
     }
@@ -125,7 +125,7 @@ public class FlowLogReaderTests
 
         var deny = flows.First(f => f.Verdict == FlowVerdict.Dropped);
         Assert.Contains(deny.Policies, p => p.Contains("|deny|", StringComparison.Ordinal));
-        Assert.Equal(("Error", 23), (Assert.Single(sink.Diagnostics).Severity, sink.Diagnostics[0].Line!.Value));
+        Assert.Equal((DiagnosticSeverity.Error, 23), (Assert.Single(sink.Diagnostics).Severity, sink.Diagnostics[0].Line!.Value));
         Assert.Equal(1, stats.BadLines);
         Assert.Equal(flows.Sum(f => f.Count), stats.Flows);
     }

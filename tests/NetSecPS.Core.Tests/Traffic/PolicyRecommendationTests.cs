@@ -26,7 +26,7 @@ public sealed class PolicyRecommendationTests : IDisposable
     private static ConnectivityEngine Load(string folder)
     {
         var data = ManifestSource.Read(new[] { folder });
-        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == "Error");
+        Assert.DoesNotContain(data.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         return ConnectivityEngine.Build(ClusterModel.Build(data));
     }
 

@@ -55,7 +55,7 @@ public sealed class Plat001VersionOutOfSupport : Check
     {
         var data = context.Model.Data;
         var table = KubernetesSupport.Load();
-        string? text = data.Provenance.ServerVersion;
+        var text = data.Provenance.ServerVersion;
         var source = "API server";
         if (KubernetesSupport.ParseVersion(text) is null)
         {

@@ -194,7 +194,7 @@ public sealed class TrafficNeeds
     private static JsonObject PodsOf(Sources.KubeObject service, Workload backend)
     {
         var selector = (service.Typed as V1Service)?.Spec?.Selector;
-        IReadOnlyDictionary<string, string> labels = selector is { Count: > 0 } ? selector.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) : backend.Labels;
+        var labels = selector is { Count: > 0 } ? selector.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) : backend.Labels;
         return new JsonObject
         {
             ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { [ClusterModel.NamespaceNameLabel] = backend.Namespace } },

@@ -58,7 +58,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
             {
                 if (anps.Any(a => a.Name == anp.Name))
                 {
-                    context.Diagnose(obj, "Warning", "DuplicatePolicy", "another AdminNetworkPolicy has the same name; this one is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Warning, "DuplicatePolicy", "another AdminNetworkPolicy has the same name; this one is ignored.");
                     continue;
                 }
 
@@ -81,12 +81,12 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
         var chosen = banps.FirstOrDefault(b => b.Name == "default") ?? banps[0];
         if (chosen.Name != "default")
         {
-            context.Diagnose(chosen, "Warning", "BaselineNotDefault", "a BaselineAdminNetworkPolicy must be named 'default'; it is evaluated anyway.");
+            context.Diagnose(chosen, DiagnosticSeverity.Warning, "BaselineNotDefault", "a BaselineAdminNetworkPolicy must be named 'default'; it is evaluated anyway.");
         }
 
         foreach (var other in banps.Where(b => !ReferenceEquals(b, chosen)))
         {
-            context.Diagnose(other, "Warning", "DuplicatePolicy", $"the cluster has one BaselineAdminNetworkPolicy; {chosen.Name} is evaluated and this one is ignored.");
+            context.Diagnose(other, DiagnosticSeverity.Warning, "DuplicatePolicy", $"the cluster has one BaselineAdminNetworkPolicy; {chosen.Name} is evaluated and this one is ignored.");
         }
 
         if (CompilePolicy(context, chosen, chosen.Raw!, baseline: true) is { } banp)
@@ -99,11 +99,11 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
     {
         if (raw["spec"] is not JsonObject spec)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "the policy has no spec; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "the policy has no spec; it is ignored.");
             return null;
         }
 
-        double priority = StandardTiers.BaselineAdminNetworkPolicyPriority;
+        var priority = StandardTiers.BaselineAdminNetworkPolicyPriority;
         if (!baseline)
         {
             if (AdminPolicySupport.Priority(context, obj, spec) is not { } p)
@@ -131,7 +131,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
         var action = AdminPolicySupport.Action(actionText, v1alpha2: false);
         if (action is null || (baseline && action == RuleAction.Pass))
         {
-            context.Diagnose(obj, "Error", "InvalidRule", baseline
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", baseline
                 ? $"{where}: action '{actionText}' is not Allow or Deny (the actions of a baseline policy); the rule is ignored."
                 : $"{where}: action '{actionText}' is not Allow, Deny or Pass; the rule is ignored.");
             return null;
@@ -157,7 +157,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
 
         if (node is not JsonArray ports)
         {
-            context.Diagnose(obj, "Error", "InvalidPort", $"{where}: ports must be a list; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: ports must be a list; the rule is ignored.");
             return null;
         }
 
@@ -168,7 +168,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
         {
             if (item is not JsonObject port || port.Count != 1)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: each port must set exactly one of portNumber, namedPort and portRange; the entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: each port must set exactly one of portNumber, namedPort and portRange; the entry is ignored.");
                 continue;
             }
 
@@ -177,7 +177,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
                 var protocol = PolicyCompileContext.Str(pn["protocol"]) ?? "TCP";
                 if (!ConnectionSet.Protocols.Contains(protocol) || PolicyCompileContext.Int(pn["port"]) is not { } number || number is < 1 or > 65535)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: portNumber {pn.ToJsonString()} is not a valid protocol and port; the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: portNumber {pn.ToJsonString()} is not a valid protocol and port; the entry is ignored.");
                     continue;
                 }
 
@@ -190,7 +190,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
                 if (!ConnectionSet.Protocols.Contains(protocol) || PolicyCompileContext.Int(pr["start"]) is not { } start || PolicyCompileContext.Int(pr["end"]) is not { } end ||
                     start < 1 || end > 65535 || end < start)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: portRange {pr.ToJsonString()} is not a valid protocol and range; the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: portRange {pr.ToJsonString()} is not a valid protocol and range; the entry is ignored.");
                     continue;
                 }
 
@@ -204,7 +204,7 @@ internal sealed class AdminNetworkPolicyKind : IPolicyKind
             }
             else
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: port {port.ToJsonString()} is not portNumber, namedPort or portRange; the entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: port {port.ToJsonString()} is not portNumber, namedPort or portRange; the entry is ignored.");
             }
         }
 

@@ -20,13 +20,13 @@ internal static class AdminPolicySupport
     {
         if (PolicyCompileContext.Int(spec["priority"]) is not { } priority)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "spec.priority is missing or not a number; the policy is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "spec.priority is missing or not a number; the policy is ignored.");
             return null;
         }
 
         if (priority is < 0 or > 1000)
         {
-            context.Diagnose(obj, "Warning", "InvalidPriority", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPriority", string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"spec.priority {priority} is outside 0-1000, which the API rejects; it is evaluated with that priority anyway."));
         }
 
@@ -76,7 +76,7 @@ internal static class AdminPolicySupport
         var dir = direction == TrafficDirection.Ingress ? "ingress" : "egress";
         if (node is not JsonObject rule)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{dir} rule {index + 1} is not an object; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{dir} rule {index + 1} is not an object; it is ignored.");
             return null;
         }
 
@@ -90,7 +90,7 @@ internal static class AdminPolicySupport
         text = string.Empty;
         if (node is not JsonObject s || (s["namespaces"] is null) == (s["pods"] is null))
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "spec.subject must set exactly one of namespaces and pods; the policy is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "spec.subject must set exactly one of namespaces and pods; the policy is ignored.");
             return false;
         }
 
@@ -112,7 +112,7 @@ internal static class AdminPolicySupport
             var nsSelector = LabelSelector.Parse(nsNode, out var error);
             if (error is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"{where}: namespaces selector is invalid ({error}); it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{where}: namespaces selector is invalid ({error}); it is ignored.");
                 return null;
             }
 
@@ -128,7 +128,7 @@ internal static class AdminPolicySupport
             var podSelector = LabelSelector.Parse(pods["podSelector"], out var podError);
             if (nsError is not null || podError is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"{where}: pods selector is invalid ({nsError ?? podError}); it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{where}: pods selector is invalid ({nsError ?? podError}); it is ignored.");
                 return null;
             }
 
@@ -139,7 +139,7 @@ internal static class AdminPolicySupport
                 nsSelector.ToString(), podSelector.ToString()));
         }
 
-        context.Diagnose(obj, "Error", "InvalidPeer", $"{where}: expected namespaces or pods; it is ignored.");
+        context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{where}: expected namespaces or pods; it is ignored.");
         return null;
     }
 
@@ -154,7 +154,7 @@ internal static class AdminPolicySupport
         var ingress = rule.Direction == TrafficDirection.Ingress;
         if (peers is null || peers.Count == 0)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{where} has no {(ingress ? "from" : "to")} peers, which the API requires; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where} has no {(ingress ? "from" : "to")} peers, which the API requires; the rule is ignored.");
             return false;
         }
 
@@ -163,7 +163,7 @@ internal static class AdminPolicySupport
             var at = $"{where}, peer {p + 1}";
             if (peers[p] is not JsonObject peer || peer.Count != 1)
             {
-                context.Diagnose(obj, "Error", "InvalidPeer", $"{at} must set exactly one field; the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} must set exactly one field; the peer is ignored.");
                 continue;
             }
 
@@ -171,7 +171,7 @@ internal static class AdminPolicySupport
             {
                 if (ingress)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPeer", $"{at}: nodes peers are allowed only in egress rules; the peer is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at}: nodes peers are allowed only in egress rules; the peer is ignored.");
                     continue;
                 }
 
@@ -183,7 +183,7 @@ internal static class AdminPolicySupport
             {
                 if (ingress || networks is not JsonArray list)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPeer", $"{at}: networks is a list of CIDRs allowed only in egress rules; the peer is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at}: networks is a list of CIDRs allowed only in egress rules; the peer is ignored.");
                     continue;
                 }
 
@@ -223,11 +223,11 @@ internal static class AdminPolicySupport
             // Unknown peer type: a newer API than this reader. Fail closed as the API asks.
             if (rule.Action == RuleAction.Allow)
             {
-                context.Diagnose(obj, "Warning", "UnsupportedPeer", $"{at}: '{string.Join(", ", peer.Select(kv => kv.Key))}' is not a peer this version understands; as the API asks, an Accept rule treats it as matching nothing.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedPeer", $"{at}: '{string.Join(", ", peer.Select(kv => kv.Key))}' is not a peer this version understands; as the API asks, an Accept rule treats it as matching nothing.");
             }
             else
             {
-                context.Diagnose(obj, "Warning", "UnsupportedPeer", $"{at}: '{string.Join(", ", peer.Select(kv => kv.Key))}' is not a peer this version understands; as the API asks, a {rule.Action} rule treats it as matching everything.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedPeer", $"{at}: '{string.Join(", ", peer.Select(kv => kv.Key))}' is not a peer this version understands; as the API asks, a {rule.Action} rule treats it as matching everything.");
                 rule.AllPeers = true;
             }
         }
@@ -251,7 +251,7 @@ internal static class AdminPolicySupport
         var selector = LabelSelector.Parse(nodes, out var error);
         if (error is not null)
         {
-            context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: nodes selector is invalid ({error}); the peer is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: nodes selector is invalid ({error}); the peer is ignored.");
             return;
         }
 
@@ -259,7 +259,7 @@ internal static class AdminPolicySupport
         var nodeObjects = context.Cluster.Data.TypedWithSource<V1Node>().ToList();
         if (nodeObjects.Count == 0 || context.Options.HostNetworkPodsFollowPolicies)
         {
-            context.Diagnose(obj, "Warning", "UnsupportedPeer", nodeObjects.Count == 0
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedPeer", nodeObjects.Count == 0
                 ? $"{at}: nodes peers need the cluster's Node objects, which the snapshot does not hold; the peer matches nothing here."
                 : $"{at}: nodes peers are not evaluated with netpol-analyzer's semantics; the peer matches nothing here.");
             rule.Peers.Add(new RulePeer { Kind = RulePeerKind.Nodes, Text = text + " (not evaluated)" });

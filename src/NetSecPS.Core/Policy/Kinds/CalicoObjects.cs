@@ -139,8 +139,8 @@ internal sealed class CalicoObjects
     public static InventoryItem? InventoryItem(KubeObject o, JsonObject raw, IReadOnlyDictionary<string, string> labels)
     {
         var spec = raw["spec"] as JsonObject;
-        string? file = o.Source?.File;
-        int? line = o.Source?.Line;
+        var file = o.Source?.File;
+        var line = o.Source?.Line;
         switch (o.Kind)
         {
             case "NetworkPolicy" or "GlobalNetworkPolicy" or "StagedNetworkPolicy" or "StagedGlobalNetworkPolicy":

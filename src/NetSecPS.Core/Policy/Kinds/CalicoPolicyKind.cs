@@ -160,7 +160,7 @@ internal sealed class CalicoPolicyKind : IPolicyKind
         var context = scope.Context;
         if (raw["spec"] is not JsonObject spec)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "the policy has no spec; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "the policy has no spec; it is ignored.");
             return null;
         }
 
@@ -168,7 +168,7 @@ internal sealed class CalicoPolicyKind : IPolicyKind
         var name = CalicoObjects.CanonicalName(obj);
         if (spec["doNotTrack"]?.GetValueKind() == System.Text.Json.JsonValueKind.True || spec["preDNAT"]?.GetValueKind() == System.Text.Json.JsonValueKind.True)
         {
-            context.Diagnose(obj, "Information", "HostEndpointPolicy",
+            context.Diagnose(obj, DiagnosticSeverity.Information, "HostEndpointPolicy",
                 "doNotTrack and preDNAT policies apply to host endpoints only, not to pods; the policy is not part of the pod connectivity.");
             return null;
         }
@@ -182,7 +182,7 @@ internal sealed class CalicoPolicyKind : IPolicyKind
 
         if (!global && spec["namespaceSelector"] is not null)
         {
-            context.Diagnose(obj, "Warning", "InvalidPolicy", "spec.namespaceSelector is a GlobalNetworkPolicy field; a NetworkPolicy applies to its own namespace, and the field is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPolicy", "spec.namespaceSelector is a GlobalNetworkPolicy field; a NetworkPolicy applies to its own namespace, and the field is ignored.");
         }
 
         var tier = scope.TierFor(obj, CalicoObjects.TierOf(raw));
@@ -253,19 +253,19 @@ internal sealed class CalicoPolicyKind : IPolicyKind
                     e = true;
                     break;
                 default:
-                    context.Diagnose(obj, "Error", "InvalidPolicyType", $"spec.types holds '{t?.ToJsonString()}', which is neither Ingress nor Egress; the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicyType", $"spec.types holds '{t?.ToJsonString()}', which is neither Ingress nor Egress; the entry is ignored.");
                     break;
             }
         }
 
         if (!i && hasIngress)
         {
-            context.Diagnose(obj, "Warning", "InvalidPolicyType", "the policy has ingress rules but spec.types does not list Ingress: Calico does not apply them.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPolicyType", "the policy has ingress rules but spec.types does not list Ingress: Calico does not apply them.");
         }
 
         if (!e && hasEgress)
         {
-            context.Diagnose(obj, "Warning", "InvalidPolicyType", "the policy has egress rules but spec.types does not list Egress: Calico does not apply them.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPolicyType", "the policy has egress rules but spec.types does not list Egress: Calico does not apply them.");
         }
 
         return (i, e);
@@ -311,7 +311,7 @@ internal sealed class CalicoScope
                 : labels.Where(kv => PolicyCompileContext.Str(kv.Value) is not null).ToDictionary(kv => kv.Key, kv => PolicyCompileContext.Str(kv.Value)!, StringComparer.Ordinal);
             if ((p.Raw?["spec"]?["ingress"] as JsonArray)?.Count > 0 || (p.Raw?["spec"]?["egress"] as JsonArray)?.Count > 0)
             {
-                context.Diagnose(p, "Warning", "ProfileRulesNotEvaluated",
+                context.Diagnose(p, DiagnosticSeverity.Warning, "ProfileRulesNotEvaluated",
                     "the profile's rules are not evaluated: on Kubernetes, Calico generates the namespace (kns.) and service account (ksa.) profiles of pods, and they allow everything; only labelsToApply is used.");
             }
         }
@@ -334,7 +334,7 @@ internal sealed class CalicoScope
                 }
                 else
                 {
-                    context.Diagnose(set, "Error", "InvalidCidr", $"spec.nets entry {cidr?.ToJsonString()} is not a CIDR or address; it is ignored.");
+                    context.Diagnose(set, DiagnosticSeverity.Error, "InvalidCidr", $"spec.nets entry {cidr?.ToJsonString()} is not a CIDR or address; it is ignored.");
                 }
             }
 
@@ -391,13 +391,13 @@ internal sealed class CalicoScope
         {
             // An empty mapping (a Kubernetes-style "{}") where Calico takes a selector string: the
             // Calico API would not accept it; read it as Go reads an empty selector, as not set.
-            Context.Diagnose(obj, "Warning", "InvalidSelector", $"{field} is an empty mapping, not a Calico selector string; it is read as not set.");
+            Context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidSelector", $"{field} is an empty mapping, not a Calico selector string; it is read as not set.");
             return true;
         }
 
         if (PolicyCompileContext.Str(node) is not { } text)
         {
-            Context.Diagnose(obj, "Error", "InvalidSelector", $"{field} is not a string; the {(field.StartsWith("spec.", StringComparison.Ordinal) ? "policy" : "rule")} is ignored.");
+            Context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{field} is not a string; the {(field.StartsWith("spec.", StringComparison.Ordinal) ? "policy" : "rule")} is ignored.");
             return false;
         }
 
@@ -410,7 +410,7 @@ internal sealed class CalicoScope
         selector = CalicoSelector.Parse(text, out var error);
         if (error is not null)
         {
-            Context.Diagnose(obj, "Error", "InvalidSelector",
+            Context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector",
                 $"{field} \"{text}\" is not a valid Calico selector: {error.Message} at position {error.Position + 1}; the {(field.StartsWith("spec.", StringComparison.Ordinal) ? "policy" : "rule")} is ignored.");
             return false;
         }
@@ -462,12 +462,12 @@ internal sealed class CalicoScope
             pass = action == "Pass";
             if (action is not (null or "Deny" or "Pass"))
             {
-                Context.Diagnose(tierObject, "Error", "InvalidTier", $"spec.defaultAction is '{action}', not Deny or Pass; Calico's default, Deny, is used.");
+                Context.Diagnose(tierObject, DiagnosticSeverity.Error, "InvalidTier", $"spec.defaultAction is '{action}', not Deny or Pass; Calico's default, Deny, is used.");
             }
         }
         else if (missingTiers.Add(name))
         {
-            Context.Diagnose(obj, "Warning", "TierNotFound",
+            Context.Diagnose(obj, DiagnosticSeverity.Warning, "TierNotFound",
                 $"the policy is in tier '{name}', which is not in the snapshot: the tier is taken to have no order (it runs after every ordered tier) and the default action Deny.");
         }
 

@@ -88,7 +88,7 @@ internal sealed class CalicoRuleCompiler
         var where = $"{dir} rule {index + 1}";
         if (node is not JsonObject rule)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{where} is not an object; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where} is not an object; it is ignored.");
             return null;
         }
 
@@ -103,7 +103,7 @@ internal sealed class CalicoRuleCompiler
         };
         if (action is null)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{where}: action '{actionText}' is not Allow, Deny, Pass or Log; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where}: action '{actionText}' is not Allow, Deny, Pass or Log; the rule is ignored.");
             return null;
         }
 
@@ -155,7 +155,7 @@ internal sealed class CalicoRuleCompiler
 
         if (node is not JsonObject e)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{where} is not an object; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where} is not an object; the rule is ignored.");
             return false;
         }
 
@@ -203,7 +203,7 @@ internal sealed class CalicoRuleCompiler
 
         if (node is not JsonArray list)
         {
-            context.Diagnose(obj, "Error", "InvalidCidr", $"{where} is not a list of CIDRs; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{where} is not a list of CIDRs; the rule is ignored.");
             return false;
         }
 
@@ -213,7 +213,7 @@ internal sealed class CalicoRuleCompiler
             var text = PolicyCompileContext.Str(item);
             if (!TryParseNet(text, out var range, out var prefix))
             {
-                context.Diagnose(obj, "Error", "InvalidCidr", $"{where}: '{text ?? item?.ToJsonString()}' is not a CIDR or address; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{where}: '{text ?? item?.ToJsonString()}' is not a CIDR or address; the rule is ignored.");
                 return false;
             }
 
@@ -247,7 +247,7 @@ internal sealed class CalicoRuleCompiler
         {
             if (Protocol(p) is not { } number)
             {
-                context.Diagnose(obj, "Error", "InvalidProtocol", $"{where}: protocol {p.ToJsonString()} is not a protocol name (TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite) or number 1-255; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidProtocol", $"{where}: protocol {p.ToJsonString()} is not a protocol name (TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite) or number 1-255; the rule is ignored.");
                 return null;
             }
 
@@ -261,7 +261,7 @@ internal sealed class CalicoRuleCompiler
         {
             if (Protocol(np) is not { } number)
             {
-                context.Diagnose(obj, "Error", "InvalidProtocol", $"{where}: notProtocol {np.ToJsonString()} is not a protocol name or number 1-255; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidProtocol", $"{where}: notProtocol {np.ToJsonString()} is not a protocol name or number 1-255; the rule is ignored.");
                 return null;
             }
 
@@ -280,7 +280,7 @@ internal sealed class CalicoRuleCompiler
 
             if (icmpFamily == 0 || rule["protocol"] is null)
             {
-                context.Diagnose(obj, "Error", "InvalidProtocol", $"{where}: {field} needs protocol ICMP or ICMPv6; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidProtocol", $"{where}: {field} needs protocol ICMP or ICMPv6; the rule is ignored.");
                 return null;
             }
 
@@ -288,7 +288,7 @@ internal sealed class CalicoRuleCompiler
             var code = PolicyCompileContext.Int(icmp["code"]);
             if (code is not null && type is null)
             {
-                context.Diagnose(obj, "Error", "InvalidProtocol", $"{where}: {field}.code needs {field}.type; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidProtocol", $"{where}: {field}.code needs {field}.type; the rule is ignored.");
                 return null;
             }
 
@@ -311,7 +311,7 @@ internal sealed class CalicoRuleCompiler
         {
             if (portProtocol is null)
             {
-                context.Diagnose(obj, "Warning", "InvalidPort", $"{where}: destination ports need protocol TCP, UDP or SCTP, which the API requires; they are read for all three.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPort", $"{where}: destination ports need protocol TCP, UDP or SCTP, which the API requires; they are read for all three.");
             }
 
             if (destination.Ports is { } list)
@@ -345,7 +345,7 @@ internal sealed class CalicoRuleCompiler
         {
             if (destination.Ports is not null || destination.NotPorts is not null)
             {
-                context.Diagnose(obj, "Warning", "InvalidPort", $"{where}: destination.services takes its ports from the service; ports and notPorts beside it are read as well.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidPort", $"{where}: destination.services takes its ports from the service; ports and notPorts beside it are read as well.");
             }
 
             if (ServicePorts(service, named, out var servicePorts))
@@ -403,13 +403,13 @@ internal sealed class CalicoRuleCompiler
             }
             else
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: {item?.ToJsonString()} is not a port, a range a:b or a port name; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: {item?.ToJsonString()} is not a port, a range a:b or a port name; the rule is ignored.");
                 return null;
             }
 
             if (from < ConnectionSet.MinPort || to > ConnectionSet.MaxPort || from > to)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", string.Create(CultureInfo.InvariantCulture, $"{where}: {from}-{to} is not within 1-65535 or ends before it starts; the rule is ignored."));
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", string.Create(CultureInfo.InvariantCulture, $"{where}: {from}-{to} is not within 1-65535 or ends before it starts; the rule is ignored."));
                 return null;
             }
 
@@ -630,7 +630,7 @@ internal sealed class CalicoRuleCompiler
                     continue;
                 }
 
-                bool? inPositiveSets = !positiveSetNets.IsEmpty ? In(c, positiveSetNets, addressesMatchPods) : false;
+                var inPositiveSets = !positiveSetNets.IsEmpty ? In(c, positiveSetNets, addressesMatchPods) : false;
                 var matched = selected.Contains(c.Index) || (inPositiveSets == true && (e.NotSelector is null || !e.NotSelector.Matches(scope.View(c))));
                 bool? keep = matched;
                 if (matched)

@@ -92,7 +92,7 @@ internal sealed partial class CiliumPolicyCompiler
             }
 
             var names = missing.Select(c => c.ToString()).Distinct(StringComparer.Ordinal).ToList();
-            context.Diagnose(policy.Source, "Warning", "MissingDnsRule",
+            context.Diagnose(policy.Source, DiagnosticSeverity.Warning, "MissingDnsRule",
                 $"toFQDNs needs the pods' DNS traffic to pass Cilium's DNS proxy (an egress rule to the DNS server on port 53 with rules.dns), and no policy selecting " +
                 $"{string.Join(", ", names.Take(5))}{(names.Count > 5 ? $" and {names.Count - 5} more" : string.Empty)} has one: the names never resolve to allowed addresses.");
         }
@@ -107,12 +107,12 @@ internal sealed partial class CiliumPolicyCompiler
     {
         if (cilium.EnforcementMode == "never")
         {
-            context.Diagnose(AgentObject, "Warning", "PolicyNotEnforced", "enable-policy is never: Cilium enforces no policy (CNI-001 reports it); the connectivity shows what the policies would enforce.");
+            context.Diagnose(AgentObject, DiagnosticSeverity.Warning, "PolicyNotEnforced", "enable-policy is never: Cilium enforces no policy (CNI-001 reports it); the connectivity shows what the policies would enforce.");
         }
 
         if (cilium.CidrRulesMatchNodes)
         {
-            context.Diagnose(AgentObject, "Warning", "UnsupportedSetting", "policy-cidr-match-mode selects nodes by CIDR, which NetSecPS does not evaluate: CIDR rules are read as matching no node; nodes are matched by the host, remote-node and cluster entities.");
+            context.Diagnose(AgentObject, DiagnosticSeverity.Warning, "UnsupportedSetting", "policy-cidr-match-mode selects nodes by CIDR, which NetSecPS does not evaluate: CIDR rules are read as matching no node; nodes are matched by the host, remote-node and cluster entities.");
         }
 
         if (!cilium.AgentFound)
@@ -127,7 +127,7 @@ internal sealed partial class CiliumPolicyCompiler
             foreach (var p in unenforced)
             {
                 t.Policies.Remove(p);
-                context.Diagnose(p.Source, "Warning", "PolicyNotEnforced", p.Kind == "ClusterNetworkPolicy"
+                context.Diagnose(p.Source, DiagnosticSeverity.Warning, "PolicyNotEnforced", p.Kind == "ClusterNetworkPolicy"
                     ? $"the CNI is Cilium ({cilium.Evidence}) and cilium-config does not set enable-k8s-cluster-network-policy: Cilium (1.20 and later, when enabled) enforces ClusterNetworkPolicy only then; the policy is left out of the connectivity."
                     : $"the CNI is Cilium ({cilium.Evidence}), which does not implement {p.Kind} (policy.networking.k8s.io/v1alpha1; Cilium implements its successor ClusterNetworkPolicy from 1.20): the policy is not enforced and is left out of the connectivity.");
             }

@@ -108,13 +108,13 @@ internal sealed partial class CiliumPolicyCompiler
 
                 if (!seen.Add((obj.Namespace ?? string.Empty) + "/" + obj.Name))
                 {
-                    context.Diagnose(obj, "Warning", "DuplicatePolicy", $"another {kind} has the same name; this one is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Warning, "DuplicatePolicy", $"another {kind} has the same name; this one is ignored.");
                     continue;
                 }
 
                 if (obj.ApiVersion != CiliumCluster.Group + "/v2")
                 {
-                    context.Diagnose(obj, "Warning", "UnknownVersion", $"apiVersion {obj.ApiVersion} is read as {CiliumCluster.Group}/v2.");
+                    context.Diagnose(obj, DiagnosticSeverity.Warning, "UnknownVersion", $"apiVersion {obj.ApiVersion} is read as {CiliumCluster.Group}/v2.");
                 }
 
                 CompileObject(obj, raw, namespaced);
@@ -136,7 +136,7 @@ internal sealed partial class CiliumPolicyCompiler
         }
         else if (raw["spec"] is not null)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "spec must be an object; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "spec must be an object; it is ignored.");
         }
 
         if (raw["specs"] is JsonArray specs)
@@ -149,18 +149,18 @@ internal sealed partial class CiliumPolicyCompiler
                 }
                 else
                 {
-                    context.Diagnose(obj, "Error", "InvalidPolicy", $"specs[{i}] must be an object; it is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", $"specs[{i}] must be an object; it is ignored.");
                 }
             }
         }
         else if (raw["specs"] is not null)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "specs must be a list; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "specs must be a list; it is ignored.");
         }
 
         if (rules.Count == 0)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "the policy has neither spec nor specs; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "the policy has neither spec nor specs; it is ignored.");
             return;
         }
 
@@ -182,12 +182,12 @@ internal sealed partial class CiliumPolicyCompiler
         {
             if (namespaced)
             {
-                context.Diagnose(obj, "Error", "InvalidPolicy", $"{prefix}nodeSelector can only be used in a CiliumClusterwideNetworkPolicy; the rule is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", $"{prefix}nodeSelector can only be used in a CiliumClusterwideNetworkPolicy; the rule is ignored.");
                 return null;
             }
 
             // Host policies apply to the nodes' host namespace through Cilium's host firewall, which NetSecPS does not model.
-            context.Diagnose(obj, "Warning", "HostPolicyNotEvaluated", $"{prefix}nodeSelector makes this a host policy (the nodes' host firewall" +
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "HostPolicyNotEvaluated", $"{prefix}nodeSelector makes this a host policy (the nodes' host firewall" +
                 (cilium.HostFirewall ? string.Empty : ", which cilium-config does not enable") + "); NetSecPS does not evaluate host policies, so it restricts nothing here.");
             context.NoteUndecided($"CiliumClusterwideNetworkPolicy {obj.Name} {prefix}nodeSelector is a host policy (Cilium host firewall), which is not evaluated: connections to and from nodes' host network are taken as unrestricted by it.");
             return null;
@@ -195,7 +195,7 @@ internal sealed partial class CiliumPolicyCompiler
 
         if (rule["endpointSelector"] is not { } selectorNode)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", $"{prefix}endpointSelector is missing (endpointSelector or nodeSelector is required); the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", $"{prefix}endpointSelector is missing (endpointSelector or nodeSelector is required); the rule is ignored.");
             return null;
         }
 
@@ -218,7 +218,7 @@ internal sealed partial class CiliumPolicyCompiler
         {
             if (rule[key] is not null and not JsonArray)
             {
-                context.Diagnose(obj, "Error", "InvalidRule", $"{prefix}{key} must be a list; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{prefix}{key} must be a list; it is ignored.");
             }
         }
 
@@ -258,13 +258,13 @@ internal sealed partial class CiliumPolicyCompiler
         var parsed = CiliumSelector.Parse(node, out var error);
         if (parsed is null)
         {
-            context.Diagnose(obj, "Error", "InvalidSelector", $"{prefix}endpointSelector is invalid ({error}); the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{prefix}endpointSelector is invalid ({error}); the rule is ignored.");
             return null;
         }
 
         if (parsed.Entity is not null)
         {
-            context.Diagnose(obj, "Warning", "UnsupportedSelector", $"{prefix}endpointSelector selects the reserved:{parsed.Entity} identity, which is no pod; the rule applies to no pod here.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedSelector", $"{prefix}endpointSelector selects the reserved:{parsed.Entity} identity, which is no pod; the rule applies to no pod here.");
             return new SubjectResult(context.NewClassSet(), $"the reserved:{parsed.Entity} identity", false);
         }
 
@@ -273,7 +273,7 @@ internal sealed partial class CiliumPolicyCompiler
             var selector = parsed.Selector;
             if (parsed.NamesNamespace && !parsed.NamespacePart.Matches(CiliumSelector.NamespaceView(ns, context.Classes.NamespaceLabels.GetValueOrDefault(ns) ?? new Dictionary<string, string>())))
             {
-                context.Diagnose(obj, "Warning", "InvalidSelector", $"{prefix}endpointSelector names another namespace; Cilium applies a CiliumNetworkPolicy in its own namespace ({ns}) and drops that match.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "InvalidSelector", $"{prefix}endpointSelector names another namespace; Cilium applies a CiliumNetworkPolicy in its own namespace ({ns}) and drops that match.");
                 selector = parsed.PodPart;
             }
 
@@ -292,7 +292,7 @@ internal sealed partial class CiliumPolicyCompiler
             var where = $"{field}[{i}]";
             if (list![i] is not JsonObject rule)
             {
-                context.Diagnose(obj, "Error", "InvalidRule", $"{where} is not an object; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where} is not an object; it is ignored.");
                 continue;
             }
 

@@ -21,7 +21,7 @@ internal sealed partial class CiliumPolicyCompiler
         var icmps = rule["icmps"] as JsonArray;
         if (rule["toPorts"] is not null and not JsonArray || rule["icmps"] is not null and not JsonArray)
         {
-            context.Diagnose(obj, "Error", "InvalidPort", $"{where}: toPorts and icmps must be lists; they are ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: toPorts and icmps must be lists; they are ignored.");
         }
 
         if (toPorts is not { Count: > 0 } && icmps is not { Count: > 0 })
@@ -38,7 +38,7 @@ internal sealed partial class CiliumPolicyCompiler
             var at = $"{where}.toPorts[{i}]";
             if (toPorts![i] is not JsonObject entry)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{at} is not an object; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{at} is not an object; it is ignored.");
                 continue;
             }
 
@@ -46,7 +46,7 @@ internal sealed partial class CiliumPolicyCompiler
             var (l7, dns) = L7(entry);
             if (l7 is not null && action == RuleAction.Deny)
             {
-                context.Diagnose(obj, "Warning", "UnsupportedField", $"{at}: deny rules carry no L7 rules; they are ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedField", $"{at}: deny rules carry no L7 rules; they are ignored.");
                 l7 = null;
             }
 
@@ -71,7 +71,7 @@ internal sealed partial class CiliumPolicyCompiler
                 var type = IcmpType(field?["type"], family);
                 if (type is null)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}.icmps[{i}]: ICMP type {field?["type"]?.ToJsonString()} is not a type number or name of {(family == 6 ? "ICMPv6" : "ICMP")}; it is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}.icmps[{i}]: ICMP type {field?["type"]?.ToJsonString()} is not a type number or name of {(family == 6 ? "ICMPv6" : "ICMP")}; it is ignored.");
                     continue;
                 }
 
@@ -125,7 +125,7 @@ internal sealed partial class CiliumPolicyCompiler
             var where = $"{at}.ports[{i}]";
             if (ports[i] is not JsonObject port)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where} is not an object; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where} is not an object; it is ignored.");
                 continue;
             }
 
@@ -141,7 +141,7 @@ internal sealed partial class CiliumPolicyCompiler
                     protocols = new[] { protocolText };
                     break;
                 default:
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: protocol '{port["protocol"]}' is not TCP, UDP, SCTP or ANY (ICMP goes in icmps); the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: protocol '{port["protocol"]}' is not TCP, UDP, SCTP or ANY (ICMP goes in icmps); the entry is ignored.");
                     continue;
             }
 
@@ -173,7 +173,7 @@ internal sealed partial class CiliumPolicyCompiler
             var end = endPort is { } e && e > number ? e : number;
             if (number is < ConnectionSet.MinPort or > ConnectionSet.MaxPort || end > ConnectionSet.MaxPort)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", string.Create(CultureInfo.InvariantCulture, $"{where}: port {number}{(end != number ? $"-{end}" : string.Empty)} is not within 1-65535; the entry is ignored."));
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", string.Create(CultureInfo.InvariantCulture, $"{where}: port {number}{(end != number ? $"-{end}" : string.Empty)} is not within 1-65535; the entry is ignored."));
                 continue;
             }
 

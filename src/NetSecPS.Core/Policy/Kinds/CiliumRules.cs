@@ -38,7 +38,7 @@ internal sealed partial class CiliumPolicyCompiler
                 || key == (ingress ? "fromRequires" : "toRequires");
             if (!known)
             {
-                context.Diagnose(obj, "Warning", "UnsupportedField", $"{where}: '{key}' is not a field of an {(ingress ? "ingress" : "egress")}{(action == RuleAction.Deny ? " deny" : string.Empty)} rule; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedField", $"{where}: '{key}' is not a field of an {(ingress ? "ingress" : "egress")}{(action == RuleAction.Deny ? " deny" : string.Empty)} rule; it is ignored.");
             }
         }
 
@@ -121,7 +121,7 @@ internal sealed partial class CiliumPolicyCompiler
 
             if (node is not JsonArray list)
             {
-                context.Diagnose(obj, "Error", "InvalidPeer", $"{where}.{key} must be a list; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{where}.{key} must be a list; it is ignored.");
                 continue;
             }
 
@@ -132,7 +132,7 @@ internal sealed partial class CiliumPolicyCompiler
 
             if (action == RuleAction.Deny && key == "toFQDNs")
             {
-                context.Diagnose(obj, "Error", "InvalidPeer", $"{where}: deny rules cannot name toFQDNs; the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{where}: deny rules cannot name toFQDNs; the peer is ignored.");
                 continue;
             }
 
@@ -188,7 +188,7 @@ internal sealed partial class CiliumPolicyCompiler
         var parsed = CiliumSelector.Parse(node ?? new JsonObject(), out var error);
         if (parsed is null)
         {
-            context.Diagnose(obj, "Error", "InvalidSelector", $"{at} is invalid ({error}); the peer is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at} is invalid ({error}); the peer is ignored.");
             return;
         }
 
@@ -243,7 +243,7 @@ internal sealed partial class CiliumPolicyCompiler
         var normal = NormalizeCidr(cidr);
         if (normal is null || !IpRange.TryParseCidr(normal, out _, out _))
         {
-            context.Diagnose(obj, "Error", "InvalidCidr", $"{at}: '{cidr}' is not a valid CIDR; the peer is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{at}: '{cidr}' is not a valid CIDR; the peer is ignored.");
             return;
         }
 
@@ -253,7 +253,7 @@ internal sealed partial class CiliumPolicyCompiler
             var n = NormalizeCidr(e);
             if (n is null || !IpRange.TryParseCidr(n, out _, out _))
             {
-                context.Diagnose(obj, "Error", "InvalidCidr", $"{at}: except entry '{e}' is not a valid CIDR; the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidCidr", $"{at}: except entry '{e}' is not a valid CIDR; the peer is ignored.");
                 return;
             }
 
@@ -280,7 +280,7 @@ internal sealed partial class CiliumPolicyCompiler
     {
         if (node is not JsonObject entry)
         {
-            context.Diagnose(obj, "Error", "InvalidPeer", $"{at} must be an object with cidr, cidrGroupRef or cidrGroupSelector; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} must be an object with cidr, cidrGroupRef or cidrGroupSelector; it is ignored.");
             return;
         }
 
@@ -303,7 +303,7 @@ internal sealed partial class CiliumPolicyCompiler
                 set.Peers.Add(new RulePeer { Kind = RulePeerKind.Other, Text = text });
                 set.Undecided.Add($"{text}: its CIDRs are unknown; the peer matches nothing here");
                 set.UndecidedOnlyForAddresses = true;
-                context.Diagnose(obj, "Warning", "MissingCidrGroup", $"{at}: cidrGroupRef names {what}, which the snapshot does not hold; the peer matches nothing here.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "MissingCidrGroup", $"{at}: cidrGroupRef names {what}, which the snapshot does not hold; the peer matches nothing here.");
                 return;
             }
         }
@@ -312,7 +312,7 @@ internal sealed partial class CiliumPolicyCompiler
             var selector = LabelSelector.Parse(selectorNode, out var error);
             if (error is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: cidrGroupSelector is invalid ({error}); the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: cidrGroupSelector is invalid ({error}); the peer is ignored.");
                 return;
             }
 
@@ -326,7 +326,7 @@ internal sealed partial class CiliumPolicyCompiler
         }
         else
         {
-            context.Diagnose(obj, "Error", "InvalidPeer", $"{at} sets none of cidr, cidrGroupRef and cidrGroupSelector; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} sets none of cidr, cidrGroupRef and cidrGroupSelector; it is ignored.");
             return;
         }
 
@@ -400,7 +400,7 @@ internal sealed partial class CiliumPolicyCompiler
                 set.Peers.Add(new RulePeer { Kind = RulePeerKind.Other, Text = $"entity {entity} ({EntityMeaning(entity)}; no peer of the snapshot)" });
                 return;
             default:
-                context.Diagnose(obj, "Error", "InvalidPeer", $"{at}: '{entity}' is not a Cilium entity (all, world, world-ipv4, world-ipv6, cluster, host, remote-node, kube-apiserver, health, init, ingress, unmanaged); it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at}: '{entity}' is not a Cilium entity (all, world, world-ipv4, world-ipv6, cluster, host, remote-node, kube-apiserver, health, init, ingress, unmanaged); it is ignored.");
                 return;
         }
     }
@@ -424,14 +424,14 @@ internal sealed partial class CiliumPolicyCompiler
         var selector = LabelSelector.Parse(node, out var error);
         if (error is not null)
         {
-            context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: node selector is invalid ({error}); the peer is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: node selector is invalid ({error}); the peer is ignored.");
             return;
         }
 
         var text = selector.IsEverything ? "every node" : $"nodes {selector}";
         if (!cilium.NodeSelectorLabels)
         {
-            context.Diagnose(obj, "Warning", "UnsupportedPeer", $"{at}: node selectors take effect only with cilium-config enable-node-selector-labels; the peer matches nothing here.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "UnsupportedPeer", $"{at}: node selectors take effect only with cilium-config enable-node-selector-labels; the peer matches nothing here.");
             set.Peers.Add(new RulePeer { Kind = RulePeerKind.Nodes, Text = $"{text} (without enable-node-selector-labels: no effect)" });
             return;
         }
@@ -480,7 +480,7 @@ internal sealed partial class CiliumPolicyCompiler
             var selector = LabelSelector.Parse(bySelector["selector"], out var error);
             if (error is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: k8sServiceSelector.selector is invalid ({error}); the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: k8sServiceSelector.selector is invalid ({error}); the peer is ignored.");
                 return;
             }
 
@@ -491,14 +491,14 @@ internal sealed partial class CiliumPolicyCompiler
         }
         else
         {
-            context.Diagnose(obj, "Error", "InvalidPeer", $"{at} sets neither k8sService nor k8sServiceSelector; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} sets neither k8sService nor k8sServiceSelector; it is ignored.");
             return;
         }
 
         var withSelector = chosen.Where(s => s.Service.Spec?.Selector is { Count: > 0 }).ToList();
         if (withSelector.Count > 0)
         {
-            context.Diagnose(obj, "Warning", "ServiceWithSelector", $"{at}: {string.Join(", ", withSelector.Select(s => s.Object.Namespace + "/" + s.Object.Name))} " +
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "ServiceWithSelector", $"{at}: {string.Join(", ", withSelector.Select(s => s.Object.Namespace + "/" + s.Object.Name))} " +
                 "has a pod selector; toServices takes effect only on services without one (allow the backend pods with toEndpoints), so it matches nothing here.");
         }
 
@@ -571,7 +571,7 @@ internal sealed partial class CiliumPolicyCompiler
         var pattern = PolicyCompileContext.Str(node?["matchPattern"]);
         if (name is null && pattern is null)
         {
-            context.Diagnose(obj, "Error", "InvalidPeer", $"{at} sets neither matchName nor matchPattern; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} sets neither matchName nor matchPattern; it is ignored.");
             return;
         }
 
@@ -602,7 +602,7 @@ internal sealed partial class CiliumPolicyCompiler
             var parsed = CiliumSelector.Parse(node, out var error);
             if (parsed is null || parsed.Entity is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"{where}.{key}: a requirement is invalid ({error ?? "an entity"}); it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{where}.{key}: a requirement is invalid ({error ?? "an entity"}); it is ignored.");
                 continue;
             }
 

@@ -33,18 +33,18 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
 
             if (!seen.Add(obj.Name))
             {
-                context.Diagnose(obj, "Warning", "DuplicatePolicy", "another ClusterNetworkPolicy has the same name; this one is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "DuplicatePolicy", "another ClusterNetworkPolicy has the same name; this one is ignored.");
                 continue;
             }
 
             if (!string.Equals(obj.ApiVersion, Group + "/v1alpha2", StringComparison.Ordinal))
             {
-                context.Diagnose(obj, "Warning", "UnknownVersion", $"apiVersion {obj.ApiVersion} is read as {Group}/v1alpha2.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "UnknownVersion", $"apiVersion {obj.ApiVersion} is read as {Group}/v1alpha2.");
             }
 
             if (raw["spec"] is not JsonObject spec)
             {
-                context.Diagnose(obj, "Error", "InvalidPolicy", "the policy has no spec; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "the policy has no spec; it is ignored.");
                 continue;
             }
 
@@ -59,7 +59,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
                     tier = context.Plan.Baseline(context);
                     break;
                 default:
-                    context.Diagnose(obj, "Error", "InvalidPolicy", $"spec.tier is '{tierName}', not Admin or Baseline; the policy is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", $"spec.tier is '{tierName}', not Admin or Baseline; the policy is ignored.");
                     continue;
             }
 
@@ -86,7 +86,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
         var actionText = PolicyCompileContext.Str(rule["action"]);
         if (AdminPolicySupport.Action(actionText, v1alpha2: true) is not { } action)
         {
-            context.Diagnose(obj, "Error", "InvalidRule", $"{where}: action '{actionText}' is not Accept, Deny or Pass; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"{where}: action '{actionText}' is not Accept, Deny or Pass; the rule is ignored.");
             return null;
         }
 
@@ -99,7 +99,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
 
         if (action != RuleAction.Allow && peers?.Any(p => p?["domainNames"] is not null) == true)
         {
-            context.Diagnose(obj, "Error", "InvalidPeer", $"{where}: domainNames peers are allowed only in Accept rules; those peers are ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{where}: domainNames peers are allowed only in Accept rules; those peers are ignored.");
         }
 
         var compiled = new CompiledRule(policy, direction, index, name, action, ports) { Classes = context.NewClassSet() };
@@ -120,7 +120,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
 
         if (node is not JsonArray protocols || protocols.Count == 0)
         {
-            context.Diagnose(obj, "Error", "InvalidPort", $"{where}: protocols must be a non-empty list; the rule is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: protocols must be a non-empty list; the rule is ignored.");
             return null;
         }
 
@@ -131,7 +131,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
         {
             if (item is not JsonObject p || p.Count != 1)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: each protocols entry must set exactly one of tcp, udp, sctp and destinationNamedPort; the entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: each protocols entry must set exactly one of tcp, udp, sctp and destinationNamedPort; the entry is ignored.");
                 continue;
             }
 
@@ -140,13 +140,13 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
             {
                 if (PolicyCompileContext.Str(value) is not { Length: > 0 } portName)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: destinationNamedPort must be a port name; the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: destinationNamedPort must be a port name; the entry is ignored.");
                     continue;
                 }
 
                 if (peers?.Any(x => x?["networks"] is not null || x?["nodes"] is not null || x?["domainNames"] is not null) == true)
                 {
-                    context.Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: a named port cannot apply to networks, nodes or domainNames peers (the API rejects it); it counts only for pods.");
+                    context.Diagnose(obj, DiagnosticSeverity.Warning, "NamedPortOnIpBlock", $"{where}: a named port cannot apply to networks, nodes or domainNames peers (the API rejects it); it counts only for pods.");
                 }
 
                 named.Add(new NamedPortRef(portName, null));
@@ -157,7 +157,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
             var protocol = key.ToUpperInvariant();
             if (!ConnectionSet.Protocols.Contains(protocol) || key != key.ToLowerInvariant())
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: '{key}' is not tcp, udp, sctp or destinationNamedPort; the entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: '{key}' is not tcp, udp, sctp or destinationNamedPort; the entry is ignored.");
                 continue;
             }
 
@@ -173,7 +173,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
             {
                 if (number is < 1 or > 65535)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: {key} port {number} is not within 1-65535; the entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: {key} port {number} is not within 1-65535; the entry is ignored.");
                     continue;
                 }
 
@@ -188,7 +188,7 @@ internal sealed class ClusterNetworkPolicyKind : IPolicyKind
             }
             else
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: {key} destinationPort {port.ToJsonString()} is neither a number nor a range within 1-65535; the entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: {key} destinationPort {port.ToJsonString()} is neither a number nor a range within 1-65535; the entry is ignored.");
             }
         }
 

@@ -56,7 +56,7 @@ internal sealed partial class IstioPolicyKind
                     tier = context.Tier(PolicyLayer.Mesh, MeshTiers.Audit, 400, TierKind.Union, NoMatchAction.Next, "the AUDIT AuthorizationPolicies (they only mark requests for auditing)");
                     break;
                 default:
-                    context.Diagnose(obj, "Error", "InvalidPolicy", $"spec.action '{action}' is not ALLOW, DENY, CUSTOM or AUDIT; the policy is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", $"spec.action '{action}' is not ALLOW, DENY, CUSTOM or AUDIT; the policy is ignored.");
                     continue;
             }
 
@@ -75,7 +75,7 @@ internal sealed partial class IstioPolicyKind
             if (withoutSidecar.Count > 0)
             {
                 var names = withoutSidecar.SelectMany(i => context.Classes.Classes[i].Workloads).Select(w => w.Peer).Distinct().ToList();
-                context.Diagnose(obj, "Warning", "NoSidecar", $"selects {string.Join(", ", names.Take(5))}{(names.Count > 5 ? ", ..." : string.Empty)}, which run(s) no Istio sidecar (or run in ambient mode): the policy has no effect on them here.");
+                context.Diagnose(obj, DiagnosticSeverity.Warning, "NoSidecar", $"selects {string.Join(", ", names.Take(5))}{(names.Count > 5 ? ", ..." : string.Empty)}, which run(s) no Istio sidecar (or run in ambient mode): the policy has no effect on them here.");
             }
 
             var variants = new Dictionary<SubjectVariant, ClassSet>();
@@ -167,7 +167,7 @@ internal sealed partial class IstioPolicyKind
             selector = LabelSelector.Parse(s, out var error);
             if (error is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"spec.selector is invalid ({error}); the policy is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"spec.selector is invalid ({error}); the policy is ignored.");
                 return false;
             }
         }
@@ -203,7 +203,7 @@ internal sealed partial class IstioPolicyKind
         {
             if (rules[i] is not JsonObject rule)
             {
-                context.Diagnose(obj, "Error", "InvalidRule", $"rules[{i}] is not an object; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidRule", $"rules[{i}] is not an object; it is ignored.");
                 continue;
             }
 
@@ -228,7 +228,7 @@ internal sealed partial class IstioPolicyKind
                         var http = written.HttpText(op);
                         if (tcpOnly && http is not null && action == "ALLOW")
                         {
-                            context.Diagnose(obj, "Warning", "HttpFieldsOnTcp", $"rules[{i}] uses HTTP-only fields ({http}) on {region.Format(false)}, which Services declare as TCP: Istio ignores the ALLOW rule there.");
+                            context.Diagnose(obj, DiagnosticSeverity.Warning, "HttpFieldsOnTcp", $"rules[{i}] uses HTTP-only fields ({http}) on {region.Format(false)}, which Services declare as TCP: Istio ignores the ALLOW rule there.");
                             continue;
                         }
 

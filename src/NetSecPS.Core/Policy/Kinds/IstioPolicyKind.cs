@@ -101,11 +101,11 @@ internal sealed partial class IstioPolicyKind : IPolicyKind
         {
             if (pa.Namespace == facts.RootNamespace && !IstioMesh.Selector(pa).IsEverything)
             {
-                context.Diagnose(pa, "Warning", "IgnoredPolicy", $"a PeerAuthentication with a selector in the root namespace {facts.RootNamespace} is ignored by Istio.");
+                context.Diagnose(pa, DiagnosticSeverity.Warning, "IgnoredPolicy", $"a PeerAuthentication with a selector in the root namespace {facts.RootNamespace} is ignored by Istio.");
             }
             else if (IstioMesh.Selector(pa).IsEverything && pa.Raw?["spec"]?["portLevelMtls"] is JsonObject)
             {
-                context.Diagnose(pa, "Warning", "IgnoredField", "portLevelMtls applies only to a PeerAuthentication with a workload selector; Istio ignores it here.");
+                context.Diagnose(pa, DiagnosticSeverity.Warning, "IgnoredField", "portLevelMtls applies only to a PeerAuthentication with a workload selector; Istio ignores it here.");
             }
         }
 

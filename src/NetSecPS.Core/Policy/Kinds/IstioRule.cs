@@ -130,7 +130,7 @@ internal sealed class IstioRule
             }
             else
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"rules[{index}] {where}: '{v}' is not a port number; it is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"rules[{index}] {where}: '{v}' is not a port number; it is ignored.");
             }
         }
 
@@ -339,9 +339,9 @@ internal sealed class IstioRule
         }
 
         // Policies written for the default trust domain keep working when the mesh has its own.
-        const string Default = "cluster.local/";
-        return mesh.Facts.TrustDomain != "cluster.local" && pattern.StartsWith(Default, StringComparison.Ordinal)
-            && IstioPolicyKind.Matches(mesh.Facts.TrustDomain + "/" + pattern[Default.Length..], principal);
+        const string defaultTrustDomain = "cluster.local/";
+        return mesh.Facts.TrustDomain != "cluster.local" && pattern.StartsWith(defaultTrustDomain, StringComparison.Ordinal)
+            && IstioPolicyKind.Matches(mesh.Facts.TrustDomain + "/" + pattern[defaultTrustDomain.Length..], principal);
     }
 
     /// <summary>A pod's address is in the blocks: known for host-network pods (their node) and, where rules match pods by address, for pods whose address the snapshot has.</summary>

@@ -193,7 +193,7 @@ internal sealed partial class IstioPolicyKind
 
             if (s.Namespace == facts.RootNamespace)
             {
-                context.Diagnose(s, "Warning", "IgnoredPolicy", "a Sidecar in the root namespace should have no workloadSelector; Istio does not use it as the global default.");
+                context.Diagnose(s, DiagnosticSeverity.Warning, "IgnoredPolicy", "a Sidecar in the root namespace should have no workloadSelector; Istio does not use it as the global default.");
                 continue;
             }
 
@@ -203,7 +203,7 @@ internal sealed partial class IstioPolicyKind
             }
             else
             {
-                context.Diagnose(s, "Warning", "DuplicatePolicy", $"{selected.Name} already selects {c}; with two Sidecars selecting one workload Istio's behaviour is undefined; NetSecPS uses the oldest.");
+                context.Diagnose(s, DiagnosticSeverity.Warning, "DuplicatePolicy", $"{selected.Name} already selects {c}; with two Sidecars selecting one workload Istio's behaviour is undefined; NetSecPS uses the oldest.");
             }
         }
 
@@ -224,7 +224,7 @@ internal sealed partial class IstioPolicyKind
         var slash = host.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == host.Length - 1)
         {
-            context.Diagnose(sidecar, "Error", "InvalidHost", $"egress host '{host}' is not namespace/dnsName; it is ignored.");
+            context.Diagnose(sidecar, DiagnosticSeverity.Error, "InvalidHost", $"egress host '{host}' is not namespace/dnsName; it is ignored.");
             return;
         }
 

@@ -31,7 +31,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
         var spec = np.Spec;
         if (spec is null)
         {
-            context.Diagnose(obj, "Error", "InvalidPolicy", "the policy has no spec; it is ignored.");
+            context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicy", "the policy has no spec; it is ignored.");
             return null;
         }
 
@@ -41,7 +41,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             podSelector = LabelSelector.Parse(spec.PodSelector, out var error);
             if (error is not null)
             {
-                context.Diagnose(obj, "Error", "InvalidSelector", $"spec.podSelector is invalid ({error}); the policy is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"spec.podSelector is invalid ({error}); the policy is ignored.");
                 return null;
             }
         }
@@ -71,7 +71,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
                         policy.AffectsEgress = true;
                         break;
                     default:
-                        context.Diagnose(obj, "Error", "InvalidPolicyType", $"policyTypes holds '{t}', which is neither Ingress nor Egress; the entry is ignored.");
+                        context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPolicyType", $"policyTypes holds '{t}', which is neither Ingress nor Egress; the entry is ignored.");
                         break;
                 }
             }
@@ -128,7 +128,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             var at = $"{where}, peer {p + 1}";
             if (peer is null || (peer.PodSelector is null && peer.NamespaceSelector is null && peer.IpBlock is null))
             {
-                context.Diagnose(obj, "Error", "InvalidPeer", $"{at} sets none of podSelector, namespaceSelector and ipBlock; the peer is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} sets none of podSelector, namespaceSelector and ipBlock; the peer is ignored.");
                 continue;
             }
 
@@ -136,7 +136,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             {
                 if (peer.PodSelector is not null || peer.NamespaceSelector is not null)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPeer", $"{at} combines ipBlock with a selector, which the API does not allow; the peer is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPeer", $"{at} combines ipBlock with a selector, which the API does not allow; the peer is ignored.");
                     continue;
                 }
 
@@ -154,7 +154,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
                 podSelector = LabelSelector.Parse(peer.PodSelector, out var error);
                 if (error is not null)
                 {
-                    context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: podSelector is invalid ({error}); the peer is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: podSelector is invalid ({error}); the peer is ignored.");
                     continue;
                 }
             }
@@ -174,7 +174,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
                 var nsSelector = LabelSelector.Parse(peer.NamespaceSelector, out var error);
                 if (error is not null)
                 {
-                    context.Diagnose(obj, "Error", "InvalidSelector", $"{at}: namespaceSelector is invalid ({error}); the peer is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidSelector", $"{at}: namespaceSelector is invalid ({error}); the peer is ignored.");
                     continue;
                 }
 
@@ -195,7 +195,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
         if (direction == TrafficDirection.Egress && rule.Peers.Any(p => p.Kind == RulePeerKind.Addresses) && rule.Ports.HasNamedPorts)
         {
             // An egress named port resolves on the destination, and an address declares no ports.
-            context.Diagnose(obj, "Warning", "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock destinations; for them only numbered ports count.");
+            context.Diagnose(obj, DiagnosticSeverity.Warning, "NamedPortOnIpBlock", $"{where}: named ports cannot be resolved on ipBlock destinations; for them only numbered ports count.");
         }
 
         return rule;
@@ -221,7 +221,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             var protocol = string.IsNullOrEmpty(port.Protocol) ? "TCP" : port.Protocol;
             if (!ConnectionSet.Protocols.Contains(protocol))
             {
-                context.Diagnose(obj, "Error", "InvalidPort", $"{where}: protocol '{protocol}' is not TCP, UDP or SCTP; the port entry is ignored.");
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: protocol '{protocol}' is not TCP, UDP or SCTP; the port entry is ignored.");
                 continue;
             }
 
@@ -237,7 +237,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             {
                 if (port.EndPort is not null)
                 {
-                    context.Diagnose(obj, "Error", "InvalidPort", $"{where}: endPort cannot be used with the named port '{value}'; the port entry is ignored.");
+                    context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", $"{where}: endPort cannot be used with the named port '{value}'; the port entry is ignored.");
                     continue;
                 }
 
@@ -249,7 +249,7 @@ internal sealed class KubernetesNetworkPolicyKind : IPolicyKind
             var end = port.EndPort ?? number;
             if (number < ConnectionSet.MinPort || end > ConnectionSet.MaxPort || end < number)
             {
-                context.Diagnose(obj, "Error", "InvalidPort", string.Create(CultureInfo.InvariantCulture,
+                context.Diagnose(obj, DiagnosticSeverity.Error, "InvalidPort", string.Create(CultureInfo.InvariantCulture,
                     $"{where}: port range {number}-{end} is not within 1-65535 or ends before it starts; the port entry is ignored."));
                 continue;
             }

@@ -435,7 +435,7 @@ public sealed class ApiConnection : IDisposable
 
     private static T? FindInner<T>(Exception ex) where T : Exception
     {
-        for (Exception? e = ex; e is not null; e = e.InnerException)
+        for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e is T t)
             {

@@ -272,8 +272,8 @@ public sealed class Kubeconfig
     /// </summary>
     private static void CheckShape(string file)
     {
-        const int MaxDepth = 64;
-        const int MaxAliases = 1000;
+        const int maxDepth = 64;
+        const int maxAliases = 1000;
         using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, true));
         var parser = new Parser(reader);
         var depth = 0;
@@ -282,13 +282,13 @@ public sealed class Kubeconfig
         {
             switch (parser.Current)
             {
-                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > MaxDepth:
-                    throw new InvalidDataException($"The kubeconfig {file} nests more than {MaxDepth} levels deep (line {parser.Current.Start.Line}); a kubeconfig never does, so it is not read.");
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart when ++depth > maxDepth:
+                    throw new InvalidDataException($"The kubeconfig {file} nests more than {maxDepth} levels deep (line {parser.Current.Start.Line}); a kubeconfig never does, so it is not read.");
                 case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
                     depth--;
                     break;
-                case YamlDotNet.Core.Events.AnchorAlias when ++aliases > MaxAliases:
-                    throw new InvalidDataException($"The kubeconfig {file} has more than {MaxAliases} YAML aliases; a kubeconfig never does, so it is not read.");
+                case YamlDotNet.Core.Events.AnchorAlias when ++aliases > maxAliases:
+                    throw new InvalidDataException($"The kubeconfig {file} has more than {maxAliases} YAML aliases; a kubeconfig never does, so it is not read.");
             }
         }
     }

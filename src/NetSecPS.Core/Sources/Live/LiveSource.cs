@@ -45,7 +45,7 @@ public static class LiveSource
             }
             else
             {
-                builder.AddDiagnostic(new InputDiagnostic("Warning", "ApiAbsent",
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, "ApiAbsent",
                     $"{absent.Info.Kind} ({gv}) is not served by this cluster ({absent.AbsentReason}); it is recorded as Absent.", null, null, null, absent.Info.Kind));
             }
         }
@@ -207,21 +207,21 @@ public static class LiveSource
             else if (forbidden.Count == targets.Count && count == 0)
             {
                 entry = new CoverageEntry(kind.Info.Kind, gv, CoverageStatus.Forbidden, 0, forbidden[0]);
-                builder.AddDiagnostic(new InputDiagnostic("Warning", "Forbidden",
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, "Forbidden",
                     $"Cannot list {label}: the API server refused ({forbidden[0]}). {kind.Info.Kind} is recorded as Forbidden and the analysis goes on without it.",
                     null, null, null, kind.Info.Kind));
             }
             else if (failed.Count == targets.Count && count == 0)
             {
                 entry = new CoverageEntry(kind.Info.Kind, gv, CoverageStatus.Error, 0, failed[0]);
-                builder.AddDiagnostic(new InputDiagnostic("Error", "ListFailed",
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Error, "ListFailed",
                     $"Cannot list {label}: {failed[0]} {kind.Info.Kind} is recorded as Error and the analysis goes on without it.", null, null, null, kind.Info.Kind));
             }
             else
             {
                 var why = string.Join("; ", forbidden.Concat(failed));
                 entry = new CoverageEntry(kind.Info.Kind, gv, CoverageStatus.Partial, count, why);
-                builder.AddDiagnostic(new InputDiagnostic("Warning", forbidden.Count > 0 ? "Forbidden" : "ListFailed",
+                builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, forbidden.Count > 0 ? "Forbidden" : "ListFailed",
                     $"Only part of {label} could be read ({count} objects): {why}", null, null, null, kind.Info.Kind));
             }
 
@@ -301,7 +301,7 @@ public static class LiveSource
                 }
                 else if (result.Error is not null)
                 {
-                    builder.AddDiagnostic(new InputDiagnostic("Warning", "InvalidObject", $"Skipped one of {what}: {result.Error}", null, null, null, itemKind,
+                    builder.AddDiagnostic(new InputDiagnostic(DiagnosticSeverity.Warning, "InvalidObject", $"Skipped one of {what}: {result.Error}", null, null, null, itemKind,
                         obj["metadata"]?["name"]?.ToString()));
                 }
             }
