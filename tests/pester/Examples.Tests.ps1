@@ -115,8 +115,12 @@ Describe 'Every README example runs' {
         $r.Errors | Should -BeNullOrEmpty -Because "the README block`n$Code`nmust run without an error"
     }
 
-    It 'finds the README blocks and leaves out only the marked ones' -ForEach @(@{ Blocks = $ReadmeBlocks }) {
+    It 'finds the README blocks and leaves out only the marked ones, of the PowerShell blocks only those that install the module' -ForEach @(@{ Blocks = $ReadmeBlocks }) {
         $Blocks.Count | Should -BeGreaterOrEqual 4
-        @($Blocks | Where-Object { $_.Language -eq 'powershell' -and $_.Skip }).Count | Should -Be 0 -Because 'PowerShell blocks run against the demo cluster'
+        # PowerShell blocks run against the demo cluster; only the two that install the module
+        # (from the PowerShell Gallery, or from a package the build writes) cannot run here.
+        $skipped = @($Blocks | Where-Object { $_.Language -eq 'powershell' -and $_.Skip })
+        $skipped.Count | Should -Be 2 -Because 'only the install blocks are left out'
+        $skipped | ForEach-Object { $_.Code | Should -Match '^(Install-PSResource -Name NetSecPS -Repository PSGallery|dotnet tool restore; dotnet pwsh \./build\.ps1 package)' }
     }
 }

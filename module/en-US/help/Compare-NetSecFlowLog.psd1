@@ -33,17 +33,17 @@ The flows come from -FlowLog files (read as a stream: millions of lines in bound
     Examples    = @(
         @{
             Title   = 'Where do the datapath and the policies disagree?'
-            Code    = 'Compare-NetSecFlowLog -Path ./samples/cluster -FlowLog ./tests/fixtures/flows/hubble-observe.json | Where-Object DatapathDisagrees | Format-List Source, Destination, Connections, LogVerdict, Policy, Explanation'
+            Code    = 'Compare-NetSecFlowLog -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.json | Where-Object DatapathDisagrees | Format-List Source, Destination, Connections, LogVerdict, Policy, Explanation'
             Remarks = 'Shows flows the policies deny but the log forwarded, and flows they allow but the datapath dropped.'
         }
         @{
             Title   = 'Unused allowed paths into one namespace'
-            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./tests/fixtures/flows/hubble-observe.json -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
+            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./samples/flows/hubble-observe.json -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
             Remarks = 'Lists the port ranges policy opens into the data namespace that no flow used: candidates to close.'
         }
         @{
             Title   = 'Compare flows piped from Import-NetSecFlowLog'
-            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecSnapshot -Path ./out/prod.json.gz -Force; Import-NetSecFlowLog ./tests/fixtures/flows/calico-flows.log | Compare-NetSecFlowLog -Snapshot (Import-NetSecSnapshot ./out/prod.json.gz) -Category ObservedDenied, Unresolved'
+            Code    = 'Get-NetSecSnapshot -Context prod | Export-NetSecSnapshot -Path ./out/prod.json.gz -Force; Import-NetSecFlowLog ./samples/flows/calico-flows.log | Compare-NetSecFlowLog -Snapshot (Import-NetSecSnapshot ./out/prod.json.gz) -Category ObservedDenied, Unresolved'
             Remarks = 'Saves a snapshot of the cluster, then reads a Calico flow log and shows the denied and the unresolved flows against the saved snapshot.'
         }
     )

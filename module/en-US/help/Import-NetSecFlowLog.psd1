@@ -22,17 +22,17 @@ With -Snapshot each flow's ends are resolved to the snapshot's peers (SourcePeer
     Examples    = @(
         @{
             Title   = 'Read a Hubble export and count the dropped flows by destination'
-            Code    = 'Import-NetSecFlowLog -Path ./tests/fixtures/flows/hubble-observe.jsonpb | Where-Object Verdict -eq Dropped | Group-Object { $_.Destination } | Sort-Object Count -Descending'
+            Code    = 'Import-NetSecFlowLog -Path ./samples/flows/hubble-observe.jsonpb | Where-Object Verdict -eq Dropped | Group-Object { $_.Destination } | Sort-Object Count -Descending'
             Remarks = 'Reads hubble observe -o jsonpb output and shows which destinations the datapath dropped most.'
         }
         @{
             Title   = 'Resolve Calico flow logs to the workloads of a snapshot'
-            Code    = '$snapshot = Get-NetSecSnapshot -Context prod; Import-NetSecFlowLog -Path ./tests/fixtures/flows/*.log -Snapshot $snapshot | Where-Object Unresolved | Select-Object Source, Destination, Unresolved -First 20'
+            Code    = '$snapshot = Get-NetSecSnapshot -Context prod; Import-NetSecFlowLog -Path ./samples/flows/*.log -Snapshot $snapshot | Where-Object Unresolved | Select-Object Source, Destination, Unresolved -First 20'
             Remarks = 'Lists flows whose ends the snapshot does not hold, with the reason (a workload that no longer exists, an address Calico aggregated away).'
         }
         @{
             Title   = 'Pipe the flows into the comparison'
-            Code    = 'Import-NetSecFlowLog -Path ./tests/fixtures/flows/flows.csv | Compare-NetSecFlowLog -Path ./samples/cluster -Category ObservedDenied'
+            Code    = 'Import-NetSecFlowLog -Path ./samples/flows/flows.csv | Compare-NetSecFlowLog -Path ./samples/cluster -Category ObservedDenied'
             Remarks = 'Compares a CSV of flows with the demo cluster''s policies and shows the flows policy denies.'
         }
     )
