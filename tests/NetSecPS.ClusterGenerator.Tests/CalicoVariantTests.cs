@@ -110,7 +110,7 @@ public sealed class CalicoVariantTests : IClassFixture<CalicoVariantTests.Writte
     {
         var sink = new CollectingSink();
         var calico = ConnectivityEngine.Build(ClusterModel.Build(written.Data), sink);
-        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity is "Error" or "Warning");
+        Assert.DoesNotContain(sink.Diagnostics, d => d.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning);
         var plain = ConnectivityEngine.Build(ClusterModel.Build(written.Plain));
 
         // The Calico tiers are really in force: every Calico policy compiled, in the tiers it names.

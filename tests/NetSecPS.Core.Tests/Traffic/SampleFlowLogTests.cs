@@ -26,13 +26,13 @@ public class SampleFlowLogTests
         var (sample, sampleSink) = Read(Path.Combine(TestPaths.RepoRoot, "samples", "flows", name));
         var (fixture, fixtureSink) = Read(Path.Combine(TestPaths.Fixtures, "flows", name));
 
-        Assert.Empty(sampleSink.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.DoesNotContain(sampleSink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.NotEmpty(sample);
         Assert.Equal(fixture, sample);
         if (name != "flows.csv")
         {
             // The fixture breaks lines on purpose; the sample leaves them out.
-            Assert.NotEmpty(fixtureSink.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+            Assert.Contains(fixtureSink.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         }
     }
 }
