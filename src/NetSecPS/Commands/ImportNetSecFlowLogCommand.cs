@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using NetSecPS.Core;
-using NetSecPS.Core.Connectivity;
-using NetSecPS.Core.Model;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Sources;
 using NetSecPS.Core.Traffic;
 
@@ -43,12 +42,7 @@ public sealed class ImportNetSecFlowLogCommand : NetSecCmdlet
         if (Snapshot is not null)
         {
             var data = ClusterData.From(Snapshot);
-            var engine = Run((sink, ct) =>
-            {
-                var e = ConnectivityEngine.Build(ClusterModel.Build(data), sink);
-                _ = e.GetFlows(ct);
-                return e;
-            });
+            var engine = Run((sink, ct) => ClusterAnalysis.Of(data, ct).ConnectivityWithFlows(sink, cancellationToken: ct));
             resolver = new TrafficAnalyzer(engine, new DirectSink(this), CancellationToken);
         }
     }
