@@ -76,7 +76,7 @@ public sealed class InvokeNetSecScanCommand : AuditInputCmdlet
             HistoryPath = history,
             HistoryKeep = HistoryKeep,
             ClusterName = ClusterName,
-            FlowLogs = FlowLog is null ? null : FlowInputCmdlet.ResolveLogPaths(this, FlowLog, literal: false),
+            FlowLogs = FlowLog is null ? null : ResolveProviderPaths(FlowLog, literal: false),
         };
         var result = Run((sink, ct) => Scanner.Run(data, options, sink, ct));
         if (IsLastInput)
