@@ -179,8 +179,10 @@ function Read-JobConfiguration {
         $Default
     }
 
+    # The module's rule (AuditProfile.IsPath): a folder separator or the .json extension makes a
+    # profile file, resolved here against the job's folder; anything else is a profile name.
     $profileSetting = Get-Setting 'NETSEC_PROFILE'
-    if ($profileSetting -and ($profileSetting -match '[\\/]' -or $profileSetting -match '\.(ya?ml|json|psd1)$')) {
+    if ($profileSetting -and $profileSetting -match '[\\/]|\.json$') {
         $profileSetting = Resolve-ExistingFile 'NETSEC_PROFILE' $profileSetting 'profile'
     }
 
@@ -319,14 +321,17 @@ function Get-SeverityName {
     "$Severity".ToLowerInvariant()
 }
 
+# Unsuppressed findings by severity (most severe first) and suppressed findings, counted by the
+# module's own count (the one behind the audit summary, the history and the reports), so the log
+# and the metrics agree with them.
 function Get-FindingCounts {
     param($Findings)
-    $counts = [ordered]@{ critical = 0; high = 0; medium = 0; low = 0; info = 0 }
-    foreach ($f in @($Findings | Where-Object { $_ -and -not $_.Suppressed })) {
-        $name = Get-SeverityName $f.Severity
-        if ($counts.Contains($name)) { $counts[$name]++ }
+    $all = [NetSecPS.FindingCounts]::Of([NetSecPS.Finding[]]@($Findings | Where-Object { $_ }))
+    $open = [ordered]@{}
+    foreach ($severity in [NetSecPS.Severity]::Critical, [NetSecPS.Severity]::High, [NetSecPS.Severity]::Medium, [NetSecPS.Severity]::Low, [NetSecPS.Severity]::Info) {
+        $open[(Get-SeverityName $severity)] = $all.OpenOf($severity)
     }
-    $counts
+    [pscustomobject]@{ Open = $open; Suppressed = $all.Suppressed }
 }
 
 # A resolved finding shows up as drift too; it is good news and must never fail the job.
@@ -359,8 +364,8 @@ function Write-Metrics {
         $lines.Add('# TYPE netsec_findings_by_severity gauge')
         $lines.Add('# HELP netsec_findings_by_severity Unsuppressed findings of the last scan by severity.')
         $counts = Get-FindingCounts $Result.Findings
-        foreach ($severity in $counts.Keys) {
-            $lines.Add("netsec_findings_by_severity{severity=`"$severity`"} $($counts[$severity])")
+        foreach ($severity in $counts.Open.Keys) {
+            $lines.Add("netsec_findings_by_severity{severity=`"$severity`"} $($counts.Open[$severity])")
         }
         $lines.Add('# TYPE netsec_findings gauge')
         $lines.Add('# HELP netsec_findings Unsuppressed findings of the last scan by check and severity.')
@@ -372,7 +377,7 @@ function Write-Metrics {
         }
         $lines.Add('# TYPE netsec_findings_suppressed gauge')
         $lines.Add('# HELP netsec_findings_suppressed Findings of the last scan suppressed by an exception.')
-        $lines.Add("netsec_findings_suppressed $(@($Result.Findings | Where-Object { $_ -and $_.Suppressed }).Count)")
+        $lines.Add("netsec_findings_suppressed $($counts.Suppressed)")
         if ($null -ne $Result.Drift) {
             $lines.Add('# TYPE netsec_drift_records gauge')
             $lines.Add('# HELP netsec_drift_records Differences from the baseline found by the last scan, by severity.')
@@ -671,8 +676,8 @@ function Write-ScanOutcome {
             cluster         = $ClusterLabel
             serverVersion   = $Result.Provenance.ServerVersion
             score           = $Result.Score.Score
-            findings        = $Counts
-            suppressed      = @($Result.Findings | Where-Object { $_ -and $_.Suppressed }).Count
+            findings        = $Counts.Open
+            suppressed      = $Counts.Suppressed
             flows           = @($Result.Flows).Count
             drift           = if ($null -ne $Result.Drift) { @($Result.Drift).Count } else { $null }
             kindsIncomplete = $denied.Count
@@ -794,7 +799,7 @@ function Complete-RunHousekeeping {
 # Exit 1 when unsuppressed findings or drift reach NETSEC_FAIL_ON, else 0.
 function Exit-WithVerdict {
     param([Parameter(Mandatory)] $Config, [Parameter(Mandatory)] $Result, $Counts)
-    $summary = [ordered]@{ run = $script:Run.Name; findings = $Counts; failOn = $Config.FailOn }
+    $summary = [ordered]@{ run = $script:Run.Name; findings = $Counts.Open; failOn = $Config.FailOn }
     if ($Config.FailOn -eq 'none') { Exit-ComplianceJob 0 'ok' $summary }
     $threshold = $script:SeverityRank[$Config.FailOn]
     $atOrAbove = { param($s) $rank = $script:SeverityRank[(Get-SeverityName $s)]; $null -ne $rank -and $rank -ge $threshold }

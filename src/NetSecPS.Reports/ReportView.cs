@@ -69,20 +69,11 @@ internal sealed class ReportView
             ? scan.Checks.OrderBy(c => c.Id, CheckIdComparer.Instance).ToArray()
             : CheckGroups.Select(g => g.Check).OrderBy(c => c.Id, CheckIdComparer.Instance).ToArray();
 
-        foreach (var f in scan.Findings)
-        {
-            if (f.Suppressed)
-            {
-                SuppressedBySeverity[(int)f.Severity]++;
-            }
-            else
-            {
-                OpenBySeverity[(int)f.Severity]++;
-            }
-        }
-
-        OpenFindings = OpenBySeverity.Sum();
-        SuppressedFindings = SuppressedBySeverity.Sum();
+        var counts = FindingCounts.Of(scan.Findings);
+        OpenBySeverity = counts.OpenBySeverity;
+        SuppressedBySeverity = counts.SuppressedBySeverity;
+        OpenFindings = counts.Open;
+        SuppressedFindings = counts.Suppressed;
 
         Frameworks = scan.Findings
             .SelectMany(f => f.Frameworks.Distinct(StringComparer.OrdinalIgnoreCase).Select(fw => (fw, f.Suppressed)))
@@ -159,8 +150,8 @@ internal sealed class ReportView
     /// <summary>Every check of the catalogue, by id.</summary>
     public IReadOnlyList<CheckInfo> Catalogue { get; }
     /// <summary>Open findings per severity, indexed by the severity's value.</summary>
-    public int[] OpenBySeverity { get; } = new int[5];
-    public int[] SuppressedBySeverity { get; } = new int[5];
+    public IReadOnlyList<int> OpenBySeverity { get; }
+    public IReadOnlyList<int> SuppressedBySeverity { get; }
     public int OpenFindings { get; }
     public int SuppressedFindings { get; }
     public IReadOnlyList<FrameworkCount> Frameworks { get; }

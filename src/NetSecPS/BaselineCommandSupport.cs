@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
 using NetSecPS.Core.Baseline;
-using NetSecPS.Core.Checks;
 
 namespace NetSecPS.Commands;
 
@@ -62,40 +61,17 @@ public sealed class SigningKeyTransformationAttribute : ArgumentTransformationAt
     }
 }
 
-/// <summary>What the baseline cmdlets share: the module's profiles, exceptions files, and how a refused baseline becomes an error record.</summary>
+/// <summary>What the baseline cmdlets share: signing keys, verified baselines, and how a refused baseline becomes an error record.</summary>
 internal static class BaselineCommandSupport
 {
     public const int MinimumKeyLength = 16;
 
     /// <summary>
-    /// Resolves a profile by name or path; <paramref name="fallbackName"/> (the baseline's
-    /// profile) is used when none is given, and the built-in default when that one is not here.
-    /// </summary>
-    public static AuditProfile ResolveProfile(PSCmdlet cmdlet, string? nameOrPath, string? fallbackName = null)
-    {
-        try
-        {
-            var resolved = Resolve(cmdlet, nameOrPath, fallbackName);
-            cmdlet.WriteVerbose($"Profile {resolved.Name}{(resolved.SourcePath is null ? " (built in)" : " from " + resolved.SourcePath)}");
-            return resolved;
-        }
-        catch (FileNotFoundException ex)
-        {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.ProfileNotFound", ErrorCategory.ObjectNotFound, nameOrPath));
-            throw;
-        }
-        catch (InvalidDataException ex)
-        {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidProfile", ErrorCategory.InvalidData, nameOrPath));
-            throw;
-        }
-    }
-
-    /// <summary>
     /// Reads and verifies a baseline file; a missing, untrusted or unreadable one stops the cmdlet,
-    /// since nothing may be compared against it. The key is cleared once used.
+    /// since nothing may be compared against it. The key is cleared once used unless
+    /// <paramref name="keepKey"/> says another baseline is verified with it next.
     /// </summary>
-    public static (string Path, VerifiedBaseline Baseline) ReadBaseline(NetSecCmdlet cmdlet, string baseline, byte[]? key)
+    public static (string Path, VerifiedBaseline Baseline) ReadBaseline(NetSecCmdlet cmdlet, string baseline, byte[]? key, bool keepKey = false)
     {
         var path = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(baseline);
         try
@@ -116,57 +92,10 @@ internal static class BaselineCommandSupport
         }
         finally
         {
-            if (key is not null)
+            if (key is not null && !keepKey)
             {
                 Array.Clear(key);
             }
-        }
-    }
-
-    private static AuditProfile Resolve(PSCmdlet cmdlet, string? nameOrPath, string? fallbackName)
-    {
-        if (nameOrPath is not null && (nameOrPath.Contains('/', StringComparison.Ordinal) || nameOrPath.Contains('\\', StringComparison.Ordinal)
-            || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
-        {
-            nameOrPath = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(nameOrPath);
-        }
-
-        var directory = ModulePaths.ProfilesDirectory(cmdlet.MyInvocation.MyCommand.Module);
-        if (nameOrPath is null && fallbackName is not null)
-        {
-            try
-            {
-                return AuditProfile.Resolve(fallbackName, directory);
-            }
-            catch (FileNotFoundException)
-            {
-                cmdlet.WriteWarning($"The baseline was approved with profile '{fallbackName}', which is not available here; the default profile is used. Pass -Profile to choose one.");
-                return AuditProfile.Resolve(null, directory);
-            }
-        }
-
-        return AuditProfile.Resolve(nameOrPath, directory);
-    }
-
-    /// <summary>Reads an exceptions file; a malformed or unreadable one stops the cmdlet with its line or reason.</summary>
-    public static ExceptionsInForce LoadExceptions(PSCmdlet cmdlet, string path)
-    {
-        try
-        {
-            var loaded = ExceptionsInForce.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
-            cmdlet.WriteVerbose($"{loaded.File.Entries.Count} exception(s) from {loaded.File.Path}");
-            return loaded;
-        }
-        catch (ExceptionsFileException ex)
-        {
-            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.InvalidExceptionsFile", ErrorCategory.InvalidData, path) { ErrorDetails = new ErrorDetails(ex.Message) });
-            throw;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            var category = ex is FileNotFoundException or DirectoryNotFoundException ? ErrorCategory.ObjectNotFound : ErrorCategory.ReadError;
-            cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "NetSecPS.ExceptionsFileUnreadable", category, path));
-            throw;
         }
     }
 

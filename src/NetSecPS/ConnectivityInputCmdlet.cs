@@ -1,6 +1,6 @@
 using System.Management.Automation;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Connectivity;
-using NetSecPS.Core.Model;
 
 namespace NetSecPS.Commands;
 
@@ -23,10 +23,9 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
             engine = Run((sink, ct) =>
             {
                 sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "compiling policies", 0));
-                var e = ConnectivityEngine.Build(ClusterModel.Build(data), sink, options);
+                var e = ClusterAnalysis.Of(data, ct).Connectivity(sink, options, ct);
                 if (withFlows)
                 {
-                    ct.ThrowIfCancellationRequested();
                     sink.Progress(new Core.ProgressUpdate(2, "Evaluating connectivity", "computing flows", 50));
                     _ = e.GetFlows(ct);
                 }

@@ -44,7 +44,7 @@ public abstract class FlowInputCmdlet : ConnectivityInputCmdlet
     {
         base.EndProcessing();
         var a = Analyzer();
-        var files = FlowLog is null ? new List<string>() : ResolveFlowLogs(FlowLog);
+        var files = FlowLog is null ? new List<string>() : ResolveProviderPaths(FlowLog, literal: false);
         if (piped == 0 && files.Count == 0)
         {
             ThrowTerminating(new ArgumentException("No observed flows: give flow logs with -FlowLog, or pipe the output of Import-NetSecFlowLog."),
@@ -75,53 +75,13 @@ public abstract class FlowInputCmdlet : ConnectivityInputCmdlet
         if (analyzer is null)
         {
             var engine = Engine(withFlows: true);
-            analyzer = new TrafficAnalyzer(engine, new PipelineSink(this), CancellationToken);
+            analyzer = new TrafficAnalyzer(engine, DirectSink, CancellationToken);
         }
 
-        analyzer.Sink = new PipelineSink(this);
+        analyzer.Sink = DirectSink;
         return analyzer;
     }
 
     /// <summary>The cmdlet's output from the comparison.</summary>
     protected abstract void Complete(TrafficComparison comparison);
-
-    /// <summary>Provider paths of flow logs (files or folders); a path that matches nothing is an error record and the rest are read.</summary>
-    internal List<string> ResolveFlowLogs(IEnumerable<string> paths) => ResolveLogPaths(this, paths, literal: false);
-
-    /// <summary>Messages written at once, for work done on the pipeline thread.</summary>
-    private sealed class PipelineSink : IOutputSink
-    {
-        private readonly FlowInputCmdlet owner;
-
-        public PipelineSink(FlowInputCmdlet owner) => this.owner = owner;
-
-        public void Verbose(string message) => owner.WriteVerbose(message);
-        public void Warning(string message) => owner.WriteWarning(message);
-        public void Diagnostic(InputDiagnostic diagnostic) => owner.WriteDiagnostic(diagnostic);
-        public void Progress(ProgressUpdate update) => owner.WriteProgressUpdate(update);
-    }
-
-    internal static List<string> ResolveLogPaths(PSCmdlet cmdlet, IEnumerable<string> paths, bool literal)
-    {
-        var resolved = new List<string>();
-        foreach (var p in paths)
-        {
-            if (literal)
-            {
-                resolved.Add(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
-                continue;
-            }
-
-            try
-            {
-                resolved.AddRange(cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _));
-            }
-            catch (ItemNotFoundException ex)
-            {
-                cmdlet.WriteError(new ErrorRecord(ex, "NetSecPS.PathNotFound", ErrorCategory.ObjectNotFound, p));
-            }
-        }
-
-        return resolved;
-    }
 }

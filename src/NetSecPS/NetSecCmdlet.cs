@@ -49,6 +49,37 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
     /// <summary><see cref="Run{T}(Func{IOutputSink, CancellationToken, T})"/> for the cmdlet layer's shared helpers.</summary>
     internal T RunInternal<T>(Func<IOutputSink, CancellationToken, T> work) => Run(work);
 
+    /// <summary>A sink that writes at once, for engine work done on the pipeline thread itself (streamed reading).</summary>
+    protected IOutputSink DirectSink => new ImmediateSink(this);
+
+    /// <summary>
+    /// Provider paths of <c>-Path</c> (wildcards) or <c>-LiteralPath</c> values; a path that matches
+    /// nothing is an error record and the others are returned.
+    /// </summary>
+    internal List<string> ResolveProviderPaths(IEnumerable<string> paths, bool literal)
+    {
+        var resolved = new List<string>();
+        foreach (var p in paths)
+        {
+            if (literal)
+            {
+                resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
+                continue;
+            }
+
+            try
+            {
+                resolved.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(new ErrorRecord(ex, "NetSecPS.PathNotFound", ErrorCategory.ObjectNotFound, p));
+            }
+        }
+
+        return resolved;
+    }
+
     /// <summary>Writes one engine diagnostic: errors as error records, warnings as warnings.</summary>
     protected void WriteDiagnostic(InputDiagnostic d)
     {
@@ -106,6 +137,19 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
 
             disposed = true;
         }
+    }
+
+    /// <summary>Engine messages written as they come: only for work on the pipeline thread.</summary>
+    private sealed class ImmediateSink : IOutputSink
+    {
+        private readonly NetSecCmdlet owner;
+
+        public ImmediateSink(NetSecCmdlet owner) => this.owner = owner;
+
+        public void Verbose(string message) => owner.WriteVerbose(message);
+        public void Warning(string message) => owner.WriteWarning(message);
+        public void Diagnostic(InputDiagnostic diagnostic) => owner.WriteDiagnostic(diagnostic);
+        public void Progress(ProgressUpdate update) => owner.WriteProgressUpdate(update);
     }
 
     /// <summary>Queues engine messages as actions that only the pipeline thread runs.</summary>

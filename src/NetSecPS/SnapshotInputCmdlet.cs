@@ -139,7 +139,7 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                 return ClusterData.From(Snapshot!);
             case PathSet:
             case LiteralPathSet:
-                var paths = ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet);
+                var paths = ResolveProviderPaths(ParameterSetName == PathSet ? Path : LiteralPath, ParameterSetName == LiteralPathSet);
                 if (paths.Count == 0)
                 {
                     // Each path that did not resolve has its error record already; a second,
@@ -201,29 +201,5 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
                     throw;
                 }
         }
-    }
-
-    private List<string> ResolvePaths(string[] paths, bool literal)
-    {
-        var resolved = new List<string>();
-        foreach (var p in paths)
-        {
-            if (literal)
-            {
-                resolved.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(p));
-                continue;
-            }
-
-            try
-            {
-                resolved.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _));
-            }
-            catch (ItemNotFoundException ex)
-            {
-                WriteError(new ErrorRecord(ex, "NetSecPS.PathNotFound", ErrorCategory.ObjectNotFound, p));
-            }
-        }
-
-        return resolved;
     }
 }

@@ -18,6 +18,17 @@ public class ReportWriterTests
     [Fact]
     public void An_unknown_extension_has_no_format() => Assert.Null(ReportFormats.FromPath("report.docx"));
 
+    [Fact]
+    public void Every_format_has_the_extension_its_files_are_named_with_and_the_error_lists_them_all()
+    {
+        foreach (var format in Enum.GetValues<ReportFormat>())
+        {
+            Assert.Equal(format, ReportFormats.FromPath("scan" + ReportFormats.ExtensionOf(format)));
+        }
+
+        Assert.Equal(".xlsx, .pdf, .json, .csv, .sarif or .junit.xml", ReportFormats.ExtensionList);
+    }
+
     [Theory]
     [InlineData("interrupted.xlsx")]
     [InlineData("interrupted.pdf")]

@@ -62,7 +62,7 @@ public static class PostureBuilder
     {
         if (scan.Snapshot is { } snapshot)
         {
-            return Build(ClusterModel.Build(ClusterData.From(snapshot)), scan.Flows, scan.Findings, scan.Profile, exceptions);
+            return Build(Composition.ClusterAnalysis.Of(ClusterData.From(snapshot)).Model, scan.Flows, scan.Findings, scan.Profile, exceptions);
         }
 
         return new Posture

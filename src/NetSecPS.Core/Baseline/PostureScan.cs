@@ -1,6 +1,6 @@
 using NetSecPS.Core.Checks;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Connectivity;
-using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Baseline;
@@ -26,11 +26,9 @@ public static class PostureScan
     public static Posture Run(ClusterData data, AuditProfile profile, ExceptionsInForce? exceptions, IOutputSink sink,
         DateTimeOffset? now = null, ConnectivityOptions? connectivityOptions = null, CancellationToken cancellationToken = default)
     {
-        var model = ClusterModel.Build(data);
-        cancellationToken.ThrowIfCancellationRequested();
-        var engine = ConnectivityEngine.Build(model, sink, connectivityOptions);
-        cancellationToken.ThrowIfCancellationRequested();
-        var audit = Auditor.Run(model, engine, profile, exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
-        return PostureBuilder.Build(model, engine.Flows, audit.Findings, audit.Profile, exceptions?.Content, engine.Options.SemanticsName);
+        var analysis = ClusterAnalysis.Of(data, cancellationToken);
+        analysis.Connectivity(sink, connectivityOptions, cancellationToken);
+        var audit = analysis.Audit(profile, exceptions?.File, sink, new AuditOptions { Now = now }, cancellationToken);
+        return analysis.Posture(audit, exceptions?.Content, cancellationToken);
     }
 }

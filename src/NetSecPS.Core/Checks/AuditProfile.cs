@@ -121,14 +121,24 @@ public sealed record AuditProfile
     }
 
     /// <summary>
+    /// The one rule that tells a profile file from a profile name: a path has a folder separator
+    /// (either kind, as PowerShell accepts both) or the <c>.json</c> extension profiles are written
+    /// in; anything else is a name looked up in the profiles folder. A file in the working folder
+    /// with a bare name is therefore given as <c>./name</c>, as in any shell.
+    /// </summary>
+    public static bool IsPath(string nameOrPath) =>
+        nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+        || nameOrPath.Contains('/', StringComparison.Ordinal)
+        || nameOrPath.Contains('\\', StringComparison.Ordinal);
+
+    /// <summary>
     /// Finds a profile by name in <paramref name="profilesDirectory"/> (the module's
     /// <c>profiles</c> folder) or by path. Null <paramref name="nameOrPath"/> means "default",
     /// falling back to the built-in default when no default file is there.
     /// </summary>
     public static AuditProfile Resolve(string? nameOrPath, string? profilesDirectory)
     {
-        if (nameOrPath is not null && (File.Exists(nameOrPath) || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-            || nameOrPath.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) || nameOrPath.Contains('/', StringComparison.Ordinal)))
+        if (nameOrPath is not null && IsPath(nameOrPath))
         {
             if (!File.Exists(nameOrPath))
             {

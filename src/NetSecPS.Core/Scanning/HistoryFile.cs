@@ -20,19 +20,7 @@ public static class HistoryFile
     public static HistoryRecord RecordOf(ScanResult scan)
     {
         ArgumentNullException.ThrowIfNull(scan);
-        var open = new int[5];
-        var suppressed = 0;
-        foreach (var f in scan.Findings)
-        {
-            if (f.Suppressed)
-            {
-                suppressed++;
-            }
-            else
-            {
-                open[(int)f.Severity]++;
-            }
-        }
+        var counts = FindingCounts.Of(scan.Findings);
 
         return new HistoryRecord
         {
@@ -40,12 +28,12 @@ public static class HistoryFile
             Cluster = scan.ClusterName,
             Score = Math.Round(scan.Score.Score, 2, MidpointRounding.AwayFromZero),
             ScoreVersion = scan.Score.Version,
-            Critical = open[(int)Severity.Critical],
-            High = open[(int)Severity.High],
-            Medium = open[(int)Severity.Medium],
-            Low = open[(int)Severity.Low],
-            Info = open[(int)Severity.Info],
-            Suppressed = suppressed,
+            Critical = counts.OpenOf(Severity.Critical),
+            High = counts.OpenOf(Severity.High),
+            Medium = counts.OpenOf(Severity.Medium),
+            Low = counts.OpenOf(Severity.Low),
+            Info = counts.OpenOf(Severity.Info),
+            Suppressed = counts.Suppressed,
             Flows = scan.Flows.Count,
         };
     }

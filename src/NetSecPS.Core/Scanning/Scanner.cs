@@ -1,5 +1,6 @@
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Checks;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
@@ -25,8 +26,8 @@ public sealed record ScanOptions
 }
 
 /// <summary>
-/// One scan: snapshot → model → connectivity → audit → drift → <see cref="ScanResult"/>, and a
-/// history record appended when asked. Every stage reads the same model and engine once.
+/// One scan: the analysis (<see cref="ClusterAnalysis"/>), then inventory, observed traffic and
+/// drift → <see cref="ScanResult"/>, and a history record appended when asked.
 /// </summary>
 public static class Scanner
 {
@@ -38,16 +39,16 @@ public static class Scanner
         var now = options.Now ?? DateTimeOffset.Now;
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "model", 5));
-        var model = ClusterModel.Build(data);
-        cancellationToken.ThrowIfCancellationRequested();
+        var analysis = ClusterAnalysis.Of(data, cancellationToken);
+        var model = analysis.Model;
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "connectivity", 15));
-        var engine = ConnectivityEngine.Build(model, sink);
+        var engine = analysis.ConnectivityWithFlows(sink, cancellationToken: cancellationToken);
         var flows = engine.GetFlows(cancellationToken);
         sink.Verbose($"Connectivity: {model.Workloads.Count} workloads, {flows.Count} allowed flows");
 
         sink.Progress(new ProgressUpdate(3, "Scanning", "audit", 50));
-        var audit = Auditor.Run(model, engine, options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now, ClusterName = options.ClusterName }, cancellationToken);
+        var audit = analysis.Audit(options.Profile, options.Exceptions?.File, sink, new AuditOptions { Now = now, ClusterName = options.ClusterName }, cancellationToken);
 
         var observed = Traffic.TrafficScan.Run(engine, options.FlowLogs, sink, cancellationToken);
 
@@ -59,7 +60,7 @@ public static class Scanner
         if (options.Baseline is { } baseline)
         {
             sink.Progress(new ProgressUpdate(3, "Scanning", "drift", 85));
-            var current = PostureBuilder.Build(model, flows, audit.Findings, audit.Profile, options.Exceptions?.Content);
+            var current = analysis.Posture(audit, options.Exceptions?.Content, cancellationToken);
             foreach (var note in DriftAnalyzer.ContextNotes(baseline.Posture, current))
             {
                 sink.Warning(note);

@@ -554,9 +554,7 @@ public sealed class PolicyRecommender
     {
         var data = engine.Model.Data;
         var applied = new ClusterData(data.Objects.Concat(policies).ToList(), data.Provenance, data.Coverage, data.Diagnostics);
-        var after = ConnectivityEngine.Build(ClusterModel.Build(applied), new CollectingSink(), engine.Options);
-        _ = after.GetFlows(cancellationToken);
-        return after;
+        return Composition.ClusterAnalysis.Of(applied, cancellationToken).ConnectivityWithFlows(new CollectingSink(), engine.Options, cancellationToken);
     }
 
     private (IReadOnlyList<string> Closed, int Count)? Verify(RecommendationPlan plan, ConnectivityEngine after)

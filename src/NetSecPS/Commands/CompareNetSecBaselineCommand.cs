@@ -7,7 +7,7 @@ namespace NetSecPS.Commands;
 /// <summary>Verifies a baseline and reports the semantic drift of the cluster (or manifests, or snapshot) since it was approved.</summary>
 [Cmdlet(VerbsData.Compare, "NetSecBaseline", DefaultParameterSetName = LiveSet)]
 [OutputType(typeof(DriftRecord))]
-public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
+public sealed class CompareNetSecBaselineCommand : AuditInputCmdlet
 {
     private VerifiedBaseline? approved;
     private AuditProfile? profile;
@@ -20,14 +20,6 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
     [Parameter]
     [SigningKeyTransformation]
     public byte[]? SigningKey { get; set; }
-
-    [Parameter]
-    [ArgumentCompleter(typeof(ProfileCompleter))]
-    public string? Profile { get; set; }
-
-    [Parameter]
-    [Alias("Exceptions")]
-    public string? ExceptionsPath { get; set; }
 
     [Parameter]
     public DriftCategory[]? Category { get; set; }
@@ -44,25 +36,8 @@ public sealed class CompareNetSecBaselineCommand : SnapshotInputCmdlet
         base.BeginProcessing();
         BaselineCommandSupport.CheckKey(this, SigningKey);
         (var path, approved) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey);
-        profile = BaselineCommandSupport.ResolveProfile(this, Profile, approved.Posture.Profile?.Name);
-
-        if (ExceptionsPath is not null)
-        {
-            exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
-        }
-        else if (approved.Posture.Exceptions is { } stored)
-        {
-            // Without -ExceptionsPath the baseline's own exceptions apply, so only the cluster's drift shows.
-            try
-            {
-                exceptions = ExceptionsInForce.FromBaseline(stored, path);
-                WriteVerbose($"Applying the {exceptions.File.Entries.Count} exception(s) the baseline was approved with; pass -ExceptionsPath to use another file.");
-            }
-            catch (ExceptionsFileException ex)
-            {
-                WriteWarning($"The exceptions stored in the baseline cannot be applied ({ex.Message}); findings are compared without suppressions.");
-            }
-        }
+        profile = ResolveProfile(approved.Posture.Profile?.Name);
+        exceptions = ResolveExceptions(approved, path, "findings are compared without suppressions", sayWhichApply: true);
     }
 
     protected override void ProcessInput()

@@ -54,12 +54,8 @@ public sealed class ConvertToNetSecConnlistDiffCommand : NetSecCmdlet
         else
         {
             BaselineCommandSupport.CheckKey(this, SigningKey);
-            var before = Read(Baseline);
-            var after = Read(Current);
-            if (SigningKey is not null)
-            {
-                Array.Clear(SigningKey);
-            }
+            var (_, before) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey, keepKey: true);
+            var (_, after) = BaselineCommandSupport.ReadBaseline(this, Current, SigningKey);
 
             lines = ConnlistDiff.Render(DriftAnalyzer.FlowDiffs(before.Posture, after.Posture));
         }
@@ -72,26 +68,6 @@ public sealed class ConvertToNetSecConnlistDiffCommand : NetSecCmdlet
         foreach (var line in lines)
         {
             WriteObject(line);
-        }
-    }
-
-    private VerifiedBaseline Read(string file)
-    {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(file);
-        if (!File.Exists(path))
-        {
-            ThrowTerminating(new FileNotFoundException($"The baseline {path} does not exist.", path), "BaselineNotFound", ErrorCategory.ObjectNotFound, path);
-        }
-
-        try
-        {
-            var key = SigningKey;
-            return Run((sink, _) => BaselineFile.ReadFile(path, key, sink));
-        }
-        catch (BaselineRejectedException ex)
-        {
-            ThrowTerminatingError(BaselineCommandSupport.Refused(ex, path));
-            throw;
         }
     }
 }

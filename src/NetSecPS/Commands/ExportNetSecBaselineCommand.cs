@@ -9,7 +9,7 @@ namespace NetSecPS.Commands;
 /// <summary>Saves the posture of a snapshot or a scan as a sealed (and optionally signed) baseline file.</summary>
 [Cmdlet(VerbsData.Export, "NetSecBaseline", SupportsShouldProcess = true, DefaultParameterSetName = SnapshotSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
+public sealed class ExportNetSecBaselineCommand : SingleFileOutputCmdlet
 {
     private const string SnapshotSet = "Snapshot";
     private const string ScanSet = "ScanResult";
@@ -17,10 +17,6 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
     private AuditProfile? profile;
     private ExceptionsInForce? exceptions;
     private bool written;
-
-    [Parameter(Mandatory = true, Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = SnapshotSet)]
     public Snapshot? Snapshot { get; set; }
@@ -44,24 +40,18 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
     [Parameter(ParameterSetName = SnapshotSet)]
     public SwitchParameter NetpolAnalyzerSemantics { get; set; }
 
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     protected override void BeginProcessing()
     {
         BaselineCommandSupport.CheckKey(this, SigningKey);
         if (ExceptionsPath is not null)
         {
-            exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
+            exceptions = AuditInput.LoadExceptions(this, ExceptionsPath);
         }
     }
 
     protected override void ProcessRecord()
     {
-        var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var target = Target;
         if (written)
         {
             WriteError(new ErrorRecord(new InvalidOperationException($"A baseline file holds one posture; {target} was already written from the first input, this one is skipped."),
@@ -69,13 +59,7 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
             return;
         }
 
-        if (File.Exists(target) && !Force)
-        {
-            WriteError(new ErrorRecord(new IOException($"{target} exists; use -Force to overwrite it."), "NetSecPS.FileExists", ErrorCategory.ResourceExists, target));
-            return;
-        }
-
-        if (!ShouldProcess(target, "Write baseline"))
+        if (!MayWrite(target, "Write baseline"))
         {
             return;
         }
@@ -100,7 +84,7 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
         else
         {
             var data = ClusterData.From(Snapshot!);
-            var auditProfile = profile ??= BaselineCommandSupport.ResolveProfile(this, Profile);
+            var auditProfile = profile ??= AuditInput.ResolveProfile(this, Profile);
             var inForce = exceptions;
             var options = NetpolAnalyzerSemantics ? Core.Connectivity.ConnectivityOptions.NetpolAnalyzerCompatible : Core.Connectivity.ConnectivityOptions.Default;
             posture = Run((sink, ct) => PostureScan.Run(data, auditProfile, inForce, sink, connectivityOptions: options, cancellationToken: ct));
@@ -114,13 +98,9 @@ public sealed class ExportNetSecBaselineCommand : NetSecCmdlet
             Source = source,
         };
         var key = SigningKey;
-        AtomicFile.Write(target, stream => BaselineFile.Write(stream, posture, provenance, key));
+        WriteFile(target, stream => BaselineFile.Write(stream, posture, provenance, key));
         written = true;
         WriteVerbose($"Baseline {target}: {posture.Workloads.Count} workloads, {posture.Flows.Count} flows, {posture.Findings.Count} findings, content {BaselineFile.ContentDigest(posture)}{(SigningKey is null ? string.Empty : ", signed")}");
-        if (PassThru)
-        {
-            WriteObject(new FileInfo(target));
-        }
     }
 
     protected override void EndProcessing()

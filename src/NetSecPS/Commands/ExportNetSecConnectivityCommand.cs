@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Text;
-using NetSecPS.Core;
 using NetSecPS.Reports.Graph;
 
 namespace NetSecPS.Commands;
@@ -8,14 +7,10 @@ namespace NetSecPS.Commands;
 /// <summary>Writes flows as a graph grouped by namespace: Graphviz DOT (.dot, .gv) or a self-contained HTML page (.html, .htm).</summary>
 [Cmdlet(VerbsData.Export, "NetSecConnectivity", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
+public sealed class ExportNetSecConnectivityCommand : SingleFileOutputCmdlet
 {
     private const int LargeGraph = 5000;
     private readonly List<Flow> flows = new();
-
-    [Parameter(Mandatory = true, Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [AllowEmptyCollection]
@@ -26,17 +21,11 @@ public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
     [ValidateNotNullOrEmpty]
     public string Title { get; set; } = "NetSecPS connectivity";
 
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     protected override void ProcessRecord() => flows.AddRange(InputObject.Where(f => f is not null));
 
     protected override void EndProcessing()
     {
-        var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var target = Target;
         var extension = System.IO.Path.GetExtension(target).ToLowerInvariant();
         Func<string> render = extension switch
         {
@@ -50,13 +39,7 @@ public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
             return;
         }
 
-        if (File.Exists(target) && !Force)
-        {
-            WriteError(new ErrorRecord(new IOException($"{target} exists; use -Force to overwrite it."), "NetSecPS.FileExists", ErrorCategory.ResourceExists, target));
-            return;
-        }
-
-        if (!ShouldProcess(target, $"Write connectivity graph of {flows.Count} flows"))
+        if (!MayWrite(target, $"Write connectivity graph of {flows.Count} flows"))
         {
             return;
         }
@@ -67,14 +50,10 @@ public sealed class ExportNetSecConnectivityCommand : NetSecCmdlet
         }
 
         var text = render();
-        AtomicFile.Write(target, stream =>
+        WriteFile(target, stream =>
         {
             var bytes = new UTF8Encoding(false).GetBytes(text);
             stream.Write(bytes, 0, bytes.Length);
         });
-        if (PassThru)
-        {
-            WriteObject(new FileInfo(target));
-        }
     }
 }

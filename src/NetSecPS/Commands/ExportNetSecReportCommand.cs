@@ -12,7 +12,7 @@ namespace NetSecPS.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Export, "NetSecReport", SupportsShouldProcess = true)]
 [OutputType(typeof(FileInfo))]
-public sealed class ExportNetSecReportCommand : NetSecCmdlet
+public sealed class ExportNetSecReportCommand : FileOutputCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -28,12 +28,6 @@ public sealed class ExportNetSecReportCommand : NetSecCmdlet
     [ValidateNotNull]
     [ReportProfileTransformation]
     public ProfileInfo? Profile { get; set; }
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
 
     private readonly List<Finding> findings = new();
     private readonly HashSet<string> refusedTypes = new(StringComparer.Ordinal);
@@ -139,22 +133,16 @@ public sealed class ExportNetSecReportCommand : NetSecCmdlet
 
         foreach (var path in Path)
         {
-            var target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            var target = TargetOf(path);
             if (ReportFormats.FromPath(target) is not { } format)
             {
                 WriteError(new ErrorRecord(
-                    new ArgumentException($"{target}: the extension names no report format; use .xlsx, .pdf, .json, .csv, .sarif or .junit.xml."),
+                    new ArgumentException($"{target}: the extension names no report format; use {ReportFormats.ExtensionList}."),
                     "NetSecPS.UnknownReportFormat", ErrorCategory.InvalidArgument, target));
                 continue;
             }
 
-            if (File.Exists(target) && !Force)
-            {
-                WriteError(new ErrorRecord(new IOException($"{target} exists; use -Force to overwrite it."), "NetSecPS.FileExists", ErrorCategory.ResourceExists, target));
-                continue;
-            }
-
-            if (!ShouldProcess(target, $"Write {format} report"))
+            if (!MayWrite(target, $"Write {format} report"))
             {
                 continue;
             }
@@ -174,10 +162,7 @@ public sealed class ExportNetSecReportCommand : NetSecCmdlet
                 continue;
             }
 
-            if (PassThru)
-            {
-                WriteObject(new FileInfo(target));
-            }
+            Written(target);
         }
     }
 }

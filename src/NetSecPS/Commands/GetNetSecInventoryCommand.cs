@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
@@ -43,7 +44,7 @@ public sealed class GetNetSecInventoryCommand : SnapshotInputCmdlet
 
     private void WriteInventory(ClusterData data)
     {
-        var model = ClusterModel.Build(data);
+        var model = Run((_, ct) => ClusterAnalysis.Of(data, ct)).Model;
         var kinds = Kind?.Select(k => WildcardPattern.Get(k, WildcardOptions.IgnoreCase)).ToList();
         var namespaces = Namespace?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
         var selected = new List<InventoryItem>();

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using NetSecPS.Core;
-using NetSecPS.Core.Connectivity;
-using NetSecPS.Core.Model;
+using NetSecPS.Core.Composition;
 using NetSecPS.Core.Sources;
 using NetSecPS.Core.Traffic;
 
@@ -43,27 +42,22 @@ public sealed class ImportNetSecFlowLogCommand : NetSecCmdlet
         if (Snapshot is not null)
         {
             var data = ClusterData.From(Snapshot);
-            var engine = Run((sink, ct) =>
-            {
-                var e = ConnectivityEngine.Build(ClusterModel.Build(data), sink);
-                _ = e.GetFlows(ct);
-                return e;
-            });
-            resolver = new TrafficAnalyzer(engine, new DirectSink(this), CancellationToken);
+            var engine = Run((sink, ct) => ClusterAnalysis.Of(data, ct).ConnectivityWithFlows(sink, cancellationToken: ct));
+            resolver = new TrafficAnalyzer(engine, DirectSink, CancellationToken);
         }
     }
 
     protected override void ProcessRecord()
     {
         var literal = ParameterSetName == LiteralPathSet;
-        var paths = FlowInputCmdlet.ResolveLogPaths(this, literal ? LiteralPath : Path, literal);
+        var paths = ResolveProviderPaths(literal ? LiteralPath : Path, literal);
         if (paths.Count == 0)
         {
             return;
         }
 
         // The flows are streamed to the pipeline as they are read, on its own thread: nothing is held.
-        var sink = new DirectSink(this);
+        var sink = DirectSink;
         var reader = new FlowLogReader(Format, sink);
         foreach (var flow in reader.Read(FlowLogReader.ExpandPaths(paths, sink), CancellationToken))
         {
@@ -73,18 +67,5 @@ public sealed class ImportNetSecFlowLogCommand : NetSecCmdlet
         var s = reader.Statistics;
         WriteVerbose($"Read {s.Lines:N0} lines of {s.Files.Count} file(s): {s.Records:N0} flow records, {s.BadLines:N0} bad lines" +
             (s.Skipped.Count == 0 ? "." : "; left out: " + string.Join(", ", s.Skipped.Select(k => $"{k.Value:N0} {k.Key}")) + "."));
-    }
-
-    /// <summary>Engine messages written at once: the reader runs on the pipeline thread here.</summary>
-    private sealed class DirectSink : IOutputSink
-    {
-        private readonly ImportNetSecFlowLogCommand owner;
-
-        public DirectSink(ImportNetSecFlowLogCommand owner) => this.owner = owner;
-
-        public void Verbose(string message) => owner.WriteVerbose(message);
-        public void Warning(string message) => owner.WriteWarning(message);
-        public void Diagnostic(InputDiagnostic diagnostic) => owner.WriteDiagnostic(diagnostic);
-        public void Progress(ProgressUpdate update) => owner.WriteProgressUpdate(update);
     }
 }

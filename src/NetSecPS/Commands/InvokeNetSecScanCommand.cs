@@ -8,20 +8,12 @@ namespace NetSecPS.Commands;
 /// <summary>One call: snapshot → audit → connectivity → drift → the ScanResult every report lays out.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "NetSecScan", DefaultParameterSetName = LiveSet, SupportsShouldProcess = true)]
 [OutputType(typeof(ScanResult))]
-public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
+public sealed class InvokeNetSecScanCommand : AuditInputCmdlet
 {
     private AuditProfile? profile;
     private ExceptionsInForce? exceptions;
     private VerifiedBaseline? baseline;
     private string? baselinePath;
-
-    [Parameter]
-    [ArgumentCompleter(typeof(ProfileCompleter))]
-    public string? Profile { get; set; }
-
-    [Parameter]
-    [Alias("Exceptions")]
-    public string? ExceptionsPath { get; set; }
 
     [Parameter]
     public string? Baseline { get; set; }
@@ -61,24 +53,8 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
             (baselinePath, baseline) = BaselineCommandSupport.ReadBaseline(this, Baseline, SigningKey);
         }
 
-        profile = BaselineCommandSupport.ResolveProfile(this, Profile, baseline?.Posture.Profile?.Name);
-
-        if (ExceptionsPath is not null)
-        {
-            exceptions = BaselineCommandSupport.LoadExceptions(this, ExceptionsPath);
-        }
-        else if (baseline?.Posture.Exceptions is { } stored)
-        {
-            // Without -ExceptionsPath the baseline's own exceptions apply, so drift shows the cluster's change only.
-            try
-            {
-                exceptions = ExceptionsInForce.FromBaseline(stored, baselinePath!);
-            }
-            catch (ExceptionsFileException ex)
-            {
-                WriteWarning($"The exceptions stored in the baseline cannot be applied ({ex.Message}); findings are scanned without suppressions.");
-            }
-        }
+        profile = ResolveProfile(baseline?.Posture.Profile?.Name);
+        exceptions = ResolveExceptions(baseline, baselinePath, "findings are scanned without suppressions", sayWhichApply: false);
     }
 
     protected override void ProcessInput()
@@ -100,7 +76,7 @@ public sealed class InvokeNetSecScanCommand : SnapshotInputCmdlet
             HistoryPath = history,
             HistoryKeep = HistoryKeep,
             ClusterName = ClusterName,
-            FlowLogs = FlowLog is null ? null : FlowInputCmdlet.ResolveLogPaths(this, FlowLog, literal: false),
+            FlowLogs = FlowLog is null ? null : ResolveProviderPaths(FlowLog, literal: false),
         };
         var result = Run((sink, ct) => Scanner.Run(data, options, sink, ct));
         if (IsLastInput)

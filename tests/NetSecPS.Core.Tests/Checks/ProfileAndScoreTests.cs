@@ -40,6 +40,17 @@ public class ProfileAndScoreTests
         Assert.Equal(new[] { "HN-001", "HN-002" }, selected.Select(c => c.Info.Id));
     }
 
+    [Theory]
+    [InlineData("cis", false)]
+    [InlineData("my-profile", false)]
+    [InlineData("strict.json", true)]
+    [InlineData("STRICT.JSON", true)]
+    [InlineData("./strict", true)]
+    [InlineData("profiles/strict", true)]
+    [InlineData(@"profiles\strict", true)]
+    public void A_profile_is_a_file_when_it_names_a_folder_or_the_json_extension(string nameOrPath, bool isPath) =>
+        Assert.Equal(isPath, AuditProfile.IsPath(nameOrPath));
+
     [Fact]
     public void An_unknown_profile_name_is_refused_naming_the_known_ones()
     {
