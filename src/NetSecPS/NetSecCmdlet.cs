@@ -69,7 +69,14 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
 
             try
             {
-                resolved.AddRange(SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _));
+                var found = SessionState.Path.GetResolvedProviderPathFromPSPath(p, out _);
+                if (found.Count == 0)
+                {
+                    // A wildcard that matches nothing resolves to no path without an error of its own.
+                    throw new ItemNotFoundException($"Cannot find path '{p}' because it matches nothing.");
+                }
+
+                resolved.AddRange(found);
             }
             catch (ItemNotFoundException ex)
             {

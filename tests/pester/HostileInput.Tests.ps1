@@ -191,9 +191,9 @@ Describe 'A gzip bomb named as a saved snapshot, under a 512 MiB heap and a time
         }
         $head = '{"schema":"netsecps.snapshot","schemaVersion":2,"provenance":{},"coverage":[],"diagnostics":[],"objects":['
         $script:StringBomb = Join-Path $Work 'string-bomb.json.gz'
-        New-GzipBomb $StringBomb ($head + '{"object":"') 'A'
+        New-GzipBomb -Path $StringBomb -Head ($head + '{"object":"') -Fill 'A'
         $script:BlankBomb = Join-Path $Work 'blank-bomb.json.gz'
-        New-GzipBomb $BlankBomb $head ' '
+        New-GzipBomb -Path $BlankBomb -Head $head -Fill ' '
     }
 
     It 'stops a bomb of one endless value with an error naming the file' {

@@ -22,7 +22,7 @@ Describe 'Get-NetSecInventory' {
             $workloads | Should -Match 'monitoring\s+node-exporter\s+DaemonSet\s+0\s+True\s+metrics:9100/TCP'
 
             $services = Get-NetSecInventory -Path $Cluster -Kind Service | Out-String -Width 200
-            $services | Should -Match '(?m)^Namespace\s+Name\s+Type\s+Ports\s+External\s+Selector\s*$'
+            $services | Should -Match '(?m)^Namespace\s+Name\s+Type\s+Ports\s+Selector\s*$'
             $services | Should -Match 'payments-partner\s+LoadBalancer\s+443->https/TCP\s+from 203\.0\.113\.0/24'
 
             $policies = Get-NetSecInventory -Path $Cluster -Kind *NetworkPolicy | Out-String -Width 200

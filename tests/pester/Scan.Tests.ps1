@@ -47,7 +47,7 @@ Describe 'Invoke-NetSecScan' {
         @(Get-Content -LiteralPath $history).Count | Should -Be 2
         $first.History.Count | Should -Be 1
         $second.History.Count | Should -Be 2
-        $second.History[-1].Score | Should -Be $second.Score.Score
+        $second.History[-1].Score | Should -Be ([math]::Round($second.Score.Score, 2, [MidpointRounding]::AwayFromZero)) -Because 'the history keeps the score to two decimals'
         $second.History[-1].High | Should -Be @($second.Findings | Where-Object { $_.Severity -eq 'High' -and -not $_.Suppressed }).Count
     }
 

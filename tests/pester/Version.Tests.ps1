@@ -103,7 +103,7 @@ Describe 'The changelog rule' {
         else { New-Changelog $(if ($Unreleased) { Get-Variable -Name $Unreleased -ValueOnly } else { '' }) $released }
         $problems = @(Test-Changelog -Text $text -Version $Version)
         $problems.Count | Should -BeGreaterThan 0
-        ($problems -join "`n") | Should -BeLike "*$Says*"
+        ($problems -join "`n") | Should -BeLike "*$([WildcardPattern]::Escape($Says))*"
     }
 
     It 'fails a section that is not Keep a Changelog: <Case>' -ForEach @(
@@ -113,6 +113,6 @@ Describe 'The changelog rule' {
         @{ Case = 'a heading that is no version'; Section = "## Version one`n`n- x`n"; Says = 'is not' }
     ) {
         $problems = @(Test-Changelog -Text (New-Changelog '' @($Section)) -Version '0.1.0')
-        ($problems -join "`n") | Should -BeLike "*$Says*"
+        ($problems -join "`n") | Should -BeLike "*$([WildcardPattern]::Escape($Says))*"
     }
 }

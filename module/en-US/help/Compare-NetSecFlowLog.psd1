@@ -33,12 +33,12 @@ The flows come from -FlowLog files (read as a stream: millions of lines in bound
     Examples    = @(
         @{
             Title   = 'Where do the datapath and the policies disagree?'
-            Code    = 'Compare-NetSecFlowLog -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.json | Where-Object DatapathDisagrees | Format-List Source, Destination, Connections, LogVerdict, Policy, Explanation'
+            Code    = 'Compare-NetSecFlowLog -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.jsonl | Where-Object DatapathDisagrees | Format-List Source, Destination, Connections, LogVerdict, Policy, Explanation'
             Remarks = 'Shows flows the policies deny but the log forwarded, and flows they allow but the datapath dropped.'
         }
         @{
             Title   = 'Unused allowed paths into one namespace'
-            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./samples/flows/hubble-observe.json -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
+            Code    = 'Compare-NetSecFlowLog -Context prod -FlowLog ./samples/flows/hubble-observe.jsonl -Category UnusedAllowed -Namespace data | Where-Object DestinationNamespace -eq data'
             Remarks = 'Lists the port ranges policy opens into the data namespace that no flow used: candidates to close.'
         }
         @{

@@ -50,7 +50,7 @@ $scan.Drift | Where-Object Severity -ge High
         }
         @{
             Title   = 'A report with the observed traffic beside the policies'
-            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.json | Export-NetSecReport -Path ./out/demo.xlsx, ./out/demo.pdf'
+            Code    = 'Invoke-NetSecScan -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.jsonl | Export-NetSecReport -Path ./out/demo.xlsx, ./out/demo.pdf'
             Remarks = 'Adds the Observed traffic sheets (allowed, denied, unused allowed, unresolved) to the workbook and a summary with the top unused paths into data stores and from exposed workloads to the PDF.'
         }
         @{

@@ -36,12 +36,12 @@ Each PolicyRecommendation has the Namespace, the Workload, the Direction, the po
     Examples    = @(
         @{
             Title   = 'Least-privilege policies for the namespaces without any'
-            Code    = 'New-NetSecPolicyRecommendation -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.json | Format-Table Workload, Direction, ClosesPaths, KeepsObserved'
+            Code    = 'New-NetSecPolicyRecommendation -Path ./samples/cluster -FlowLog ./samples/flows/hubble-observe.jsonl | Format-Table Workload, Direction, ClosesPaths, KeepsObserved'
             Remarks = 'Writes an ingress and an egress policy for each workload no NetworkPolicy isolates yet and shows how many paths each closes.'
         }
         @{
             Title   = 'Write the manifests of one namespace to files for review'
-            Code    = 'New-NetSecPolicyRecommendation -Context prod -FlowLog ./samples/flows/hubble-observe.json -Namespace monitoring | ForEach-Object { Set-Content -Path "./out/$($_.Name).yaml" -Value $_.Manifest }'
+            Code    = 'New-NetSecPolicyRecommendation -Context prod -FlowLog ./samples/flows/hubble-observe.jsonl -Namespace monitoring | ForEach-Object { Set-Content -Path "./out/$($_.Name).yaml" -Value $_.Manifest }'
             Remarks = 'One YAML file per recommended policy, each with a comment saying what it keeps and what it closes.'
         }
         @{
