@@ -29,21 +29,6 @@ public static class SubjectSets
     public static IEnumerable<CheckSubject> PodNetworkWorkloads(AuditContext context) =>
         context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(CheckSubject.Of);
 
-    /// <summary>Kubernetes NetworkPolicies (networking.k8s.io) with their effective policyTypes, as the API server defaults them.</summary>
-    public static IEnumerable<(KubeObject Object, V1NetworkPolicy Policy, IReadOnlyList<string> PolicyTypes)> NetworkPolicies(AuditContext context)
-    {
-        foreach (var obj in context.Model.Data.OfKind("NetworkPolicy", "networking.k8s.io"))
-        {
-            if (obj.Typed is V1NetworkPolicy np)
-            {
-                yield return (obj, np, InventoryBuilder.EffectivePolicyTypes(np));
-            }
-        }
-    }
-
-    /// <summary>A NetworkPolicy as the segmentation checks name it: in namespace <c>default</c> when the manifest names none.</summary>
-    public static CheckSubject PolicySubject(KubeObject policy) => new(ResourceName.Of(policy), policy.Namespace ?? "default");
-
     /// <summary>
     /// Written policies of the network layer (NetworkPolicy, Calico, Cilium: the policies the
     /// rule-shape checks read, <see cref="Support.PolicyFacts.RulePolicies"/>) that pass
@@ -57,25 +42,6 @@ public static class SubjectSets
     {
         var dir = string.Equals(direction, "Ingress", StringComparison.OrdinalIgnoreCase) ? TrafficDirection.Ingress : TrafficDirection.Egress;
         return RulePolicies(context, p => p.Affects(dir) && (dir == TrafficDirection.Ingress ? p.Ingress : p.Egress).Count > 0);
-    }
-
-    public static int RuleCount(V1NetworkPolicy np, string direction) =>
-        string.Equals(direction, "Ingress", StringComparison.OrdinalIgnoreCase) ? np.Spec?.Ingress?.Count ?? 0 : np.Spec?.Egress?.Count ?? 0;
-
-    /// <summary>The peers of a policy's rules in the directions its policyTypes enable.</summary>
-    public static IEnumerable<V1NetworkPolicyPeer> Peers(V1NetworkPolicy np, IReadOnlyList<string> policyTypes)
-    {
-        var ingress = policyTypes.Contains("Ingress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Ingress ?? new List<V1NetworkPolicyIngressRule>() : new List<V1NetworkPolicyIngressRule>();
-        var egress = policyTypes.Contains("Egress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Egress ?? new List<V1NetworkPolicyEgressRule>() : new List<V1NetworkPolicyEgressRule>();
-        return ingress.SelectMany(r => r.FromProperty ?? new List<V1NetworkPolicyPeer>()).Concat(egress.SelectMany(r => r.To ?? new List<V1NetworkPolicyPeer>()));
-    }
-
-    /// <summary>The ports of a policy's rules in the directions its policyTypes enable.</summary>
-    public static IEnumerable<V1NetworkPolicyPort> Ports(V1NetworkPolicy np, IReadOnlyList<string> policyTypes)
-    {
-        var ingress = policyTypes.Contains("Ingress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Ingress ?? new List<V1NetworkPolicyIngressRule>() : new List<V1NetworkPolicyIngressRule>();
-        var egress = policyTypes.Contains("Egress", StringComparer.OrdinalIgnoreCase) ? np.Spec?.Egress ?? new List<V1NetworkPolicyEgressRule>() : new List<V1NetworkPolicyEgressRule>();
-        return ingress.SelectMany(r => r.Ports ?? new List<V1NetworkPolicyPort>()).Concat(egress.SelectMany(r => r.Ports ?? new List<V1NetworkPolicyPort>()));
     }
 
     /// <summary>Services of the given types (all Services when none are given).</summary>
