@@ -205,6 +205,20 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
 
+# The failed tests of the TRX files, with the first lines of their messages.
+function Get-TrxFailure {
+    param([string] $Directory)
+    foreach ($trx in Get-ChildItem $Directory -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue) {
+        $xml = [xml](Get-Content -LiteralPath $trx.FullName -Raw)
+        $run = $xml.TestRun
+        if (-not $run.PSObject.Properties['Results']) { continue }
+        foreach ($r in @($run.Results.UnitTestResult | Where-Object { $_ -and $_.outcome -eq 'Failed' })) {
+            $message = "$($r.Output.ErrorInfo.Message)" -split "`n" | Select-Object -First 6
+            [pscustomobject]@{ Name = "xUnit $($trx.BaseName): $($r.testName)"; Message = $message -join "`n" }
+        }
+    }
+}
+
 # Where the conformance data is (not part of the repository; README, "Testing"), or why its tests skip.
 function Write-ConformanceStatus {
     $dir = if ($env:NETSECPS_CONFORMANCE_DIR) { $env:NETSECPS_CONFORMANCE_DIR } else { Join-Path (Split-Path $root -Parent) 'shared/conformance' }
@@ -260,7 +274,9 @@ Import-Module '$pesterPsd1'
 `$c.Output.Verbosity = 'Detailed'
 $(if ($Filter) { "`$c.Filter.FullName = '*$Filter*'" })
 `$r = Invoke-Pester -Configuration `$c
-@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } | ConvertTo-Json | Set-Content '$summary'
+`$failures = @(`$r.Failed | ForEach-Object { @{ Name = "Pester: `$(`$_.ExpandedPath)"; Message = ("`$(`$_.ErrorRecord | Select-Object -First 1)" -split "``n" | Select-Object -First 6) -join "``n" } }) +
+    @(`$r.FailedBlocks + `$r.FailedContainers | ForEach-Object { @{ Name = "Pester: `$(`$_.Name) (setup)"; Message = ("`$(`$_.ErrorRecord | Select-Object -First 1)" -split "``n" | Select-Object -First 6) -join "``n" } })
+@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount; Failures = `$failures } | ConvertTo-Json -Depth 4 | Set-Content '$summary'
 # Written after the counts: a message Pester's JUnit writer cannot encode (a control character
 # from a failing test's output) must not lose the run's result.
 try { `$r | Export-JUnitReport -Path '$(Join-Path $results 'pester.junit.xml')' } catch { Write-Warning "JUnit report not written: `$_" }
@@ -287,6 +303,16 @@ try { `$r | Export-JUnitReport -Path '$(Join-Path $results 'pester.junit.xml')' 
         $failed = $failedRuns.Count
     }
     $skipped = $xunit.Skipped + $pester.Skipped
+    # The failures again, last, so that a log cut to its tail still names them.
+    $failures = @(Get-TrxFailure $results) + @($pester.PSObject.Properties['Failures'] | ForEach-Object { $_.Value })
+    if ($failures.Count -gt 0 -or $failedRuns.Count -gt 0) {
+        Write-Host 'Failed:'
+        foreach ($f in $failures) {
+            Write-Host "  $($f.Name)"
+            foreach ($line in "$($f.Message)" -split "`n") { if ($line.Trim()) { Write-Host "      $($line.TrimEnd())" } }
+        }
+        if ($failures.Count -eq 0) { foreach ($run in $failedRuns) { Write-Host "  the $run run ended without a result (build error or crash; see above)" } }
+    }
     Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { exit 1 }
