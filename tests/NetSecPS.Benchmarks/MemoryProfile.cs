@@ -38,6 +38,7 @@ internal static class MemoryProfile
         Step("model", () => model = ClusterModel.Build(data!));
         Step("engine: classes, compiled policies", () => engine = ConnectivityEngine.Build(model!, sink));
         Step("engine: flows (rows + pairs)", () => flows = engine!.GetFlows(CancellationToken.None));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {engine!.Classes.Count:N0} peer classes, {flows!.Count:N0} flows"));
         Step("audit", () => audit = Auditor.Run(model!, engine, AuditProfile.BuiltInDefault, null, sink, new AuditOptions { Now = now }, CancellationToken.None));
         Step("posture of the scan", () => posture = PostureBuilder.Build(model!, flows!, audit!.Findings, audit.Profile));
         Step("baseline: write (Export-NetSecBaseline)", () => baselineBytes = BaselineFile.Serialize(posture!, new BaselineProvenance { CreatedAt = now, Source = data!.Provenance }));
@@ -49,6 +50,7 @@ internal static class MemoryProfile
         flows = null;
         audit = null;
         Step("Invoke-NetSecScan in one call (stages released)", () => scan = Scanner.Run(data!, new ScanOptions { Baseline = baseline, Now = now }, sink, CancellationToken.None));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {scan!.Findings.Count:N0} findings, {scan.Subjects.Count:N0} subjects"));
         Step("Excel report", () => ReportWriter.Write(scan!, ReportFormat.Excel, Stream.Null));
         Step("PDF report", () => ReportWriter.Write(scan!, ReportFormat.Pdf, Stream.Null));
         GC.KeepAlive(scan);

@@ -163,6 +163,53 @@ public class ExcelReportTests
     }
 
     [Fact]
+    public void A_scan_of_many_subjects_lists_each_in_the_subjects_sheet_with_its_outcome_coloured_on_every_row()
+    {
+        // Past 2,000 rows the Subjects table is streamed (at 50,000 pods it holds 150,000 rows): it must read back whole.
+        var outcomes = new[] { SubjectOutcome.Passed, SubjectOutcome.Failed, SubjectOutcome.Accepted };
+        var subjects = Enumerable.Range(0, 3_000).Select(i => new SubjectResult
+        {
+            CheckId = i % 2 == 0 ? "NP-001" : "NP-002",
+            Resource = $"Namespace/ns-{i:D4}",
+            Namespace = $"ns-{i:D4}",
+            Outcome = outcomes[i % 3],
+        }).ToList();
+        var scan = Copy(Scan);
+        typeof(ScanResult).GetProperty(nameof(ScanResult.Subjects))!.SetValue(scan, subjects);
+        var path = TestFiles.Write(scan, "many-subjects.xlsx");
+        using (var wb = new XLWorkbook(path))
+        {
+            var ws = wb.Worksheet("Subjects");
+            var table = ws.Tables.Single();
+            var rows = table.DataRange.Rows().Select(r => (r.Cell(1).GetString(), r.Cell(4).GetString(), r.Cell(5).GetString())).ToList();
+            var expected = subjects.OrderBy(s => s.CheckId, StringComparer.Ordinal).ThenBy(s => s.Outcome).ThenBy(s => s.Resource, StringComparer.Ordinal)
+                .Select(s => (s.CheckId, s.Resource, s.Outcome.ToString())).ToList();
+            Assert.Equal(expected, rows);
+            var titles = table.DataRange.Rows().GroupBy(r => r.Cell(1).GetString()).ToDictionary(g => g.Key, g => g.Select(r => r.Cell(2).GetString()).Distinct().ToList());
+            Assert.All(titles.Values, t => Assert.True(t.Count == 1 && t[0].Length > 0, "every row of a check, streamed or not, has the check's title"));
+            var formats = ws.ConditionalFormats.Where(f => f.Range.FirstColumn().ColumnNumber() == 5).ToList();
+            Assert.Equal(3, formats.Count);
+            Assert.All(formats, f => Assert.Equal(subjects.Count + 1, f.Range.LastRow().RowNumber()));
+        }
+
+        using var document = DocumentFormat.OpenXml.Packaging.SpreadsheetDocument.Open(path, isEditable: false);
+        var errors = new DocumentFormat.OpenXml.Validation.OpenXmlValidator().Validate(document).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}").ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Take(10)));
+    }
+
+    /// <summary>A copy of every property of a scan, to change one.</summary>
+    private static ScanResult Copy(ScanResult s)
+    {
+        var copy = new ScanResult { Provenance = s.Provenance, Profile = s.Profile, Score = s.Score };
+        foreach (var property in typeof(ScanResult).GetProperties().Where(p => p.CanWrite))
+        {
+            property.SetValue(copy, property.GetValue(s));
+        }
+
+        return copy;
+    }
+
+    [Fact]
     public void A_huge_flow_list_is_capped_with_a_note_and_the_matrix_still_counts_every_flow()
     {
         var path = TestFiles.Write(Scan, "capped-flows.xlsx", new ReportOptions { MaxFlowRows = 10 });

@@ -48,6 +48,10 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     // Where node peers exist (Cilium): the nodes each class's pods run on (null: unknown), to tell a node's own pods from the others'.
     private readonly string?[][]? nodesOfClass;
+
+    /// <summary>Each class's egress and ingress row, filled before the flows are computed.</summary>
+    private Row?[]? egressRowOfClass;
+    private Row?[]? ingressRowOfClass;
     private IReadOnlyList<Flow>? flows;
 
     private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink)
@@ -300,11 +304,35 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                     return dense[peer];
                 }
 
-                var i = Array.BinarySearch(Peers, peer);
-                return i >= 0 ? Values[i] : Default;
+                // By hand: Array.BinarySearch goes through a comparer, and flows call this per pair.
+                var peers = Peers;
+                int lo = 0, hi = peers.Length - 1;
+                while (lo <= hi)
+                {
+                    var mid = (int)((uint)(lo + hi) >> 1);
+                    var at = peers[mid];
+                    if (at == peer)
+                    {
+                        return Values[mid];
+                    }
+
+                    if (at < peer)
+                    {
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid - 1;
+                    }
+                }
+
+                return Default;
             }
         }
     }
+
+    /// <summary>The result of a row for a peer; a null row is an open program.</summary>
+    private static int At(Row? row, int peer) => row is null ? ConnectionTable.All : row[peer];
 
     /// <summary>A program's row; null for an open program (everything allowed).</summary>
     private Row? RowOf(TrafficDirection direction, int program)
@@ -350,7 +378,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
                 dense[i] = EvaluateAt(direction, p, i);
             }
 
-            return new Row { Dense = dense };
+            return Compact(dense);
         }
 
         var fallback = Evaluate(p, PeerRef.Unmatched, direction == TrafficDirection.Ingress ? p.PortsOwner : null);
@@ -368,6 +396,44 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         }
 
         return new Row { Default = fallback, Peers = peers.ToArray(), Values = values.ToArray() };
+    }
+
+    /// <summary>
+    /// A row of one result per peer kept sparse where one result holds for most peers: a rule that
+    /// matches every peer (a baseline deny of <c>0.0.0.0/0</c>, which also matches pods) leaves
+    /// the rest of the row as sparse as its other rules, and a source whose egress denies by
+    /// default keeps the short list of destinations its flows can reach.
+    /// </summary>
+    private static Row Compact(int[] dense)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (var v in dense)
+        {
+            counts[v] = counts.GetValueOrDefault(v) + 1;
+        }
+
+        var (common, times) = counts.MaxBy(kv => kv.Value) is var kv ? (kv.Key, kv.Value) : (ConnectionTable.None, 0);
+        var others = dense.Length - times;
+
+        // Two ints per sparse entry against one per peer.
+        if (others * 2 >= dense.Length)
+        {
+            return new Row { Dense = dense };
+        }
+
+        var peers = new int[others];
+        var values = new int[others];
+        var k = 0;
+        for (var i = 0; i < dense.Length; i++)
+        {
+            if (dense[i] != common)
+            {
+                peers[k] = i;
+                values[k++] = dense[i];
+            }
+        }
+
+        return new Row { Default = common, Peers = peers, Values = values };
     }
 
     private int EvaluateAt(TrafficDirection direction, PolicyProgram p, int index)
@@ -704,6 +770,8 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         }
 
         ComputeAllRows(cancellationToken);
+        egressRowOfClass = Enumerable.Range(0, classCount).Select(c => RowOf(TrafficDirection.Egress, egressPrograms.ProgramOf[c])).ToArray();
+        ingressRowOfClass = Enumerable.Range(0, classCount).Select(c => RowOf(TrafficDirection.Ingress, ingressPrograms.ProgramOf[c])).ToArray();
         var peers = OrderedFlowPeers(workloads);
         var namedDestinations = NamedDestinationsFinder(peers);
         var mesh = policies.Mesh is { } m
@@ -870,7 +938,21 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private int ConnectionsBetween(FlowPeer src, FlowPeer dst)
     {
         var conns = ConnectionTable.None;
-        if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload)
+        if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload && nodesOfClass is null)
+        {
+            // The hot path (every pair of workloads): the rows of each class read from arrays.
+            var egress = egressRowOfClass!;
+            var ingress = ingressRowOfClass!;
+            foreach (var s in src.Classes)
+            {
+                var egressRow = egress[s];
+                foreach (var d in dst.Classes)
+                {
+                    conns = table.Union(conns, table.Intersect(At(egressRow, d), At(ingress[d], s)));
+                }
+            }
+        }
+        else if (src.Kind == PeerKind.Workload && dst.Kind == PeerKind.Workload)
         {
             foreach (var s in src.Classes)
             {

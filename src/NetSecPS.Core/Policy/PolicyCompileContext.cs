@@ -274,7 +274,8 @@ internal sealed class PolicyCompileContext
 
         rule.Addresses = all;
         var matchPods = rule.AddressesMatchPods && Options.AddressRulesMatchPods && !all.IsEmpty;
-        foreach (var c in Classes.Classes)
+        var anyClassMatches = !all.IsEmpty || rule.OpenToAnyAddress4 || rule.OpenToAnyAddress6;
+        foreach (var c in anyClassMatches ? Classes.Classes : Array.Empty<PeerClass>())
         {
             if (c.Kind == PeerClassKind.Node)
             {

@@ -363,6 +363,24 @@ internal sealed class PolicyModel
         Policies = tiers.SelectMany(t => t.Policies).ToList();
         egressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Egress));
         ingressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Ingress));
+        policiesByClass = new Lazy<List<int>[]>(IndexPoliciesByClass);
+    }
+
+    private readonly Lazy<List<int>[]> policiesByClass;
+
+    /// <summary>For each class, the positions in <see cref="Policies"/> of the policies whose subject holds it, ascending.</summary>
+    private List<int>[] IndexPoliciesByClass()
+    {
+        var index = new List<int>[Classes.Classes.Count];
+        for (var p = 0; p < Policies.Count; p++)
+        {
+            foreach (var c in Policies[p].Subject.Members())
+            {
+                (index[c] ??= new List<int>()).Add(p);
+            }
+        }
+
+        return index;
     }
 
     private readonly Lazy<ProgramTable> egressPrograms;
@@ -412,11 +430,12 @@ internal sealed class PolicyModel
     public IReadOnlyList<Workload> WorkloadsIn(ClassSet set)
     {
         var result = new List<Workload>();
+        var seen = new HashSet<Workload>(ReferenceEqualityComparer.Instance);
         foreach (var i in set.Members())
         {
             foreach (var w in Classes.Classes[i].Workloads)
             {
-                if (!result.Contains(w))
+                if (seen.Add(w))
                 {
                     result.Add(w);
                 }
@@ -431,6 +450,18 @@ internal sealed class PolicyModel
         policy.Affects(direction) && ClassesOf(workload).Any(c => policy.Subject.Contains(c.Index));
 
     /// <summary>The policies that apply to some pod of the workload in the direction, in evaluation order.</summary>
-    public IEnumerable<CompiledPolicy> Selecting(Workload workload, TrafficDirection direction) =>
-        Policies.Where(p => Selects(p, workload, direction));
+    public IEnumerable<CompiledPolicy> Selecting(Workload workload, TrafficDirection direction)
+    {
+        var index = policiesByClass.Value;
+        var positions = new SortedSet<int>();
+        foreach (var c in ClassesOf(workload))
+        {
+            if (index[c.Index] is { } l)
+            {
+                positions.UnionWith(l);
+            }
+        }
+
+        return positions.Select(p => Policies[p]).Where(p => p.Affects(direction));
+    }
 }

@@ -41,7 +41,7 @@ internal sealed record StreamedRows(string SheetName, string TableName, int Colu
 /// widening their tables' ranges. Only <c>System.IO.Compression</c> and small XML documents are
 /// used: the Open XML SDK's packages buffer every part they write.
 /// </summary>
-internal static class StreamedWorkbook
+internal static partial class StreamedWorkbook
 {
     private static readonly XNamespace Main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     private static readonly XNamespace OfficeRelationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -177,6 +177,11 @@ internal static class StreamedWorkbook
 
         var lastRow = Math.Max(t.LastTableRow, after.Select(r => (int?)r.Attribute("r") ?? 0).DefaultIfEmpty(0).Max());
         root.Element(Main + "dimension")?.SetAttributeValue("ref", $"A1:{StreamedRows.ColumnName(t.ColumnCount)}{lastRow}");
+        foreach (var format in root.Elements(Main + "conditionalFormatting"))
+        {
+            format.SetAttributeValue("sqref", ExtendToTable((string?)format.Attribute("sqref"), t));
+        }
+
         var styles = ColumnStyles(root, t.ColumnCount);
         data.Add(new XComment(Marker));
 
@@ -197,6 +202,36 @@ internal static class StreamedWorkbook
 
         writer.Write(text.AsSpan(at + Marker.Length + 7));
     }
+
+    /// <summary>
+    /// A conditional format laid on the table's first data row (all ClosedXML saw of a streamed
+    /// table) widened to every row of the table: <c>E2:E2</c> becomes <c>E2:E40001</c>.
+    /// </summary>
+    internal static string? ExtendToTable(string? sqref, StreamedRows t)
+    {
+        if (sqref is null)
+        {
+            return null;
+        }
+
+        var firstDataRow = t.FirstRow - 1;
+        var parts = sqref.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(part =>
+        {
+            var m = CellRange().Match(part);
+            if (!m.Success || int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) != firstDataRow
+                || (m.Groups[4].Success && int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture) != firstDataRow))
+            {
+                return part;
+            }
+
+            var lastColumn = m.Groups[3].Success ? m.Groups[3].Value : m.Groups[1].Value;
+            return $"{m.Groups[1].Value}{firstDataRow}:{lastColumn}{t.LastTableRow}";
+        });
+        return string.Join(' ', parts);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?$")]
+    private static partial System.Text.RegularExpressions.Regex CellRange();
 
     private static void WriteRows(XmlWriter xml, StreamedRows t, string?[] styles, CancellationToken cancellationToken)
     {
