@@ -78,9 +78,10 @@ internal static class LoadProfile
             {
                 foreach (var d in YamlJsonReader.ReadDocuments(new StringReader(t)))
                 {
-                    if (d.Root is JsonObject o)
+                    // An object the factory refuses (a kind it does not read) has no typed object to keep.
+                    if (d.Root is JsonObject o && ObjectFactory.Create(o, null).Object is { } obj)
                     {
-                        objects.Add(ObjectFactory.Create(o, null).Object!);
+                        objects.Add(obj);
                     }
                 }
             }
