@@ -62,13 +62,15 @@ internal static class MemoryProfile
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         var allocated = GC.GetTotalAllocatedBytes(true);
         var sampler = new PeakSampler();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         action();
         sw.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var (heap, workingSet) = sampler.Stop();
         var live = GC.GetTotalMemory(forceFullCollection: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-48} {sw.Elapsed.TotalSeconds,7:0.00} s  alloc {(GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0,7:N0} MiB  " +
+            $"{name,-48} {sw.Elapsed.TotalSeconds,7:0.00} s (cpu {cpu.TotalSeconds,6:0.00} s)  alloc {(GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0,7:N0} MiB  " +
             $"live after {live / 1048576.0,6:N0} MiB  peak heap {heap / 1048576.0,6:N0} MiB  peak WS {workingSet / 1048576.0,6:N0} MiB"));
     }
 }

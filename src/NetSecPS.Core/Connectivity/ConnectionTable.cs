@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>
@@ -10,23 +12,18 @@ internal sealed class ConnectionTable
     public const int None = 0;
     public const int All = 1;
 
-    private readonly List<ConnectionSet> sets = new() { ConnectionSet.None, ConnectionSet.All };
+    // Reads (the hot path: every peer pair) take no lock: the sets live in an array that is
+    // replaced, never changed in place, when it grows, and the memos are concurrent dictionaries.
+    // Interning a new set is the only locked step.
+    private ConnectionSet[] sets = { ConnectionSet.None, ConnectionSet.All, null!, null! };
+    private int count = 2;
     private readonly Dictionary<ConnectionSet, int> ids = new() { [ConnectionSet.None] = None, [ConnectionSet.All] = All };
-    private readonly Dictionary<long, int> unions = new();
-    private readonly Dictionary<long, int> intersections = new();
-    private readonly Dictionary<long, int> differences = new();
+    private readonly ConcurrentDictionary<long, int> unions = new();
+    private readonly ConcurrentDictionary<long, int> intersections = new();
+    private readonly ConcurrentDictionary<long, int> differences = new();
     private readonly object gate = new();
 
-    public ConnectionSet this[int id]
-    {
-        get
-        {
-            lock (gate)
-            {
-                return sets[id];
-            }
-        }
-    }
+    public ConnectionSet this[int id] => Volatile.Read(ref sets)[id];
 
     public int Intern(ConnectionSet set)
     {
@@ -44,8 +41,16 @@ internal sealed class ConnectionTable
         {
             if (!ids.TryGetValue(set, out var id))
             {
-                id = sets.Count;
-                sets.Add(set);
+                id = count;
+                var array = sets;
+                if (id == array.Length)
+                {
+                    Array.Resize(ref array, array.Length * 2);
+                }
+
+                array[id] = set;
+                count++;
+                Volatile.Write(ref sets, array);
                 ids[set] = id;
             }
 
@@ -108,27 +113,16 @@ internal sealed class ConnectionTable
         return Memo(differences, a, b, static (x, y) => x.Subtract(y));
     }
 
-    private int Memo(Dictionary<long, int> memo, int a, int b, Func<ConnectionSet, ConnectionSet, ConnectionSet> op)
+    private int Memo(ConcurrentDictionary<long, int> memo, int a, int b, Func<ConnectionSet, ConnectionSet, ConnectionSet> op)
     {
         var key = ((long)a << 32) | (uint)b;
-        ConnectionSet x, y;
-        lock (gate)
+        if (memo.TryGetValue(key, out var cached))
         {
-            if (memo.TryGetValue(key, out var cached))
-            {
-                return cached;
-            }
-
-            x = sets[a];
-            y = sets[b];
+            return cached;
         }
 
-        var id = Intern(op(x, y));
-        lock (gate)
-        {
-            memo[key] = id;
-        }
-
+        var id = Intern(op(this[a], this[b]));
+        memo.TryAdd(key, id);
         return id;
     }
 }

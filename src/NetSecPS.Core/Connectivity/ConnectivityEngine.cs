@@ -49,6 +49,14 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     // Where node peers exist (Cilium): the nodes each class's pods run on (null: unknown), to tell a node's own pods from the others'.
     private readonly string?[][]? nodesOfClass;
 
+    /// <summary>
+    /// By rule id: the rule matches every peer of its direction (every class, every external
+    /// range, any address of both families: a <c>0.0.0.0/0</c> and <c>::/0</c> rule that also
+    /// matches pods) and names no port by name, so it holds the same for all of them. Rows leave
+    /// such rules out of their sparse peers and count them in their default.
+    /// </summary>
+    private readonly bool[] universalRules;
+
     /// <summary>Each class's egress and ingress row, filled before the flows are computed.</summary>
     private Row?[]? egressRowOfClass;
     private Row?[]? ingressRowOfClass;
@@ -66,6 +74,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         sourceRanges = IpSet.Cut(policies.IngressCuts);
         destinationRanges = IpSet.Cut(policies.EgressCuts);
         numericPorts = policies.Rules.Select(r => table.Intern(r.Ports.Numeric)).ToArray();
+        universalRules = policies.Rules.Select(IsUniversal).ToArray();
 
         egressPrograms = policies.Programs(TrafficDirection.Egress);
         ingressPrograms = policies.Programs(TrafficDirection.Ingress);
@@ -82,6 +91,22 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             string.Join(", ", policies.Policies.GroupBy(p => p.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) +
             (policies.Policies.Count == 0 ? "no policies" : string.Empty) +
             $" in {policies.Tiers.Count} tier(s); {egressPrograms.Programs.Count} egress and {ingressPrograms.Programs.Count} ingress rule programs.");
+    }
+
+    private bool IsUniversal(CompiledRule rule)
+    {
+        if (rule.Ports.HasNamedPorts)
+        {
+            return false;
+        }
+
+        if (rule.AllPeers)
+        {
+            return true;
+        }
+
+        var ranges = rule.Direction == TrafficDirection.Egress ? destinationRanges : sourceRanges;
+        return rule.MatchesAnyAddress(4) && rule.MatchesAnyAddress(6) && rule.Classes.Count == classCount && ranges.All(rule.MatchesRange);
     }
 
     /// <summary>Compiles the model's policies and exposure; flows are computed when first asked for.</summary>
@@ -128,8 +153,8 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         public bool IsClass => ClassIndex >= 0;
     }
 
-    private static bool Matches(CompiledRule rule, PeerRef peer) =>
-        peer.ClassIndex == -2 ? rule.AllPeers :
+    private bool Matches(CompiledRule rule, PeerRef peer) =>
+        peer.ClassIndex == -2 ? rule.AllPeers || universalRules[rule.Id] :
         peer.IsClass ? rule.MatchesClass(peer.ClassIndex) :
         peer.AnyAddressFamily != 0 ? rule.MatchesAnyAddress(peer.AnyAddressFamily) :
         rule.MatchesRange(peer.Range);
@@ -453,6 +478,11 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         var ranges = direction == TrafficDirection.Egress ? destinationRanges : sourceRanges;
         foreach (var rule in p.AllRules)
         {
+            if (universalRules[rule.Id])
+            {
+                continue;
+            }
+
             if (rule.AllPeers)
             {
                 return null;
@@ -966,14 +996,14 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         {
             foreach (var s in src.Classes)
             {
-                conns = table.Union(conns, Egress(s, classCount + dst.RangeIndex));
+                conns = table.Union(conns, At(egressRowOfClass![s], classCount + dst.RangeIndex));
             }
         }
         else if (src.Kind == PeerKind.External)
         {
             foreach (var d in dst.Classes)
             {
-                conns = table.Union(conns, Ingress(d, classCount + src.RangeIndex));
+                conns = table.Union(conns, At(ingressRowOfClass![d], classCount + src.RangeIndex));
             }
         }
         else
