@@ -388,6 +388,86 @@ public sealed class InputLimitsTests : IDisposable
         }
     }
 
+    public static TheoryData<string> SmallFileReaders => new() { "profile", "exceptions", "exceptions in a baseline", "baseline" };
+
+    /// <summary>Reads the file as the named cmdlet input would.</summary>
+    private static void ReadAs(string reader, string path)
+    {
+        switch (reader)
+        {
+            case "profile":
+                NetSecPS.Core.Checks.AuditProfile.Load(path);
+                break;
+            case "exceptions":
+                NetSecPS.Core.Checks.ExceptionsFile.Load(path);
+                break;
+            case "exceptions in a baseline":
+                NetSecPS.Core.Baseline.PostureBuilder.ReadExceptions(path);
+                break;
+            default:
+                NetSecPS.Core.Baseline.BaselineFile.ReadFile(path);
+                break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SmallFileReaders))]
+    public void A_fifo_named_as_a_profile_exceptions_or_baseline_file_is_refused_before_it_is_opened(string reader)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fifo = Path.Combine(dir, "input.json");
+        MakeFifo(fifo);
+        try
+        {
+            var ex = FailureWithin(20, () => ReadAs(reader, fifo));
+            Assert.NotNull(ex);
+            Assert.Contains("is a FIFO (named pipe), not a regular file", ex!.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Release(fifo);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SmallFileReaders))]
+    public void A_profile_or_exceptions_file_larger_than_any_real_one_is_refused_before_it_is_read(string reader)
+    {
+        if (reader == "baseline")
+        {
+            // A baseline may be a gigabyte; the limit is the same rule, tested on the reader itself below.
+            return;
+        }
+
+        var path = Path.Combine(dir, "huge.yaml");
+        using (var f = File.Create(path))
+        {
+            f.SetLength(InputFiles.MaxSmallFileBytes + 1);
+        }
+
+        var ex = Assert.IsType<InvalidDataException>(FailureWithin(20, () => ReadAs(reader, path)));
+        Assert.Contains($"more than the {InputFiles.MaxSmallFileBytes:N0} it may have; it is not read", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_small_input_file_must_be_utf8_and_may_start_with_a_byte_order_mark()
+    {
+        var bad = Path.Combine(dir, "latin1.yaml");
+        File.WriteAllBytes(bad, Encoding.Latin1.GetBytes("name: caf\u00e9\n"));
+        var ex = Assert.Throws<InvalidDataException>(() => InputFiles.ReadAllText(bad, "The profile"));
+        Assert.Equal($"The profile {bad} is not UTF-8 text.", ex.Message);
+
+        var bom = Path.Combine(dir, "bom.yaml");
+        File.WriteAllBytes(bom, Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("name: caf\u00e9\n")).ToArray());
+        Assert.Equal("name: caf\u00e9\n", InputFiles.ReadAllText(bom, "The profile"));
+        Assert.Throws<InvalidDataException>(() => InputFiles.ReadAllBytes(bom, "The profile", maxBytes: 4));
+    }
+
     private static void MakeFifo(string path)
     {
         using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo", new[] { path }) { UseShellExecute = false })!;

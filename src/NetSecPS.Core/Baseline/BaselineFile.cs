@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Baseline;
 
@@ -99,6 +100,9 @@ public static class BaselineFile
 {
     public const string SchemaName = "netsecps.baseline";
     public const int CurrentSchemaVersion = 1;
+
+    /// <summary>The largest baseline file read: a 50,000-pod cluster's is about 50 MB.</summary>
+    public const long MaxBaselineBytes = 1L << 30;
     public const string HmacAlgorithm = "HMAC-SHA256";
     private const string SignaturePrefix = "hmac-sha256:";
 
@@ -374,9 +378,9 @@ public static class BaselineFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = InputFiles.ReadAllBytes(path, "The baseline", MaxBaselineBytes);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new BaselineRejectedException(BaselineRejection.NotABaseline, $"{path} cannot be read: {ex.Message}", ex);
         }

@@ -83,7 +83,7 @@ public static class PostureBuilder
     /// </summary>
     public static PostureExceptions ReadExceptions(string path)
     {
-        using var reader = new StreamReader(path);
+        using var reader = new StringReader(InputFiles.ReadAllText(path, "The exceptions file"));
         var documents = YamlJsonReader.ReadDocuments(reader).Select(d => d.Root).Where(r => r is not null).ToList();
         var content = documents.Count switch
         {

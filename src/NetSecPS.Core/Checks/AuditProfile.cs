@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Checks;
 
@@ -82,7 +83,7 @@ public sealed record AuditProfile
     /// <summary>Reads a profile file; a bad file throws <see cref="InvalidDataException"/> naming the file and line.</summary>
     public static AuditProfile Load(string path)
     {
-        var text = File.ReadAllText(path);
+        var text = InputFiles.ReadAllText(path, "The profile");
         try
         {
             var file = JsonSerializer.Deserialize<ProfileFile>(text, JsonOptions) ?? throw new InvalidDataException($"{path}: the profile is empty.");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NetSecPS.Core.Sources;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -68,7 +69,7 @@ public sealed class ExceptionsFile
 
     public static ExceptionsFile Load(string path)
     {
-        using var reader = new StreamReader(path);
+        using var reader = new StringReader(InputFiles.ReadAllText(path, "The exceptions file"));
         return Parse(reader, path);
     }
 

@@ -79,6 +79,58 @@ public static class InputFiles
         }
     }
 
+    /// <summary>The most a profile, an exceptions file, a certificate or a token file may hold: far above any real one.</summary>
+    public const long MaxSmallFileBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// The bytes of a regular file of at most <paramref name="maxBytes"/>: a FIFO, a device or a
+    /// folder is refused before it is opened (opening a FIFO waits for a writer forever), and a
+    /// file larger than the limit is refused before it is read, naming <paramref name="what"/>.
+    /// </summary>
+    public static byte[] ReadAllBytes(string path, string what, long maxBytes = MaxSmallFileBytes)
+    {
+        EnsureRegularFile(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (stream.Length > maxBytes)
+        {
+            throw new InvalidDataException($"{what} {path} is {stream.Length:N0} bytes, more than the {maxBytes:N0} it may have; it is not read.");
+        }
+
+        // Read to the end rather than trust the length: a file that grows while it is read stops at the limit.
+        using var buffer = new MemoryStream((int)stream.Length);
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + n > maxBytes)
+            {
+                throw new InvalidDataException($"{what} {path} grew past the {maxBytes:N0} bytes it may have while it was read; it is not read.");
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The text of a regular file of at most <paramref name="maxBytes"/> (see <see cref="ReadAllBytes"/>),
+    /// which must be UTF-8 (a byte order mark is allowed); invalid UTF-8 is refused, naming the file.
+    /// </summary>
+    public static string ReadAllText(string path, string what, long maxBytes = MaxSmallFileBytes)
+    {
+        var bytes = ReadAllBytes(path, what, maxBytes);
+        try
+        {
+            var text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
+            return text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text;
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new InvalidDataException($"{what} {path} is not UTF-8 text.");
+        }
+    }
+
     /// <summary>
     /// The path with every symbolic link resolved, as realpath(3) gives it: two paths name the same
     /// file or folder exactly when their real paths are equal. Throws <see cref="IOException"/> for

@@ -112,7 +112,7 @@ public sealed class ClusterTarget : IDisposable
         string? ns = null;
         try
         {
-            ns = File.Exists(env.NamespacePath) ? File.ReadAllText(env.NamespacePath).Trim() : null;
+            ns = File.Exists(env.NamespacePath) ? InputFiles.ReadAllText(env.NamespacePath, "The service account namespace file").Trim() : null;
         }
         catch (IOException)
         {
@@ -132,9 +132,9 @@ public sealed class ClusterTarget : IDisposable
     {
         try
         {
-            return File.ReadAllText(path);
+            return InputFiles.ReadAllText(path, "The certificate authority");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new InvalidOperationException($"The certificate authority {path} of cluster '{cluster}' cannot be read: {ex.Message}");
         }

@@ -151,9 +151,10 @@ public sealed class TokenFileCredentialSource : ICredentialSource
         var before = Stamp();
         try
         {
-            token = (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
+            cancellationToken.ThrowIfCancellationRequested();
+            token = InputFiles.ReadAllText(path, "The token file").Trim();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             failure = ex;
         }
@@ -320,9 +321,9 @@ public static class CredentialSources
     {
         try
         {
-            return File.ReadAllText(path);
+            return InputFiles.ReadAllText(path, Capitalize(what));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new CredentialException($"The {what} file {path} of {owner} cannot be read: {ex.Message}");
         }

@@ -296,7 +296,7 @@ public sealed class ExecCredentialSource : ICredentialSource
                     w.WriteBoolean("insecure-skip-tls-verify", true);
                 }
 
-                var ca = cluster.CertificateAuthorityData ?? (cluster.CertificateAuthority is { } path && File.Exists(path) ? File.ReadAllBytes(path) : null);
+                var ca = cluster.CertificateAuthorityData ?? (cluster.CertificateAuthority is { } path && File.Exists(path) ? InputFiles.ReadAllBytes(path, "The certificate authority") : null);
                 if (ca is not null)
                 {
                     w.WriteBase64String("certificate-authority-data", ca);

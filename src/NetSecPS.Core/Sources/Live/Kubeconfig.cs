@@ -229,6 +229,11 @@ public sealed class Kubeconfig
 
     private static YamlMappingNode? Parse(string file)
     {
+        if (InputFiles.KindOf(file) is not (InputFileKind.Regular or InputFileKind.Missing) and var kind)
+        {
+            throw new InvalidDataException($"The kubeconfig {file} is {InputFiles.Describe(kind)}, not a regular file; it is not read.");
+        }
+
         var info = new FileInfo(file);
         if (!info.Exists)
         {
