@@ -700,7 +700,7 @@ internal static partial class PdfReport
                 [ReportText.Coverage(CoverageStatus.Error)] = critical,
                 [ReportText.Coverage(CoverageStatus.Partial)] = medium,
             };
-            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 1.1, 0.6, 1.9 })
+            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 1.4, 0.6, 1.6 })
             {
                 Caption = "Coverage",
                 Style = (row, col) => col == 2 ? styles.GetValueOrDefault(row[2]) : null,
