@@ -43,6 +43,29 @@ internal static class ReportText
     /// <summary>A compliance fraction as a percentage without false precision: 99.6 % stays below 100 %.</summary>
     public static string Percent(double fraction) => fraction >= 1 ? "100%" : Math.Min(99, Math.Floor(fraction * 100)).ToString("0", Culture) + "%";
 
+    /// <summary>
+    /// A coverage status in the words the workbook and the PDF print (the enum's names, such as
+    /// <c>NotInInput</c>, are for scripts and the JSON report).
+    /// </summary>
+    public static string Coverage(CoverageStatus status) => status switch
+    {
+        CoverageStatus.Read => "read",
+        CoverageStatus.Forbidden => "forbidden by RBAC",
+        CoverageStatus.Absent => "API not served",
+        CoverageStatus.Error => "read failed",
+        CoverageStatus.Partial => "read in part",
+        CoverageStatus.NotInInput => "not in the input",
+        _ => status.ToString(),
+    };
+
+    /// <summary>A yes-or-no cell as a word: spreadsheets show a boolean as TRUE/FALSE (Excel) or 1/0 (LibreOffice).</summary>
+    public static string? YesNo(bool? value) => value switch
+    {
+        true => "yes",
+        false => "no",
+        null => null,
+    };
+
     /// <summary>Definitions as docs/checks.md states them, for the method appendix.</summary>
     public const string ArbitraryPeer = Core.Checks.CatalogueDocument.ArbitraryPeer;
 

@@ -125,6 +125,28 @@ internal sealed class ReportView
 
     private bool? hasMesh;
 
+    /// <summary>
+    /// The mesh's mutual TLS counts per destination namespace and their total (<see cref="MeshTls"/>),
+    /// counted once per report for the Mesh mTLS sheet, the PDF's section and both summaries; null without a mesh.
+    /// </summary>
+    public (IReadOnlyList<MeshTlsRow> Rows, MeshTlsRow Total)? MeshTlsCounts(CancellationToken cancellationToken = default)
+    {
+        if (!HasMesh)
+        {
+            return null;
+        }
+
+        if (meshTlsCounts is null)
+        {
+            var rows = MeshTls.Rows(Scan, cancellationToken);
+            meshTlsCounts = (rows, MeshTls.Total(rows));
+        }
+
+        return meshTlsCounts;
+    }
+
+    private (IReadOnlyList<MeshTlsRow> Rows, MeshTlsRow Total)? meshTlsCounts;
+
     /// <summary>The subjects each check verified and passed, by check id (empty when the scan carries no subjects).</summary>
     public ILookup<string, SubjectResult> PassedSubjects => passed ??= Scan.Subjects.Where(x => x.Outcome == SubjectOutcome.Passed).ToLookup(x => x.CheckId, StringComparer.OrdinalIgnoreCase);
 

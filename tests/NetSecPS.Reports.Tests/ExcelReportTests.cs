@@ -108,7 +108,7 @@ public class ExcelReportTests
         var high = Find("High");
         Assert.Equal(Scan.Findings.Count(f => f.Severity == Severity.High && !f.Suppressed), high.CellRight().GetDouble());
         Assert.Equal(Scan.Findings.Count(f => f.Severity == Severity.High && f.Suppressed), high.CellRight().CellRight().GetDouble());
-        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "ClusterRoleBinding" && c.CellRight().GetString() == "Forbidden" && c.CellRight().CellRight().GetString().StartsWith("rbac.authorization.k8s.io/v1: ", StringComparison.Ordinal));
+        Assert.Contains(ws.CellsUsed(), c => c.GetString() == "ClusterRoleBinding" && c.CellRight().GetString() == "forbidden by RBAC" && c.CellRight().CellRight().GetString().StartsWith("rbac.authorization.k8s.io/v1: ", StringComparison.Ordinal));
         var flow = Find("Flow");
         Assert.Equal(1, flow.CellRight().GetDouble());
         Assert.Contains(ws.CellsUsed(), c => c.GetString() == "Compliance by framework");
@@ -135,7 +135,7 @@ public class ExcelReportTests
     {
         using var wb = Open();
         var table = wb.Worksheet("Coverage").Tables.Single();
-        var forbidden = table.DataRange.Rows().Where(r => r.Cell(3).GetString() == "Forbidden").Select(r => r.Cell(1).GetString()).ToList();
+        var forbidden = table.DataRange.Rows().Where(r => r.Cell(3).GetString() == "forbidden by RBAC").Select(r => r.Cell(1).GetString()).ToList();
         Assert.Equal(new[] { "ClusterRoleBinding", "PeerAuthentication" }, forbidden);
     }
 

@@ -132,7 +132,7 @@ public class MeshTlsReportTests
     }
 
     [Fact]
-    public void The_mesh_mtls_sheet_prints_like_the_others_and_sizes_its_columns_to_the_headers()
+    public void The_mesh_mtls_sheet_prints_like_the_others_with_every_column_the_total_and_the_notes()
     {
         using var wb = new XLWorkbook(Workbook.Value);
         var ws = wb.Worksheet(MeshTlsSheet.Name);
@@ -142,11 +142,32 @@ public class MeshTlsReportTests
         Assert.Equal(1, ws.PageSetup.FirstRowToRepeatAtTop);
         Assert.Equal(1, ws.SheetView.SplitRow);
 
-        // AdjustToContents does not work on Linux: every column is sized from its header and text.
-        foreach (var cell in ws.Tables.Single().HeadersRow().Cells())
+        // The buckets add up to the flows only with every column: a print area that kept the first
+        // eleven and stopped at the table's last row left out two buckets, the total and the notes.
+        var headers = ws.Tables.Single().HeadersRow().Cells().ToList();
+        Assert.Equal(13, headers.Count);
+        var printed = ws.PageSetup.PrintAreas.SingleOrDefault();
+        if (printed is not null)
         {
-            Assert.True(ws.Column(cell.Address.ColumnNumber).Width >= cell.GetString().Length,
-                $"column '{cell.GetString()}' is {ws.Column(cell.Address.ColumnNumber).Width} wide");
+            Assert.Equal(headers.Count, printed.LastColumn().ColumnNumber());
+            Assert.Equal(ws.LastRowUsed()!.RowNumber(), printed.LastRow().RowNumber());
+        }
+
+        // ... at a legible size: the columns are no wider than the widest a printed sheet may be.
+        var width = Enumerable.Range(1, headers.Count).Sum(c => ws.Column(c).Width);
+        Assert.True(width <= SheetTable.MaxPrintWidth, $"the sheet is {width} wide");
+
+        // AdjustToContents does not work on Linux: every header shows whole, on one line or wrapped in a row tall enough for it.
+        foreach (var cell in headers)
+        {
+            var header = cell.GetString();
+            var column = ws.Column(cell.Address.ColumnNumber).Width;
+            Assert.True(header.Split(' ').Max(w => w.Length) + 2 <= column, $"a word of '{header}' is cut in a column {column} wide");
+            if (header.Length + 2 > column)
+            {
+                Assert.True(cell.Style.Alignment.WrapText, $"'{header}' does not wrap");
+                Assert.True(ws.Row(1).Height >= SheetTable.LineHeight * SheetTable.EstimateLines(header, column - 2), $"the header row is too low for '{header}'");
+            }
         }
 
         Assert.True(ws.Column(1).Width >= MeshTlsSheet.TotalLabel.Length, "the total's label is cut");
@@ -188,7 +209,8 @@ public class MeshTlsReportTests
         Assert.Equal(sections.IndexOf("Connectivity") + 1, sections.IndexOf(MeshTlsSection.Title));
 
         var words = pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))).ToList();
-        var page = words.FindIndex(p => p.Contains("Mutual TLS in the mesh", StringComparison.Ordinal));
+        // The executive summary states the overall share too ("Mutual TLS in the mesh: ..."); the section's title heads its own sentence.
+        var page = words.FindIndex(p => p.Contains($"{MeshTlsSection.Title} 9 of 20", StringComparison.Ordinal));
         Assert.True(page >= 0, "no page holds the section");
         var section = words[page];
         Assert.Contains("9 of 20 allowed flows between workloads are mutually authenticated (45.0%); 9 cross in plaintext although one end runs a sidecar.", section, StringComparison.Ordinal);

@@ -36,8 +36,8 @@ public class ObservedTrafficReportTests
         var denied = Rows(wb.Worksheet("Observed denied"));
         Assert.Equal(t.ObservedDenied.Count, denied.Count);
         var first = denied[0];
-        Assert.Equal(("shop/frontend[Deployment]", "payments/payments-api[Deployment]", "TCP 8443", "Forwarded", "TRUE", "shop/default-deny-all"),
-            (first["Source"], first["Destination"], first["Connections"], first["Log verdict"], first["Datapath disagrees"].ToUpperInvariant(), first["Policy"]));
+        Assert.Equal(("shop/frontend[Deployment]", "payments/payments-api[Deployment]", "TCP 8443", "Forwarded", "yes", "shop/default-deny-all"),
+            (first["Source"], first["Destination"], first["Connections"], first["Log verdict"], first["Datapath disagrees"], first["Policy"]));
         Assert.EndsWith("hubble-observe.json:" + t.ObservedDenied[0].Evidence!.Split(':')[^1], first["Evidence"], StringComparison.Ordinal);
 
         var allowed = Rows(wb.Worksheet("Observed allowed"));

@@ -103,7 +103,7 @@ public class PdfReportTests
         var text = string.Join("\n", Pages(pdf).Select(p => p.Text));
         Assert.Contains("Top risks", text);
         Assert.Contains("CNI does not enforce NetworkPolicy (CNI-001, Critical)", text);
-        Assert.Contains("Not verified: the scan could not read ClusterRoleBinding (Forbidden)", text);
+        Assert.Contains("Not verified: the scan could not read ClusterRoleBinding (forbidden by RBAC)", text);
         Assert.Contains("Drift since the baseline", text);
         Assert.Contains("NetworkPolicy/shop/default-deny", text);
         Assert.Contains(Squeeze("workload payments/postgres[StatefulSet] is a data store"), Squeeze(text));

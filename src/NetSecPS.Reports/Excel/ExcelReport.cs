@@ -96,6 +96,7 @@ internal static partial class ExcelReport
         }
 
         ObservedTrafficSheets.Write(wb, view, streamed, cancellationToken);
+        SheetTable.ExtendPrintAreas(wb, streamed);
 
         // Sheets that hold a note rather than a table print like the others.
         foreach (var ws in wb.Worksheets.Where(w => w.PageSetup.PageOrientation != XLPageOrientation.Landscape))
@@ -131,7 +132,8 @@ internal static partial class ExcelReport
     private static void Summary(IXLWorksheet ws, ReportView view)
     {
         ws.Column(1).Width = 34;
-        ws.Column(2).Width = 16;
+        // Wide enough for a coverage status in words ("forbidden by RBAC").
+        ws.Column(2).Width = 18;
         ws.Column(3).Width = 16;
         ws.Column(4).Width = 16;
         ws.Column(5).Width = 60;
@@ -142,11 +144,12 @@ internal static partial class ExcelReport
         row = SummaryFrameworks(ws, row, view);
         if (view.IsFullScan)
         {
+            row = SummaryMeshTls(ws, row, view);
             row = SummaryDrift(ws, row, view);
             row = SummaryCoverage(ws, row, view);
             row = SummaryInventory(ws, row, view);
             row = SummaryProvenance(ws, row, view);
-            SummarySheetLinks(ws, row);
+            SummarySheetLinks(ws, row, view);
         }
 
         SheetTable.PrintSetup(ws, repeatHeader: false);
@@ -273,6 +276,40 @@ internal static partial class ExcelReport
         return row;
     }
 
+    /// <summary>Where Istio runs, the overall share of allowed flows between workloads that mutual TLS carries; the Mesh mTLS sheet has it per namespace.</summary>
+    private static int SummaryMeshTls(IXLWorksheet ws, int row, ReportView view)
+    {
+        if (view.MeshTlsCounts() is not (_, var total))
+        {
+            return row;
+        }
+
+        row = Heading(ws, row + 1, "Mutual TLS in the mesh");
+        var sentence = ws.Range(row, 1, row, 5).Merge();
+        sentence.FirstCell().SetValue(MeshTls.Sentence(total));
+        sentence.Style.Alignment.WrapText = true;
+        sentence.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
+        ws.Row(row).Height = Math.Min(409, SheetTable.LineHeight * SheetTable.EstimateLines(MeshTls.Sentence(total), Enumerable.Range(1, 5).Sum(c => ws.Column(c).Width)));
+        row++;
+        var share = row + 2;
+        row = Pairs(ws, row, new (string, object?)[]
+        {
+            ("Allowed flows between workloads", total.Flows),
+            ("Mutually authenticated", total.MutuallyAuthenticated),
+            ("Share mutual TLS", total.Share),
+            ("Plaintext (one end runs a sidecar)", total.Plaintext),
+            ("Not intercepted by the mesh", total.NotIntercepted),
+            ("Ambient (not evaluated)", total.Ambient > 0 ? total.Ambient : null),
+        });
+        ws.Cell(share, 2).Style.NumberFormat.Format = "0.0%";
+        var link = ws.Cell(row++, 1);
+        link.SetValue($"Per namespace: sheet {MeshTlsSheet.Name}");
+        link.Hyperlink = new XLHyperlink($"'{MeshTlsSheet.Name}'!A1");
+        link.Style.Font.FontColor = XLColor.FromArgb(0x1F, 0x5F, 0xA8);
+        link.Style.Font.Underline = XLFontUnderlineValues.Single;
+        return row;
+    }
+
     /// <summary>Drift totals per category, or why there are none.</summary>
     private static int SummaryDrift(IXLWorksheet ws, int row, ReportView view)
     {
@@ -311,7 +348,7 @@ internal static partial class ExcelReport
         row = Heading(ws, row + 1, "Coverage", "Status", "Kinds", "Objects");
         foreach (var g in scan.Coverage.GroupBy(c => c.Status).OrderBy(g => g.Key))
         {
-            ws.Cell(row, 1).SetValue(g.Key.ToString());
+            ws.Cell(row, 1).SetValue(ReportText.Coverage(g.Key));
             ws.Cell(row, 2).SetValue(g.Count());
             ws.Cell(row, 3).SetValue(g.Sum(c => c.Count));
             row++;
@@ -324,9 +361,9 @@ internal static partial class ExcelReport
             foreach (var gap in view.CoverageGaps)
             {
                 ws.Cell(row, 1).SetValue(gap.Kind);
-                ws.Cell(row, 2).SetValue(gap.Status.ToString());
+                ws.Cell(row, 2).SetValue(ReportText.Coverage(gap.Status));
                 ws.Cell(row, 2).Style.Alignment.Horizontal = XLAlignmentHorizontalValues.Right;
-                ws.Cell(row, 3).SetValue($"{gap.ApiVersion}: {gap.Message ?? gap.Status.ToString()}");
+                ws.Cell(row, 3).SetValue($"{gap.ApiVersion}: {gap.Message ?? ReportText.Coverage(gap.Status)}");
                 ws.Range(row, 1, row, 3).Style.Font.FontColor = XLColor.FromArgb(0xC0, 0x2B, 0x2B);
                 row++;
             }
@@ -401,10 +438,16 @@ internal static partial class ExcelReport
     }
 
     /// <summary>Links to the data sheets.</summary>
-    private static void SummarySheetLinks(IXLWorksheet ws, int row)
+    private static void SummarySheetLinks(IXLWorksheet ws, int row, ReportView view)
     {
         row = Heading(ws, row + 1, "Sheets");
-        foreach (var name in new[] { "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" })
+        var names = new List<string> { "Findings", "Compliance", "Namespaces", "Frameworks", "Checks", "Subjects", "Workloads", "Exposure", "Policies", "Flows", "Flow matrix", "Drift", "History", "Coverage" };
+        if (view.HasMesh)
+        {
+            names.Insert(names.IndexOf("Flow matrix") + 1, MeshTlsSheet.Name);
+        }
+
+        foreach (var name in names)
         {
             var cell = ws.Cell(row++, 1);
             cell.SetValue(name);
@@ -563,7 +606,7 @@ internal static partial class ExcelReport
             new("Kind", w => w.Kind, 14),
             new("Pods", w => w.Pods, 6),
             new("Ports", w => string.Join(", ", w.Ports), 30),
-            new("Host network", w => w.HostNetwork, 8),
+            new("Host network", w => ReportText.YesNo(w.HostNetwork), 8),
             new("Service account", w => w.ServiceAccount, 24),
             new("Open findings", w => view.OpenByResource.GetValueOrDefault(w.Resource), 8),
             new("Labels", w => Labels(w.Labels), 50),
@@ -607,7 +650,7 @@ internal static partial class ExcelReport
             new("Type", r => r.Type, 14),
             new("Hosts / external IPs", r => r.Addresses, 40),
             new("Ports", r => r.Ports, 30),
-            new("TLS", r => r.Tls, 6),
+            new("TLS", r => ReportText.YesNo(r.Tls), 6),
             new("Source ranges", r => r.SourceRanges, 30),
             new("Open findings", r => view.OpenByResource.GetValueOrDefault(r.Resource), 8),
             new("Backends / selector", r => r.Backends, 40),
@@ -615,11 +658,10 @@ internal static partial class ExcelReport
         };
         var ordered = rows.OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal);
         var table = SheetTable.Write(ws, "Exposure", columns, ordered, "Nothing is exposed outside the cluster.", ct);
-        // Styled cell by cell, not by a conditional format: a rule comparing with "FALSE" never
-        // matches a boolean cell in Excel, and LibreOffice fails to print such a sheet.
+        // Exposed without TLS stands out; the column holds words, so the filter offers "yes" and "no".
         if (DataColumn(table, "TLS") is { } tls)
         {
-            foreach (var cell in tls.Cells().Where(c => c.DataType == XLDataType.Boolean && !c.GetBoolean()))
+            foreach (var cell in tls.Cells().Where(c => c.GetString() == ReportText.YesNo(false)))
             {
                 cell.Style.Font.SetFontColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetBold();
             }
@@ -640,7 +682,7 @@ internal static partial class ExcelReport
             new("Open findings", p => view.OpenByResource.GetValueOrDefault(p.Resource), 8),
             new("Tier", p => p.Tier, 14),
             new("Priority", p => p.Priority, 8),
-            new("Enforced", p => p.Enforced, 9),
+            new("Enforced", p => ReportText.YesNo(p.Enforced), 9),
             new("Source file", p => p.SourceFile is null ? null : view.DisplayPath(p.SourceFile), 40),
             new("Line", p => p.SourceLine, 6),
         };
@@ -709,6 +751,7 @@ internal static partial class ExcelReport
         }
 
         var n = 0;
+        var (low, high) = (int.MaxValue, 0);
         foreach (var c in cells)
         {
             if ((++n & 1023) == 0)
@@ -719,6 +762,10 @@ internal static partial class ExcelReport
             if (c.Flows > 0 && index.TryGetValue(c.SourceNamespace, out var r) && index.TryGetValue(c.DestinationNamespace, out var d))
             {
                 ws.Cell(r + 2, d + 2).SetValue(c.Flows);
+                if (r != d)
+                {
+                    (low, high) = (Math.Min(low, c.Flows), Math.Max(high, c.Flows));
+                }
             }
         }
 
@@ -737,18 +784,81 @@ internal static partial class ExcelReport
 
         ws.Column(1).Width = Math.Clamp(shown.Max(s => s.Length) + 2, 22, 50);
         ws.SheetView.Freeze(1, 1);
-        var body = ws.Range(2, 2, shown.Count + 1, shown.Count + 1);
-        body.AddConditionalFormat().ColorScale().LowestValue(XLColor.FromArgb(0xFF, 0xF4, 0xE5)).HighestValue(XLColor.FromArgb(0xD6, 0x3A, 0x2F));
+        MatrixShading(ws, shown.Count, high > 0 ? (low, high) : null);
         var note = shown.Count + 3;
-        var span = Math.Min(shown.Count + 1, 12);
+        // Notes span at least eight columns, so a small matrix does not fold them into tall rows.
+        var span = Math.Clamp(shown.Count + 1, 8, 12);
         Note(ws, note, "Each cell counts the allowed flows from workloads of the row's namespace to workloads of the column's namespace.", span);
+        MatrixLegend(ws, note + 1, MatrixDiagonalFill, "Same namespace",
+            "The shaded diagonal: the row's and the column's namespace are the same, so the cell counts the flows between workloads inside that namespace, which no namespace boundary separates.", span);
+        MatrixLegend(ws, note + 2, MatrixScaleHigh, "Across namespaces",
+            "Every other cell counts flows from one namespace into another, shaded darker the more there are (the diagonal is left out of that scale).", span);
+        ws.Cell(note + 2, 1).Style.Font.FontColor = XLColor.White;
         if (shown.Count < all.Count)
         {
-            Note(ws, note + 1, $"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.", span);
-            ws.Cell(note + 1, 1).Style.Font.Bold = true;
+            Note(ws, note + 3, $"Only the first {ReportText.Number(shown.Count)} of {ReportText.Number(all.Count)} namespaces (by name) are shown; the JSON report holds the whole matrix.", span);
+            ws.Cell(note + 3, 1).Style.Font.Bold = true;
         }
 
         SheetTable.PrintSetup(ws, repeatHeader: true);
+    }
+
+    /// <summary>Fill of the flow matrix's diagonal (flows inside one namespace): a cool grey, apart from the warm scale of the other cells.</summary>
+    internal static readonly XLColor MatrixDiagonalFill = XLColor.FromArgb(0xD9, 0xE1, 0xEA);
+
+    private static readonly XLColor MatrixScaleLow = XLColor.FromArgb(0xFF, 0xF4, 0xE5);
+
+    private static readonly XLColor MatrixScaleHigh = XLColor.FromArgb(0xD6, 0x3A, 0x2F);
+
+    /// <summary>
+    /// The diagonal gets a fill and border of its own; the cells off it are shaded by one colour scale
+    /// from the smallest to the largest count off the diagonal. A conditional format would paint over
+    /// the diagonal's fill, so the scale is laid on the cells left and right of it, row by row, with
+    /// the same bounds.
+    /// </summary>
+    private static void MatrixShading(IXLWorksheet ws, int count, (int Low, int High)? scale)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var diagonal = ws.Cell(i + 2, i + 2);
+            diagonal.Style.Fill.BackgroundColor = MatrixDiagonalFill;
+            diagonal.Style.Border.OutsideBorder = XLBorderStyleValues.Thin;
+            diagonal.Style.Border.OutsideBorderColor = XLColor.FromArgb(0x5A, 0x6B, 0x80);
+            diagonal.Style.Font.Italic = true;
+        }
+
+        if (scale is not (var low, var high))
+        {
+            return;
+        }
+
+        foreach (var range in Enumerable.Range(0, count).SelectMany(i => new[]
+        {
+            i > 0 ? ws.Range(i + 2, 2, i + 2, i + 1) : null,
+            i < count - 1 ? ws.Range(i + 2, i + 3, i + 2, count + 1) : null,
+        }).OfType<IXLRange>())
+        {
+            range.AddConditionalFormat().ColorScale()
+                .Minimum(XLCFContentType.Number, low, MatrixScaleLow)
+                .Maximum(XLCFContentType.Number, high, MatrixScaleHigh);
+        }
+    }
+
+    /// <summary>A legend line below the matrix: a swatch cell holding a short label, and what it means beside it.</summary>
+    private static void MatrixLegend(IXLWorksheet ws, int row, XLColor fill, string label, string text, int span)
+    {
+        var swatch = ws.Cell(row, 1);
+        swatch.SetValue(label);
+        swatch.Style.Fill.BackgroundColor = fill;
+        swatch.Style.Font.Bold = true;
+        swatch.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
+        var range = ws.Range(row, 2, row, span).Merge();
+        range.FirstCell().SetValue(text);
+        range.Style.Font.Italic = true;
+        range.Style.Alignment.WrapText = true;
+        range.Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
+        var width = Enumerable.Range(2, span - 1).Sum(c => ws.Column(c).Width);
+        ws.Row(row).Height = Math.Min(409, SheetTable.LineHeight * SheetTable.EstimateLines(text, width));
     }
 
     private static void Drift(IXLWorksheet ws, ReportView view, CancellationToken ct)
@@ -805,7 +915,7 @@ internal static partial class ExcelReport
         {
             new("Kind", c => c.Kind, 30),
             new("API version", c => c.ApiVersion, 36),
-            new("Status", c => c.Status.ToString(), 12),
+            new("Status", c => ReportText.Coverage(c.Status), 18),
             new("Objects", c => c.Count, 8),
             new("Message", c => c.Message, 80),
         };
@@ -814,11 +924,11 @@ internal static partial class ExcelReport
         {
             foreach (var bad in new[] { CoverageStatus.Forbidden, CoverageStatus.Error })
             {
-                status.AddConditionalFormat().WhenEquals($"\"{bad}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetFontColor(XLColor.White);
+                status.AddConditionalFormat().WhenEquals($"\"{ReportText.Coverage(bad)}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetFontColor(XLColor.White);
             }
 
-            status.AddConditionalFormat().WhenEquals($"\"{CoverageStatus.Partial}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xF0, 0x8C, 0x1A));
-            status.AddConditionalFormat().WhenEquals($"\"{CoverageStatus.Read}\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
+            status.AddConditionalFormat().WhenEquals($"\"{ReportText.Coverage(CoverageStatus.Partial)}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xF0, 0x8C, 0x1A));
+            status.AddConditionalFormat().WhenEquals($"\"{ReportText.Coverage(CoverageStatus.Read)}\"").Font.SetFontColor(XLColor.FromArgb(0x2E, 0x8B, 0x57));
         }
     }
 

@@ -7,7 +7,7 @@ internal static class MeshTlsSheet
 {
     public const string Name = "Mesh mTLS";
 
-    public const string TotalLabel = "All namespaces";
+    public const string TotalLabel = MeshTls.TotalLabel;
 
     private static readonly SheetColumn<MeshTlsRow>[] Columns =
     {
@@ -29,19 +29,18 @@ internal static class MeshTlsSheet
     /// <summary>Adds the sheet when some flow of the scan meets the Istio mesh; otherwise the workbook has no such sheet.</summary>
     public static void Write(XLWorkbook wb, ReportView view, CancellationToken ct)
     {
-        if (!view.HasMesh)
+        if (view.MeshTlsCounts(ct) is not (var rows, var total))
         {
             return;
         }
 
         var ws = wb.Worksheets.Add(Name);
-        var rows = MeshTls.Rows(view.Scan, ct);
         SheetTable.Write(ws, "MeshTls", Columns, rows, "No allowed flow between workloads.", ct);
+        WrapCountHeaders(ws);
         var row = rows.Count + 3;
         if (rows.Count > 0)
         {
             // Below the table, not in it: a total would sort and filter with the namespaces.
-            var total = MeshTlsRow.Sum(TotalLabel, rows);
             for (var c = 0; c < Columns.Length; c++)
             {
                 var cell = ws.Cell(row, c + 1);
@@ -60,5 +59,31 @@ internal static class MeshTlsSheet
 
         ExcelReport.Note(ws, row, MeshTls.Explanation, Columns.Length);
         ExcelReport.Note(ws, row + 1, "The Flows sheet gives each flow's mTLS state and the PeerAuthentication that decides it. MESH-001 findings name the flows that reach a meshed workload in plaintext, MESH-002 findings the workloads outside the mesh and their plaintext flows into it.", Columns.Length);
+    }
+
+    /// <summary>Width of a count column: its longest header word and the filter button fit on one line.</summary>
+    internal const double CountColumnWidth = 15;
+
+    /// <summary>
+    /// The counts are narrow and their headers long. Sized to the headers, the thirteen columns are too
+    /// wide to print on one page at a legible size, and a print area would leave out the last buckets,
+    /// so a printed row would no longer add up to its flows. The count headers wrap instead, the header
+    /// row grows to show them whole, and every column, the total and the notes print.
+    /// </summary>
+    private static void WrapCountHeaders(IXLWorksheet ws)
+    {
+        var lines = 1;
+        for (var c = 1; c < Columns.Length; c++)
+        {
+            ws.Column(c + 1).Width = CountColumnWidth;
+            ws.Cell(1, c + 1).Style.Alignment.WrapText = true;
+            // Two characters of the width are the filter button's.
+            lines = Math.Max(lines, SheetTable.EstimateLines(Columns[c].Header, CountColumnWidth - 2));
+        }
+
+        ws.Row(1).Height = lines * SheetTable.LineHeight;
+        ws.Row(1).Style.Alignment.Vertical = XLAlignmentVerticalValues.Bottom;
+        ws.PageSetup.PrintAreas.Clear();
+        ws.PageSetup.Footer.Left.Clear();
     }
 }

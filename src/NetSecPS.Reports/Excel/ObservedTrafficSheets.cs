@@ -25,7 +25,7 @@ internal static class ObservedTrafficSheets
         var denied = Category(wb.Worksheets.Add("Observed denied"), "ObservedDenied", t.ObservedDenied, Observed, "No observed flow is denied by policy.", streamed, cancellationToken);
         if (denied is not null && DataColumn(denied, "Datapath disagrees") is { } disagrees)
         {
-            disagrees.AddConditionalFormat().WhenEquals("TRUE").Fill.SetBackgroundColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetFontColor(XLColor.White);
+            disagrees.AddConditionalFormat().WhenEquals($"\"{ReportText.YesNo(true)}\"").Fill.SetBackgroundColor(XLColor.FromArgb(0xC0, 0x2B, 0x2B)).Font.SetFontColor(XLColor.White);
         }
 
         Category(wb.Worksheets.Add("Unused allowed"), "UnusedAllowed", t.UnusedAllowed, Unused, "Every allowed connection was used in the log's window.", streamed, cancellationToken);
@@ -44,7 +44,7 @@ internal static class ObservedTrafficSheets
         new("Dropped", r => (double)r.Dropped, 10),
         new("Audited", r => (double)r.Audited, 9),
         new("Log verdict", r => r.LogVerdict.ToString(), 11),
-        new("Datapath disagrees", r => r.DatapathDisagrees, 10),
+        new("Datapath disagrees", r => ReportText.YesNo(r.DatapathDisagrees), 10),
         new("Layer", r => r.Layer?.ToString(), 10),
         new("Policy kind", r => r.PolicyKind, 24),
         new("Policy", r => r.Policy, 36),
@@ -111,6 +111,33 @@ internal static class ObservedTrafficSheets
         return null;
     }
 
+    /// <summary>
+    /// Text longer than its column wraps, and its row grows to show it: past the column's edge it
+    /// would be cut where the next cell begins, and on paper at the edge of the printed columns.
+    /// </summary>
+    private static void WrapLongText(IXLWorksheet ws, int firstRow)
+    {
+        var heights = new Dictionary<int, int>();
+        foreach (var cell in ws.CellsUsed(c => c.Address.RowNumber >= firstRow && c.DataType == XLDataType.Text))
+        {
+            var text = cell.GetString();
+            var width = ws.Column(cell.Address.ColumnNumber).Width;
+            if (text.Length < width - 1)
+            {
+                continue;
+            }
+
+            cell.Style.Alignment.WrapText = true;
+            var row = cell.Address.RowNumber;
+            heights[row] = Math.Max(heights.GetValueOrDefault(row, 1), SheetTable.EstimateLines(text, width));
+        }
+
+        foreach (var (row, lines) in heights)
+        {
+            ws.Row(row).Height = Math.Min(409, lines * SheetTable.LineHeight);
+        }
+    }
+
     private static IXLRange? DataColumn(IXLTable table, string header)
     {
         var field = table.Fields.FirstOrDefault(f => f.Name == header);
@@ -125,7 +152,9 @@ internal static class ObservedTrafficSheets
         ws.Cell(1, 1).SetValue("Observed traffic");
         ws.Cell(1, 1).Style.Font.Bold = true;
         ws.Cell(1, 1).Style.Font.FontSize = 16;
+        ws.Columns(1, 3).Style.Alignment.Vertical = XLAlignmentVerticalValues.Top;
         ws.Cell(2, 1).SetValue("The flow logs compared with what the policies allow: what is used, what is denied, and what is open for nothing.");
+        ws.Range(2, 1, 2, 3).Merge().Style.Alignment.WrapText = true;
         var row = 4;
         void Pair(string label, object? value, string? note = null)
         {
@@ -204,6 +233,7 @@ internal static class ObservedTrafficSheets
             }
         }
 
+        WrapLongText(ws, 4);
         SheetTable.PrintSetup(ws, repeatHeader: false);
 
         void Paths(IReadOnlyList<FlowComparison> paths, string empty)

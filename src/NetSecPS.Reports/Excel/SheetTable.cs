@@ -109,21 +109,7 @@ internal static class SheetTable
             ws.Row(byRow.Key).Height = Math.Min(409, lines * LineHeight);
         }
 
-        // Fit to one page wide shrinks a sheet of many columns to a type nobody reads on paper; unless
-        // the sheet names its printed columns, the print area stops at the last column that keeps the
-        // print large enough, and the footer says so.
-        if (printColumns is null)
-        {
-            var printable = PrintableColumns(Enumerable.Range(1, columns.Count).Select(c => ws.Column(c).Width).ToList());
-            printColumns = printable < columns.Count ? printable : null;
-        }
-
-        if (printColumns is { } pc && pc < columns.Count && r > 1)
-        {
-            ws.PageSetup.PrintAreas.Clear();
-            ws.PageSetup.PrintAreas.Add(1, 1, r, pc);
-            ws.PageSetup.Footer.Left.AddText($"Printed: columns {columns[0].Header} to {columns[pc - 1].Header}; the workbook holds all {columns.Count}.");
-        }
+        PrintArea(ws, columns, r, printColumns);
 
         if (r == 1)
         {
@@ -139,6 +125,55 @@ internal static class SheetTable
         table.ShowAutoFilter = true;
         table.HeadersRow().Style.Font.Bold = true;
         return table;
+    }
+
+    /// <summary>
+    /// Fit to one page wide shrinks a sheet of many columns to a type nobody reads on paper; unless
+    /// the sheet names its printed columns, the print area stops at the last column that keeps the
+    /// print large enough, and the footer says so. The area's rows end at <paramref name="lastRow"/>;
+    /// <see cref="ExtendPrintAreas"/> later takes in what is written below the table.
+    /// </summary>
+    private static void PrintArea<T>(IXLWorksheet ws, IReadOnlyList<SheetColumn<T>> columns, int lastRow, int? printColumns)
+    {
+        ws.PageSetup.PrintAreas.Clear();
+        ws.PageSetup.Footer.Left.Clear();
+        if (printColumns is null)
+        {
+            var printable = PrintableColumns(Enumerable.Range(1, columns.Count).Select(c => ws.Column(c).Width).ToList());
+            printColumns = printable < columns.Count ? printable : null;
+        }
+
+        if (printColumns is { } pc && pc < columns.Count && lastRow > 1)
+        {
+            ws.PageSetup.PrintAreas.Add(1, 1, lastRow, pc);
+            ws.PageSetup.Footer.Left.AddText($"Printed: columns {columns[0].Header} to {columns[pc - 1].Header}; the workbook holds all {columns.Count}.");
+        }
+    }
+
+    /// <summary>
+    /// Widens each sheet's print area down to its last row: the notes and totals written below a
+    /// table, and the rows streamed into it (<paramref name="streamed"/>), which are no ClosedXML
+    /// cells, print with it.
+    /// </summary>
+    public static void ExtendPrintAreas(XLWorkbook wb, IEnumerable<StreamedRows> streamed)
+    {
+        var streamedLast = streamed.GroupBy(s => s.SheetName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Max(s => s.LastTableRow), StringComparer.Ordinal);
+        foreach (var ws in wb.Worksheets)
+        {
+            if (ws.PageSetup.PrintAreas.Count() != 1)
+            {
+                continue;
+            }
+
+            var area = ws.PageSetup.PrintAreas.Single();
+            var last = Math.Max(area.RangeAddress.LastAddress.RowNumber, Math.Max(ws.LastRowUsed()?.RowNumber() ?? 1, streamedLast.GetValueOrDefault(ws.Name)));
+            if (last > area.RangeAddress.LastAddress.RowNumber)
+            {
+                var (first, columns) = (area.RangeAddress.FirstAddress, area.RangeAddress.LastAddress.ColumnNumber);
+                ws.PageSetup.PrintAreas.Clear();
+                ws.PageSetup.PrintAreas.Add(first.RowNumber, first.ColumnNumber, last, columns);
+            }
+        }
     }
 
     private static double WidthLimit<T>(SheetColumn<T> column) => Math.Max(column.MaxWidth, column.Header.Length + 4);
@@ -181,6 +216,8 @@ internal static class SheetTable
             ws.Column(c + 1).Width = widths[c];
         }
 
+        // The print area follows the widths of every row, not only the first's.
+        PrintArea(ws, columns, count + 1, null);
         var texts = Enumerable.Range(1, count - 1).Select(i => columns.Select(c => Text(c.Value(rows[i]))).ToArray());
         return new StreamedRows(ws.Name, tableName, columns.Count, FirstRow: 3, texts, count - 1);
     }
@@ -192,6 +229,7 @@ internal static class SheetTable
         {
             null => null,
             string t => t,
+            bool b => ReportText.YesNo(b),
             _ => Convert.ToString(value, ReportText.Culture),
         };
         if (string.IsNullOrEmpty(s))
@@ -246,8 +284,9 @@ internal static class SheetTable
                 cell.SetValue(d);
                 return 8;
             case bool b:
-                cell.SetValue(b);
-                return 6;
+                // A boolean cell reads TRUE/FALSE in Excel and 1/0 in LibreOffice; readers get a word.
+                cell.SetValue(ReportText.YesNo(b));
+                return 3;
             case DateTimeOffset t:
                 if (t.Year < 1900)
                 {

@@ -7,18 +7,13 @@ internal static class MeshTlsSection
 
     public static void Write(PdfComposer c, ReportView view, CancellationToken ct)
     {
-        if (!view.HasMesh)
+        if (view.MeshTlsCounts(ct) is not (var rows, var total))
         {
             return;
         }
 
-        var rows = MeshTls.Rows(view.Scan, ct);
-        var total = MeshTlsRow.Sum(MeshTlsSheetLabel, rows);
         c.Section(Title);
-        c.Paragraph($"{ReportText.Number(total.MutuallyAuthenticated)} of {ReportText.Plural(total.Flows, "allowed flow", "allowed flows")} between workloads " +
-            $"{(total.MutuallyAuthenticated == 1 ? "is" : "are")} mutually authenticated ({MeshTls.Percent(total.Share)}); " +
-            $"{ReportText.Number(total.Plaintext)} cross in plaintext although one end runs a sidecar" +
-            (total.Ambient > 0 ? $", and {ReportText.Number(total.Ambient)} in ambient mode were not evaluated." : "."));
+        c.Paragraph(MeshTls.Sentence(total));
         c.Paragraph(MeshTls.Explanation, c.Fonts.Body, c.MutedBrush, after: 6);
         ct.ThrowIfCancellationRequested();
 
@@ -62,5 +57,5 @@ internal static class MeshTlsSection
     }
 
     /// <summary>The total row's label; a namespace cannot be named so (names are lower case).</summary>
-    private const string MeshTlsSheetLabel = Excel.MeshTlsSheet.TotalLabel;
+    private const string MeshTlsSheetLabel = MeshTls.TotalLabel;
 }

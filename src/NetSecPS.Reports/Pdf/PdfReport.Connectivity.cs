@@ -60,14 +60,15 @@ internal static partial class PdfReport
         var names = volume.Keys.OrderByDescending(n => volume[n]).Take(MaxMatrixNamespaces)
             .OrderBy(Rank).ThenBy(n => n, StringComparer.Ordinal).ToList();
         var counts = cells.ToDictionary(x => (x.SourceNamespace, x.DestinationNamespace), x => x.Flows);
-        var max = Math.Max(1, cells.Max(x => x.Flows));
+        // The shading scales with the busiest cell off the diagonal: flows inside a namespace are shaded apart.
+        var max = Math.Max(1, cells.Where(x => x.SourceNamespace != x.DestinationNamespace).Select(x => x.Flows).DefaultIfEmpty(0).Max());
 
         var font = c.Fonts.Small;
         var m = c.M(font);
         var labelWidth = Math.Min(150, names.Max(n => m.Width(n)) + 10);
         var cell = Math.Min(30, (PdfComposer.Width - labelWidth) / names.Count);
         var headerHeight = Math.Min(130, names.Max(n => m.Width(n)) + 10);
-        var height = headerHeight + (cell * names.Count) + 30;
+        var height = headerHeight + (cell * names.Count) + 50;
         c.Ensure(Math.Min(height, PdfComposer.Bottom - PdfComposer.Top));
         var g = c.G;
         var x0 = PdfComposer.Left + labelWidth;
@@ -93,7 +94,17 @@ internal static partial class PdfReport
                 var x = x0 + (col * cell);
                 var y = y0 + (r * cell);
                 var n = counts.GetValueOrDefault((names[r], names[col]));
-                if (n > 0)
+                if (r == col)
+                {
+                    // Flows inside one namespace: a grey of its own and a darker edge, whatever the count.
+                    g.DrawRectangle(DiagonalBrush, x, y, cell, cell);
+                    if (n > 0)
+                    {
+                        var text = ReportText.Number(n);
+                        g.DrawString(text, font, c.InkBrush, x + ((cell - m.Width(text)) / 2), y + ((cell - m.LineHeight) / 2), XStringFormats.TopLeft);
+                    }
+                }
+                else if (n > 0)
                 {
                     // From a pale tint to the report's accent colour, by the share of the busiest cell.
                     var t = 0.15 + (0.85 * Math.Sqrt((double)n / max));
@@ -103,22 +114,57 @@ internal static partial class PdfReport
                     var text = ReportText.Number(n);
                     g.DrawString(text, font, t > 0.55 ? XBrushes.White : c.InkBrush, x + ((cell - m.Width(text)) / 2), y + ((cell - m.LineHeight) / 2), XStringFormats.TopLeft);
                 }
-                else if (r == col)
-                {
-                    g.DrawRectangle(new XSolidBrush(PdfComposer.ZebraColor), x, y, cell, cell);
-                }
 
                 g.DrawRectangle(grid, x, y, cell, cell);
             }
         }
 
+        for (var i = 0; i < names.Count; i++)
+        {
+            g.DrawRectangle(DiagonalEdge, x0 + (i * cell), y0 + (i * cell), cell, cell);
+        }
+
         c.Y = y0 + (cell * names.Count) + 6;
-        var note = "Rows: from the workloads of the namespace. Columns: to the workloads of the namespace. A number counts the allowed flows between workload pairs.";
+        MatrixLegend(c, font);
+        var note = "Rows: from the workloads of the namespace. Columns: to the workloads of the namespace. A number counts the allowed flows between workload pairs. " +
+            "The grey diagonal, where row and column are the same namespace, counts the flows between workloads inside that namespace; the blue cells count flows from one namespace into another, darker the more there are.";
         if (names.Count < volume.Count)
         {
             note += $" The {ReportText.Number(names.Count)} busiest of {ReportText.Number(volume.Count)} namespaces are shown; the workbook's Flow matrix sheet holds them all.";
         }
 
         c.Paragraph(note, c.Fonts.SmallItalic, c.MutedBrush, after: 8);
+    }
+
+    /// <summary>Fill of the matrix's diagonal (flows inside one namespace): a warm grey, apart from the blue of the cells between namespaces.</summary>
+    internal static readonly XColor DiagonalColor = XColor.FromArgb(0xE2, 0xDD, 0xD3);
+
+    private static readonly XBrush DiagonalBrush = new XSolidBrush(DiagonalColor);
+
+    private static readonly XPen DiagonalEdge = new(XColor.FromArgb(0x6B, 0x64, 0x58), 1.0);
+
+    /// <summary>Two swatches under the matrix: what the diagonal and the other cells count.</summary>
+    private static void MatrixLegend(PdfComposer c, XFont font)
+    {
+        var m = c.M(font);
+        var g = c.G;
+        var size = m.LineHeight;
+        var x = PdfComposer.Left;
+        var y = c.Y;
+        var across = PdfComposer.Accent;
+        var mid = XColor.FromArgb((int)(255 - ((255 - across.R) * 0.5)), (int)(255 - ((255 - across.G) * 0.5)), (int)(255 - ((255 - across.B) * 0.5)));
+        foreach (var (fill, edge, label) in new[]
+        {
+            (DiagonalBrush, DiagonalEdge, "Diagonal: flows inside one namespace"),
+            ((XBrush)new XSolidBrush(mid), new XPen(PdfComposer.Rule, 0.5), "Other cells: flows from one namespace into another"),
+        })
+        {
+            g.DrawRectangle(fill, x, y, size, size);
+            g.DrawRectangle(edge, x, y, size, size);
+            g.DrawString(label, font, c.InkBrush, x + size + 4, y, XStringFormats.TopLeft);
+            x += size + 4 + m.Width(label) + 18;
+        }
+
+        c.Y = y + size + 6;
     }
 }

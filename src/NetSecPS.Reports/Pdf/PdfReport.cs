@@ -263,6 +263,12 @@ internal static partial class PdfReport
         }
 
         c.Paragraph(SummarySentence(view), after: 8);
+        if (view.MeshTlsCounts() is (_, var mesh))
+        {
+            // Where Istio runs, the overall share of mutual TLS; the section "Mutual TLS in the mesh" has it per namespace.
+            c.Paragraph($"Mutual TLS in the mesh: {MeshTls.Sentence(mesh)}", after: 8);
+        }
+
         UnverifiedCallouts(c, view);
         SeverityChartAndKeyFigures(c, view);
         DriftAndTrendNotes(c, view);
@@ -304,7 +310,7 @@ internal static partial class PdfReport
     {
         if (view.CoverageGaps.Count > 0)
         {
-            var kinds = string.Join(", ", view.CoverageGaps.Select(g => $"{g.Kind} ({g.Status})"));
+            var kinds = string.Join(", ", view.CoverageGaps.Select(g => $"{g.Kind} ({ReportText.Coverage(g.Status)})"));
             c.Callout($"Not verified: the scan could not read {kinds}. Checks that depend on these kinds may miss problems; see Appendix B.", PdfCharts.Color((0xC0, 0x2B, 0x2B)));
         }
 
@@ -337,6 +343,11 @@ internal static partial class PdfReport
             figures.Add(new[] { "Network policies (all layers)", ReportText.Number(scan.Policies.Count) });
             figures.Add(new[] { "Workloads reachable from outside", ReportText.Number(scan.EntryPoints.Count) });
             figures.Add(new[] { "Allowed flows between peers", ReportText.Number(scan.Flows.Count) });
+        }
+
+        if (view.MeshTlsCounts() is (_, var mesh))
+        {
+            figures.Add(new[] { "Flows between workloads with mutual TLS", $"{ReportText.Number(mesh.MutuallyAuthenticated)} of {ReportText.Number(mesh.Flows)} ({MeshTls.Percent(mesh.Share)})" });
         }
 
         var passing = view.Catalogue.Count(ch => view.StatusOf(ch) == "Pass");
@@ -681,16 +692,19 @@ internal static partial class PdfReport
         }
         else
         {
-            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 0.9, 0.6, 2.1 })
+            var critical = new CellStyle(Text: SeverityBrush(Severity.Critical), Font: c.Fonts.SmallBold);
+            var medium = new CellStyle(Text: SeverityBrush(Severity.Medium), Font: c.Fonts.SmallBold);
+            var styles = new Dictionary<string, CellStyle>(StringComparer.Ordinal)
+            {
+                [ReportText.Coverage(CoverageStatus.Forbidden)] = critical,
+                [ReportText.Coverage(CoverageStatus.Error)] = critical,
+                [ReportText.Coverage(CoverageStatus.Partial)] = medium,
+            };
+            c.Table(new PdfTable(new[] { "Kind", "API version", "Status", "Objects", "Message" }, new[] { 2.3, 1.9, 1.4, 0.6, 1.6 })
             {
                 Caption = "Coverage",
-                Style = (row, col) => col != 2 ? null : row[2] switch
-                {
-                    "Forbidden" or "Error" => new CellStyle(Text: SeverityBrush(Severity.Critical), Font: c.Fonts.SmallBold),
-                    "Partial" => new CellStyle(Text: SeverityBrush(Severity.Medium), Font: c.Fonts.SmallBold),
-                    _ => null,
-                },
-            }, scan.Coverage.OrderBy(e => e.Kind, StringComparer.Ordinal).Select(e => new[] { e.Kind, e.ApiVersion, e.Status.ToString(), ReportText.Number(e.Count), e.Message ?? string.Empty }));
+                Style = (row, col) => col == 2 ? styles.GetValueOrDefault(row[2]) : null,
+            }, scan.Coverage.OrderBy(e => e.Kind, StringComparer.Ordinal).Select(e => new[] { e.Kind, e.ApiVersion, ReportText.Coverage(e.Status), ReportText.Number(e.Count), e.Message ?? string.Empty }));
         }
 
         if (scan.Diagnostics.Count > 0)
