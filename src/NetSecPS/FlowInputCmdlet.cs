@@ -83,5 +83,5 @@ public abstract class FlowInputCmdlet : ConnectivityInputCmdlet
     }
 
     /// <summary>The cmdlet's output from the comparison.</summary>
-    protected abstract void Complete(TrafficComparison comparison);
+    private protected abstract void Complete(TrafficComparison comparison);
 }

@@ -20,7 +20,7 @@ namespace NetSecPS.Core.Connectivity;
 /// from a source whose egress allows nothing by default are looked for only among the peers its
 /// rules name.
 /// </remarks>
-public sealed partial class ConnectivityEngine : IConnectivityQuery
+internal sealed partial class ConnectivityEngine : IConnectivityQuery
 {
     /// <summary>The peer name of the ingress controller.</summary>
     public const string IngressControllerPeer = "{ingress-controller}";
@@ -54,21 +54,23 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private Row?[]? ingressRowOfClass;
     private IReadOnlyList<Flow>? flows;
 
-    private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink)
+    private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
         Model = model;
         Options = options;
         this.sink = sink;
-        policies = PolicyModelBuilder.Build(model, options, sink);
+        policies = PolicyModelBuilder.Build(model, options, sink, cancellationToken);
         classes = policies.Classes;
         classCount = classes.Classes.Count;
+        cancellationToken.ThrowIfCancellationRequested();
         exposure = ExposureMap.Build(model, classes, sink);
+        cancellationToken.ThrowIfCancellationRequested();
         sourceRanges = IpSet.Cut(policies.IngressCuts);
         destinationRanges = IpSet.Cut(policies.EgressCuts);
         numericPorts = policies.Rules.Select(r => table.Intern(r.Ports.Numeric)).ToArray();
 
-        egressPrograms = policies.Programs(TrafficDirection.Egress);
-        ingressPrograms = policies.Programs(TrafficDirection.Ingress);
+        egressPrograms = policies.Programs(TrafficDirection.Egress, cancellationToken);
+        ingressPrograms = policies.Programs(TrafficDirection.Ingress, cancellationToken);
         egressRows = new Row?[egressPrograms.Programs.Count];
         ingressRows = new Row?[ingressPrograms.Programs.Count];
         egressRowDone = new bool[egressPrograms.Programs.Count];
@@ -84,9 +86,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
             $" in {policies.Tiers.Count} tier(s); {egressPrograms.Programs.Count} egress and {ingressPrograms.Programs.Count} ingress rule programs.");
     }
 
-    /// <summary>Compiles the model's policies and exposure; flows are computed when first asked for.</summary>
-    public static ConnectivityEngine Build(ClusterModel model, IOutputSink? sink = null, ConnectivityOptions? options = null) =>
-        new(model, options ?? ConnectivityOptions.Default, sink ?? new CollectingSink());
+    /// <summary>
+    /// Compiles the model's policies and exposure; flows are computed when first asked for. A
+    /// cancelled <paramref name="cancellationToken"/> stops the build between policies, peer classes
+    /// and rule programs with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static ConnectivityEngine Build(ClusterModel model, IOutputSink? sink = null, ConnectivityOptions? options = null, CancellationToken cancellationToken = default) =>
+        new(model, options ?? ConnectivityOptions.Default, sink ?? new CollectingSink(), cancellationToken);
 
     public ClusterModel Model { get; }
 

@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Sources;
 /// Saved snapshots: gzip-compressed JSON with a schema name and version. A file of another
 /// schema, or of a newer version than this module knows, is refused with a clear message.
 /// </summary>
-public static class SnapshotFile
+internal static class SnapshotFile
 {
     public const string SchemaName = "netsecps.snapshot";
 

@@ -4,7 +4,7 @@ using NetSecPS.Core.Connectivity;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-003: a workload that no policy isolates for ingress accepts connections from everyone.</summary>
-public sealed class Np003WorkloadIngressIsolation : Check
+internal sealed class Np003WorkloadIngressIsolation : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -7,7 +7,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-010: egress isolation that forgot DNS breaks name resolution.</summary>
-public sealed class Np010DnsBlocked : Check
+internal sealed class Np010DnsBlocked : Check
 {
     public override CheckInfo Info { get; } = new()
     {
