@@ -629,7 +629,7 @@ internal sealed partial class ConnectivityEngine : IConnectivityQuery
 
     /// <summary>
     /// Connections one layer alone allows between two workloads (the source's egress and the
-    /// destination's ingress tiers of that layer): with <see cref="Between"/>, what the other layers take away.
+    /// destination's ingress tiers of that layer): with <see cref="Between(Workload, Workload)"/>, what the other layers take away.
     /// </summary>
     ConnectionSet IConnectivityQuery.AllowedByLayer(Workload source, Workload destination, PolicyLayer layer) =>
         table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d =>

@@ -1,7 +1,6 @@
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Checks;
 using NetSecPS.Core.Composition;
-using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 

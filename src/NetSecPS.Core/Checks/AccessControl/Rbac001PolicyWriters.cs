@@ -1,4 +1,3 @@
-using k8s.Models;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.AccessControl;

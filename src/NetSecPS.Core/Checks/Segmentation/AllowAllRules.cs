@@ -1,5 +1,4 @@
 using NetSecPS.Core.Checks.Support;
-using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 

@@ -1,5 +1,3 @@
-using NetSecPS.Core.Connectivity;
-
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-004: a workload that no policy isolates for egress may connect anywhere.</summary>

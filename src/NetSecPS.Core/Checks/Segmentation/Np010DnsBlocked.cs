@@ -2,7 +2,6 @@ using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 
-using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 

@@ -1,4 +1,3 @@
-using NetSecPS.Core.Policy;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.Segmentation;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s.Models;
 using NetSecPS.Core.Connectivity;

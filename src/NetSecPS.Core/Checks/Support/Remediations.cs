@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NetSecPS.Core.Model;
-using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Checks.Support;
 
