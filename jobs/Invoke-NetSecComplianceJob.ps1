@@ -64,7 +64,6 @@ $ProgressPreference = 'SilentlyContinue'
 
 $script:JobStarted = [DateTimeOffset]::UtcNow
 $script:SeverityRank = [ordered]@{ info = 0; low = 1; medium = 2; high = 3; critical = 4 }
-$script:FormatExtensions = [ordered]@{ xlsx = '.xlsx'; pdf = '.pdf'; json = '.json'; csv = '.csv'; sarif = '.sarif'; junit = '.junit.xml' }
 $script:DefaultModulePath = '/opt/netsecps/NetSecPS/NetSecPS.psd1'
 $script:RunNamePattern = '^\d{8}T\d{6}Z(-\d+)?$'
 # This run's id reservation (New-RunReservation), released when the job ends.
@@ -154,6 +153,26 @@ function Get-EarlierScans {
 }
 
 # Reads the environment into one configuration object. Every problem is reported, not only the first.
+# The report formats by the names NETSEC_FORMATS takes (the file extension without its dots
+# after the first: junit for .junit.xml), each with its extensions, the first the one its file
+# gets. Read from the module's one map (NetSecPS.ReportFormats, NetSecPS.Shared), loaded from the
+# module folder when the module is not imported yet; $null when that folder holds no module.
+function Get-ReportFormatMap {
+    param([string] $ModulePath)
+    if (-not ('NetSecPS.ReportFormats' -as [type])) {
+        $moduleDirectory = if (Test-Path -LiteralPath $ModulePath -PathType Container) { $ModulePath } else { Split-Path -Parent $ModulePath }
+        $shared = [IO.Path]::Combine($moduleDirectory, 'bin', 'NetSecPS.Shared.dll')
+        if (-not (Test-Path -LiteralPath $shared -PathType Leaf)) { return $null }
+        Add-Type -LiteralPath $shared
+    }
+    $map = [ordered]@{}
+    foreach ($entry in [NetSecPS.ReportFormats]::Extensions) {
+        # A value tuple (Format, Extensions): PowerShell sees its fields as Item1 and Item2.
+        $map[$entry.Item2[0].TrimStart('.').Split('.')[0]] = @($entry.Item2)
+    }
+    $map
+}
+
 function Read-JobConfiguration {
     $problems = [System.Collections.Generic.List[object]]::new()
     function Add-Problem([string] $Variable, [string] $Value, [string] $Reason) {
@@ -231,12 +250,18 @@ function Read-JobConfiguration {
         }
     }
 
+    # A full path, so Import-Module never mistakes a relative path for a module name to search for.
+    $modulePath = Resolve-JobPath (Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath) $cwd
+    # Without the module the formats are only spelled out: the run stops when it imports the module.
+    $formatMap = Get-ReportFormatMap $modulePath
     $formatSetting = Get-Setting 'NETSEC_FORMATS' 'xlsx,pdf,json'
     $formats = [System.Collections.Generic.List[string]]::new()
     foreach ($item in $formatSetting -split '[,;\s]+' | Where-Object { $_ }) {
-        $name = $item.ToLowerInvariant().TrimStart('.') -replace '^junit\.xml$', 'junit'
-        if (-not $script:FormatExtensions.Contains($name)) {
-            Add-Problem 'NETSEC_FORMATS' $formatSetting "unknown format '$item'; expected some of $($script:FormatExtensions.Keys -join ', ')"
+        $spelling = $item.ToLowerInvariant().TrimStart('.')
+        $name = if ($null -eq $formatMap) { $spelling.Split('.')[0] }
+        else { $formatMap.Keys | Where-Object { $_ -eq $spelling -or $formatMap[$_] -contains ".$spelling" } | Select-Object -First 1 }
+        if (-not $name) {
+            Add-Problem 'NETSEC_FORMATS' $formatSetting "unknown format '$item'; expected some of $($formatMap.Keys -join ', ')"
         }
         elseif (-not $formats.Contains($name)) { $formats.Add($name) }
     }
@@ -304,8 +329,7 @@ function Read-JobConfiguration {
         Credentials     = $credentials
         Kubeconfig      = $kubeconfig
         KubeconfigCount = $kubeconfigFiles.Count
-        # A full path, so Import-Module never mistakes a relative path for a module name to search for.
-        ModulePath      = Resolve-JobPath (Get-Setting 'NETSEC_MODULE_PATH' $script:DefaultModulePath) $cwd
+        ModulePath      = $modulePath
         Problems        = @($problems)
     }
 }
@@ -711,7 +735,8 @@ function Publish-RunReport {
     $runDirectory = $script:Run.Directory
     $staging = $script:Run.Staging
     $baseName = "netsec-$(ConvertTo-SafeFileName $ClusterLabel)-$($script:Run.Name)"
-    $files = @($Config.Formats | ForEach-Object { Join-Path $staging ($baseName + $script:FormatExtensions[$_]) })
+    $extensions = Get-ReportFormatMap $Config.ModulePath
+    $files = @($Config.Formats | ForEach-Object { Join-Path $staging ($baseName + $extensions[$_][0]) })
     try {
         $null = New-Item -ItemType Directory -Path $staging
         # The title and branding come from the profile the scan ran with, which the result carries.
@@ -728,7 +753,7 @@ function Publish-RunReport {
         Exit-FailedJob $Config 'report-failed'
     }
     foreach ($format in $Config.Formats) {
-        $file = Join-Path $runDirectory ($baseName + $script:FormatExtensions[$format])
+        $file = Join-Path $runDirectory ($baseName + $extensions[$format][0])
         Write-JobLog info 'report.written' ([ordered]@{ format = $format; path = $file; bytes = (Get-Item -LiteralPath $file).Length })
     }
 }

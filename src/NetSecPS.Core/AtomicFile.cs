@@ -9,7 +9,7 @@ namespace NetSecPS.Core;
 /// those older than <see cref="StaleAfter"/>, so folders shared between runs do not fill up.
 /// Errors name the file being written, never the temporary file.
 /// </summary>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     /// <summary>How old a temporary file must be before it counts as left behind: no write takes a day.</summary>
     public static TimeSpan StaleAfter { get; } = TimeSpan.FromDays(1);

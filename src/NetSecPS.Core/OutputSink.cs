@@ -1,13 +1,13 @@
 namespace NetSecPS.Core;
 
 /// <summary>One progress update of a long operation.</summary>
-public sealed record ProgressUpdate(int Id, string Activity, string Status, int PercentComplete, bool Completed = false);
+internal sealed record ProgressUpdate(int Id, string Activity, string Status, int PercentComplete, bool Completed = false);
 
 /// <summary>
 /// How the engine reports what it does without knowing PowerShell: the cmdlet layer implements
 /// it and marshals every call to the pipeline thread; tests implement it with lists.
 /// </summary>
-public interface IOutputSink
+internal interface IOutputSink
 {
     void Verbose(string message);
     void Warning(string message);
@@ -16,7 +16,7 @@ public interface IOutputSink
 }
 
 /// <summary>A sink that collects everything, for tests and for non-interactive callers.</summary>
-public sealed class CollectingSink : IOutputSink
+internal sealed class CollectingSink : IOutputSink
 {
     private readonly object gate = new();
     public List<string> Verbose { get; } = new();

@@ -1,7 +1,7 @@
 namespace NetSecPS.Reports;
 
 /// <summary>How a report is laid out. The defaults suit an auditor; every limit is stated in the report when it applies.</summary>
-public sealed record ReportOptions
+internal sealed record ReportOptions
 {
     /// <summary>Title on the cover and in the running header; the scan's profile title when null.</summary>
     public string? Title { get; init; }

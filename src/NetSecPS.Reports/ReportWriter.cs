@@ -9,7 +9,7 @@ using NetSecPS.Reports.Sarif;
 namespace NetSecPS.Reports;
 
 /// <summary>Writes a <see cref="ScanResult"/> in one of the report formats. Writers lay out what the scan holds; they never compute findings or scores.</summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     public static void Write(ScanResult scan, ReportFormat format, Stream stream, ReportOptions? options = null, IOutputSink? sink = null, CancellationToken cancellationToken = default)
     {

@@ -21,14 +21,14 @@ public abstract class AuditInputCmdlet : SnapshotInputCmdlet
     public string? ExceptionsPath { get; set; }
 
     /// <summary>The profile asked for; <paramref name="fallbackName"/> (a baseline's profile) when none was.</summary>
-    protected AuditProfile ResolveProfile(string? fallbackName = null) => AuditInput.ResolveProfile(this, Profile, fallbackName);
+    private protected AuditProfile ResolveProfile(string? fallbackName = null) => AuditInput.ResolveProfile(this, Profile, fallbackName);
 
     /// <summary>
     /// The exceptions in force: the file given, else those <paramref name="baseline"/> was approved
     /// with (so drift shows the cluster's change only), else none. Stored exceptions that cannot be
     /// applied are a warning ending with <paramref name="withoutThem"/>.
     /// </summary>
-    protected ExceptionsInForce? ResolveExceptions(VerifiedBaseline? baseline, string? baselinePath, string withoutThem, bool sayWhichApply)
+    private protected ExceptionsInForce? ResolveExceptions(VerifiedBaseline? baseline, string? baselinePath, string withoutThem, bool sayWhichApply)
     {
         if (ExceptionsPath is not null)
         {

@@ -14,7 +14,7 @@ public abstract class ConnectivityInputCmdlet : SnapshotInputCmdlet
     public SwitchParameter NetpolAnalyzerSemantics { get; set; }
 
     /// <summary>The engine for this invocation's input, built on first use with its diagnostics written.</summary>
-    protected ConnectivityEngine Engine(bool withFlows = false)
+    private protected ConnectivityEngine Engine(bool withFlows = false)
     {
         if (engine is null)
         {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NetSecPS.Core;
 using NetSecPS.Core.Traffic;
 
 namespace NetSecPS.Commands;
@@ -83,5 +82,5 @@ public abstract class FlowInputCmdlet : ConnectivityInputCmdlet
     }
 
     /// <summary>The cmdlet's output from the comparison.</summary>
-    protected abstract void Complete(TrafficComparison comparison);
+    private protected abstract void Complete(TrafficComparison comparison);
 }

@@ -23,7 +23,7 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
     /// warning, diagnostic and progress messages from this (the pipeline) thread. The one place
     /// that waits on a task from the pipeline thread.
     /// </summary>
-    protected T Run<T>(Func<IOutputSink, CancellationToken, Task<T>> work)
+    private protected T Run<T>(Func<IOutputSink, CancellationToken, Task<T>> work)
     {
         using var queue = new BlockingCollection<Action>();
         var sink = new PumpSink(queue, this);
@@ -44,13 +44,13 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    protected T Run<T>(Func<IOutputSink, CancellationToken, T> work) => Run((s, c) => Task.FromResult(work(s, c)));
+    private protected T Run<T>(Func<IOutputSink, CancellationToken, T> work) => Run((s, c) => Task.FromResult(work(s, c)));
 
     /// <summary><see cref="Run{T}(Func{IOutputSink, CancellationToken, T})"/> for the cmdlet layer's shared helpers.</summary>
     internal T RunInternal<T>(Func<IOutputSink, CancellationToken, T> work) => Run(work);
 
     /// <summary>A sink that writes at once, for engine work done on the pipeline thread itself (streamed reading).</summary>
-    protected IOutputSink DirectSink => new ImmediateSink(this);
+    private protected IOutputSink DirectSink => new ImmediateSink(this);
 
     /// <summary>
     /// Provider paths of <c>-Path</c> (wildcards) or <c>-LiteralPath</c> values; a path that matches
@@ -114,7 +114,7 @@ public abstract class NetSecCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    protected void WriteProgressUpdate(ProgressUpdate u)
+    private protected void WriteProgressUpdate(ProgressUpdate u)
     {
         var record = new ProgressRecord(u.Id, u.Activity, string.IsNullOrEmpty(u.Status) ? u.Activity : u.Status)
         {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NetSecPS.Core;
 using NetSecPS.Core.Sources;
 using NetSecPS.Core.Sources.Live;
 
@@ -131,7 +130,7 @@ public abstract class SnapshotInputCmdlet : NetSecCmdlet
     protected virtual IReadOnlyList<string> LiveNamespaces => Array.Empty<string>();
 
     /// <summary>Resolves the input of this invocation to engine data, writing diagnostics as it goes.</summary>
-    protected ClusterData ReadInput()
+    private protected ClusterData ReadInput()
     {
         switch (ParameterSetName)
         {

@@ -32,8 +32,8 @@ public sealed class CalicoVariantTests : IClassFixture<CalicoVariantTests.Writte
         }
 
         public string Folder { get; }
-        public ClusterData Data { get; }
-        public ClusterData Plain { get; }
+        internal ClusterData Data { get; }
+        internal ClusterData Plain { get; }
 
         public void Dispose() => Directory.Delete(Folder, recursive: true);
     }

@@ -31,8 +31,8 @@ public sealed class CiliumVariantTests : IClassFixture<CiliumVariantTests.Writte
         }
 
         public string Folder { get; }
-        public ClusterData Data { get; }
-        public ClusterData Kept { get; }
+        internal ClusterData Data { get; }
+        internal ClusterData Kept { get; }
 
         public void Dispose() => Directory.Delete(Folder, recursive: true);
     }

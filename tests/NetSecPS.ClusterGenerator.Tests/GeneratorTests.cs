@@ -30,8 +30,8 @@ public sealed class GeneratorTests : IClassFixture<GeneratorTests.Written>
 
         public string Folder { get; }
         public GenerationSummary Summary { get; }
-        public ClusterData Data { get; }
-        public ClusterModel Model { get; }
+        internal ClusterData Data { get; }
+        internal ClusterModel Model { get; }
 
         public void Dispose() => Directory.Delete(Folder, recursive: true);
     }

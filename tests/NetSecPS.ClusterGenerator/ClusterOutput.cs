@@ -75,7 +75,7 @@ public static class ClusterOutput
     /// The cluster as the engine sees it after reading (every object through the same factory the
     /// manifest reader uses), without touching the disk. Objects carry no source location.
     /// </summary>
-    public static ClusterData ToClusterData(SyntheticCluster generator)
+    internal static ClusterData ToClusterData(SyntheticCluster generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
         var builder = new SnapshotBuilder();
@@ -109,7 +109,7 @@ public static class ClusterOutput
     }
 
     /// <summary>Writes the cluster as a saved snapshot (<c>.json.gz</c>), as <c>Export-NetSecSnapshot</c> would.</summary>
-    public static void WriteSnapshot(ClusterData data, string path)
+    internal static void WriteSnapshot(ClusterData data, string path)
     {
         ArgumentNullException.ThrowIfNull(data);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));

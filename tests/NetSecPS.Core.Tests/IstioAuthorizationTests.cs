@@ -1,5 +1,3 @@
-using NetSecPS.Core.Connectivity;
-
 namespace NetSecPS.Core.Tests;
 
 /// <summary>

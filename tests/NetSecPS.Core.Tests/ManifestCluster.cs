@@ -29,6 +29,9 @@ internal sealed class ManifestCluster
         return cluster;
     }
 
+    /// <summary>A cluster without objects, for tests that apply their own.</summary>
+    public static ManifestCluster Empty() => new();
+
     /// <summary>The demo cluster of samples/cluster.</summary>
     public static ManifestCluster Demo() => Load(Path.Combine(TestPaths.RepoRoot, "samples", "cluster"));
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
 using NetSecPS.Core.Baseline;
-using NetSecPS.Tests;
 
 namespace NetSecPS.Core.Tests;
 

@@ -1,6 +1,5 @@
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
-using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Live.Tests;
 

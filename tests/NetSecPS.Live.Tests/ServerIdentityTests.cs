@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Security.Authentication;
 using NetSecPS.Core.Sources.Live;
 using NetSecPS.FakeApiServer;

@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using NetSecPS.Tests;
 
 namespace NetSecPS.Live.Tests;
 

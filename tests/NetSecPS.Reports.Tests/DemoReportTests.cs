@@ -2,7 +2,6 @@ using System.Globalization;
 using ClosedXML.Excel;
 using NetSecPS.Core;
 using NetSecPS.Core.Baseline;
-using NetSecPS.Core.Checks;
 using NetSecPS.Core.Scanning;
 using NetSecPS.Core.Sources;
 using UglyToad.PdfPig;

@@ -3,7 +3,6 @@ using NetSecPS.Core;
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Scanning;
 using NetSecPS.Core.Sources;
-using NetSecPS.Reports.Excel;
 using UglyToad.PdfPig;
 
 namespace NetSecPS.Reports.Tests;

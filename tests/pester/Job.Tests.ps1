@@ -417,6 +417,17 @@ Describe 'The job entry script (jobs/Invoke-NetSecComplianceJob.ps1)' {
         ((Get-Record $run 'config.invalid') | Where-Object variable -eq 'NETSEC_FORMATS').reason | Should -Match "'docx'"
     }
 
+    It 'takes its report formats from the module''s one map, each by its name or any of its extensions' {
+        Import-Module $ModulePath -ErrorAction Stop
+        $map = @([NetSecPS.ReportFormats]::Extensions)
+        $names = @($map | ForEach-Object { $_.Item2[0].TrimStart('.').Split('.')[0] })
+        $spellings = @($map | ForEach-Object { $_.Item2 }) -join ','
+        $run = Invoke-ComplianceJob @{ NETSEC_OUTPUT_DIR = "$TestDrive/formats"; KUBECONFIG = $Unreachable; NETSEC_FORMATS = $spellings }
+        Get-Record $run 'config.invalid' | Should -BeNullOrEmpty
+        (Get-Record $run 'job.start')[0].formats | Should -Be $names
+        $spellings | Should -Match 'sarif\.json' -Because 'a format with two extensions is accepted by either'
+    }
+
     It 'accepts the documented settings in any case and spelling' {
         $run = Invoke-ComplianceJob @{
             NETSEC_OUTPUT_DIR = "$TestDrive/good"; KUBECONFIG = $Unreachable; NETSEC_MODULE_PATH = "$TestDrive/no-module"

@@ -8,7 +8,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Baseline;
 
 /// <summary>Where and when a baseline was made: everything that may differ between two exports of the same cluster.</summary>
-public sealed record BaselineProvenance
+internal sealed record BaselineProvenance
 {
     public DateTimeOffset CreatedAt { get; init; }
     public string Tool { get; init; } = ToolIdentity.Name;
@@ -20,7 +20,7 @@ public sealed record BaselineProvenance
 }
 
 /// <summary>Why a file was refused as a baseline.</summary>
-public enum BaselineRejection
+internal enum BaselineRejection
 {
     /// <summary>Not JSON, or JSON of another kind.</summary>
     NotABaseline,
@@ -39,7 +39,7 @@ public enum BaselineRejection
 }
 
 /// <summary>A file refused as a baseline; nothing may be compared against it.</summary>
-public sealed class BaselineRejectedException : IOException
+internal sealed class BaselineRejectedException : IOException
 {
     public BaselineRejectedException(BaselineRejection reason, string message, Exception? inner = null)
         : base(message, inner) => Reason = reason;
@@ -48,7 +48,7 @@ public sealed class BaselineRejectedException : IOException
 }
 
 /// <summary>A baseline read back and verified.</summary>
-public sealed record VerifiedBaseline(
+internal sealed record VerifiedBaseline(
     Posture Posture,
     BaselineProvenance Provenance,
     int SchemaVersion,
@@ -96,7 +96,7 @@ public sealed record VerifiedBaseline(
 /// verified: the digests still prove it is internally intact, and refusing would keep anyone
 /// without the key from reading drift at all; whoever needs proof of origin passes the key.</para>
 /// </remarks>
-public static class BaselineFile
+internal static class BaselineFile
 {
     public const string SchemaName = "netsecps.baseline";
     public const int CurrentSchemaVersion = 1;

@@ -18,7 +18,7 @@ namespace NetSecPS.Core.Baseline;
 /// straight into hashes or a stream, so a 50 MB baseline is never held as a tree of nodes nor as
 /// one string (see docs/performance.md).
 /// </remarks>
-public static class CanonicalJson
+internal static class CanonicalJson
 {
     public static string Serialize(JsonNode? node, bool indented = false)
     {

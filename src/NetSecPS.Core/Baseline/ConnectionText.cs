@@ -7,7 +7,7 @@ namespace NetSecPS.Core.Baseline;
 /// <c>SCTP 1-9002,TCP 80,UDP 53</c>) back into a <see cref="ConnectionSet"/>, so connections
 /// saved in a baseline compare by meaning, not by spelling.
 /// </summary>
-public static class ConnectionText
+internal static class ConnectionText
 {
     public const string All = "All Connections";
     public const string None = "No Connections";

@@ -6,7 +6,7 @@ namespace NetSecPS.Core.Baseline;
 /// One line of a connectivity diff: a flow that was added, removed or changed between the
 /// baseline (ref1) and the current state (ref2).
 /// </summary>
-public sealed record FlowDiff(DriftChange Change, string Source, string Destination, ConnectionSet? Before, ConnectionSet? After)
+internal sealed record FlowDiff(DriftChange Change, string Source, string Destination, ConnectionSet? Before, ConnectionSet? After)
 {
     /// <summary>Workloads that exist on one side only: <c>workload NAME added</c> or <c>workload NAME and NAME removed</c>.</summary>
     public string? WorkloadsInfo { get; init; }
@@ -61,7 +61,7 @@ public sealed record FlowDiff(DriftChange Change, string Source, string Destinat
 /// the current state does not have; changed lines never carry it.
 /// </para>
 /// </remarks>
-public static class ConnlistDiff
+internal static class ConnlistDiff
 {
     public const string Header = "Connectivity diff:";
     public const string IngressController = "{ingress-controller}";
@@ -311,7 +311,7 @@ public static class ConnlistDiff
 }
 
 /// <summary>Reads connlist text lines (<c>SRC => DST : CONNECTIONS</c>) back into flows.</summary>
-public static class ConnlistText
+internal static class ConnlistText
 {
     public static bool TryParseLine(string line, out PostureFlow flow)
     {

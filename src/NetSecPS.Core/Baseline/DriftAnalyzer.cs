@@ -26,7 +26,7 @@ namespace NetSecPS.Core.Baseline;
 /// A workload that appears with its flows is reported once as a Workload record and once per
 /// flow, each flow naming it in <see cref="DriftRecord.Detail"/> as the golden diff files do.
 /// </remarks>
-public static class DriftAnalyzer
+internal static class DriftAnalyzer
 {
     public static IReadOnlyList<DriftRecord> Compare(Posture baseline, Posture current)
     {

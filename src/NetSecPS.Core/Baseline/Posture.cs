@@ -8,7 +8,7 @@ namespace NetSecPS.Core.Baseline;
 /// against. Every list is sorted by its key and holds no time and no provenance, so the same
 /// cluster always gives the same posture (see <see cref="PostureBuilder"/>).
 /// </summary>
-public sealed record Posture
+internal sealed record Posture
 {
     public IReadOnlyList<PostureWorkload> Workloads { get; init; } = Array.Empty<PostureWorkload>();
     public IReadOnlyList<PosturePolicy> Policies { get; init; } = Array.Empty<PosturePolicy>();
@@ -68,7 +68,7 @@ public sealed record Posture
 }
 
 /// <summary>A workload as the baseline remembers it: what decides which policies select it and what it is.</summary>
-public sealed record PostureWorkload
+internal sealed record PostureWorkload
 {
     /// <summary><c>namespace/name[Kind]</c>.</summary>
     public required string Peer { get; init; }
@@ -91,7 +91,7 @@ public sealed record PostureWorkload
 /// A policy, normalized: a digest of its spec in canonical JSON (so formatting, key order and
 /// defaulted nulls never count as a change) and a readable summary.
 /// </summary>
-public sealed record PosturePolicy
+internal sealed record PosturePolicy
 {
     public required string Kind { get; init; }
     /// <summary>API group, empty for none (so a NetworkPolicy of Calico or Cilium is not a Kubernetes one).</summary>
@@ -122,7 +122,7 @@ public sealed record PosturePolicy
 }
 
 /// <summary>A way in from outside the cluster: a LoadBalancer/NodePort/externalIPs Service, an Ingress, a Route or a Gateway API object.</summary>
-public sealed record PostureExposure
+internal sealed record PostureExposure
 {
     public required string Kind { get; init; }
     public string? Namespace { get; init; }
@@ -186,13 +186,13 @@ public sealed record PostureExposure
 }
 
 /// <summary>An allowed flow in connlist form.</summary>
-public sealed record PostureFlow(string Source, string Destination, string Connections)
+internal sealed record PostureFlow(string Source, string Destination, string Connections)
 {
     public override string ToString() => $"{Source} => {Destination} : {Connections}";
 }
 
 /// <summary>A finding with its suppression state.</summary>
-public sealed record PostureFinding
+internal sealed record PostureFinding
 {
     public required string CheckId { get; init; }
     public Severity Severity { get; init; }
@@ -212,7 +212,7 @@ public sealed record PostureFinding
 }
 
 /// <summary>The report profile in force: what it audits, not how the report looks.</summary>
-public sealed record PostureProfile
+internal sealed record PostureProfile
 {
     public required string Name { get; init; }
     public IReadOnlyList<string> ExcludedNamespaces { get; init; } = Array.Empty<string>();
@@ -226,7 +226,7 @@ public sealed record PostureProfile
 /// The exceptions file in force, as its content in canonical JSON (YAML and JSON spellings of
 /// the same file are the same exceptions) with the digest of that content.
 /// </summary>
-public sealed record PostureExceptions
+internal sealed record PostureExceptions
 {
     /// <summary><c>sha256:</c> of <see cref="Content"/> in canonical JSON.</summary>
     public required string Digest { get; init; }

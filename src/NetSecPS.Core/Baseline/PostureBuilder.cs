@@ -11,7 +11,7 @@ namespace NetSecPS.Core.Baseline;
 /// findings. Only what the cluster enforces or exposes goes in: no times, no pod counts (a
 /// scaled Deployment is not drift), no source files.
 /// </summary>
-public static class PostureBuilder
+internal static class PostureBuilder
 {
     /// <summary>Kinds that are policies although the inventory lists them as other objects.</summary>
     private static readonly HashSet<string> MeshPolicyKinds = new(StringComparer.Ordinal) { "AuthorizationPolicy", "PeerAuthentication" };

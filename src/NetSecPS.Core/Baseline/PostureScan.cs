@@ -6,7 +6,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Baseline;
 
 /// <summary>The exceptions in force for a posture: the parsed suppressions the audit applies, and their canonical content the posture keeps.</summary>
-public sealed record ExceptionsInForce(ExceptionsFile File, PostureExceptions Content)
+internal sealed record ExceptionsInForce(ExceptionsFile File, PostureExceptions Content)
 {
     /// <summary>Reads an exceptions file once for both uses.</summary>
     public static ExceptionsInForce Load(string path) => new(ExceptionsFile.Load(path), PostureBuilder.ReadExceptions(path));
@@ -21,7 +21,7 @@ public sealed record ExceptionsInForce(ExceptionsFile File, PostureExceptions Co
 /// semantics unless netpol-analyzer's are asked for; the posture records which), audit with the
 /// profile and the exceptions, then the normalized posture.
 /// </summary>
-public static class PostureScan
+internal static class PostureScan
 {
     public static Posture Run(ClusterData data, AuditProfile profile, ExceptionsInForce? exceptions, IOutputSink sink,
         DateTimeOffset? now = null, ConnectivityOptions? connectivityOptions = null, CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks;
 /// What a check may read while it evaluates: the model, the connectivity engine's answers, the
 /// profile, the audit's clock, and derived indexes built once per audit and shared by checks.
 /// </summary>
-public sealed class AuditContext
+internal sealed class AuditContext
 {
     private readonly Lazy<ExposureIndex> exposure;
     private readonly Lazy<PolicyModel> policies;
@@ -36,7 +36,7 @@ public sealed class AuditContext
         CancellationToken = cancellationToken;
         exposure = new Lazy<ExposureIndex>(() => new ExposureIndex(model));
         // The policy model of the connectivity engine, so checks and connectivity read the same compiled policies.
-        policies = new Lazy<PolicyModel>(() => connectivity?.Policies ?? PolicyModelBuilder.Build(model, ConnectivityOptions.Default, sink));
+        policies = new Lazy<PolicyModel>(() => connectivity?.Policies ?? PolicyModelBuilder.Build(model, ConnectivityOptions.Default, sink, cancellationToken));
         mesh = new Lazy<MeshState>(() => new MeshState(model, connectivity));
         cni = new Lazy<CniState>(() => new CniState(model));
         rbac = new Lazy<RbacIndex>(() => new RbacIndex(model.Data));

@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks;
 /// namespaces the checks skip, and the report's title. Data, not code, so an organisation can
 /// ship its own.
 /// </summary>
-public sealed record AuditProfile
+internal sealed record AuditProfile
 {
     public static readonly IReadOnlyList<string> DefaultExcludedNamespaces = new[] { "kube-system", "kube-public", "kube-node-lease" };
 
@@ -202,7 +202,7 @@ public sealed record AuditProfile
 }
 
 /// <summary>Glob matching with <c>*</c> and <c>?</c>, case-insensitive, as PowerShell users expect.</summary>
-public static class Wildcard
+internal static class Wildcard
 {
     public static bool IsMatch(string text, string pattern) => Match(text.AsSpan(), pattern.AsSpan());
 

@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks;
 
 /// <summary>Options of one audit beyond the profile.</summary>
-public sealed record AuditOptions
+internal sealed record AuditOptions
 {
     /// <summary>Check id patterns (wildcards) to run instead of the profile's selection.</summary>
     public IReadOnlyList<string>? Checks { get; init; }
@@ -17,10 +17,10 @@ public sealed record AuditOptions
 }
 
 /// <summary>A selected check that could not be evaluated, and why.</summary>
-public sealed record NotEvaluatedCheck(string CheckId, string Reason);
+internal sealed record NotEvaluatedCheck(string CheckId, string Reason);
 
 /// <summary>The outcome of one audit: what <c>Invoke-NetSecAudit</c> streams and <c>Invoke-NetSecScan</c> reports.</summary>
-public sealed class AuditResult
+internal sealed class AuditResult
 {
     /// <summary>Every finding, suppressed ones included and marked, most severe first.</summary>
     public required IReadOnlyList<Finding> Findings { get; init; }
@@ -47,7 +47,7 @@ public sealed class AuditResult
 /// excluded namespaces, applies the profile's severity overrides and the exceptions file, and
 /// scores the result.
 /// </summary>
-public static class Auditor
+internal static class Auditor
 {
     public static AuditResult Run(ClusterModel model, IConnectivityQuery? connectivity, AuditProfile profile, ExceptionsFile? exceptions, IOutputSink sink,
         AuditOptions? options = null, CancellationToken cancellationToken = default)

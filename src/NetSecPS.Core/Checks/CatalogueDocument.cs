@@ -7,7 +7,7 @@ namespace NetSecPS.Core.Checks;
 /// classes so the catalogue a user reads is the one the module runs. A test fails when the file
 /// in the repository differs from what this writes (<c>dotnet pwsh ./build.ps1 docs</c> rewrites it).
 /// </summary>
-public static class CatalogueDocument
+internal static class CatalogueDocument
 {
     /// <summary>The file in the repository this writes.</summary>
     public const string RepositoryPath = "docs/checks.md";

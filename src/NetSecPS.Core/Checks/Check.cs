@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks;
 /// connectivity engine. Checks are stateless; everything they learn about a cluster comes from
 /// the <see cref="AuditContext"/>.
 /// </summary>
-public abstract class Check
+internal abstract class Check
 {
     public abstract CheckInfo Info { get; }
 
@@ -59,7 +59,7 @@ public abstract class Check
 }
 
 /// <summary>How findings name resources: <c>Kind/namespace/name</c>, or <c>Kind/name</c> when cluster-scoped.</summary>
-public static class ResourceName
+internal static class ResourceName
 {
     public static string Of(Workload w) => $"{w.Kind}/{w.Namespace}/{w.Name}";
 

@@ -10,7 +10,7 @@ using NetSecPS.Core.Checks.Segmentation;
 namespace NetSecPS.Core.Checks;
 
 /// <summary>Every check, in catalogue order (docs/checks.md is written from them). Checks are stateless, so one instance each serves every audit.</summary>
-public static class CheckCatalogue
+internal static class CheckCatalogue
 {
     public static IReadOnlyList<Check> All { get; } = new Check[]
     {

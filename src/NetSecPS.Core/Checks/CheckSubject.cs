@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks;
 /// One thing a check evaluates, named as its findings name resources, so the auditor can tell
 /// the passed subjects (evaluated, no finding) from the failed and accepted ones.
 /// </summary>
-public sealed record CheckSubject(string Resource, string? Namespace)
+internal sealed record CheckSubject(string Resource, string? Namespace)
 {
     public static CheckSubject Of(Workload w) => new(ResourceName.Of(w), w.Namespace);
 
@@ -23,7 +23,7 @@ public sealed record CheckSubject(string Resource, string? Namespace)
 }
 
 /// <summary>The subject sets several checks share, read from the model (not from a policy index), so a check's scope is independent of how it evaluates.</summary>
-public static class SubjectSets
+internal static class SubjectSets
 {
     /// <summary>Workloads outside the excluded namespaces that are not on the host network (NetworkPolicy cannot apply to those).</summary>
     public static IEnumerable<CheckSubject> PodNetworkWorkloads(AuditContext context) =>

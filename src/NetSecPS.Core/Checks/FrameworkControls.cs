@@ -1,17 +1,17 @@
 namespace NetSecPS.Core.Checks;
 
 /// <summary>A framework a check can map to.</summary>
-public sealed record FrameworkFamily(string Key, string Name, string Edition);
+internal sealed record FrameworkFamily(string Key, string Name, string Edition);
 
 /// <summary>One control of a framework: <c>CIS 5.3.2</c>, <c>NSA Network policies</c>, <c>MITRE T1552.005</c>.</summary>
-public sealed record FrameworkControl(string Id, string Family, string Name);
+internal sealed record FrameworkControl(string Id, string Family, string Name);
 
 /// <summary>
 /// The framework controls checks may map to: CIS Kubernetes Benchmark recommendations, sections
 /// of the NSA/CISA Kubernetes Hardening Guidance and MITRE ATT&amp;CK techniques. Only these are
 /// real controls an auditor can look up; a test fails any check mapping to something else.
 /// </summary>
-public static class FrameworkControls
+internal static class FrameworkControls
 {
     public static IReadOnlyList<FrameworkFamily> Families { get; } = new FrameworkFamily[]
     {

@@ -4,7 +4,7 @@ namespace NetSecPS.Core.Checks;
 
 /// <summary>A selected check with the outcomes of the subjects it evaluated.</summary>
 /// <param name="Check">The check as the profile reports it (its severity sets the weight).</param>
-public sealed record CheckOutcomes(CheckInfo Check, IReadOnlyList<SubjectResult> Subjects);
+internal sealed record CheckOutcomes(CheckInfo Check, IReadOnlyList<SubjectResult> Subjects);
 
 /// <summary>
 /// The posture score of docs/checks.md ("Score"): compliance per check over the subjects it
@@ -19,7 +19,7 @@ public sealed record CheckOutcomes(CheckInfo Check, IReadOnlyList<SubjectResult>
 /// The same formula over one namespace's subjects gives the namespace's score, and over the checks
 /// mapped to a framework control gives that control's compliance.
 /// </summary>
-public static class PostureScore
+internal static class PostureScore
 {
     public const string FormulaText =
         "score = 100 × Σ(w × compliance) ÷ Σ w over the checks with at least one evaluated subject; " +

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace NetSecPS.Core.Checks;
 
 /// <summary>One accepted risk: findings of <see cref="CheckId"/> on resources matching <see cref="Resource"/> are suppressed until <see cref="Expires"/> (inclusive).</summary>
-public sealed record Suppression(string CheckId, string Resource, string Justification, string Owner, DateOnly Expires, string File, int Line)
+internal sealed record Suppression(string CheckId, string Resource, string Justification, string Owner, DateOnly Expires, string File, int Line)
 {
     public bool IsExpired(DateOnly today) => today > Expires;
 
@@ -16,7 +16,7 @@ public sealed record Suppression(string CheckId, string Resource, string Justifi
 }
 
 /// <summary>A malformed exceptions file, with the line where it goes wrong.</summary>
-public sealed class ExceptionsFileException : FormatException
+internal sealed class ExceptionsFileException : FormatException
 {
     public ExceptionsFileException(string file, int line, string message)
         : base($"{file}:{line}: {message}")
@@ -54,7 +54,7 @@ public sealed class ExceptionsFileException : FormatException
 /// file is refused as a whole with the line of its first problem: half-applied exceptions
 /// would silently change what an audit reports.
 /// </summary>
-public sealed class ExceptionsFile
+internal sealed class ExceptionsFile
 {
     private static readonly string[] Fields = { "checkId", "resource", "justification", "owner", "expires" };
 

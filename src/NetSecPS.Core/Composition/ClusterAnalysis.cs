@@ -10,9 +10,10 @@ namespace NetSecPS.Core.Composition;
 /// The one place where an analysis is composed: snapshot → model → policy model and engine →
 /// audit → posture. Every cmdlet, the scan and the baseline cmdlets go through it, so each stage
 /// is built once per snapshot, from the same model, and a cancelled pipeline stops between any
-/// two stages (and inside the flows and the audit, which take the token themselves).
+/// two stages and inside the policy model and engine build, the flows and the audit, which take
+/// the token themselves.
 /// </summary>
-public sealed class ClusterAnalysis
+internal sealed class ClusterAnalysis
 {
     private ConnectivityEngine? engine;
 
@@ -56,8 +57,7 @@ public sealed class ClusterAnalysis
             return engine;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        engine = ConnectivityEngine.Build(Model, sink, options);
+        engine = ConnectivityEngine.Build(Model, sink, options, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         return engine;
     }

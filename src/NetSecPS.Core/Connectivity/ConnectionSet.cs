@@ -16,7 +16,7 @@ namespace NetSecPS.Core.Connectivity;
 /// pairs are kept as the numbers <c>type × 256 + code</c>, so one range algebra serves every
 /// dimension.
 /// </remarks>
-public sealed class ConnectionSet : IEquatable<ConnectionSet>
+internal sealed class ConnectionSet : IEquatable<ConnectionSet>
 {
     public const int MinPort = 1;
     public const int MaxPort = 65535;

@@ -20,7 +20,7 @@ namespace NetSecPS.Core.Connectivity;
 /// from a source whose egress allows nothing by default are looked for only among the peers its
 /// rules name.
 /// </remarks>
-public sealed partial class ConnectivityEngine : IConnectivityQuery
+internal sealed partial class ConnectivityEngine : IConnectivityQuery
 {
     /// <summary>The peer name of the ingress controller.</summary>
     public const string IngressControllerPeer = "{ingress-controller}";
@@ -62,22 +62,24 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
     private Row?[]? ingressRowOfClass;
     private IReadOnlyList<Flow>? flows;
 
-    private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink)
+    private ConnectivityEngine(ClusterModel model, ConnectivityOptions options, IOutputSink sink, CancellationToken cancellationToken)
     {
         Model = model;
         Options = options;
         this.sink = sink;
-        policies = PolicyModelBuilder.Build(model, options, sink);
+        policies = PolicyModelBuilder.Build(model, options, sink, cancellationToken);
         classes = policies.Classes;
         classCount = classes.Classes.Count;
+        cancellationToken.ThrowIfCancellationRequested();
         exposure = ExposureMap.Build(model, classes, sink);
+        cancellationToken.ThrowIfCancellationRequested();
         sourceRanges = IpSet.Cut(policies.IngressCuts);
         destinationRanges = IpSet.Cut(policies.EgressCuts);
         numericPorts = policies.Rules.Select(r => table.Intern(r.Ports.Numeric)).ToArray();
         universalRules = policies.Rules.Select(IsUniversal).ToArray();
 
-        egressPrograms = policies.Programs(TrafficDirection.Egress);
-        ingressPrograms = policies.Programs(TrafficDirection.Ingress);
+        egressPrograms = policies.Programs(TrafficDirection.Egress, cancellationToken);
+        ingressPrograms = policies.Programs(TrafficDirection.Ingress, cancellationToken);
         egressRows = new Row?[egressPrograms.Programs.Count];
         ingressRows = new Row?[ingressPrograms.Programs.Count];
         egressRowDone = new bool[egressPrograms.Programs.Count];
@@ -109,9 +111,13 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
         return rule.MatchesAnyAddress(4) && rule.MatchesAnyAddress(6) && rule.Classes.Count == classCount && ranges.All(rule.MatchesRange);
     }
 
-    /// <summary>Compiles the model's policies and exposure; flows are computed when first asked for.</summary>
-    public static ConnectivityEngine Build(ClusterModel model, IOutputSink? sink = null, ConnectivityOptions? options = null) =>
-        new(model, options ?? ConnectivityOptions.Default, sink ?? new CollectingSink());
+    /// <summary>
+    /// Compiles the model's policies and exposure; flows are computed when first asked for. A
+    /// cancelled <paramref name="cancellationToken"/> stops the build between policies, peer classes
+    /// and rule programs with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public static ConnectivityEngine Build(ClusterModel model, IOutputSink? sink = null, ConnectivityOptions? options = null, CancellationToken cancellationToken = default) =>
+        new(model, options ?? ConnectivityOptions.Default, sink ?? new CollectingSink(), cancellationToken);
 
     public ClusterModel Model { get; }
 
@@ -653,7 +659,7 @@ public sealed partial class ConnectivityEngine : IConnectivityQuery
 
     /// <summary>
     /// Connections one layer alone allows between two workloads (the source's egress and the
-    /// destination's ingress tiers of that layer): with <see cref="Between"/>, what the other layers take away.
+    /// destination's ingress tiers of that layer): with <see cref="Between(Workload, Workload)"/>, what the other layers take away.
     /// </summary>
     ConnectionSet IConnectivityQuery.AllowedByLayer(Workload source, Workload destination, PolicyLayer layer) =>
         table[UnionOver(ClassesOf(source), s => UnionOver(ClassesOf(destination), d =>

@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>Choices that change what the engine considers enforced.</summary>
-public sealed record ConnectivityOptions
+internal sealed record ConnectivityOptions
 {
     /// <summary>
     /// False (the default): host-network pods are treated as Kubernetes documents the common

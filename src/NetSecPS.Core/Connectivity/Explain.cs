@@ -5,7 +5,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>One end of a connection to test: a workload, a pod, an external address or the ingress controller.</summary>
-public sealed class ConnectionEndpoint
+internal sealed class ConnectionEndpoint
 {
     internal ConnectionEndpoint(string name, IReadOnlyList<PeerClass> classes, IpRange? address, Workload? workload, bool ingressController,
         string? node = null, IReadOnlyList<PodInfo>? pods = null)
@@ -35,7 +35,7 @@ public sealed class ConnectionEndpoint
     public override string ToString() => Name;
 }
 
-public sealed partial class ConnectivityEngine
+internal sealed partial class ConnectivityEngine
 {
     /// <summary>
     /// Resolves a peer as users write it: <c>ns/name</c> (a workload of any kind, else a pod),

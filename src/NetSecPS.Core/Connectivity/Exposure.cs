@@ -8,7 +8,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>One object that exposes a peer class to the ingress controller, with the ports it opens.</summary>
-public sealed record ExposureSource(string Kind, string Namespace, string Name, string Service, ConnectionSet Connections)
+internal sealed record ExposureSource(string Kind, string Namespace, string Name, string Service, ConnectionSet Connections)
 {
     public override string ToString() => $"{Kind} {Namespace}/{Name} (service {Service}, {Connections})";
 }

@@ -11,7 +11,7 @@ namespace NetSecPS.Core.Connectivity;
 /// in a namespace with no labels that exists nowhere in the snapshot, or an external address
 /// outside every ipBlock/network CIDR of the snapshot other than the /0 ones.
 /// </summary>
-public interface IConnectivityQuery
+internal interface IConnectivityQuery
 {
     /// <summary>The model the answers are about.</summary>
     ClusterModel Model { get; }

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>An inclusive range of IPv4 or IPv6 addresses (family 4 or 6), held as 128-bit numbers.</summary>
-public readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
+internal readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
 {
     public static UInt128 MaxOf(int family) => family == 4 ? uint.MaxValue : UInt128.MaxValue;
 
@@ -159,7 +159,7 @@ public readonly record struct IpRange(int Family, UInt128 First, UInt128 Last)
 /// 100.64.0.0/10), link-local addresses (169.254.0.0/16 with the cloud metadata endpoint,
 /// fe80::/10) and loopback (127.0.0.0/8, ::1).
 /// </summary>
-public static class AddressSpace
+internal static class AddressSpace
 {
     /// <summary>The internal ranges, IPv4 then IPv6, as CIDRs.</summary>
     public static IReadOnlyList<string> InternalCidrs { get; } = new[]
@@ -192,7 +192,7 @@ public static class AddressSpace
 }
 
 /// <summary>An immutable set of addresses: disjoint, sorted ranges per family.</summary>
-public sealed class IpSet
+internal sealed class IpSet
 {
     private readonly IpRange[] ranges;
 

@@ -6,7 +6,7 @@ using k8s.Models;
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>One requirement of a label selector: <c>key In (a,b)</c>, <c>key NotIn (a)</c>, <c>key Exists</c>, <c>key DoesNotExist</c>.</summary>
-public sealed record LabelRequirement(string Key, string Operator, IReadOnlyList<string> Values)
+internal sealed record LabelRequirement(string Key, string Operator, IReadOnlyList<string> Values)
 {
     public bool Matches(IReadOnlyDictionary<string, string> labels) => Operator switch
     {
@@ -48,7 +48,7 @@ public sealed record LabelRequirement(string Key, string Operator, IReadOnlyList
 /// everything. Built from a typed <see cref="V1LabelSelector"/> or from the JSON of an admin
 /// policy, with the same validation the API server applies to operators and values.
 /// </summary>
-public sealed class LabelSelector
+internal sealed class LabelSelector
 {
     private LabelSelector(IReadOnlyList<LabelRequirement> requirements, string canonical)
     {

@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Connectivity;
 
 /// <summary>What a peer class stands for.</summary>
-public enum PeerClassKind
+internal enum PeerClassKind
 {
     /// <summary>Pods of the snapshot.</summary>
     Pod,
@@ -22,7 +22,7 @@ public enum PeerClassKind
 }
 
 /// <summary>Which node a <see cref="PeerClassKind.Node"/> peer is, relative to the pod at the other end of the connection.</summary>
-public enum NodeRelation
+internal enum NodeRelation
 {
     /// <summary>Not a node peer.</summary>
     None,
@@ -38,7 +38,7 @@ public enum NodeRelation
 /// Pods that no policy can tell apart: same namespace (and so namespace labels), same labels,
 /// same container ports and host-network setting. The engine computes per class, not per pod.
 /// </summary>
-public sealed class PeerClass
+internal sealed class PeerClass
 {
     internal PeerClass(int index, PeerClassKind kind, string ns, IReadOnlyDictionary<string, string> namespaceLabels,
         IReadOnlyDictionary<string, string> labels, IReadOnlyList<ContainerPort> ports, bool hostNetwork, IpRange? hostAddress,
@@ -171,7 +171,7 @@ internal static class PeerClassBuilder
     /// of one class agree on it; <paramref name="nodePeers"/> adds the node peers Cilium's entities name.
     /// </summary>
     public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts,
-        bool byServiceAccount = false, bool nodePeers = false, Func<PodInfo, string>? distinction = null)
+        bool byServiceAccount = false, bool nodePeers = false, Func<PodInfo, string>? distinction = null, CancellationToken cancellationToken = default)
     {
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
@@ -187,6 +187,7 @@ internal static class PeerClassBuilder
         var sb = new StringBuilder();
         foreach (var w in model.Workloads)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var mine = new List<PeerClass>();
             foreach (var pod in w.Pods)
             {

@@ -4,13 +4,13 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Model;
 
 /// <summary>A port a container declares.</summary>
-public sealed record ContainerPort(string? Name, int Port, string Protocol, int? HostPort)
+internal sealed record ContainerPort(string? Name, int Port, string Protocol, int? HostPort)
 {
     public override string ToString() => (Name is null ? string.Empty : Name + ":") + $"{Port}/{Protocol}";
 }
 
 /// <summary>A namespace, real or implied by the objects in it.</summary>
-public sealed class NamespaceInfo
+internal sealed class NamespaceInfo
 {
     public NamespaceInfo(string name, IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> annotations, KubeObject? source)
     {
@@ -28,7 +28,7 @@ public sealed class NamespaceInfo
 }
 
 /// <summary>One pod: a real pod, or the pod a workload template would create (manifest mode).</summary>
-public sealed class PodInfo
+internal sealed class PodInfo
 {
     public required string Namespace { get; init; }
     public required string Name { get; init; }
@@ -47,7 +47,7 @@ public sealed class PodInfo
 }
 
 /// <summary>Pods grouped by their top owner, named as connectivity output names peers.</summary>
-public sealed class Workload
+internal sealed class Workload
 {
     public Workload(string ns, string name, string kind, KubeObject? source)
     {
@@ -79,7 +79,7 @@ public sealed class Workload
 /// resolved through owner references (Pod → ReplicaSet → Deployment, Job → CronJob, ...) or
 /// from workload templates when the input has no pods for them.
 /// </summary>
-public sealed class ClusterModel
+internal sealed class ClusterModel
 {
     private ClusterModel(ClusterData data, IReadOnlyDictionary<string, NamespaceInfo> namespaces, IReadOnlyList<Workload> workloads)
     {

@@ -5,7 +5,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Model;
 
 /// <summary>Projects a snapshot and its model into the typed inventory records users see.</summary>
-public static class InventoryBuilder
+internal static class InventoryBuilder
 {
     public static IEnumerable<InventoryItem> Build(ClusterModel model)
     {

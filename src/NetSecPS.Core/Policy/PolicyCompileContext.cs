@@ -22,8 +22,10 @@ internal sealed class PolicyCompileContext
     private readonly Dictionary<string, List<string>> namespaceCache = new(StringComparer.Ordinal);
     private readonly List<string> undecided = new();
 
-    public PolicyCompileContext(ClusterModel cluster, ConnectivityOptions options, PeerClassBuilder.Result classes, TierPlan plan, IOutputSink sink)
+    public PolicyCompileContext(ClusterModel cluster, ConnectivityOptions options, PeerClassBuilder.Result classes, TierPlan plan, IOutputSink sink,
+        CancellationToken cancellationToken = default)
     {
+        CancellationToken = cancellationToken;
         Cluster = cluster;
         Options = options;
         Classes = classes;
@@ -90,9 +92,13 @@ internal sealed class PolicyCompileContext
         return tier;
     }
 
-    /// <summary>Adds a compiled policy to a tier.</summary>
+    /// <summary>A cancelled pipeline stops the compilation here, once per policy.</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Adds a compiled policy to a tier; a cancelled pipeline stops here.</summary>
     public void Add(Tier tier, CompiledPolicy policy)
     {
+        CancellationToken.ThrowIfCancellationRequested();
         policy.Tier = tier;
         tier.Policies.Add(policy);
     }

@@ -361,8 +361,6 @@ internal sealed class PolicyModel
         NamesNonPortProtocols = namesNonPortProtocols;
         Undecided = undecided;
         Policies = tiers.SelectMany(t => t.Policies).ToList();
-        egressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Egress));
-        ingressPrograms = new Lazy<ProgramTable>(() => ProgramTable.Build(this, TrafficDirection.Ingress));
         policiesByClass = new Lazy<List<int>[]>(IndexPoliciesByClass);
     }
 
@@ -383,11 +381,15 @@ internal sealed class PolicyModel
         return index;
     }
 
-    private readonly Lazy<ProgramTable> egressPrograms;
-    private readonly Lazy<ProgramTable> ingressPrograms;
+    // Built on first use; a build stopped by cancellation leaves the table unset, so a later caller builds it again.
+    private ProgramTable? egressPrograms;
+    private ProgramTable? ingressPrograms;
+    private object? programsLock;
 
     /// <summary>Each class's program for a direction: the tiers and rules that apply to it, in evaluation order.</summary>
-    public ProgramTable Programs(TrafficDirection direction) => direction == TrafficDirection.Egress ? egressPrograms.Value : ingressPrograms.Value;
+    public ProgramTable Programs(TrafficDirection direction, CancellationToken cancellationToken = default) => direction == TrafficDirection.Egress
+        ? LazyInitializer.EnsureInitialized(ref egressPrograms, ref programsLock, () => ProgramTable.Build(this, TrafficDirection.Egress, cancellationToken))
+        : LazyInitializer.EnsureInitialized(ref ingressPrograms, ref programsLock, () => ProgramTable.Build(this, TrafficDirection.Ingress, cancellationToken));
 
     public ClusterModel Cluster { get; }
     public ConnectivityOptions Options { get; }

@@ -10,8 +10,10 @@ namespace NetSecPS.Core.Policy;
 /// </summary>
 internal static class PolicyModelBuilder
 {
-    public static PolicyModel Build(ClusterModel cluster, ConnectivityOptions options, IOutputSink sink)
+    /// <summary>The policy model of <paramref name="cluster"/>; <paramref name="cancellationToken"/> is checked per policy kind, peer class workload and policy.</summary>
+    public static PolicyModel Build(ClusterModel cluster, ConnectivityOptions options, IOutputSink sink, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var kinds = PolicyKinds.All;
         var podCuts = new List<IpRange>();
         foreach (var kind in kinds)
@@ -37,13 +39,16 @@ internal static class PolicyModelBuilder
             }
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers, distinction);
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers, distinction, cancellationToken);
 
-        var context = new PolicyCompileContext(cluster, options, classes, plan, sink);
+        var context = new PolicyCompileContext(cluster, options, classes, plan, sink, cancellationToken);
         foreach (var kind in kinds)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             kind.Compile(context);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
 
         var tiers = context.AllTiers.Where(t => t.Policies.Count > 0)
             .OrderBy(t => t.Layer).ThenBy(t => t.Order).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();

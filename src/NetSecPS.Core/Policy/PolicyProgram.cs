@@ -71,7 +71,8 @@ internal sealed class ProgramTable
 
     public PolicyProgram For(int classIndex) => Programs[ProgramOf[classIndex]];
 
-    public static ProgramTable Build(PolicyModel model, TrafficDirection direction)
+    /// <summary>The programs of one direction; <paramref name="cancellationToken"/> is checked once per class.</summary>
+    public static ProgramTable Build(PolicyModel model, TrafficDirection direction, CancellationToken cancellationToken = default)
     {
         var classes = model.Classes.Classes;
         var programs = new List<PolicyProgram>();
@@ -84,6 +85,7 @@ internal sealed class ProgramTable
             .GroupBy(p => p.SubjectNamespace!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal)).ToArray();
         foreach (var c in classes)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var tiers = new List<TierProgram>();
             var named = false;
             key.Clear();

@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Scanning;
 /// first. A scan appends its own record and keeps the newest N, so the file stays small however
 /// long a CronJob runs; the reports draw their trend from it. Keep one file per cluster.
 /// </summary>
-public static class HistoryFile
+internal static class HistoryFile
 {
     /// <summary>How many scans a history keeps unless told otherwise: a year of daily scans, and some.</summary>
     public const int DefaultKeep = 400;

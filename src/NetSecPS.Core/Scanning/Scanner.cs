@@ -1,14 +1,13 @@
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Checks;
 using NetSecPS.Core.Composition;
-using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Scanning;
 
 /// <summary>What one scan runs with.</summary>
-public sealed record ScanOptions
+internal sealed record ScanOptions
 {
     public AuditProfile Profile { get; init; } = AuditProfile.BuiltInDefault;
     public ExceptionsInForce? Exceptions { get; init; }
@@ -29,7 +28,7 @@ public sealed record ScanOptions
 /// One scan: the analysis (<see cref="ClusterAnalysis"/>), then inventory, observed traffic and
 /// drift → <see cref="ScanResult"/>, and a history record appended when asked.
 /// </summary>
-public static class Scanner
+internal static class Scanner
 {
     public static ScanResult Run(ClusterData data, ScanOptions options, IOutputSink sink, CancellationToken cancellationToken = default)
     {

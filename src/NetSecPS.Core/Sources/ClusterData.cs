@@ -4,7 +4,7 @@ namespace NetSecPS.Core.Sources;
 /// The engine side of a <see cref="Snapshot"/>: the objects read, indexed by kind, plus the
 /// coverage, provenance and diagnostics of the read. Immutable once built.
 /// </summary>
-public sealed class ClusterData
+internal sealed class ClusterData
 {
     private readonly Dictionary<string, List<KubeObject>> byKind;
 

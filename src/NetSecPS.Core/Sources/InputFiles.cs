@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace NetSecPS.Core.Sources;
 
 /// <summary>What a path names, after following symbolic links.</summary>
-public enum InputFileKind
+internal enum InputFileKind
 {
     Missing,
     Regular,
@@ -20,7 +20,7 @@ public enum InputFileKind
 /// until a writer comes, reading a device never ends), and a folder walk enters each real folder
 /// once however many symbolic links lead to it, so link loops cannot make it endless.
 /// </summary>
-public static class InputFiles
+internal static class InputFiles
 {
     /// <summary>How many links one path may pass through, as Linux allows (ELOOP after 40).</summary>
     private const int MaxLinkHops = 40;

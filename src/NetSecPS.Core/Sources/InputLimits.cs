@@ -10,7 +10,7 @@ namespace NetSecPS.Core.Sources;
 /// API server's own: no object it accepts can exceed them, so a manifest that does could never
 /// have been applied.
 /// </summary>
-public sealed record InputLimits
+internal sealed record InputLimits
 {
     /// <summary>The API server's limit on one request body (kube-apiserver MaxRequestBodyBytes, 3 MiB): no value of an object a cluster accepted is longer.</summary>
     public const int ApiServerRequestBytes = 3 * 1024 * 1024;
@@ -78,7 +78,7 @@ public sealed record InputLimits
 }
 
 /// <summary>An input refused by one of the <see cref="InputLimits"/>: the code names the limit, the message the file and the size.</summary>
-public sealed class InputLimitException : Exception
+internal sealed class InputLimitException : Exception
 {
     public InputLimitException(string code, string message, int? line = null, int? column = null)
         : base(message)

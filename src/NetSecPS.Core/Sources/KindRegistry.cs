@@ -7,7 +7,7 @@ namespace NetSecPS.Core.Sources;
 /// where a live cluster serves them. Older group versions of the same kind map to the same
 /// typed model, as the fields the analysis reads did not change.
 /// </summary>
-public static class KindRegistry
+internal static class KindRegistry
 {
     public sealed record KindInfo(string Group, string Version, string Kind, string Plural, bool Namespaced, Type? ModelType, bool Optional, string Area);
 

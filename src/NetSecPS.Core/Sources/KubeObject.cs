@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace NetSecPS.Core.Sources;
 
 /// <summary>Where an object was read from: a manifest file and the line its document starts on.</summary>
-public sealed record SourceLocation(string File, int Line, int Column)
+internal sealed record SourceLocation(string File, int Line, int Column)
 {
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
@@ -13,7 +13,7 @@ public sealed record SourceLocation(string File, int Line, int Column)
 /// (<see cref="Typed"/>); every other kind (admin policies, mesh, CNI, Gateway API, routes)
 /// keeps its JSON (<see cref="Raw"/>).
 /// </summary>
-public sealed class KubeObject
+internal sealed class KubeObject
 {
     public KubeObject(string apiVersion, string kind, string? ns, string name, object? typed, JsonObject? raw, SourceLocation? source)
     {

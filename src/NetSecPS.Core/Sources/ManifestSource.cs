@@ -14,7 +14,7 @@ namespace NetSecPS.Core.Sources;
 /// (<c>kubectl get -o json|yaml</c> dumps), folders walked recursively. A bad file never stops
 /// the read: it becomes a diagnostic with file, line and column.
 /// </summary>
-public static class ManifestSource
+internal static class ManifestSource
 {
     private static readonly string[] ManifestExtensions = { ".yaml", ".yml", ".json" };
 

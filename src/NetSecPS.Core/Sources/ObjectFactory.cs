@@ -8,7 +8,7 @@ namespace NetSecPS.Core.Sources;
 /// Turns one JSON object into a <see cref="KubeObject"/>: typed for the kinds the client
 /// models, raw otherwise. Secret values are dropped here, before anything else sees them.
 /// </summary>
-public static class ObjectFactory
+internal static class ObjectFactory
 {
     /// <summary>
     /// Result of converting one object: the object, or why it was not one. <paramref name="Withheld"/>:

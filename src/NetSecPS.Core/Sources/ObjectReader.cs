@@ -10,7 +10,7 @@ namespace NetSecPS.Core.Sources;
 /// <see cref="Retention"/> does not keep, dropped before anything else sees them. Each read uses its own reader, whose serializer shares equal
 /// strings between the objects it reads (see <see cref="StringPoolConverter"/>).
 /// </summary>
-public sealed class ObjectReader
+internal sealed class ObjectReader
 {
     /// <summary>KubernetesClient's own serializer options (its converters for quantities, dates and int-or-string).</summary>
     internal static readonly JsonSerializerOptions ClientOptions = CaptureClientOptions();

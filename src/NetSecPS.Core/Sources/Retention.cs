@@ -21,7 +21,7 @@ namespace NetSecPS.Core.Sources;
 /// </list>
 /// Secret values are dropped earlier, with the Secret's annotations (<see cref="ObjectReader"/>).
 /// </summary>
-public static class Retention
+internal static class Retention
 {
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 

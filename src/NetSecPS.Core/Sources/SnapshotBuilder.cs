@@ -4,7 +4,7 @@ namespace NetSecPS.Core.Sources;
 /// Collects objects, diagnostics and coverage from any source into a <see cref="ClusterData"/>.
 /// Thread-safe so live collection can stream kinds in parallel into one builder.
 /// </summary>
-public sealed class SnapshotBuilder
+internal sealed class SnapshotBuilder
 {
     private readonly object gate = new();
     private readonly List<KubeObject> objects = new();

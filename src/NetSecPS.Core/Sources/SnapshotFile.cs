@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace NetSecPS.Core.Sources;
@@ -9,7 +8,7 @@ namespace NetSecPS.Core.Sources;
 /// Saved snapshots: gzip-compressed JSON with a schema name and version. A file of another
 /// schema, or of a newer version than this module knows, is refused with a clear message.
 /// </summary>
-public static class SnapshotFile
+internal static class SnapshotFile
 {
     public const string SchemaName = "netsecps.snapshot";
 

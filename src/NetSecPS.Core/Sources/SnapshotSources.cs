@@ -3,7 +3,7 @@ using NetSecPS.Core.Sources.Live;
 namespace NetSecPS.Core.Sources;
 
 /// <summary>One entry point for every source of a snapshot: manifests, a saved snapshot, or a live cluster.</summary>
-public static class SnapshotSources
+internal static class SnapshotSources
 {
     /// <summary>
     /// Reads manifest files and folders, or a saved snapshot when the only path is a <c>.json.gz</c>,

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace NetSecPS.Core.Traffic;
 
 /// <summary>What reading flow logs (and flows handed in) amounted to.</summary>
-public sealed class FlowLogStatistics
+internal sealed class FlowLogStatistics
 {
     /// <summary>Bad lines kept as diagnostics; the rest are counted.</summary>
     public const int MaxDiagnostics = 200;
@@ -54,7 +54,7 @@ public sealed class FlowLogStatistics
 /// CSV, recognised per file unless a format is given, gzip or plain. A bad line is an error
 /// diagnostic with its file and line and the rest is read; nothing is held but the current line.
 /// </summary>
-public sealed class FlowLogReader
+internal sealed class FlowLogReader
 {
     /// <summary>Bad lines of one file written as diagnostics one by one; the rest are summed up in one.</summary>
     public const int DiagnosticsPerFile = 50;

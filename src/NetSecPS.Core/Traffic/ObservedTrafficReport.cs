@@ -10,7 +10,7 @@ namespace NetSecPS.Core.Traffic;
 /// which unused allowed paths lead into data stores, and which start at workloads exposed outside
 /// the cluster (the first hop of lateral movement).
 /// </summary>
-public static class ObservedTrafficReport
+internal static class ObservedTrafficReport
 {
     /// <summary>How many paths each "top" list holds.</summary>
     public const int Top = 10;

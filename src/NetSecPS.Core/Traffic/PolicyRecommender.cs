@@ -10,7 +10,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Traffic;
 
 /// <summary>What recommendations to write.</summary>
-public sealed record RecommendationOptions
+internal sealed record RecommendationOptions
 {
     /// <summary>Namespaces to write for; null for every namespace but the Kubernetes system ones.</summary>
     public IReadOnlyList<string>? Namespaces { get; init; }
@@ -21,7 +21,7 @@ public sealed record RecommendationOptions
 }
 
 /// <summary>The kinds a recommendation can be written as, and whether the engine can verify them yet.</summary>
-public static class RecommendationKinds
+internal static class RecommendationKinds
 {
     /// <summary>Only kinds the engine evaluates are written: a recommendation is returned only once the engine has verified it.</summary>
     public static bool IsSupported(PolicyRecommendationKind kind) => kind == PolicyRecommendationKind.NetworkPolicy;
@@ -43,7 +43,7 @@ public static class RecommendationKinds
 /// engine no longer allows at its workload), then all of them together. A policy that would cut an
 /// observed flow, DNS or an exposed path, or that closes nothing, is not returned and is reported.
 /// </remarks>
-public sealed class PolicyRecommender
+internal sealed class PolicyRecommender
 {
     private static readonly HashSet<string> SystemNamespaces = new(StringComparer.Ordinal) { "kube-system", "kube-public", "kube-node-lease" };
 

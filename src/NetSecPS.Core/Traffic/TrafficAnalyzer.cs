@@ -143,7 +143,7 @@ internal sealed class ObservedPath
 }
 
 /// <summary>The comparison of observed flows with the allowed ones, by category.</summary>
-public sealed class TrafficComparison
+internal sealed class TrafficComparison
 {
     internal TrafficComparison(FlowLogStatistics statistics, IReadOnlyList<FlowComparison> records, long unresolvedFlows, IReadOnlyList<ObservedPath> paths)
     {
@@ -179,7 +179,7 @@ public sealed class TrafficComparison
 /// agrees), each allowed connection no flow used is listed by port range, and ends the snapshot
 /// does not hold are reported with the reason.
 /// </summary>
-public sealed class TrafficAnalyzer
+internal sealed class TrafficAnalyzer
 {
     private readonly ConnectivityEngine engine;
     private readonly IReadOnlyList<Flow> flows;

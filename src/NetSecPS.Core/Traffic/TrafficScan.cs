@@ -3,7 +3,7 @@ using NetSecPS.Core.Connectivity;
 namespace NetSecPS.Core.Traffic;
 
 /// <summary>The "Observed traffic" step of a scan: the flow logs read and compared with the scan's engine.</summary>
-public static class TrafficScan
+internal static class TrafficScan
 {
     /// <summary>Reads the logs (files or folders) and compares them; null when there are none to read.</summary>
     public static ObservedTraffic? Run(ConnectivityEngine engine, IReadOnlyList<string>? flowLogs, IOutputSink sink, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using NetSecPS.Core;
 using PdfSharp.Drawing;
-using PdfSharp.Pdf;
 
 namespace NetSecPS.Reports.Pdf;
 

@@ -21,7 +21,7 @@ public sealed class CompareNetSecFlowLogCommand : FlowInputCmdlet
     [SupportsWildcards]
     public string[]? Namespace { get; set; }
 
-    protected override void Complete(TrafficComparison comparison)
+    private protected override void Complete(TrafficComparison comparison)
     {
         var categories = Category is { Length: > 0 } c ? new HashSet<TrafficCategory>(c) : null;
         var namespaces = Namespace?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();

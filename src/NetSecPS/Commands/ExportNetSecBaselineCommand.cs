@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NetSecPS.Core;
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Checks;
 using NetSecPS.Core.Sources;

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using NetSecPS.Core;
 using NetSecPS.Core.Composition;
 using NetSecPS.Core.Sources;
 using NetSecPS.Core.Traffic;

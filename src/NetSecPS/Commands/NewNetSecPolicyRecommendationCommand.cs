@@ -37,7 +37,7 @@ public sealed class NewNetSecPolicyRecommendationCommand : FlowInputCmdlet
         }
     }
 
-    protected override void Complete(TrafficComparison comparison)
+    private protected override void Complete(TrafficComparison comparison)
     {
         var engine = Engine(withFlows: true);
         IReadOnlyList<string>? namespaces = null;

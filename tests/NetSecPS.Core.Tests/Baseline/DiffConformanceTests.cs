@@ -58,5 +58,3 @@ public class DiffConformanceTests
         return PostureBuilder.Build(model, engine.Flows, Array.Empty<Finding>());
     }
 }
-
-/// <summary>tests/conformance-skips.txt: <c>name&lt;TAB&gt;reason</c>; diff cases are named <c>diff/&lt;case&gt;</c>.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Tests.Calico;
 

@@ -1,5 +1,4 @@
 using NetSecPS.Core.Checks;
-using NetSecPS.Core.Sources;
 using static NetSecPS.Core.Tests.Checks.CheckHarness;
 
 namespace NetSecPS.Core.Tests.Checks;

@@ -1,4 +1,3 @@
-using NetSecPS.Core.Checks;
 using NetSecPS.Core.Sources;
 using static NetSecPS.Core.Tests.Checks.CheckHarness;
 

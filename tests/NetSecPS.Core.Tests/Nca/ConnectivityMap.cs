@@ -1,7 +1,6 @@
 using System.Text;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
-using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Tests.Nca;
 

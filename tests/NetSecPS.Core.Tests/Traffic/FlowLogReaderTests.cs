@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text;
 using NetSecPS.Core.Traffic;
 
 namespace NetSecPS.Core.Tests.Traffic;

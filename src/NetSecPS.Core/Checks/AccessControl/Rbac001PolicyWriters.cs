@@ -1,10 +1,9 @@
-using k8s.Models;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.AccessControl;
 
 /// <summary>RBAC-001: who besides cluster admins may rewrite the network policy.</summary>
-public sealed class Rbac001PolicyWriters : Check
+internal sealed class Rbac001PolicyWriters : Check
 {
     private static readonly string[] WriteVerbs = { "create", "update", "patch", "delete", "deletecollection" };
 

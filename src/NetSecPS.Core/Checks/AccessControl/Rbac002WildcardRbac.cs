@@ -3,7 +3,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.AccessControl;
 
 /// <summary>RBAC-002: roles granting every verb on every resource bound to people or workloads.</summary>
-public sealed class Rbac002WildcardRbac : Check
+internal sealed class Rbac002WildcardRbac : Check
 {
     public override CheckInfo Info { get; } = new()
     {

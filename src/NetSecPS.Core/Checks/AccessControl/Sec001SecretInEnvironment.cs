@@ -4,7 +4,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.AccessControl;
 
 /// <summary>SEC-001: Secrets handed to containers as environment variables.</summary>
-public sealed class Sec001SecretInEnvironment : Check
+internal sealed class Sec001SecretInEnvironment : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -4,7 +4,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Detection;
 
 /// <summary>DET-001: nothing watches the nodes for attacks at run time.</summary>
-public sealed class Det001RuntimeDetection : Check
+internal sealed class Det001RuntimeDetection : Check
 {
     /// <summary>Name fragments of the runtime detectors' DaemonSets, containers or images, and the product they stand for.</summary>
     private static readonly (string Fragment, string Product)[] Detectors =

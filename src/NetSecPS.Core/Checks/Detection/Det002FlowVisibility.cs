@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Detection;
 
 /// <summary>DET-002: nobody can see which connections actually happen.</summary>
-public sealed class Det002FlowVisibility : Check
+internal sealed class Det002FlowVisibility : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -5,7 +5,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-001: a public LoadBalancer that accepts clients from anywhere.</summary>
-public sealed class Ex001LoadBalancerOpen : Check
+internal sealed class Ex001LoadBalancerOpen : Check
 {
     /// <summary>Annotations that make a cloud load balancer internal, with the values that do.</summary>
     private static readonly (string Annotation, Func<string, bool> Internal)[] InternalAnnotations =

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-002: node ports expose the workload on every node's address.</summary>
-public sealed class Ex002NodePort : Check
+internal sealed class Ex002NodePort : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-003: Services with externalIPs (CVE-2020-8554).</summary>
-public sealed class Ex003ExternalIPs : Check
+internal sealed class Ex003ExternalIPs : Check
 {
     public override CheckInfo Info { get; } = new()
     {

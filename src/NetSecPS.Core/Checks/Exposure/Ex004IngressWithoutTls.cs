@@ -5,7 +5,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-004: hosts served over plain HTTP by an Ingress, Route or Gateway listener.</summary>
-public sealed class Ex004IngressWithoutTls : Check
+internal sealed class Ex004IngressWithoutTls : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,10 +1,9 @@
 using NetSecPS.Core.Checks.Support;
-using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-005: an exposed workload that anyone, not only its exposure path, can connect to.</summary>
-public sealed class Ex005ExposedWithoutIsolation : Check
+internal sealed class Ex005ExposedWithoutIsolation : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-006: admin UIs, data stores and daemon APIs reachable from outside the cluster.</summary>
-public sealed class Ex006SensitiveInterfaceExposed : Check
+internal sealed class Ex006SensitiveInterfaceExposed : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -4,7 +4,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-007: a LoadBalancer that hides client addresses from ipBlock rules.</summary>
-public sealed class Ex007SourceIpNotPreserved : Check
+internal sealed class Ex007SourceIpNotPreserved : Check
 {
     public override CheckInfo Info { get; } = new()
     {

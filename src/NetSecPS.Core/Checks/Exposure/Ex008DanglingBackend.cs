@@ -5,7 +5,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks.Exposure;
 
 /// <summary>EX-008: routes to Services that do not exist and Services that select no pod.</summary>
-public sealed class Ex008DanglingBackend : Check
+internal sealed class Ex008DanglingBackend : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Checks.HostNetworking;
 
 /// <summary>HN-001: pods on the host network are outside NetworkPolicy.</summary>
-public sealed class Hn001HostNetwork : Check
+internal sealed class Hn001HostNetwork : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace NetSecPS.Core.Checks.HostNetworking;
 
 /// <summary>HN-002: container ports bound on the node.</summary>
-public sealed class Hn002HostPort : Check
+internal sealed class Hn002HostPort : Check
 {
     public override CheckInfo Info { get; } = new()
     {

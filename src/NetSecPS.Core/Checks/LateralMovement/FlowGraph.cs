@@ -17,12 +17,12 @@ internal sealed class FlowGraph
     private readonly BitArray[] reach;
     private readonly List<int>[] direct;
 
-    /// <param name="connectivity">The engine whose flows make the edges.</param>
-    /// <param name="isPivot">Whether paths may continue through a workload; non-pivots are endpoints only.</param>
     /// <summary>The workloads a workload may connect to in one hop (whether or not it is a pivot).</summary>
     public IEnumerable<Workload> DirectlyReachable(Workload workload) =>
         index.TryGetValue(workload, out var i) ? direct[i].Select(d => nodes[d]) : Enumerable.Empty<Workload>();
 
+    /// <param name="connectivity">The engine whose flows make the edges.</param>
+    /// <param name="isPivot">Whether paths may continue through a workload; non-pivots are endpoints only.</param>
     public FlowGraph(IConnectivityQuery connectivity, Func<Workload, bool> isPivot)
     {
         nodes = connectivity.Model.Workloads;

@@ -5,7 +5,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.LateralMovement;
 
 /// <summary>LAT-001: data stores that pods of other namespaces, or anyone, can connect to.</summary>
-public sealed class Lat001DataStoreAcrossNamespaces : Check
+internal sealed class Lat001DataStoreAcrossNamespaces : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Checks.LateralMovement;
 
 /// <summary>LAT-002: from an exposed workload an attacker can reach most of the cluster.</summary>
-public sealed class Lat002BlastRadius : Check
+internal sealed class Lat002BlastRadius : Check
 {
     public override CheckInfo Info { get; } = new()
     {

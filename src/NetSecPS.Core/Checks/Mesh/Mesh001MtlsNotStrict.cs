@@ -4,7 +4,7 @@ using NetSecPS.Core.Connectivity;
 namespace NetSecPS.Core.Checks.Mesh;
 
 /// <summary>MESH-001: Istio-meshed workloads that some allowed connection reaches without mutual TLS.</summary>
-public sealed class Mesh001MtlsNotStrict : Check
+internal sealed class Mesh001MtlsNotStrict : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using NetSecPS.Core.Connectivity;
 namespace NetSecPS.Core.Checks.Mesh;
 
 /// <summary>MESH-002: workloads left out of the mesh that the cluster runs.</summary>
-public sealed class Mesh002OutsideMesh : Check
+internal sealed class Mesh002OutsideMesh : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -4,7 +4,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Mesh;
 
 /// <summary>MESH-003: Istio-meshed workloads that every caller may call.</summary>
-public sealed class Mesh003NoAuthorizationPolicy : Check
+internal sealed class Mesh003NoAuthorizationPolicy : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Mesh;
 
 /// <summary>MESH-004: Linkerd workloads whose default inbound policy admits unauthenticated callers.</summary>
-public sealed class Mesh004LinkerdUnauthenticated : Check
+internal sealed class Mesh004LinkerdUnauthenticated : Check
 {
     public override CheckInfo Info { get; } = new()
     {

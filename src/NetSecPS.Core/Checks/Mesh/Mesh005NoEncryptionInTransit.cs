@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Checks.Mesh;
 
 /// <summary>MESH-005: nothing encrypts pod-to-pod traffic.</summary>
-public sealed class Mesh005NoEncryptionInTransit : Check
+internal sealed class Mesh005NoEncryptionInTransit : Check
 {
     public override CheckInfo Info { get; } = new()
     {

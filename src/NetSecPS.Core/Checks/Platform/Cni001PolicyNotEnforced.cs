@@ -3,7 +3,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks.Platform;
 
 /// <summary>CNI-001: policies exist but the network plugin ignores them.</summary>
-public sealed class Cni001PolicyNotEnforced : Check
+internal sealed class Cni001PolicyNotEnforced : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using k8s.Models;
 namespace NetSecPS.Core.Checks.Platform;
 
 /// <summary>CNI-002: no known network plugin was found, so enforcement is unverified.</summary>
-public sealed class Cni002CniNotIdentified : Check
+internal sealed class Cni002CniNotIdentified : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -5,7 +5,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Platform;
 
 /// <summary>PLAT-001: the Kubernetes release no longer gets security fixes.</summary>
-public sealed class Plat001VersionOutOfSupport : Check
+internal sealed class Plat001VersionOutOfSupport : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,5 +1,4 @@
 using NetSecPS.Core.Checks.Support;
-using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
@@ -7,7 +6,7 @@ namespace NetSecPS.Core.Checks.Segmentation;
 /// NP-005 and NP-006: the NetworkPolicies with a rule of one direction that admits every peer on
 /// every port, one finding per policy listing those rules.
 /// </summary>
-public abstract class AllowAllRuleCheck : Check
+internal abstract class AllowAllRuleCheck : Check
 {
     /// <summary><c>Ingress</c> or <c>Egress</c>: the policy type and the rule list.</summary>
     protected abstract string Direction { get; }

@@ -5,7 +5,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-001: a namespace is default-deny for ingress only when no arbitrary peer can reach any of its pods.</summary>
-public sealed class Np001DefaultDenyIngress : Check
+internal sealed class Np001DefaultDenyIngress : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-002: a namespace is default-deny for egress only when none of its pods may connect to an arbitrary peer.</summary>
-public sealed class Np002DefaultDenyEgress : Check
+internal sealed class Np002DefaultDenyEgress : Check
 {
     /// <summary>DNS, which NP-010 requires to stay open.</summary>
     private static readonly ConnectionSet Dns = ConnectionSet.Port("UDP", 53).Union(ConnectionSet.Port("TCP", 53));

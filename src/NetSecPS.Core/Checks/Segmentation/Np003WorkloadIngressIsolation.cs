@@ -1,10 +1,9 @@
 using NetSecPS.Core.Checks.Support;
-using NetSecPS.Core.Connectivity;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-003: a workload that no policy isolates for ingress accepts connections from everyone.</summary>
-public sealed class Np003WorkloadIngressIsolation : Check
+internal sealed class Np003WorkloadIngressIsolation : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,9 +1,7 @@
-using NetSecPS.Core.Connectivity;
-
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-004: a workload that no policy isolates for egress may connect anywhere.</summary>
-public sealed class Np004WorkloadEgressIsolation : Check
+internal sealed class Np004WorkloadEgressIsolation : Check
 {
     public override CheckInfo Info { get; } = new()
     {

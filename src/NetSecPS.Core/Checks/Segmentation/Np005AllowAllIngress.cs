@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-005: an ingress rule that admits every source on every port.</summary>
-public sealed class Np005AllowAllIngress : AllowAllRuleCheck
+internal sealed class Np005AllowAllIngress : AllowAllRuleCheck
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-006: an egress rule that allows every destination on every port.</summary>
-public sealed class Np006AllowAllEgress : AllowAllRuleCheck
+internal sealed class Np006AllowAllEgress : AllowAllRuleCheck
 {
     public override CheckInfo Info { get; } = new()
     {

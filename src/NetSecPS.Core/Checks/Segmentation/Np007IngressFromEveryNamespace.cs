@@ -4,7 +4,7 @@ using NetSecPS.Core.Checks.Support;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-007: an ingress peer with <c>namespaceSelector: {}</c> admits pods of all namespaces.</summary>
-public sealed class Np007IngressFromEveryNamespace : Check
+internal sealed class Np007IngressFromEveryNamespace : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -5,7 +5,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-008: an egress ipBlock so wide that it opens the internet and the private networks alike.</summary>
-public sealed class Np008UnrestrictedInternetEgress : Check
+internal sealed class Np008UnrestrictedInternetEgress : Check
 {
     public override CheckInfo Info { get; } = new()
     {

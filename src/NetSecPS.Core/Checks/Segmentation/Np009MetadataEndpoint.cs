@@ -6,7 +6,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-009: pods that may reach the cloud metadata endpoint can steal the node's cloud credentials.</summary>
-public sealed class Np009MetadataEndpoint : Check
+internal sealed class Np009MetadataEndpoint : Check
 {
     private static readonly IPAddress Metadata = IPAddress.Parse("169.254.169.254");
 

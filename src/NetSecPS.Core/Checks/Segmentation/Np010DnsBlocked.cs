@@ -2,12 +2,11 @@ using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 
-using NetSecPS.Core.Policy;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-010: egress isolation that forgot DNS breaks name resolution.</summary>
-public sealed class Np010DnsBlocked : Check
+internal sealed class Np010DnsBlocked : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -1,10 +1,9 @@
-using NetSecPS.Core.Policy;
 using NetSecPS.Core.Checks.Support;
 
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-011: a policy whose podSelector matches nothing protects nothing.</summary>
-public sealed class Np011PolicySelectsNothing : Check
+internal sealed class Np011PolicySelectsNothing : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -5,7 +5,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-012: a rule peer that matches no namespace or no pod is dead or mistyped.</summary>
-public sealed class Np012DeadPeer : Check
+internal sealed class Np012DeadPeer : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -6,7 +6,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-013: a named port that no container of the destination pods declares allows nothing.</summary>
-public sealed class Np013NamedPortUndefined : Check
+internal sealed class Np013NamedPortUndefined : Check
 {
     public override CheckInfo Info { get; } = new()
     {

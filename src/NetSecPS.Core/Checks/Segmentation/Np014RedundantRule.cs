@@ -6,7 +6,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-014: a rule whose allowed connections another rule for the same pods already allows.</summary>
-public sealed class Np014RedundantRule : Check
+internal sealed class Np014RedundantRule : Check
 {
     public override CheckInfo Info { get; } = new()
     {

@@ -3,7 +3,7 @@ using NetSecPS.Core.Policy;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-015: two admin-tier policies with the same priority select common pods, and the API leaves their order undefined.</summary>
-public sealed class Np015UndefinedPolicyOrder : Check
+internal sealed class Np015UndefinedPolicyOrder : Check
 {
     public override CheckInfo Info { get; } = new()
     {

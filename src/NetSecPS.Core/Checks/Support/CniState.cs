@@ -12,14 +12,14 @@ namespace NetSecPS.Core.Checks.Support;
 /// <param name="EnforcesPolicy">Whether it enforces Kubernetes NetworkPolicy as configured.</param>
 /// <param name="Evidence">The DaemonSet, container or configuration that identified it.</param>
 /// <param name="Encryption">Node-to-node encryption it has switched on (WireGuard, IPsec), or null.</param>
-public sealed record CniComponent(string Name, bool EnforcesPolicy, string Evidence, string? Encryption, KubeObject? Source);
+internal sealed record CniComponent(string Name, bool EnforcesPolicy, string Evidence, string? Encryption, KubeObject? Source);
 
 /// <summary>
 /// Identifies the CNI plugin and any separate NetworkPolicy enforcer from DaemonSets, their
 /// containers and arguments, and the CNI's ConfigMaps (cilium-config, amazon-vpc-cni,
 /// kube-flannel-cfg, antrea-config) and FelixConfiguration.
 /// </summary>
-public sealed partial class CniState
+internal sealed partial class CniState
 {
     public CniState(ClusterModel model)
     {

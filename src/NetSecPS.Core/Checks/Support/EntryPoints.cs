@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// it, and what an attacker who took it could reach, directly and in any number of hops (paths do
 /// not pass through workloads of the profile's excluded namespaces, as for LAT-002).
 /// </summary>
-public static class EntryPoints
+internal static class EntryPoints
 {
     public static IReadOnlyList<EntryPoint> Build(ClusterModel model, IConnectivityQuery connectivity, AuditProfile profile)
     {

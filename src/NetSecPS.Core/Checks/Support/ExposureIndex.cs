@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// <param name="Via">LoadBalancer, NodePort, externalIPs, Ingress, Route, HTTPRoute, ...</param>
 /// <param name="Object">The object that exposes it (the Service, Ingress, Route or Gateway API route).</param>
 /// <param name="Service">The Service that carries the traffic to the pods.</param>
-public sealed record ExposurePath(string Via, KubeObject Object, KubeObject Service)
+internal sealed record ExposurePath(string Via, KubeObject Object, KubeObject Service)
 {
     public string Describe() => Object == Service
         ? $"{Via} Service {Service.Namespace}/{Service.Name}"
@@ -21,7 +21,7 @@ public sealed record ExposurePath(string Via, KubeObject Object, KubeObject Serv
 /// of type LoadBalancer or NodePort, externalIPs, an Ingress, an OpenShift Route or a Gateway
 /// API route; and which Services select which workloads.
 /// </summary>
-public sealed class ExposureIndex
+internal sealed class ExposureIndex
 {
     private static readonly string[] GatewayRouteKinds = { "HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute" };
 

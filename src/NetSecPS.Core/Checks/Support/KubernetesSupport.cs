@@ -8,7 +8,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// The dated end-of-support table shipped with the module (Resources/kubernetes-support.json):
 /// for each Kubernetes minor release, the day its upstream support ends.
 /// </summary>
-public sealed partial class KubernetesSupport
+internal sealed partial class KubernetesSupport
 {
     private KubernetesSupport(DateOnly updated, IReadOnlyList<(int Major, int Minor, DateOnly EndOfLife)> releases)
     {

@@ -15,7 +15,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// number, null, a date) or could not be written plain at all (line breaks, <c>---</c>, <c>#</c>,
 /// <c>:</c>, quotes, leading or trailing spaces); the emitter escapes what a quoted scalar needs.
 /// </summary>
-public static partial class ManifestYaml
+internal static partial class ManifestYaml
 {
     private static readonly EmitterSettings Settings = new EmitterSettings().WithBestIndent(2).WithBestWidth(int.MaxValue).WithIndentedSequences();
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s.Models;
 using NetSecPS.Core.Connectivity;
@@ -13,7 +12,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// <param name="Source">The PeerAuthentication that decided the mode, or null when none applies (PERMISSIVE by default).</param>
 /// <param name="Level">workload, namespace, mesh or default.</param>
 /// <param name="WeakPorts">Ports whose portLevelMtls mode is not STRICT, with their mode.</param>
-public sealed record PeerAuthenticationResult(string Mode, KubeObject? Source, string Level, IReadOnlyList<(int Port, string Mode)> WeakPorts);
+internal sealed record PeerAuthenticationResult(string Mode, KubeObject? Source, string Level, IReadOnlyList<(int Port, string Mode)> WeakPorts);
 
 /// <summary>
 /// Service-mesh facts the MESH checks need: whether Istio or Linkerd is present, which workloads
@@ -22,7 +21,7 @@ public sealed record PeerAuthenticationResult(string Mode, KubeObject? Source, s
 /// it. Istio membership and PeerAuthentication come from the same place as the connectivity's
 /// (<see cref="IstioMesh"/>), so the checks and the flows agree.
 /// </summary>
-public sealed partial class MeshState
+internal sealed partial class MeshState
 {
     public const string LinkerdInboundPolicyAnnotation = "config.linkerd.io/default-inbound-policy";
 

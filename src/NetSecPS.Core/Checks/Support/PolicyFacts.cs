@@ -1,4 +1,3 @@
-using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Policy;
 

@@ -4,7 +4,7 @@ using NetSecPS.Core.Sources;
 namespace NetSecPS.Core.Checks.Support;
 
 /// <summary>A binding of a role to subjects, from a RoleBinding or a ClusterRoleBinding.</summary>
-public sealed record RoleBindingEntry(KubeObject Object, string RoleKind, string RoleName, IReadOnlyList<Rbacv1Subject> Subjects)
+internal sealed record RoleBindingEntry(KubeObject Object, string RoleKind, string RoleName, IReadOnlyList<Rbacv1Subject> Subjects)
 {
     public string? Namespace => Object.Kind == "RoleBinding" ? Object.Namespace : null;
 }
@@ -14,7 +14,7 @@ public sealed record RoleBindingEntry(KubeObject Object, string RoleKind, string
 /// rules each role grants, who the cluster admins are, and which subjects are Kubernetes'
 /// own components.
 /// </summary>
-public sealed class RbacIndex
+internal sealed class RbacIndex
 {
     /// <summary>
     /// Rules of the built-in ClusterRoles, used when a binding refers to one the snapshot does not

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NetSecPS.Core.Model;
-using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Checks.Support;
 
@@ -15,7 +14,7 @@ namespace NetSecPS.Core.Checks.Support;
 /// A suggested policy never cuts what the cluster's exposure or DNS needs (<see cref="TrafficNeeds"/>):
 /// it denies by default and keeps those flows, each kept rule explained in a comment.
 /// </summary>
-public static partial class Remediations
+internal static partial class Remediations
 {
     /// <summary>
     /// A policy over every pod of the namespace that admits nothing but what the namespace's

@@ -5,7 +5,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Support;
 
 /// <summary>The cluster DNS pods a DNS egress exception should name.</summary>
-public sealed record DnsTarget(string Namespace, string LabelKey, string LabelValue, IReadOnlyList<int> UdpPorts, IReadOnlyList<int> TcpPorts)
+internal sealed record DnsTarget(string Namespace, string LabelKey, string LabelValue, IReadOnlyList<int> UdpPorts, IReadOnlyList<int> TcpPorts)
 {
     public static DnsTarget KubeDns { get; } = new("kube-system", "k8s-app", "kube-dns", new[] { 53 }, new[] { 53 });
 }
@@ -14,7 +14,7 @@ public sealed record DnsTarget(string Namespace, string LabelKey, string LabelVa
 /// One rule a suggested policy must keep so it breaks nothing the cluster's exposure or DNS
 /// needs: the peers (a NetworkPolicy <c>from</c>/<c>to</c> list; null for every peer) and the ports.
 /// </summary>
-public sealed record KeptRule(string Why, JsonArray? Peers, JsonArray Ports);
+internal sealed record KeptRule(string Why, JsonArray? Peers, JsonArray Ports);
 
 /// <summary>
 /// The flows a remediation must not cut: what Ingresses, Routes and Gateway API routes need
@@ -23,7 +23,7 @@ public sealed record KeptRule(string Why, JsonArray? Peers, JsonArray Ports);
 /// the DNS servers, the DNS servers to their upstream resolvers and the API server). Built once
 /// per audit from the model; every suggested policy adds these rules to its deny-by-default.
 /// </summary>
-public sealed class TrafficNeeds
+internal sealed class TrafficNeeds
 {
     /// <summary>The range the remediations use where the real client range is not known: RFC 5737 TEST-NET-3, to be replaced.</summary>
     public const string PlaceholderClientRange = "203.0.113.0/24";

@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Support;
 
 /// <summary>What a workload is, recognised from its images, names, labels and declared ports.</summary>
-public static class WorkloadTraits
+internal static class WorkloadTraits
 {
     /// <summary>The data stores of the catalogue with their well-known ports.</summary>
     public static IReadOnlyDictionary<string, int[]> DataStores { get; } = new Dictionary<string, int[]>(StringComparer.OrdinalIgnoreCase)

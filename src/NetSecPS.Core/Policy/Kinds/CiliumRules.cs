@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using NetSecPS.Core.Connectivity;

@@ -9,7 +9,7 @@ using System.Text;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>The API server answered with an error status that retrying will not fix (403, 404, 410, ...).</summary>
-public sealed class ApiStatusException : Exception
+internal sealed class ApiStatusException : Exception
 {
     public ApiStatusException(int statusCode, string? reason, string message)
         : base(message)
@@ -24,7 +24,7 @@ public sealed class ApiStatusException : Exception
 }
 
 /// <summary>The TLS handshake with the API server failed; <see cref="CertificateRefused"/> when its certificate was not accepted.</summary>
-public sealed class TlsFailureException : AuthenticationException
+internal sealed class TlsFailureException : AuthenticationException
 {
     public TlsFailureException(string message, bool certificateRefused, Exception inner)
         : base(message, inner)
@@ -36,7 +36,7 @@ public sealed class TlsFailureException : AuthenticationException
 }
 
 /// <summary>The server at the URL did not prove to be a Kubernetes API server (no /version, no core API, a redirect, HTML).</summary>
-public sealed class NotKubernetesException : Exception
+internal sealed class NotKubernetesException : Exception
 {
     public NotKubernetesException(string message)
         : base(message)
@@ -50,7 +50,7 @@ public sealed class NotKubernetesException : Exception
 /// raw GETs so that typed kinds and CRDs share one code path, retries of what is worth retrying,
 /// and bounded answers. No header, credential or plugin output ever reaches a message.
 /// </summary>
-public sealed class ApiConnection : IDisposable
+internal sealed class ApiConnection : IDisposable
 {
     /// <summary>The biggest answer read into memory; a page of 500 objects is a few megabytes.</summary>
     public const int MaxResponseBytes = 256 * 1024 * 1024;

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>Where a kind is served on this cluster, or why it is not.</summary>
-public sealed record ServedKind(KindRegistry.KindInfo Info, string? GroupVersion, bool Namespaced, string? AbsentReason)
+internal sealed record ServedKind(KindRegistry.KindInfo Info, string? GroupVersion, bool Namespaced, string? AbsentReason)
 {
     public bool IsServed => GroupVersion is not null;
 
@@ -16,7 +16,7 @@ public sealed record ServedKind(KindRegistry.KindInfo Info, string? GroupVersion
 /// groups (<c>/api</c>, <c>/apis</c>), then the resource list of each group version NetSecPS
 /// needs. An optional API that is not installed is absent, not an error.
 /// </summary>
-public static class ApiDiscovery
+internal static class ApiDiscovery
 {
     public static async Task<IReadOnlyList<ServedKind>> DiscoverAsync(ApiConnection connection, IEnumerable<KindRegistry.KindInfo> kinds, IOutputSink sink, CancellationToken cancellationToken)
     {

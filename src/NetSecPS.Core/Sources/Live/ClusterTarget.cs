@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>The API server would receive a credential over plain HTTP, where anyone on the path can read and replay it.</summary>
-public sealed class InsecureTransportException : Exception
+internal sealed class InsecureTransportException : Exception
 {
     public InsecureTransportException(string message)
         : base(message)
@@ -35,7 +35,7 @@ internal sealed record InClusterEnvironment(string? Host, string? Port, string T
 }
 
 /// <summary>One API server to talk to and how: resolved from a kubeconfig context or from the pod's service account.</summary>
-public sealed class ClusterTarget : IDisposable
+internal sealed class ClusterTarget : IDisposable
 {
     private ClusterTarget(Uri server, ICredentialSource credentials)
     {

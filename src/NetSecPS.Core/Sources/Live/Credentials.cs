@@ -5,7 +5,7 @@ using System.Text;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>A credential could not be obtained or used (a plugin that fails, a key that does not fit its certificate, an unreadable token file).</summary>
-public sealed class CredentialException : Exception
+internal sealed class CredentialException : Exception
 {
     public CredentialException(string message)
         : base(message)
@@ -19,7 +19,7 @@ public sealed class CredentialException : Exception
 }
 
 /// <summary>What one request presents to the API server. Holds secrets: it has no useful ToString on purpose.</summary>
-public sealed class Credential
+internal sealed class Credential
 {
     public string? BearerToken { get; init; }
     public string? BasicUser { get; init; }
@@ -40,7 +40,7 @@ public sealed class Credential
 /// request and may return a cached credential; <see cref="RenewAsync"/> is called once when the
 /// server answered 401 to a credential, and says whether a different one is now available.
 /// </summary>
-public interface ICredentialSource : IDisposable
+internal interface ICredentialSource : IDisposable
 {
     /// <summary>Names the kind and owner of the credential ("the bearer token of user 'x'"), never its value.</summary>
     string Description { get; }
@@ -57,7 +57,7 @@ public interface ICredentialSource : IDisposable
 }
 
 /// <summary>A credential that never changes: a kubeconfig token, basic credentials, a client certificate, or none.</summary>
-public sealed class StaticCredentialSource : ICredentialSource
+internal sealed class StaticCredentialSource : ICredentialSource
 {
     private readonly Credential credential;
 
@@ -85,7 +85,7 @@ public sealed class StaticCredentialSource : ICredentialSource
 /// when the server rejects the token it held. A kubeconfig token beside tokenFile is the
 /// fallback while the file cannot be read, as clientcmd documents.
 /// </summary>
-public sealed class TokenFileCredentialSource : ICredentialSource
+internal sealed class TokenFileCredentialSource : ICredentialSource
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
     private readonly string path;
@@ -194,7 +194,7 @@ public sealed class TokenFileCredentialSource : ICredentialSource
 }
 
 /// <summary>Turns a kubeconfig user into the credential source kubectl would use for it.</summary>
-public static class CredentialSources
+internal static class CredentialSources
 {
     /// <summary>
     /// The precedence of client-go: a token or tokenFile wins over an exec plugin (kubectl sends

@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>What an exec credential plugin may be told about the cluster, and how long it may take.</summary>
-public sealed record ExecPluginContext(KubeconfigCluster? Cluster, TimeSpan Timeout, IOutputSink Sink)
+internal sealed record ExecPluginContext(KubeconfigCluster? Cluster, TimeSpan Timeout, IOutputSink Sink)
 {
     /// <summary>Tests move time forward without waiting.</summary>
     internal TimeProvider Clock { get; init; } = TimeProvider.System;
@@ -27,7 +27,7 @@ public sealed record ExecPluginContext(KubeconfigCluster? Cluster, TimeSpan Time
 /// into its exception message. Here nothing the plugin prints ever reaches a message: its
 /// standard output is the credential, and its standard error may quote it.
 /// </summary>
-public sealed class ExecCredentialSource : ICredentialSource
+internal sealed class ExecCredentialSource : ICredentialSource
 {
     public const string V1 = "client.authentication.k8s.io/v1";
     public const string V1Beta1 = "client.authentication.k8s.io/v1beta1";

@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>A cluster entry of a kubeconfig (clientcmd v1 <c>Cluster</c>); relative paths already resolved against the file that holds them.</summary>
-public sealed record KubeconfigCluster(string Name)
+internal sealed record KubeconfigCluster(string Name)
 {
     public string? Server { get; init; }
     public string? CertificateAuthority { get; init; }
@@ -15,7 +15,7 @@ public sealed record KubeconfigCluster(string Name)
 }
 
 /// <summary>An exec credential plugin of a kubeconfig user (clientcmd v1 <c>ExecConfig</c>).</summary>
-public sealed record KubeconfigExec(string Command)
+internal sealed record KubeconfigExec(string Command)
 {
     public IReadOnlyList<string> Args { get; init; } = Array.Empty<string>();
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = Array.Empty<KeyValuePair<string, string>>();
@@ -27,7 +27,7 @@ public sealed record KubeconfigExec(string Command)
 }
 
 /// <summary>A user entry of a kubeconfig (clientcmd v1 <c>AuthInfo</c>). Holds credentials: never print it.</summary>
-public sealed record KubeconfigUser(string Name)
+internal sealed record KubeconfigUser(string Name)
 {
     public string? Token { get; init; }
     public string? TokenFile { get; init; }
@@ -48,7 +48,7 @@ public sealed record KubeconfigUser(string Name)
     public override string ToString() => $"user '{Name}'";
 }
 
-public sealed record KubeconfigContext(string Name, string? Cluster, string? User, string? Namespace);
+internal sealed record KubeconfigContext(string Name, string? Cluster, string? User, string? Namespace);
 
 /// <summary>
 /// kubeconfig files read the way kubectl (client-go clientcmd) reads them: several files merged
@@ -60,7 +60,7 @@ public sealed record KubeconfigContext(string Name, string? Cluster, string? Use
 /// and as-uid, so NetSecPS reads the files itself. Only scalars the schema names are read;
 /// YAML aliases are followed as references, never expanded, and the file size is bounded.
 /// </summary>
-public sealed class Kubeconfig
+internal sealed class Kubeconfig
 {
     /// <summary>No real kubeconfig comes near this; a bigger file is refused rather than parsed.</summary>
     public const long MaxFileBytes = 16L * 1024 * 1024;

@@ -1,7 +1,7 @@
 namespace NetSecPS.Core.Sources.Live;
 
 /// <summary>How to reach and read a live cluster.</summary>
-public sealed record LiveOptions
+internal sealed record LiveOptions
 {
     /// <summary>Path of the kubeconfig; null for the default (KUBECONFIG, then ~/.kube/config).</summary>
     public string? Kubeconfig { get; init; }
@@ -35,7 +35,7 @@ public sealed record LiveOptions
 /// connections are retried with exponential backoff and jitter, within a bounded number of
 /// attempts and a bounded total wait, so a sick API server fails the read instead of hanging it.
 /// </summary>
-public sealed record RetryPolicy
+internal sealed record RetryPolicy
 {
     public int MaxAttempts { get; init; } = 6;
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(250);

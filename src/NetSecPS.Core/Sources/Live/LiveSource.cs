@@ -9,7 +9,7 @@ namespace NetSecPS.Core.Sources.Live;
 /// APIs, paged lists of every kind NetSecPS reads (several kinds at once), objects streamed into
 /// the snapshot, and per-kind coverage that says exactly what could not be seen and why.
 /// </summary>
-public static class LiveSource
+internal static class LiveSource
 {
     private const int ProgressId = 1;
 

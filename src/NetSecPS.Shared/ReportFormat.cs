@@ -1,4 +1,4 @@
-namespace NetSecPS.Reports;
+namespace NetSecPS;
 
 /// <summary>The report formats, chosen from a file's extension.</summary>
 public enum ReportFormat
@@ -11,6 +11,10 @@ public enum ReportFormat
     JUnit,
 }
 
+/// <summary>
+/// The report formats' file extensions. In NetSecPS.Shared (the module's default load context)
+/// so scripts read the one map too: the compliance job takes its formats from it.
+/// </summary>
 public static class ReportFormats
 {
     /// <summary>
