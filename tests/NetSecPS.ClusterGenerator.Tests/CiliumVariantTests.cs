@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using NetSecPS.Core;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
-using NetSecPS.Core.Sources;
 
 namespace NetSecPS.ClusterGenerator.Tests;
 
@@ -60,7 +58,6 @@ public sealed class CiliumVariantTests : CniVariantTests<CiliumVariant>
         Assert.Contains(Specs("CiliumNetworkPolicy"), s => s["ingress"] is JsonArray { Count: 1 } i && i[0] is JsonObject { Count: 0 });
         Assert.Contains(Specs("CiliumClusterwideNetworkPolicy"), s => s["enableDefaultDeny"] is not null);
     }
-
 }
 
 /// <summary>The Cilium variant: 400 pods, and as reference the same plan with its NetworkPolicies kept.</summary>
