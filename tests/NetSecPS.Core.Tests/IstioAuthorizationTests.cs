@@ -84,4 +84,27 @@ public class IstioAuthorizationTests
         Assert.Equal(MtlsState.DestinationWithoutSidecar, flow.Mtls);
         Assert.False(flow.MutuallyAuthenticated);
     }
+
+    [Fact]
+    public void Only_the_mesh_condition_marks_a_flow_restricted_by_the_mesh_and_cilium_l7_rules_keep_their_own_wording()
+    {
+        var f = new ConnectivityFixture("istio/cilium-l7.yaml");
+        var flow = Assert.Single(f.Engine.Flows, x => x.Source == "shop/web[Deployment]" && x.Destination == "shop/api[Deployment]");
+        Assert.Equal("TCP 8080,9090", flow.Connections);
+        Assert.Equal("TCP 9090", flow.L7Restricted);
+
+        // Cilium's L7 rule: the proxy of the CNI refuses other requests; the mesh admits every request on 8080.
+        var cilium = f.Test("shop/web", "shop/api", 8080);
+        Assert.True(cilium.Allowed);
+        Assert.Contains(cilium.Undecided, u => u.Contains("for L7-restricted traffic only", StringComparison.Ordinal) && u.Contains("GET /public", StringComparison.Ordinal));
+        Assert.DoesNotContain(cilium.Undecided, u => u.Contains("admits only requests with", StringComparison.Ordinal));
+        Assert.DoesNotContain(cilium.Decisions, d => d.Text.Contains("only requests with", StringComparison.Ordinal));
+
+        // Istio's condition: named on the mesh's decision and among what is undecided.
+        var istio = f.Test("shop/web", "shop/api", 9090);
+        Assert.True(istio.Allowed);
+        Assert.Contains(istio.Undecided, u => u.Contains("admits only requests with methods GET", StringComparison.Ordinal));
+        Assert.DoesNotContain(istio.Undecided, u => u.Contains("L7-restricted", StringComparison.Ordinal));
+        Assert.Contains(istio.Decisions, d => d.Layer == PolicyLayer.Mesh && d.Text.Contains("only requests with methods GET", StringComparison.Ordinal));
+    }
 }

@@ -295,8 +295,11 @@ internal sealed partial class ConnectivityEngine : IConnectivityQuery
         return table.Union(allowed, undecided);
     }
 
-    /// <summary>A rule that holds for some requests only: at L4 its Deny refuses no connection; for every request its Allow admits none.</summary>
-    private static bool Skips(CompiledRule rule, bool strict) => strict ? rule.Action == RuleAction.Allow : rule.Action == RuleAction.Deny;
+    /// <summary>
+    /// A rule that holds for some requests only: at L4 its Deny refuses no connection; for every
+    /// request the mesh's conditional Allow admits none (a CNI's L7 Allow, Cilium's, is not the mesh's restriction).
+    /// </summary>
+    private static bool Skips(CompiledRule rule, bool strict) => strict ? rule.Action == RuleAction.Allow && rule.ConditionInMesh : rule.Action == RuleAction.Deny;
 
     private int PeerCount(TrafficDirection direction) => classCount + (direction == TrafficDirection.Egress ? destinationRanges.Count : sourceRanges.Count) + 2;
 
@@ -811,7 +814,7 @@ internal sealed partial class ConnectivityEngine : IConnectivityQuery
         var peers = OrderedFlowPeers(workloads);
         var namedDestinations = NamedDestinationsFinder(peers);
         var mesh = policies.Mesh is { } m
-            ? new FlowMesh(m, ingressPrograms.Programs.Select(p => p.AllRules.Any(r => r.Condition is not null)).ToArray(), IngressControllerClasses.Select(c => c.Index).ToArray())
+            ? new FlowMesh(m, ingressPrograms.Programs.Select(p => p.AllRules.Any(r => r.ConditionInMesh)).ToArray(), IngressControllerClasses.Select(c => c.Index).ToArray())
             : null;
         var perSource = new List<long>[peers.Sources.Count];
         var perSourceMesh = mesh is null ? null : new List<MeshFlowInfo?>[peers.Sources.Count];

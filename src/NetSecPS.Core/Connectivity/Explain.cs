@@ -428,7 +428,7 @@ internal sealed partial class ConnectivityEngine
 
         void NoteUndecided(CompiledRule r)
         {
-            if (r.Condition is not null && Matched(r))
+            if (r.ConditionInMesh && Matched(r))
             {
                 var note = r.Action == RuleAction.Deny
                     ? $"{r.Reference} denies requests with {r.Condition}; the connection itself is allowed"
@@ -571,19 +571,19 @@ internal sealed partial class ConnectivityEngine
         // better than one that admits some, and makes the conditions of the others void for that peer
         // and port. Name a written policy before a CNI default (Cilium's allow-localhost) that admits the same.
         var allows = tp.Rules.Where(r => r.Action == RuleAction.Allow && holds(r))
-            .OrderBy(r => r.Condition is not null).ThenBy(r => r.L7 is not null).ThenBy(r => r.Policy.Implicit).ToList();
+            .OrderBy(r => r.Condition is not null).ThenBy(r => r.Policy.Implicit).ToList();
         if (allows.FirstOrDefault() is { } allow)
         {
-            if (allow.L7 is not null)
+            if (allow.Condition is not null && !allow.ConditionInMesh)
             {
-                var note = $"{allow.Reference} opens {what} to {peerName} for L7-restricted traffic only ({allow.L7}): requests that do not match are refused by the proxy";
+                var note = $"{allow.Reference} opens {what} to {peerName} for L7-restricted traffic only ({allow.Condition}): requests that do not match are refused by the proxy";
                 if (!undecided.Contains(note))
                 {
                     undecided.Add(note);
                 }
             }
 
-            var only = allow.Condition is null ? string.Empty : $", only requests with {allow.Condition}";
+            var only = !allow.ConditionInMesh ? string.Empty : $", only requests with {allow.Condition}";
             return new Decision(true, layer, direction, tp.Tier, allow.Policy, allow, RuleAction.Allow,
                 $"{allow.Label} of {allow.Policy} admits {peerName} on {what} ({(direction == TrafficDirection.Ingress ? "from" : "to")} {allow.PeersText}; {allow.Ports.Text}{only})", true);
         }

@@ -124,6 +124,37 @@ internal sealed class PeerClass
     };
 }
 
+/// <summary>
+/// Something beyond namespace, labels, container ports, host network and address that a policy
+/// kind's rules tell pods apart by (<see cref="Policy.IPolicyKind.ClassDistinction"/>): pods of one
+/// class agree on <see cref="KeyOf"/>. The builder splits classes by every distinction the kinds
+/// ask for, each once.
+/// </summary>
+internal sealed class PodDistinction
+{
+    public PodDistinction(string name, Func<PodInfo, string> keyOf)
+    {
+        Name = name;
+        KeyOf = keyOf;
+    }
+
+    /// <summary>
+    /// The service account a pod runs as (<see cref="PeerClassBuilder.ServiceAccountOf"/>), which
+    /// Calico's <c>serviceAccountSelector</c> and <c>projectcalico.org/serviceaccount</c> and Cilium's
+    /// <c>io.cilium.k8s.policy.serviceaccount</c> select by. Classes split by it carry it
+    /// (<see cref="PeerClass.ServiceAccount"/>), the synthetic ones <c>default</c>.
+    /// </summary>
+    public static PodDistinction ServiceAccount { get; } = new("service account", PeerClassBuilder.ServiceAccountOf);
+
+    /// <summary>What the distinction is, for debugging: <c>service account</c>, <c>Istio sidecar and identity</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The pod's value: pods with different values never share a class.</summary>
+    public Func<PodInfo, string> KeyOf { get; }
+
+    public override string ToString() => Name;
+}
+
 /// <summary>Groups the model's pods into <see cref="PeerClass"/>es and adds the synthetic classes.</summary>
 internal static class PeerClassBuilder
 {
@@ -160,19 +191,16 @@ internal static class PeerClassBuilder
     /// <summary>
     /// Groups pods into classes. <paramref name="podAddressCuts"/> are the CIDRs of rules that also
     /// match pod addresses: pods are further grouped by the interval of those cuts their address
-    /// falls in, so each such CIDR holds all or none of a class.
-    /// </summary>
-    /// <summary>
-    /// Groups pods into classes. <paramref name="podAddressCuts"/> are the CIDRs of rules that also
-    /// match pod addresses: pods are further grouped by the interval of those cuts their address
-    /// falls in, so each such CIDR holds all or none of a class. <paramref name="byServiceAccount"/>
-    /// splits classes by service account (Calico and Cilium selectors); <paramref name="distinction"/>,
-    /// when given, further tells pods apart (Istio: the sidecar and the service account), so pods
-    /// of one class agree on it; <paramref name="nodePeers"/> adds the node peers Cilium's entities name.
+    /// falls in, so each such CIDR holds all or none of a class. <paramref name="distinctions"/>
+    /// further tell pods apart (the service account for Calico and Cilium selectors; Istio: the
+    /// sidecar and the identity), so pods of one class agree on each; <paramref name="nodePeers"/>
+    /// adds the node peers Cilium's entities name.
     /// </summary>
     public static Result Build(ClusterModel model, ConnectivityOptions options, IReadOnlyList<IpRange> podAddressCuts,
-        bool byServiceAccount = false, bool nodePeers = false, Func<PodInfo, string>? distinction = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<PodDistinction>? distinctions = null, bool nodePeers = false, CancellationToken cancellationToken = default)
     {
+        distinctions ??= Array.Empty<PodDistinction>();
+        var byServiceAccount = distinctions.Contains(PodDistinction.ServiceAccount);
         var addresses = PodAddresses.Create(model, podAddressCuts);
         var classes = new List<PeerClass>();
         var byKey = new Dictionary<string, PeerClass>(StringComparer.Ordinal);
@@ -214,16 +242,12 @@ internal static class PeerClassBuilder
                 sb.Append('\u0001').Append(exempt ? (hostAddress?.ToString() ?? "host") : "pod");
                 var (interval, family) = exempt ? (null, 0) : addresses.Of(pod);
                 sb.Append('\u0001').Append(interval?.ToString() ?? "?").Append('/').Append(family);
-                var serviceAccount = byServiceAccount ? ServiceAccountOf(pod) : null;
-                if (serviceAccount is not null)
+                foreach (var distinction in distinctions)
                 {
-                    sb.Append('\u0001').Append(serviceAccount);
+                    sb.Append('\u0001').Append(distinction.KeyOf(pod));
                 }
 
-                if (distinction is not null)
-                {
-                    sb.Append('\u0001').Append(distinction(pod));
-                }
+                var serviceAccount = byServiceAccount ? ServiceAccountOf(pod) : null;
 
                 var key = sb.ToString();
                 if (!byKey.TryGetValue(key, out var c))

@@ -24,20 +24,14 @@ internal interface IPolicyKind
     }
 
     /// <summary>
-    /// Before pods are grouped into classes: whether the kind's selectors tell pods apart by
-    /// service account (Calico <c>serviceAccountSelector</c>, <c>projectcalico.org/serviceaccount</c>,
-    /// Cilium's <c>io.cilium.k8s.policy.serviceaccount</c>), so pods of equal labels but different
-    /// service accounts must not share a class.
+    /// Before pods are grouped into classes: what else, beyond labels, namespace, ports and address,
+    /// this kind's rules tell pods apart by, so such pods must not share a class: the service
+    /// account (<see cref="PodDistinction.ServiceAccount"/>: Calico's <c>serviceAccountSelector</c>
+    /// and <c>projectcalico.org/serviceaccount</c>, Cilium's <c>io.cilium.k8s.policy.serviceaccount</c>),
+    /// Istio's sidecar and identity. Null when the kind needs nothing more, so classes stay as they
+    /// are in clusters without the kind's objects.
     /// </summary>
-    bool DistinguishesServiceAccounts(ClusterModel cluster) => false;
-
-    /// <summary>
-    /// Before pods are grouped into classes: what else, beyond labels, namespace, ports, address
-    /// and service account, this kind's rules tell pods apart by (Istio: whether a pod runs a
-    /// sidecar, and its service account, which principals name). Null when the kind needs nothing
-    /// more, so classes stay as they are in clusters without the kind's objects.
-    /// </summary>
-    Func<PodInfo, string>? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) => null;
+    PodDistinction? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) => null;
 
     /// <summary>
     /// Before pods are grouped into classes and any kind compiles: where this kind's presence

@@ -293,12 +293,25 @@ internal sealed class CompiledRule
 
     /// <summary>
     /// Null when the rule holds for every request of the connections it matches. Otherwise it
-    /// holds only for some requests, in words (<c>methods GET; paths /api/*</c>): an Istio rule
-    /// with HTTP methods, paths or hosts, JWT principals, or <c>when</c> conditions a static
-    /// analysis does not evaluate. Connections are L4: a conditional Allow admits them (the
-    /// requests it does not match are refused at L7), a conditional Deny refuses none of them.
+    /// holds only for some requests, described in words: Cilium's L7 rules (<c>rules.http</c>,
+    /// <c>kafka</c>, <c>dns</c>, TLS server names: <c>HTTP GET /public</c>) or an Istio rule's HTTP
+    /// methods, paths or hosts, JWT principals and <c>when</c> conditions (<c>methods GET; paths
+    /// /api/*</c>), which a static analysis does not evaluate. Connections are L4, so a conditional
+    /// Allow opens its connections for reachability (the requests it does not match are refused by
+    /// the proxy, unless a rule without condition admits the same peer and port), and a conditional
+    /// Deny refuses none of them: it denies some requests only (Istio DENY rules; Cilium's deny
+    /// rules carry no L7 rules, so they never have a condition). Where the condition is enforced
+    /// follows from the rule's layer (<see cref="ConditionInMesh"/>).
     /// </summary>
     public string? Condition { get; set; }
+
+    /// <summary>
+    /// The rule's <see cref="Condition"/> is the mesh's (Istio, in <see cref="PolicyLayer.Mesh"/>):
+    /// flows mark the connections it admits only for some requests (<c>L7Restricted</c>) and
+    /// explanations name the condition of every matching rule. A condition in the CNI layer (Cilium's
+    /// proxy) is named by explanations only for the allow that decides the connection.
+    /// </summary>
+    public bool ConditionInMesh => Condition is not null && Policy.Tier.Layer == PolicyLayer.Mesh;
 
     /// <summary>What the rule names that a static analysis cannot decide (nodes without node data, domain names, L7 conditions).</summary>
     public List<string> Undecided { get; } = new();
@@ -308,14 +321,6 @@ internal sealed class CompiledRule
     /// outside the cluster): connections to or from pods are decided exactly.
     /// </summary>
     public bool UndecidedOnlyForAddresses { get; set; }
-
-    /// <summary>
-    /// The application-layer conditions of an Allow rule (Cilium <c>rules.http</c>, <c>kafka</c>,
-    /// <c>dns</c>, TLS server names), in words; null when the rule has none. The rule opens its
-    /// ports for reachability; whether a request passes depends on these conditions, unless a rule
-    /// without them allows the same peer and port.
-    /// </summary>
-    public string? L7 { get; set; }
 
     /// <summary>Human form of the peers: <c>pods app=web in namespace frontend</c>, <c>0.0.0.0/0 except 10.0.0.0/8</c>.</summary>
     public string PeersText { get; set; } = string.Empty;

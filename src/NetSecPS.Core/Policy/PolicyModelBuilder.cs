@@ -27,19 +27,16 @@ internal static class PolicyModelBuilder
             kind.Plan(plan, cluster);
         }
 
-        // Cilium (which asks for node peers) selects by service account as well.
-        var byServiceAccount = plan.NodePeers || kinds.Any(k => k.DistinguishesServiceAccounts(cluster));
-        Func<PodInfo, string>? distinction = null;
+        var distinctions = new List<PodDistinction>();
         foreach (var kind in kinds)
         {
-            if (kind.ClassDistinction(cluster, options) is { } d)
+            if (kind.ClassDistinction(cluster, options) is { } d && !distinctions.Contains(d))
             {
-                var before = distinction;
-                distinction = before is null ? d : pod => before(pod) + '\u0003' + d(pod);
+                distinctions.Add(d);
             }
         }
 
-        var classes = PeerClassBuilder.Build(cluster, options, podCuts, byServiceAccount, plan.NodePeers, distinction, cancellationToken);
+        var classes = PeerClassBuilder.Build(cluster, options, podCuts, distinctions, plan.NodePeers, cancellationToken);
 
         var context = new PolicyCompileContext(cluster, options, classes, plan, sink, cancellationToken);
         foreach (var kind in kinds)

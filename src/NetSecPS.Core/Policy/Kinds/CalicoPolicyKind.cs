@@ -44,7 +44,9 @@ internal sealed class CalicoPolicyKind : IPolicyKind
     public IReadOnlyList<(string Group, string Kind)> Kinds { get; } =
         CalicoObjects.AllKinds.SelectMany(k => new[] { (CalicoObjects.ApiGroup, k), (CalicoObjects.CrdGroup, k) }).ToList();
 
-    public bool DistinguishesServiceAccounts(ClusterModel cluster) => CalicoObjects.Read(cluster.Data).HasPolicies;
+    /// <summary>Calico's selectors name service accounts (<c>serviceAccountSelector</c>, <c>projectcalico.org/serviceaccount</c>).</summary>
+    public PodDistinction? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) =>
+        CalicoObjects.Read(cluster.Data).HasPolicies ? PodDistinction.ServiceAccount : null;
 
     public void CollectPodAddressCuts(ClusterModel cluster, ConnectivityOptions options, List<IpRange> cuts)
     {

@@ -46,6 +46,10 @@ internal sealed class CiliumPolicyKind : IPolicyKind
         }
     }
 
+    /// <summary>Cilium's labels of a pod name its service account (<c>io.cilium.k8s.policy.serviceaccount</c>).</summary>
+    public PodDistinction? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) =>
+        CiliumCluster.Detect(cluster) is null ? null : PodDistinction.ServiceAccount;
+
     public void Plan(TierPlan plan, ClusterModel cluster)
     {
         if (CiliumCluster.Detect(cluster) is not { } cilium)

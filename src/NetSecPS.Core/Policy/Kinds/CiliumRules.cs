@@ -68,7 +68,7 @@ internal sealed partial class CiliumPolicyCompiler
             {
                 Classes = context.NewClassSet(),
                 AllPeers = !peers.HasL3,
-                L7 = l7,
+                Condition = l7,
                 AddressesMatchPods = cilium.CidrRulesMatchPods && context.Options.AddressRulesMatchPods,
                 UndecidedOnlyForAddresses = peers.UndecidedOnlyForAddresses,
             };

@@ -36,8 +36,8 @@ internal sealed partial class IstioPolicyKind : IPolicyKind
         ("networking.istio.io", "Sidecar"), ("networking.istio.io", "ServiceEntry"),
     };
 
-    public Func<PodInfo, string>? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) =>
-        IstioMesh.Detect(cluster, options) is { } mesh ? mesh.ClassDistinction : null;
+    public PodDistinction? ClassDistinction(ClusterModel cluster, ConnectivityOptions options) =>
+        IstioMesh.Detect(cluster, options) is { } mesh ? new PodDistinction("Istio sidecar and identity", mesh.ClassDistinction) : null;
 
     /// <summary>ipBlocks and <c>source.ip</c> conditions match pods by address: pods are grouped so each CIDR holds all or none of a class.</summary>
     public void CollectPodAddressCuts(ClusterModel cluster, ConnectivityOptions options, List<IpRange> cuts)
