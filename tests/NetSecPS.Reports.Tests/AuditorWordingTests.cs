@@ -14,8 +14,8 @@ namespace NetSecPS.Reports.Tests;
 /// </summary>
 public class AuditorWordingTests
 {
-    private static readonly string Samples = Path.Combine(TestFiles.RepoRoot, "samples", "cluster");
-    private static readonly string HubbleLog = Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "flows", "hubble-observe.json");
+    private static readonly string Samples = TestFiles.DemoCluster;
+    private static readonly string HubbleLog = TestFiles.HubbleLog;
     private static readonly string MeshFixture = Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "connectivity", "istio", "peer-authentication.yaml");
 
     /// <summary>The demo cluster with its Hubble log: host-network workloads, exposures with and without TLS, a staged Calico policy, and observed flows where the datapath disagrees.</summary>

@@ -17,7 +17,7 @@ public class DemoReportTests
     private static readonly Lazy<ScanResult> Demo = new(() => Scan());
 
     private static ScanResult Scan(string? history = null) => Scanner.Run(
-        ManifestSource.Read(new[] { Path.Combine(TestFiles.RepoRoot, "samples", "cluster") }),
+        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
         new ScanOptions
         {
             Exceptions = ExceptionsInForce.Load(Path.Combine(TestFiles.RepoRoot, "samples", "exceptions.yaml")),

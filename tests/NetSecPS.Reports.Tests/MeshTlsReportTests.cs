@@ -31,7 +31,7 @@ public class MeshTlsReportTests
     private static readonly Lazy<ScanResult> Ambient = new(() => Scan(Path.Combine(Fixtures, "checks", "MESH-002", "pass", "sidecar-ambient-and-linkerd.yaml")));
 
     /// <summary>The demo cluster: Calico, no service mesh.</summary>
-    private static readonly Lazy<ScanResult> Demo = new(() => Scan(Path.Combine(TestFiles.RepoRoot, "samples", "cluster")));
+    private static readonly Lazy<ScanResult> Demo = new(() => Scan(TestFiles.DemoCluster));
 
     private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Mesh.Value, "mesh-tls.xlsx"));
     private static readonly Lazy<string> Pdf = new(() => TestFiles.Write(Mesh.Value, "mesh-tls.pdf"));

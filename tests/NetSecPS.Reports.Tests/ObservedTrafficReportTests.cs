@@ -10,8 +10,8 @@ namespace NetSecPS.Reports.Tests;
 /// <summary>The "Observed traffic" part of the reports, from a scan of the demo cluster with its Hubble log.</summary>
 public class ObservedTrafficReportTests
 {
-    private static readonly string Samples = Path.Combine(TestFiles.RepoRoot, "samples", "cluster");
-    private static readonly string HubbleLog = Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "flows", "hubble-observe.json");
+    private static readonly string Samples = TestFiles.DemoCluster;
+    private static readonly string HubbleLog = TestFiles.HubbleLog;
 
     private static readonly Lazy<ScanResult> Scan = new(() =>
         Scanner.Run(ManifestSource.Read(new[] { Samples }), new ScanOptions { FlowLogs = new[] { HubbleLog }, Now = SampleScan.ScannedAt }, new CollectingSink()));

@@ -18,7 +18,7 @@ public class PrintedReportTests
     private static readonly Lazy<string> Pdf = new(() => TestFiles.Write(Demo.Value, "printed-demo.pdf"));
 
     private static ScanResult Scan(string? history = null) => Scanner.Run(
-        ManifestSource.Read(new[] { Path.Combine(TestFiles.RepoRoot, "samples", "cluster") }),
+        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
         new ScanOptions
         {
             Exceptions = ExceptionsInForce.Load(Path.Combine(TestFiles.RepoRoot, "samples", "exceptions.yaml")),

@@ -14,8 +14,8 @@ namespace NetSecPS.Reports.Tests;
 public class PrintedSheetsTests
 {
     private static readonly Lazy<ScanResult> Observed = new(() => Scanner.Run(
-        ManifestSource.Read(new[] { Path.Combine(TestFiles.RepoRoot, "samples", "cluster") }),
-        new ScanOptions { FlowLogs = new[] { Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "flows", "hubble-observe.json") }, Now = SampleScan.ScannedAt },
+        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
+        new ScanOptions { FlowLogs = new[] { TestFiles.HubbleLog }, Now = SampleScan.ScannedAt },
         new CollectingSink()));
 
     private static readonly Lazy<ScanResult> Mesh = new(() => Scanner.Run(

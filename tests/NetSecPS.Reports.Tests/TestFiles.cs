@@ -5,6 +5,12 @@ internal static class TestFiles
 {
     public static string RepoRoot { get; } = FindRoot();
 
+    /// <summary>The demo cluster of the README (samples/cluster).</summary>
+    public static string DemoCluster { get; } = Path.Combine(RepoRoot, "samples", "cluster");
+
+    /// <summary>The demo cluster's Hubble log fixture.</summary>
+    public static string HubbleLog { get; } = Path.Combine(RepoRoot, "tests", "fixtures", "flows", "hubble-observe.json");
+
     public static string Directory { get; } = System.IO.Directory.CreateDirectory(Path.Combine(RepoRoot, "out", "test-reports")).FullName;
 
     public static string PathFor(string name) => Path.Combine(Directory, name);
