@@ -5,7 +5,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-001: a namespace is default-deny for ingress only when no arbitrary peer can reach any of its pods.</summary>
-internal sealed class Np001DefaultDenyIngress : Check
+internal sealed class Np001DefaultDenyIngress : DefaultDenyCheck
 {
     public override CheckInfo Info { get; } = new()
     {
@@ -21,6 +21,23 @@ internal sealed class Np001DefaultDenyIngress : Check
         Notes = "Decided by the connectivity engine for every workload of the namespace, under every policy tier the cluster enforces (ClusterNetworkPolicy and AdminNetworkPolicy, NetworkPolicy, the baseline). hostNetwork workloads are left to HN-001, since NetworkPolicy cannot isolate them. A namespace without workloads is not evaluated: no pod can be reached. Comparable control in other tools: kubescape C-0054, C-0206.",
     };
 
+    protected override TrafficDirection Direction => TrafficDirection.Ingress;
+
+    protected override (ConnectionSet Pod, ConnectionSet Internet) Open(IConnectivityQuery conn, Workload w) =>
+        (conn.FromArbitraryPod(w), conn.FromInternet(w));
+}
+
+/// <summary>
+/// NP-001 and NP-002: a namespace is evaluated when it has a workload off the host network, and
+/// fails when some of its workloads are open to an arbitrary peer in the check's direction.
+/// </summary>
+internal abstract class DefaultDenyCheck : Check
+{
+    protected abstract TrafficDirection Direction { get; }
+
+    /// <summary>What an arbitrary pod and the internet may open to (ingress) or be opened from (egress) the workload.</summary>
+    protected abstract (ConnectionSet Pod, ConnectionSet Internet) Open(IConnectivityQuery conn, Workload w);
+
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
         context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(w => w.Namespace).Distinct(StringComparer.Ordinal).Select(CheckSubject.OfNamespace);
 
@@ -34,20 +51,17 @@ internal sealed class Np001DefaultDenyIngress : Check
             var offenders = new List<(Workload W, ConnectionSet Pod, ConnectionSet Internet)>();
             foreach (var w in group)
             {
-                var pod = conn.FromArbitraryPod(w);
-                var net = conn.FromInternet(w);
+                var (pod, net) = Open(conn, w);
                 if (!pod.IsEmpty || !net.IsEmpty)
                 {
                     offenders.Add((w, pod, net));
                 }
             }
 
-            if (offenders.Count == 0)
+            if (offenders.Count > 0)
             {
-                continue;
+                yield return DefaultDenyFinding.Build(this, context, group.Key, group.Count(), offenders, Direction);
             }
-
-            yield return DefaultDenyFinding.Build(this, context, group.Key, group.Count(), offenders, TrafficDirection.Ingress);
         }
     }
 }

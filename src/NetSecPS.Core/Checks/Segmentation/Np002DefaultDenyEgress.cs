@@ -4,7 +4,7 @@ using NetSecPS.Core.Model;
 namespace NetSecPS.Core.Checks.Segmentation;
 
 /// <summary>NP-002: a namespace is default-deny for egress only when none of its pods may connect to an arbitrary peer.</summary>
-internal sealed class Np002DefaultDenyEgress : Check
+internal sealed class Np002DefaultDenyEgress : DefaultDenyCheck
 {
     /// <summary>DNS, which NP-010 requires to stay open.</summary>
     private static readonly ConnectionSet Dns = ConnectionSet.Port("UDP", 53).Union(ConnectionSet.Port("TCP", 53));
@@ -23,31 +23,8 @@ internal sealed class Np002DefaultDenyEgress : Check
         Notes = "Decided by the connectivity engine for every workload of the namespace. Port 53 (UDP and TCP) is not counted: NP-010 requires DNS to stay reachable, and the usual DNS exception allows port 53 to every namespace. hostNetwork workloads are left to HN-001. A namespace without workloads is not evaluated.",
     };
 
-    public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        context.EvaluatedWorkloads.Where(w => !w.HostNetwork).Select(w => w.Namespace).Distinct(StringComparer.Ordinal).Select(CheckSubject.OfNamespace);
+    protected override TrafficDirection Direction => TrafficDirection.Egress;
 
-    public override bool NeedsConnectivity => true;
-
-    public override IEnumerable<Finding> Evaluate(AuditContext context)
-    {
-        var conn = context.RequireConnectivity();
-        foreach (var group in context.EvaluatedWorkloads.Where(w => !w.HostNetwork).GroupBy(w => w.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var offenders = new List<(Workload W, ConnectionSet Pod, ConnectionSet Internet)>();
-            foreach (var w in group)
-            {
-                var pod = conn.ToArbitraryPod(w).Subtract(Dns);
-                var net = conn.ToInternet(w).Subtract(Dns);
-                if (!pod.IsEmpty || !net.IsEmpty)
-                {
-                    offenders.Add((w, pod, net));
-                }
-            }
-
-            if (offenders.Count > 0)
-            {
-                yield return DefaultDenyFinding.Build(this, context, group.Key, group.Count(), offenders, TrafficDirection.Egress);
-            }
-        }
-    }
+    protected override (ConnectionSet Pod, ConnectionSet Internet) Open(IConnectivityQuery conn, Workload w) =>
+        (conn.ToArbitraryPod(w).Subtract(Dns), conn.ToInternet(w).Subtract(Dns));
 }
