@@ -114,7 +114,7 @@ internal static partial class ExcelReport
     /// <summary>Above this many rows the Subjects sheet is streamed (<see cref="StreamedRows"/>): at 50,000 pods it holds hundreds of thousands.</summary>
     internal const int StreamSubjectsAbove = 2_000;
 
-    private static StreamedRows? Subjects(IXLWorksheet ws, ReportView view, CancellationToken ct)
+    private static void Subjects(IXLWorksheet ws, ReportView view, List<StreamedRows> streamed, CancellationToken ct)
     {
         var titles = view.Catalogue.ToDictionary(c => c.Id, c => c.Title, StringComparer.OrdinalIgnoreCase);
         var columns = new SheetColumn<SubjectResult>[]
@@ -126,31 +126,13 @@ internal static partial class ExcelReport
             new("Outcome", s => s.Outcome.ToString(), 10),
         };
         var rows = view.Scan.Subjects.OrderBy(s => s.CheckId, StringComparer.Ordinal).ThenBy(s => s.Outcome).ThenBy(s => s.Resource, StringComparer.Ordinal).ToList();
-        StreamedRows? streamed = null;
-        IXLTable? table;
-        if (rows.Count > StreamSubjectsAbove)
-        {
-            var listed = Math.Min(rows.Count, SheetTable.MaxSheetRows - 3);
-            streamed = SheetTable.WriteLarge(ws, "Subjects", columns, rows, listed, "The scan carried no evaluated subjects.", ct);
-            table = ws.Tables.FirstOrDefault();
-            if (rows.Count > listed)
-            {
-                ws.Cell(listed + 3, 1).SetValue($"Only the first {ReportText.Number(listed)} of {ReportText.Number(rows.Count)} subjects fit in a sheet; the JSON report lists every one.").Style.Font.SetBold();
-            }
-        }
-        else
-        {
-            table = SheetTable.Write(ws, "Subjects", columns, rows, "The scan carried no evaluated subjects.", ct);
-        }
-
+        var (table, _) = SheetTable.WriteMany(ws, "Subjects", columns, rows, "The scan carried no evaluated subjects.", "subjects", StreamSubjectsAbove, streamed, ct);
         if (DataColumn(table, "Outcome") is { } outcome)
         {
             outcome.AddConditionalFormat().WhenEquals("\"Failed\"").Font.SetFontColor(Rgb(ReportText.ScoreColor(0))).Font.SetBold();
             outcome.AddConditionalFormat().WhenEquals("\"Passed\"").Font.SetFontColor(Rgb(ReportText.ScoreColor(100)));
             outcome.AddConditionalFormat().WhenEquals("\"Accepted\"").Font.SetFontColor(XLColor.Gray).Font.SetItalic();
         }
-
-        return streamed;
     }
 
     /// <summary>An italic note below a table, wrapped across the table's first columns so it prints whole.</summary>

@@ -66,7 +66,7 @@ internal static partial class ExcelReport
         steps.Add(("Checks", () => Checks(wb.Worksheets.Add("Checks"), view, cancellationToken)));
         if (view.HasScore)
         {
-            steps.Add(("Subjects", () => streamed.AddRange(Subjects(wb.Worksheets.Add("Subjects"), view, cancellationToken) is { } rows ? new[] { rows } : Array.Empty<StreamedRows>())));
+            steps.Add(("Subjects", () => Subjects(wb.Worksheets.Add("Subjects"), view, streamed, cancellationToken)));
         }
 
         // An audit summary or findings alone have no inventory, connectivity, drift or history to lay out.

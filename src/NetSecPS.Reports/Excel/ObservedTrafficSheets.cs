@@ -87,28 +87,12 @@ internal static class ObservedTrafficSheets
         new("Logged destination", r => r.ObservedDestination, 40),
     };
 
+    /// <summary>A category's table; null when its rows are streamed (values then are text, which the highlight does not read).</summary>
     private static IXLTable? Category(IXLWorksheet ws, string table, IReadOnlyList<FlowComparison> rows, IReadOnlyList<SheetColumn<FlowComparison>> columns, string emptyNote,
         List<StreamedRows> streamed, CancellationToken cancellationToken)
     {
-        if (rows.Count <= CellRowsLimit)
-        {
-            return SheetTable.Write(ws, table, columns, rows, emptyNote, cancellationToken);
-        }
-
-        var listed = Math.Min(rows.Count, ExcelReport.MaxFlowSheetRows);
-        if (SheetTable.WriteLarge(ws, table, columns, rows, listed, emptyNote, cancellationToken) is { } large)
-        {
-            streamed.Add(large);
-        }
-
-        if (rows.Count > listed)
-        {
-            var note = ws.Cell(listed + 3, 1);
-            note.SetValue($"Only the first {ReportText.Number(listed)} of {ReportText.Number(rows.Count)} records are listed here; the JSON report lists every one.");
-            note.Style.Font.Bold = true;
-        }
-
-        return null;
+        var (written, isStreamed) = SheetTable.WriteMany(ws, table, columns, rows, emptyNote, "records", CellRowsLimit, streamed, cancellationToken);
+        return isStreamed ? null : written;
     }
 
     /// <summary>

@@ -182,6 +182,36 @@ internal static class SheetTable
     public const int MaxSheetRows = 1_048_576;
 
     /// <summary>
+    /// <see cref="Write{T}"/> up to <paramref name="cellRowsLimit"/> rows; past it the rows are
+    /// streamed (<see cref="WriteLarge{T}"/>, added to <paramref name="streamed"/>), as many as a
+    /// sheet holds, with a note under a cut table that the JSON report lists every one of the
+    /// <paramref name="noun"/>. Returns the table, and whether its rows are streamed.
+    /// </summary>
+    public static (IXLTable? Table, bool Streamed) WriteMany<T>(IXLWorksheet ws, string tableName, IReadOnlyList<SheetColumn<T>> columns, IReadOnlyList<T> rows,
+        string emptyNote, string noun, int cellRowsLimit, List<StreamedRows> streamed, CancellationToken cancellationToken)
+    {
+        if (rows.Count <= cellRowsLimit)
+        {
+            return (Write(ws, tableName, columns, rows, emptyNote, cancellationToken), false);
+        }
+
+        var listed = Math.Min(rows.Count, MaxSheetRows - 3);
+        if (WriteLarge(ws, tableName, columns, rows, listed, emptyNote, cancellationToken) is { } large)
+        {
+            streamed.Add(large);
+        }
+
+        if (rows.Count > listed)
+        {
+            var note = ws.Cell(listed + 3, 1);
+            note.SetValue($"Only the first {ReportText.Number(listed)} of {ReportText.Number(rows.Count)} {noun} are listed here; the JSON report lists every one.");
+            note.Style.Font.Bold = true;
+        }
+
+        return (ws.Tables.FirstOrDefault(t => t.Name == tableName), true);
+    }
+
+    /// <summary>
     /// Like <see cref="Write{T}"/> for tables of many rows of text: the header and the first row are
     /// written here, the rest is returned to be streamed into the saved workbook
     /// (<see cref="StreamedRows"/>), so the rows never exist as ClosedXML cells. Widths come from
