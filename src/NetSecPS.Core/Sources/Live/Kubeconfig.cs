@@ -229,28 +229,18 @@ internal sealed class Kubeconfig
 
     private static YamlMappingNode? Parse(string file)
     {
-        if (InputFiles.KindOf(file) is not (InputFileKind.Regular or InputFileKind.Missing) and var kind)
-        {
-            throw new InvalidDataException($"The kubeconfig {file} is {InputFiles.Describe(kind)}, not a regular file; it is not read.");
-        }
-
-        var info = new FileInfo(file);
-        if (!info.Exists)
+        if (InputFiles.KindOf(file) == InputFileKind.Missing)
         {
             throw new FileNotFoundException($"The kubeconfig {file} does not exist.", file);
         }
 
-        if (info.Length > MaxFileBytes)
-        {
-            throw new InvalidDataException($"The kubeconfig {file} is {info.Length} bytes, more than the {MaxFileBytes} a kubeconfig may have; it is not read.");
-        }
-
+        // One read for both passes: a regular file only, within the size limit, strict UTF-8.
+        var text = InputFiles.ReadAllText(file, "The kubeconfig", MaxFileBytes);
         try
         {
-            CheckShape(file);
-            using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, true));
+            CheckShape(text, file);
             var stream = new YamlStream();
-            stream.Load(reader);
+            stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             {
                 return null;
@@ -264,10 +254,6 @@ internal sealed class Kubeconfig
             // The parser's own message can quote the offending text, which may be a credential: only the place is given.
             throw new InvalidDataException($"The kubeconfig {file} is not valid YAML (line {ex.Start.Line}, column {ex.Start.Column}).");
         }
-        catch (System.Text.DecoderFallbackException)
-        {
-            throw new InvalidDataException($"The kubeconfig {file} is not UTF-8 text.");
-        }
     }
 
     /// <summary>
@@ -275,12 +261,11 @@ internal sealed class Kubeconfig
     /// nested thousands of levels deep is refused from the event stream before it is built, and
     /// so is one with an absurd number of aliases (they are references, but nobody needs them).
     /// </summary>
-    private static void CheckShape(string file)
+    private static void CheckShape(string text, string file)
     {
         const int maxDepth = 64;
         const int maxAliases = 1000;
-        using var reader = new StreamReader(file, new System.Text.UTF8Encoding(false, true));
-        var parser = new Parser(reader);
+        var parser = new Parser(new StringReader(text));
         var depth = 0;
         var aliases = 0;
         while (parser.MoveNext())
