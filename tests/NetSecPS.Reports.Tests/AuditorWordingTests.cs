@@ -14,13 +14,10 @@ namespace NetSecPS.Reports.Tests;
 /// </summary>
 public class AuditorWordingTests
 {
-    private static readonly string Samples = TestFiles.DemoCluster;
-    private static readonly string HubbleLog = TestFiles.HubbleLog;
     private static readonly string MeshFixture = Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "connectivity", "istio", "peer-authentication.yaml");
 
     /// <summary>The demo cluster with its Hubble log: host-network workloads, exposures with and without TLS, a staged Calico policy, and observed flows where the datapath disagrees.</summary>
-    private static readonly Lazy<ScanResult> Demo = new(() =>
-        Scanner.Run(ManifestSource.Read(new[] { Samples }), new ScanOptions { FlowLogs = new[] { HubbleLog }, Now = SampleScan.ScannedAt }, new CollectingSink()));
+    private static readonly Lazy<ScanResult> Demo = TestFiles.DemoWithFlowLog;
 
     private static readonly Lazy<ScanResult> Mesh = new(() =>
         Scanner.Run(ManifestSource.Read(new[] { MeshFixture }), new ScanOptions { Now = SampleScan.ScannedAt }, new CollectingSink()));

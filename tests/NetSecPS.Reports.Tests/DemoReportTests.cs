@@ -1,9 +1,5 @@
 using System.Globalization;
 using ClosedXML.Excel;
-using NetSecPS.Core;
-using NetSecPS.Core.Baseline;
-using NetSecPS.Core.Scanning;
-using NetSecPS.Core.Sources;
 using UglyToad.PdfPig;
 
 namespace NetSecPS.Reports.Tests;
@@ -16,15 +12,7 @@ public class DemoReportTests
 {
     private static readonly Lazy<ScanResult> Demo = new(() => Scan());
 
-    private static ScanResult Scan(string? history = null) => Scanner.Run(
-        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
-        new ScanOptions
-        {
-            Exceptions = ExceptionsInForce.Load(Path.Combine(TestFiles.RepoRoot, "samples", "exceptions.yaml")),
-            Now = new DateTimeOffset(2026, 11, 27, 9, 15, 0, TimeSpan.Zero),
-            HistoryPath = history,
-        },
-        new CollectingSink());
+    private static ScanResult Scan(string? history = null) => TestFiles.ScanDemo(history);
 
     private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Demo.Value, "demo.xlsx"));
     private static readonly Lazy<string> Pdf = new(() => TestFiles.Write(Demo.Value, "demo.pdf"));

@@ -10,11 +10,7 @@ namespace NetSecPS.Reports.Tests;
 /// <summary>The "Observed traffic" part of the reports, from a scan of the demo cluster with its Hubble log.</summary>
 public class ObservedTrafficReportTests
 {
-    private static readonly string Samples = TestFiles.DemoCluster;
-    private static readonly string HubbleLog = TestFiles.HubbleLog;
-
-    private static readonly Lazy<ScanResult> Scan = new(() =>
-        Scanner.Run(ManifestSource.Read(new[] { Samples }), new ScanOptions { FlowLogs = new[] { HubbleLog }, Now = SampleScan.ScannedAt }, new CollectingSink()));
+    private static readonly Lazy<ScanResult> Scan = TestFiles.DemoWithFlowLog;
 
     private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Scan.Value, "observed-traffic.xlsx"));
     private static readonly Lazy<string> Pdf = new(() => TestFiles.Write(Scan.Value, "observed-traffic.pdf"));
@@ -59,7 +55,7 @@ public class ObservedTrafficReportTests
         Assert.Contains("Widest unused allowed paths into data stores", text, StringComparison.Ordinal);
         Assert.Contains("ingress-nginx/ingress-nginx-controller[Deployment] => data/postgres[StatefulSet]", text, StringComparison.Ordinal);
         Assert.Contains("data/postgres[StatefulSet]: PostgreSQL (image docker.io/library/postgres:16.4)", text, StringComparison.Ordinal);
-        Assert.Contains(HubbleLog, text, StringComparison.Ordinal);
+        Assert.Contains(TestFiles.HubbleLog, text, StringComparison.Ordinal);
         Assert.Contains("hubble-observe.json:26", text, StringComparison.Ordinal);
     }
 
@@ -96,7 +92,7 @@ public class ObservedTrafficReportTests
     [Fact]
     public void Without_flow_logs_the_reports_have_no_observed_traffic()
     {
-        var scan = Scanner.Run(ManifestSource.Read(new[] { Samples }), new ScanOptions { Now = SampleScan.ScannedAt }, new CollectingSink());
+        var scan = Scanner.Run(ManifestSource.Read(new[] { TestFiles.DemoCluster }), new ScanOptions { Now = SampleScan.ScannedAt }, new CollectingSink());
         Assert.Null(scan.ObservedTraffic);
         using (var wb = new XLWorkbook(TestFiles.Write(scan, "no-traffic.xlsx")))
         {

@@ -1,8 +1,4 @@
 using ClosedXML.Excel;
-using NetSecPS.Core;
-using NetSecPS.Core.Baseline;
-using NetSecPS.Core.Scanning;
-using NetSecPS.Core.Sources;
 using UglyToad.PdfPig;
 
 namespace NetSecPS.Reports.Tests;
@@ -17,15 +13,7 @@ public class PrintedReportTests
     private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Demo.Value, "printed-demo.xlsx"));
     private static readonly Lazy<string> Pdf = new(() => TestFiles.Write(Demo.Value, "printed-demo.pdf"));
 
-    private static ScanResult Scan(string? history = null) => Scanner.Run(
-        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
-        new ScanOptions
-        {
-            Exceptions = ExceptionsInForce.Load(Path.Combine(TestFiles.RepoRoot, "samples", "exceptions.yaml")),
-            Now = new DateTimeOffset(2026, 11, 27, 9, 15, 0, TimeSpan.Zero),
-            HistoryPath = history,
-        },
-        new CollectingSink());
+    private static ScanResult Scan(string? history = null) => TestFiles.ScanDemo(history);
 
     [Fact]
     public void A_fix_manifest_in_the_pdf_is_monospace_text_that_copies_out_word_for_word()

@@ -13,10 +13,7 @@ namespace NetSecPS.Reports.Tests;
 /// </summary>
 public class PrintedSheetsTests
 {
-    private static readonly Lazy<ScanResult> Observed = new(() => Scanner.Run(
-        ManifestSource.Read(new[] { TestFiles.DemoCluster }),
-        new ScanOptions { FlowLogs = new[] { TestFiles.HubbleLog }, Now = SampleScan.ScannedAt },
-        new CollectingSink()));
+    private static readonly Lazy<ScanResult> Observed = TestFiles.DemoWithFlowLog;
 
     private static readonly Lazy<ScanResult> Mesh = new(() => Scanner.Run(
         ManifestSource.Read(new[] { Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "connectivity", "istio", "peer-authentication.yaml") }),
