@@ -152,7 +152,6 @@ function Get-EarlierScans {
     [pscustomobject]@{ Count = $count; Last = if ($last) { $last.UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ssZ', [cultureinfo]::InvariantCulture) } }
 }
 
-# Reads the environment into one configuration object. Every problem is reported, not only the first.
 # The report formats by the names NETSEC_FORMATS takes (the file extension without its dots
 # after the first: junit for .junit.xml), each with its extensions, the first the one its file
 # gets. Read from the module's one map (NetSecPS.ReportFormats, NetSecPS.Shared), loaded from the
@@ -173,6 +172,7 @@ function Get-ReportFormatMap {
     $map
 }
 
+# Reads the environment into one configuration object. Every problem is reported, not only the first.
 function Read-JobConfiguration {
     $problems = [System.Collections.Generic.List[object]]::new()
     function Add-Problem([string] $Variable, [string] $Value, [string] $Reason) {
@@ -330,6 +330,8 @@ function Read-JobConfiguration {
         Kubeconfig      = $kubeconfig
         KubeconfigCount = $kubeconfigFiles.Count
         ModulePath      = $modulePath
+        # Format name -> its extensions, the first the report file's (null without the module, which then stops the run at import).
+        FormatMap       = $formatMap
         Problems        = @($problems)
     }
 }
@@ -735,8 +737,7 @@ function Publish-RunReport {
     $runDirectory = $script:Run.Directory
     $staging = $script:Run.Staging
     $baseName = "netsec-$(ConvertTo-SafeFileName $ClusterLabel)-$($script:Run.Name)"
-    $extensions = Get-ReportFormatMap $Config.ModulePath
-    $files = @($Config.Formats | ForEach-Object { Join-Path $staging ($baseName + $extensions[$_][0]) })
+    $files = @($Config.Formats | ForEach-Object { Join-Path $staging ($baseName + $Config.FormatMap[$_][0]) })
     try {
         $null = New-Item -ItemType Directory -Path $staging
         # The title and branding come from the profile the scan ran with, which the result carries.
@@ -753,7 +754,7 @@ function Publish-RunReport {
         Exit-FailedJob $Config 'report-failed'
     }
     foreach ($format in $Config.Formats) {
-        $file = Join-Path $runDirectory ($baseName + $extensions[$format][0])
+        $file = Join-Path $runDirectory ($baseName + $Config.FormatMap[$format][0])
         Write-JobLog info 'report.written' ([ordered]@{ format = $format; path = $file; bytes = (Get-Item -LiteralPath $file).Length })
     }
 }
