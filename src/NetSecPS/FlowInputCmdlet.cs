@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Traffic;
 
 namespace NetSecPS.Commands;
@@ -74,11 +75,17 @@ public abstract class FlowInputCmdlet : ConnectivityInputCmdlet
         if (analyzer is null)
         {
             var engine = Engine(withFlows: true);
+            CheckCluster(engine);
             analyzer = new TrafficAnalyzer(engine, DirectSink, CancellationToken);
         }
 
         analyzer.Sink = DirectSink;
         return analyzer;
+    }
+
+    /// <summary>Checks the cluster once it is read, before any flow is: a cmdlet that cannot work on it stops here.</summary>
+    private protected virtual void CheckCluster(ConnectivityEngine engine)
+    {
     }
 
     /// <summary>The cmdlet's output from the comparison.</summary>

@@ -108,9 +108,13 @@ Describe 'New-NetSecPolicyRecommendation' {
         $recs[0].Manifest | Should -Match '(?m)^kind: NetworkPolicy$'
     }
 
-    It 'refuses kinds the engine does not evaluate yet before reading anything' {
-        { New-NetSecPolicyRecommendation -Path (Join-Path $Work 'nowhere') -FlowLog $Hubble -Kind CiliumNetworkPolicy -ErrorAction Stop } |
-            Should -Throw -ErrorId 'NetSecPS.KindNotEvaluated,NetSecPS.Commands.NewNetSecPolicyRecommendationCommand'
+    It 'writes Calico NetworkPolicies for a cluster that runs Calico, and Cilium''s only where Cilium runs, before reading any flow' {
+        $recs = @(New-NetSecPolicyRecommendation -Path $Cluster -FlowLog $Hubble -Kind CalicoNetworkPolicy -Namespace data -Direction Egress -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+        $recs.Workload | Should -Be @('data/postgres-backup[CronJob]', 'data/postgres[StatefulSet]', 'data/redis[Deployment]')
+        $recs | ForEach-Object { $_.Kind | Should -Be 'CalicoNetworkPolicy'; $_.Manifest | Should -Match '(?m)^apiVersion: projectcalico.org/v3$'; $_.ClosesPaths | Should -BeGreaterThan 0 }
+        $missing = Join-Path $Work 'no-such-log.json'
+        { New-NetSecPolicyRecommendation -Path $Cluster -FlowLog $missing -Kind CiliumNetworkPolicy -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NetSecPS.KindNotEnforced,NetSecPS.Commands.NewNetSecPolicyRecommendationCommand'
     }
 }
 

@@ -10,6 +10,9 @@ internal sealed record ResolvedEnd(string? Peer, PeerKind Kind, string? Namespac
 {
     public bool IsResolved => Peer is not null;
 
+    /// <summary>What the log calls an address end that is no pod (Hubble's <c>remote-node</c>, <c>host</c>, <c>world</c>; Calico's <c>hep</c>).</summary>
+    public string? Entity { get; init; }
+
     public static ResolvedEnd Unresolved(string problem, string label, string? ns = null) => new(null, PeerKind.Workload, ns, null, null, problem, label);
 }
 
@@ -189,7 +192,7 @@ internal sealed class EndpointResolver
         var text = address.ToString();
         var ranges = asDestination ? destinationRanges : sourceRanges;
         var name = ranges.Find(address) ?? $"{text}-{text}[External]";
-        return new ResolvedEnd(name, PeerKind.External, null, null, text, null, label);
+        return new ResolvedEnd(name, PeerKind.External, null, null, text, null, label) { Entity = e.Entity };
     }
 
     private static ResolvedEnd Of(Workload w, string? address, string label) => new(w.Peer, PeerKind.Workload, w.Namespace, w, address, null, label);

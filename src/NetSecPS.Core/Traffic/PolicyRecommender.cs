@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using k8s.Models;
+using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
+using NetSecPS.Core.Policy;
 using NetSecPS.Core.Sources;
 
 namespace NetSecPS.Core.Traffic;
@@ -20,14 +22,29 @@ internal sealed record RecommendationOptions
     public int MaxClosedPathsListed { get; init; } = 500;
 }
 
-/// <summary>The kinds a recommendation can be written as, and whether the engine can verify them yet.</summary>
+/// <summary>The kinds a recommendation can be written as, and whether the cluster enforces them.</summary>
 internal static class RecommendationKinds
 {
-    /// <summary>Only kinds the engine evaluates are written: a recommendation is returned only once the engine has verified it.</summary>
-    public static bool IsSupported(PolicyRecommendationKind kind) => kind == PolicyRecommendationKind.NetworkPolicy;
+    /// <summary>The object kind a recommendation is written as.</summary>
+    public static string ObjectKind(PolicyRecommendationKind kind) => kind == PolicyRecommendationKind.CiliumNetworkPolicy ? "CiliumNetworkPolicy" : "NetworkPolicy";
 
-    public static string WhyNot(PolicyRecommendationKind kind) =>
-        $"{kind} recommendations are written once the connectivity engine evaluates {kind} objects: every recommendation is verified by the engine before it is returned. Use -Kind NetworkPolicy.";
+    /// <summary>
+    /// Why the cluster cannot take the kind, or null when it can. NetworkPolicy always; a CNI's own
+    /// kind only when the snapshot runs that CNI: elsewhere nothing would enforce the policy, and
+    /// adding it to the snapshot would have the engine verify it against a CNI that does not run.
+    /// </summary>
+    public static string? WhyNot(PolicyRecommendationKind kind, ClusterModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return kind switch
+        {
+            PolicyRecommendationKind.CiliumNetworkPolicy when CiliumCluster.Detect(model) is null =>
+                "The snapshot does not run Cilium (no Cilium agent DaemonSet, cilium-config or Cilium policy objects): nothing would enforce a CiliumNetworkPolicy, and the engine verifies a recommendation only against the CNI that runs. Use -Kind NetworkPolicy.",
+            PolicyRecommendationKind.CalicoNetworkPolicy when !new CniState(model).Components.Any(c => c.Name is "Calico" or "Canal") =>
+                "The snapshot does not run Calico (no calico-node DaemonSet or Calico policy objects): nothing would enforce a Calico NetworkPolicy, and the engine verifies a recommendation only against the CNI that runs. Use -Kind NetworkPolicy.",
+            _ => null,
+        };
+    }
 }
 
 /// <summary>
@@ -54,6 +71,7 @@ internal sealed class PolicyRecommender
     private readonly EndpointResolver labels;
     private readonly List<Workload> dnsServers;
     private readonly List<Workload> controllers;
+    private readonly HashSet<string> nodeAddresses;
 
     public PolicyRecommender(ConnectivityEngine engine, TrafficComparison traffic, RecommendationOptions options, IOutputSink sink)
     {
@@ -65,13 +83,18 @@ internal sealed class PolicyRecommender
         dnsServers = engine.Model.Workloads.Where(IsDnsServer).ToList();
         var controller = new HashSet<PeerClass>(engine.ResolveEndpoint(ConnectivityEngine.IngressControllerPeer).Classes);
         controllers = engine.Model.Workloads.Where(w => engine.ClassesOf(w).Any(controller.Contains)).ToList();
+        nodeAddresses = engine.Model.Data.TypedWithSource<V1Node>()
+            .SelectMany(n => n.Model.Status?.Addresses ?? new List<V1NodeAddress>())
+            .Select(a => IPAddress.TryParse(a.Address, out var ip) ? ip.ToString() : null).OfType<string>()
+            .Concat(engine.Model.Workloads.Where(w => w.HostNetwork).SelectMany(w => w.Pods).SelectMany(p => p.IPs))
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     public IReadOnlyList<PolicyRecommendation> Recommend(CancellationToken cancellationToken = default)
     {
-        if (!RecommendationKinds.IsSupported(options.Kind))
+        if (RecommendationKinds.WhyNot(options.Kind, engine.Model) is { } whyNot)
         {
-            throw new NotSupportedException(RecommendationKinds.WhyNot(options.Kind));
+            throw new NotSupportedException(whyNot);
         }
 
         const int progressId = 7303;
@@ -87,7 +110,7 @@ internal sealed class PolicyRecommender
         var manifests = new Dictionary<RecommendationPlan, (string Body, KubeObject Object)>();
         foreach (var plan in plans)
         {
-            var body = NetworkPolicyWriter.Body(plan);
+            var body = NetworkPolicyWriter.Body(plan, options.Kind);
             var obj = Parse(body, plan);
             if (obj is null)
             {
@@ -153,7 +176,7 @@ internal sealed class PolicyRecommender
         var bySource = usable.Where(p => p.Source.Workload is not null).ToLookup(p => p.Source.Workload!);
         var byDestination = usable.Where(p => p.Destination.Workload is not null).ToLookup(p => p.Destination.Workload!);
         var exposure = engine.FlowsFrom(ConnectivityEngine.IngressControllerPeer).ToDictionary(f => f.Destination, StringComparer.Ordinal);
-        var existingNames = model.Data.OfKind("NetworkPolicy").Select(o => (o.Namespace, o.Name)).ToHashSet();
+        var existingNames = model.Data.OfKind(RecommendationKinds.ObjectKind(options.Kind)).Select(o => (o.Namespace, o.Name)).ToHashSet();
         var plans = new List<RecommendationPlan>();
         foreach (var w in model.Workloads)
         {
@@ -181,7 +204,7 @@ internal sealed class PolicyRecommender
             {
                 if (IsolatingPolicies(w, direction) is { Count: > 0 } isolating)
                 {
-                    sink.Verbose($"{w.Peer} is already isolated for {direction.ToString().ToLowerInvariant()} by NetworkPolicy {string.Join(", ", isolating)}: a further NetworkPolicy could only add to what they allow.");
+                    sink.Verbose($"{w.Peer} is already isolated for {direction.ToString().ToLowerInvariant()} by {string.Join(", ", isolating)}: a further policy could only add to what they allow.");
                     continue;
                 }
 
@@ -346,7 +369,7 @@ internal sealed class PolicyRecommender
                 return null;
             }
 
-            return new PeerSpec { Cidrs = nodes.Select(Host).Order(StringComparer.Ordinal).ToList(), Text = $"{w.Peer} (host network: its node addresses)" };
+            return new PeerSpec { Cidrs = nodes.Select(Host).Order(StringComparer.Ordinal).ToList(), Nodes = true, Text = $"{w.Peer} (host network: its node addresses)" };
         }
 
         if (end.Kind == PeerKind.External)
@@ -360,7 +383,8 @@ internal sealed class PolicyRecommender
             }
 
             var cidrs = seen.Select(Host).Order(StringComparer.Ordinal).ToList();
-            return new PeerSpec { Cidrs = cidrs, Text = string.Join(", ", cidrs) };
+            var nodes = end.Entity is "host" or "remote-node" or "hep" || seen.All(a => IPAddress.TryParse(a, out var ip) && nodeAddresses.Contains(ip.ToString()));
+            return new PeerSpec { Cidrs = cidrs, Nodes = nodes, Text = string.Join(", ", cidrs) + (nodes ? " (node addresses)" : string.Empty) };
         }
 
         return null;
@@ -473,57 +497,19 @@ internal sealed class PolicyRecommender
         engine.Model.Workloads.Where(o => o.Namespace == w.Namespace && o != w)
             .All(o => !o.Pods.Any(p => selector.All(l => p.Labels.TryGetValue(l.Key, out var v) && v == l.Value)));
 
-    /// <summary>The NetworkPolicies that select every pod of the workload for the direction.</summary>
+    /// <summary>
+    /// The policies, of any kind the engine evaluates, that isolate every pod of the workload for the
+    /// direction: they select it in a tier of the packet filter that denies what its rules leave
+    /// (Kubernetes NetworkPolicy, Cilium's policies, a Calico tier whose default action is Deny).
+    /// </summary>
     private List<string> IsolatingPolicies(Workload w, PolicyDirection direction)
     {
-        var result = new List<string>();
-        foreach (var (obj, np) in engine.Model.Data.TypedWithSource<V1NetworkPolicy>())
-        {
-            if (obj.Namespace != w.Namespace || np.Spec is not { } spec)
-            {
-                continue;
-            }
-
-            var types = spec.PolicyTypes is { Count: > 0 } t ? t : spec.Egress is { Count: > 0 } ? new[] { "Ingress", "Egress" } : new[] { "Ingress" };
-            if (types.Contains(direction.ToString()) && w.Pods.All(p => Matches(spec.PodSelector, p.Labels)))
-            {
-                result.Add($"{obj.Namespace}/{obj.Name}");
-            }
-        }
-
-        return result;
-    }
-
-    private static bool Matches(V1LabelSelector? selector, IReadOnlyDictionary<string, string> podLabels)
-    {
-        if (selector is null)
-        {
-            return true;
-        }
-
-        if (selector.MatchLabels is { } ml && ml.Any(l => !podLabels.TryGetValue(l.Key, out var v) || v != l.Value))
-        {
-            return false;
-        }
-
-        foreach (var e in selector.MatchExpressions ?? Enumerable.Empty<V1LabelSelectorRequirement>())
-        {
-            var has = podLabels.TryGetValue(e.Key, out var value);
-            var ok = e.OperatorProperty switch
-            {
-                "In" => has && (e.Values?.Contains(value!) ?? false),
-                "NotIn" => !has || !(e.Values?.Contains(value!) ?? false),
-                "Exists" => has,
-                "DoesNotExist" => !has,
-                _ => false,
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var policies = ((IConnectivityQuery)engine).Policies;
+        var d = direction == PolicyDirection.Ingress ? TrafficDirection.Ingress : TrafficDirection.Egress;
+        var classes = policies.ClassesOf(w);
+        return policies.Selecting(w, d)
+            .Where(p => p.Tier.Layer == PolicyLayer.Cni && p.Isolates(d) && p.Tier.NoMatch == NoMatchAction.Deny && classes.All(c => p.Subject.Contains(c.Index)))
+            .Select(p => p.ToString()).Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static string Text(IReadOnlyDictionary<string, string> labels) => string.Join(",", labels.Select(l => $"{l.Key}={l.Value}"));
@@ -543,7 +529,7 @@ internal sealed class PolicyRecommender
         var result = ObjectFactory.Create(json, new SourceLocation($"recommendation {plan.Workload.Namespace}/{plan.Name}", doc.Line, doc.Column));
         if (result.Object is null)
         {
-            sink.Warning($"The recommendation for {plan.Workload.Peer} is not a valid NetworkPolicy ({result.Error}) and is left out.");
+            sink.Warning($"The recommendation for {plan.Workload.Peer} is not a valid {options.Kind} ({result.Error}) and is left out.");
         }
 
         return result.Object;

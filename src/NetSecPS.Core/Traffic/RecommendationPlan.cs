@@ -16,6 +16,8 @@ internal sealed record PeerSpec
     public string? Namespace { get; init; }
     public bool AllNamespaces { get; init; }
     public IReadOnlyList<string> Cidrs { get; init; } = Array.Empty<string>();
+    /// <summary>The <see cref="Cidrs"/> are node addresses of a host-network workload (Cilium names nodes by entity, not by address).</summary>
+    public bool Nodes { get; init; }
     /// <summary>What the peer stands for, in words (<c>shop/cart[Deployment]</c>, <c>198.51.100.0/24</c>).</summary>
     public required string Text { get; init; }
 
@@ -55,17 +57,31 @@ internal sealed class RecommendationPlan
 /// <summary>Writes a plan as a Kubernetes NetworkPolicy manifest.</summary>
 internal static class NetworkPolicyWriter
 {
-    private static string Q(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    internal static string Q(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The manifest of the plan in the kind asked for, without its header comment.</summary>
+    public static string Body(RecommendationPlan plan, PolicyRecommendationKind kind) => kind switch
+    {
+        PolicyRecommendationKind.CiliumNetworkPolicy => CiliumPolicyWriter.Body(plan),
+        PolicyRecommendationKind.CalicoNetworkPolicy => CalicoPolicyWriter.Body(plan),
+        _ => Body(plan),
+    };
+
+    /// <summary><c>apiVersion</c>, <c>kind</c> and <c>metadata</c>, the same for every kind.</summary>
+    internal static void AppendHead(StringBuilder sb, RecommendationPlan plan, string apiVersion, string kind)
+    {
+        sb.Append("apiVersion: ").Append(apiVersion).Append("\nkind: ").Append(kind).Append("\nmetadata:\n");
+        sb.Append("  name: ").Append(plan.Name).Append('\n');
+        sb.Append("  namespace: ").Append(plan.Workload.Namespace).Append('\n');
+        sb.Append("  labels:\n    app.kubernetes.io/managed-by: netsecps\n");
+        sb.Append("  annotations:\n    netsecps.io/recommended-for: ").Append(Q(plan.Workload.Peer)).Append('\n');
+    }
 
     /// <summary>The manifest without its header comment: what the engine verifies and what is applied.</summary>
     public static string Body(RecommendationPlan plan)
     {
         var sb = new StringBuilder();
-        sb.Append("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n");
-        sb.Append("  name: ").Append(plan.Name).Append('\n');
-        sb.Append("  namespace: ").Append(plan.Workload.Namespace).Append('\n');
-        sb.Append("  labels:\n    app.kubernetes.io/managed-by: netsecps\n");
-        sb.Append("  annotations:\n    netsecps.io/recommended-for: ").Append(Q(plan.Workload.Peer)).Append('\n');
+        AppendHead(sb, plan, "networking.k8s.io/v1", "NetworkPolicy");
         sb.Append("spec:\n  podSelector:\n    matchLabels:\n");
         foreach (var (k, v) in plan.Selector.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

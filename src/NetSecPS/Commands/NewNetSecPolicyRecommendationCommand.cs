@@ -1,11 +1,13 @@
 using System.Management.Automation;
+using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Traffic;
 
 namespace NetSecPS.Commands;
 
 /// <summary>
-/// Writes least-privilege policies from observed traffic for the workloads no NetworkPolicy
-/// isolates yet, each verified by the connectivity engine before it is returned.
+/// Writes least-privilege policies from observed traffic for the workloads no policy isolates
+/// yet (NetworkPolicy, or the CNI's own kind), each verified by the connectivity engine before it
+/// is returned.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "NetSecPolicyRecommendation", DefaultParameterSetName = LiveSet)]
 [OutputType(typeof(PolicyRecommendation))]
@@ -28,12 +30,12 @@ public sealed class NewNetSecPolicyRecommendationCommand : FlowInputCmdlet
 
     protected override IReadOnlyList<string> LiveNamespaces => Array.Empty<string>();
 
-    protected override void BeginProcessing()
+    /// <summary>A CNI's own kind only where the snapshot runs that CNI; refused before any flow is read.</summary>
+    private protected override void CheckCluster(ConnectivityEngine engine)
     {
-        base.BeginProcessing();
-        if (!RecommendationKinds.IsSupported(Kind))
+        if (RecommendationKinds.WhyNot(Kind, engine.Model) is { } whyNot)
         {
-            ThrowTerminating(new NotSupportedException(RecommendationKinds.WhyNot(Kind)), "KindNotEvaluated", ErrorCategory.NotImplemented, Kind);
+            ThrowTerminating(new NotSupportedException(whyNot), "KindNotEnforced", ErrorCategory.InvalidArgument, Kind);
         }
     }
 

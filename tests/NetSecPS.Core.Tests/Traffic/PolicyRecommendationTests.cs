@@ -14,13 +14,39 @@ public sealed class PolicyRecommendationTests : IDisposable
 {
     private static readonly string Samples = Path.Combine(TestPaths.RepoRoot, "samples", "cluster");
     private readonly string copy = Path.Combine(Path.GetTempPath(), "netsecps-recommend-" + Guid.NewGuid().ToString("N"));
+    private readonly string variant = Path.Combine(Path.GetTempPath(), "netsecps-recommend-cilium-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
     {
-        if (Directory.Exists(copy))
+        foreach (var folder in new[] { copy, variant })
         {
-            Directory.Delete(copy, recursive: true);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
+    }
+
+    /// <summary>
+    /// The demo cluster as the kind needs it: it runs Calico, so NetworkPolicy and Calico
+    /// recommendations go to it as it is; for Cilium's, a copy whose CNI is Cilium (the Cilium
+    /// demo's agent, cilium-config and Hubble in place of calico-node).
+    /// </summary>
+    private string ClusterFor(PolicyRecommendationKind kind)
+    {
+        if (kind != PolicyRecommendationKind.CiliumNetworkPolicy)
+        {
+            return Samples;
+        }
+
+        if (!Directory.Exists(variant))
+        {
+            CopyDirectory(Samples, variant);
+            File.Delete(Path.Combine(variant, "kube-system", "calico.yaml"));
+            File.Copy(Path.Combine(TestPaths.RepoRoot, "samples", "cilium-cluster", "kube-system", "cilium.yaml"), Path.Combine(variant, "kube-system", "cilium.yaml"));
+        }
+
+        return variant;
     }
 
     private static ConnectivityEngine Load(string folder)
@@ -45,16 +71,29 @@ public sealed class PolicyRecommendationTests : IDisposable
     private static double Weighted(ConnectivityEngine e) => PolicyRecommender.AllowedSize(e).Connections;
 
     [Theory]
-    [InlineData("hubble-observe.json")]
-    [InlineData("calico-flows.log")]
-    [InlineData("flows.csv")]
-    public void Applied_to_a_copy_of_the_demo_cluster_they_keep_every_observed_flow_close_paths_and_break_no_Ingress_or_DNS_path(string log)
+    [InlineData("hubble-observe.json", PolicyRecommendationKind.NetworkPolicy)]
+    [InlineData("calico-flows.log", PolicyRecommendationKind.NetworkPolicy)]
+    [InlineData("flows.csv", PolicyRecommendationKind.NetworkPolicy)]
+    [InlineData("hubble-observe.json", PolicyRecommendationKind.CiliumNetworkPolicy)]
+    [InlineData("hubble-observe.jsonpb", PolicyRecommendationKind.CiliumNetworkPolicy)]
+    [InlineData("calico-flows.log", PolicyRecommendationKind.CalicoNetworkPolicy)]
+    [InlineData("flows.csv", PolicyRecommendationKind.CalicoNetworkPolicy)]
+    public void Applied_to_a_copy_of_the_demo_cluster_they_keep_every_observed_flow_close_paths_and_break_no_Ingress_or_DNS_path(string log, PolicyRecommendationKind kind)
     {
-        var before = Load(Samples);
-        var (comparison, recs, _) = Recommend(before, log);
+        var cluster = ClusterFor(kind);
+        var before = Load(cluster);
+        var (comparison, recs, _) = Recommend(before, log, new RecommendationOptions { Kind = kind });
         Assert.NotEmpty(recs);
+        Assert.All(recs, r => Assert.Equal(kind, r.Kind));
+        Assert.All(recs, r => Assert.Contains(kind == PolicyRecommendationKind.CiliumNetworkPolicy ? "\nkind: CiliumNetworkPolicy\n" : "\nkind: NetworkPolicy\n", r.Manifest, StringComparison.Ordinal));
+        Assert.All(recs, r => Assert.Contains(kind switch
+        {
+            PolicyRecommendationKind.CiliumNetworkPolicy => "apiVersion: cilium.io/v2\n",
+            PolicyRecommendationKind.CalicoNetworkPolicy => "apiVersion: projectcalico.org/v3\n",
+            _ => "apiVersion: networking.k8s.io/v1\n",
+        }, r.Manifest, StringComparison.Ordinal));
 
-        CopyDirectory(Samples, copy);
+        CopyDirectory(cluster, copy);
         var folder = Path.Combine(copy, "recommended");
         Directory.CreateDirectory(folder);
         foreach (var r in recs)
@@ -123,7 +162,7 @@ public sealed class PolicyRecommendationTests : IDisposable
         // Only workloads and directions no NetworkPolicy isolates: shop and payments are isolated both ways, data and monitoring for ingress.
         Assert.DoesNotContain(recs, r => r.Namespace is "shop" or "payments" or "kube-system");
         Assert.DoesNotContain(recs, r => r.Namespace is "data" or "monitoring" && r.Direction == PolicyDirection.Ingress);
-        Assert.Contains(sink.Verbose, v => v.StartsWith("shop/cart[Deployment] is already isolated for egress by NetworkPolicy shop/default-deny-all", StringComparison.Ordinal));
+        Assert.Contains(sink.Verbose, v => v.StartsWith("shop/cart[Deployment] is already isolated for egress by ", StringComparison.Ordinal) && v.Contains("NetworkPolicy shop/default-deny-all", StringComparison.Ordinal));
         Assert.Contains(sink.Verbose, v => v.StartsWith("monitoring/node-exporter[DaemonSet] uses the host network", StringComparison.Ordinal));
 
         var backup = byName["data/postgres-backup[CronJob] Egress"];
@@ -212,17 +251,70 @@ public sealed class PolicyRecommendationTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData(PolicyRecommendationKind.CiliumNetworkPolicy)]
-    [InlineData(PolicyRecommendationKind.CalicoNetworkPolicy)]
-    public void Kinds_the_engine_does_not_evaluate_yet_are_refused_rather_than_written_unverified(PolicyRecommendationKind kind)
+    [Fact]
+    public void Cilium_and_Calico_policies_select_the_workload_its_peers_and_named_ports_in_the_CNI_own_terms()
     {
-        var engine = Load(Samples);
-        var (comparison, _) = TrafficComparisonTests.Compare("hubble-observe.json", engine);
-        var ex = Assert.Throws<NotSupportedException>(() => new PolicyRecommender(engine, comparison, new RecommendationOptions { Kind = kind }, new CollectingSink()).Recommend());
-        Assert.Contains($"{kind} recommendations are written once the connectivity engine evaluates {kind}", ex.Message, StringComparison.Ordinal);
-        Assert.False(RecommendationKinds.IsSupported(kind));
-        Assert.True(RecommendationKinds.IsSupported(PolicyRecommendationKind.NetworkPolicy));
+        var (_, cilium, _) = Recommend(Load(ClusterFor(PolicyRecommendationKind.CiliumNetworkPolicy)), "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CiliumNetworkPolicy });
+        var backup = Assert.Single(cilium, r => r.Workload == "data/postgres-backup[CronJob]" && r.Direction == PolicyDirection.Egress);
+        Assert.Contains("spec:\n  endpointSelector:\n    matchLabels:\n      app: \"postgres-backup\"\n  egress:\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  - toEndpoints:\n    - matchLabels:\n        app: \"postgres\"\n        tier: \"database\"\n    toPorts:\n    - ports:\n      - port: \"postgres\"\n        protocol: TCP\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  - toCIDR:\n    - 52.95.145.10/32\n    toPorts:\n    - ports:\n      - port: \"443\"\n        protocol: TCP\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("        k8s-app: \"kube-dns\"\n        k8s:io.kubernetes.pod.namespace: \"kube-system\"\n    toPorts:\n    - ports:\n      - port: \"dns-tcp\"\n        protocol: TCP\n      - port: \"dns\"\n        protocol: UDP\n", backup.Manifest, StringComparison.Ordinal);
+        // The host-network node exporter answers at its node's address, which Cilium knows as a node: by entity as well as by the address seen.
+        var prometheus = Assert.Single(cilium, r => r.Workload == "monitoring/prometheus[Deployment]" && r.Direction == PolicyDirection.Egress);
+        Assert.Contains("  - toCIDR:\n    - 10.0.1.11/32\n    toPorts:\n    - ports:\n      - port: \"9100\"\n        protocol: TCP\n  - toEntities:\n    - host\n    - remote-node\n    toPorts:\n    - ports:\n      - port: \"9100\"\n", prometheus.Manifest, StringComparison.Ordinal);
+
+        var (_, calico, _) = Recommend(Load(Samples), "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CalicoNetworkPolicy });
+        var calicoBackup = Assert.Single(calico, r => r.Workload == "data/postgres-backup[CronJob]" && r.Direction == PolicyDirection.Egress);
+        Assert.Contains("spec:\n  selector: \"app == 'postgres-backup'\"\n  types:\n  - Egress\n  egress:\n", calicoBackup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  - action: Allow\n    protocol: TCP\n    destination:\n      selector: \"app == 'postgres' && tier == 'database'\"\n      ports:\n      - \"postgres\"\n", calicoBackup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  - action: Allow\n    protocol: UDP\n    destination:\n      namespaceSelector: \"kubernetes.io/metadata.name == 'kube-system'\"\n      selector: \"k8s-app == 'kube-dns'\"\n      ports:\n      - \"dns\"\n", calicoBackup.Manifest, StringComparison.Ordinal);
+        var controller = Assert.Single(calico, r => r.Workload == "ingress-nginx/ingress-nginx-controller[Deployment]" && r.Direction == PolicyDirection.Ingress);
+        Assert.Contains("    source:\n      nets:\n      - 198.51.100.0/24\n    destination:\n      ports:\n      - \"https\"\n", controller.Manifest, StringComparison.Ordinal);
+
+        // The same workloads and directions as NetworkPolicy recommendations, each closing paths.
+        var (_, plain, _) = Recommend(Load(Samples), "hubble-observe.json");
+        Assert.Equal(plain.Select(r => $"{r.Workload} {r.Direction}"), calico.Select(r => $"{r.Workload} {r.Direction}"));
+        Assert.All(calico.Concat(cilium), r => Assert.True(r.ClosesPaths > 0));
+    }
+
+    [Fact]
+    public void A_CNI_kind_is_refused_where_the_snapshot_does_not_run_that_CNI()
+    {
+        var calicoCluster = Load(Samples);
+        var (comparison, _) = TrafficComparisonTests.Compare("hubble-observe.json", calicoCluster);
+        var ex = Assert.Throws<NotSupportedException>(() =>
+            new PolicyRecommender(calicoCluster, comparison, new RecommendationOptions { Kind = PolicyRecommendationKind.CiliumNetworkPolicy }, new CollectingSink()).Recommend());
+        Assert.StartsWith("The snapshot does not run Cilium", ex.Message, StringComparison.Ordinal);
+        Assert.Null(RecommendationKinds.WhyNot(PolicyRecommendationKind.CalicoNetworkPolicy, calicoCluster.Model));
+        Assert.Null(RecommendationKinds.WhyNot(PolicyRecommendationKind.NetworkPolicy, calicoCluster.Model));
+
+        var ciliumCluster = Load(Path.Combine(TestPaths.RepoRoot, "samples", "cilium-cluster"));
+        Assert.StartsWith("The snapshot does not run Calico", RecommendationKinds.WhyNot(PolicyRecommendationKind.CalicoNetworkPolicy, ciliumCluster.Model), StringComparison.Ordinal);
+        Assert.Null(RecommendationKinds.WhyNot(PolicyRecommendationKind.CiliumNetworkPolicy, ciliumCluster.Model));
+    }
+
+    [Fact]
+    public void A_workload_a_Cilium_policy_already_isolates_gets_no_recommendation()
+    {
+        // The Cilium demo isolates every application pod with CiliumClusterwideNetworkPolicy and CiliumNetworkPolicies, without a single NetworkPolicy.
+        var engine = Load(Path.Combine(TestPaths.RepoRoot, "samples", "cilium-cluster"));
+        var file = Path.Combine(Path.GetTempPath(), $"netsecps-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(file, new[] { "source,destination,port,protocol,verdict", "shop/cart,shop/postgres,5432,TCP,forwarded" });
+        try
+        {
+            var sink = new CollectingSink();
+            var analyzer = new TrafficAnalyzer(engine, sink);
+            analyzer.AddLogs(new[] { file }, FlowLogFormat.Csv);
+            var recs = new PolicyRecommender(engine, analyzer.Compare(), new RecommendationOptions { Kind = PolicyRecommendationKind.CiliumNetworkPolicy, Namespaces = new[] { "shop" } }, sink).Recommend();
+            Assert.Empty(recs);
+            var isolated = Assert.Single(sink.Verbose, v => v.StartsWith("shop/cart[Deployment] is already isolated for ingress by ", StringComparison.Ordinal));
+            Assert.Contains("CiliumClusterwideNetworkPolicy baseline-default-deny", isolated, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>The connections the workload's side lost, as connlist lines (what a recommendation claims to close).</summary>
