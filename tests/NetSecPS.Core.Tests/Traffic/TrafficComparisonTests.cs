@@ -164,6 +164,38 @@ public class TrafficComparisonTests
     }
 
     [Fact]
+    public void Ends_logged_by_namespace_and_labels_only_resolve_to_the_workload_whose_stable_labels_they_carry()
+    {
+        // An exporter that gives no pod name: the pod's namespace and labels (Cilium's k8s: labels, with pod-template-hash and the like) are all there is.
+        static string Line(string source, string destination, int port, string verdict) =>
+            $"{{\"time\":\"2026-11-27T09:30:00Z\",\"verdict\":\"{verdict}\",\"IP\":{{\"source\":\"10.244.9.1\",\"destination\":\"10.244.9.2\",\"ipVersion\":\"IPv4\"}},\"l4\":{{\"TCP\":{{\"source_port\":40000,\"destination_port\":{port}}}}}," +
+            $"\"source\":{{\"namespace\":\"data\",\"labels\":[{source}]}},\"destination\":{{\"namespace\":\"data\",\"labels\":[{destination}]}},\"Type\":\"L3_L4\",\"traffic_direction\":\"EGRESS\",\"is_reply\":false}}";
+        var file = Path.Combine(Path.GetTempPath(), $"netsecps-{Guid.NewGuid():N}.json");
+        File.WriteAllLines(file, new[]
+        {
+            Line("\"k8s:app=postgres-backup\",\"k8s:controller-uid=4f1c\",\"k8s:batch.kubernetes.io/job-name=postgres-backup-29410\"", "\"k8s:app=postgres\",\"k8s:tier=database\",\"k8s:apps.kubernetes.io/pod-index=0\"", 5432, "FORWARDED"),
+            Line("\"k8s:app=postgres-backup\"", "\"k8s:app=mysql\",\"k8s:tier=database\"", 3306, "FORWARDED"),
+        });
+        try
+        {
+            var sink = new CollectingSink();
+            var analyzer = new TrafficAnalyzer(Demo.Value, sink);
+            analyzer.AddLogs(new[] { file }, FlowLogFormat.Hubble);
+            var c = analyzer.Compare();
+            var backup = One(c.ObservedAllowed, "data/postgres-backup[CronJob]", "data/postgres[StatefulSet]", "TCP 5432");
+            Assert.Equal((1L, FlowVerdict.Forwarded), (backup.Observed, backup.LogVerdict));
+            var mysql = Assert.Single(c.Unresolved);
+            Assert.Equal(("data/postgres-backup[CronJob]", 1L), (mysql.Source, mysql.Observed));
+            Assert.Contains("no workload of the snapshot matches a pod in data (labels app=mysql,tier=database)", mysql.Reason, StringComparison.Ordinal);
+            Assert.Contains(sink.Warnings, w => w.Contains("app=mysql", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void The_scan_part_names_data_stores_exposed_workloads_and_their_widest_unused_paths()
     {
         var engine = Demo.Value;
