@@ -278,6 +278,28 @@ public sealed class PolicyRecommendationTests : IDisposable
         Assert.All(calico.Concat(cilium), r => Assert.True(r.ClosesPaths > 0));
     }
 
+    [Theory]
+    [InlineData(PolicyRecommendationKind.NetworkPolicy, "  - from:\n    - namespaceSelector: {}\n    ports:\n")]
+    [InlineData(PolicyRecommendationKind.CiliumNetworkPolicy, "  - fromEndpoints:\n    - matchExpressions:\n      - key: k8s:io.kubernetes.pod.namespace\n        operator: Exists\n")]
+    [InlineData(PolicyRecommendationKind.CalicoNetworkPolicy, "    source:\n      namespaceSelector: all()\n      selector: \"all()\"\n")]
+    public void The_DNS_server_named_with_Namespace_keeps_every_namespace_on_port_53(PolicyRecommendationKind kind, string everyNamespace)
+    {
+        var engine = Load(ClusterFor(kind));
+        var (_, recs, sink) = Recommend(engine, "hubble-observe.json", new RecommendationOptions { Kind = kind, Namespaces = new[] { "kube-system" }, Directions = new[] { PolicyDirection.Ingress } });
+        var dns = Assert.Single(recs, r => r.Workload == "kube-system/coredns[Deployment]");
+        Assert.Contains("DNS kept: every pod may query this DNS server on UDP and TCP 53", dns.Notes);
+        Assert.Contains(everyNamespace, dns.Manifest, StringComparison.Ordinal);
+
+        // Applied: every workload that could resolve names still can, from every namespace.
+        CopyDirectory(ClusterFor(kind), copy);
+        File.WriteAllText(Path.Combine(copy, "dns.yaml"), dns.Manifest);
+        var after = Load(copy);
+        var clients = engine.Model.Workloads.Where(w => w.Peer != dns.Workload && !w.HostNetwork && Allowed(engine, w.Peer, dns.Workload, "UDP", 53)).ToList();
+        Assert.Contains(clients, w => w.Namespace != "kube-system");
+        Assert.All(clients, w => Assert.True(Allowed(after, w.Peer, dns.Workload, "UDP", 53), $"{w.Peer} lost DNS"));
+        Assert.True(dns.ClosesPaths > 0, string.Join("\n", sink.Warnings));
+    }
+
     [Fact]
     public void A_CNI_kind_is_refused_where_the_snapshot_does_not_run_that_CNI()
     {
