@@ -501,14 +501,18 @@ internal sealed class PolicyRecommender
     /// The policies, of any kind the engine evaluates, that isolate every pod of the workload for the
     /// direction: they select it in a tier of the packet filter that denies what its rules leave
     /// (Kubernetes NetworkPolicy, Cilium's policies, a Calico tier whose default action is Deny).
+    /// A tier where a policy selecting the workload passes traffic on does not count: the tiers
+    /// after it, where a recommendation goes, still decide that traffic.
     /// </summary>
     private List<string> IsolatingPolicies(Workload w, PolicyDirection direction)
     {
         var policies = ((IConnectivityQuery)engine).Policies;
         var d = direction == PolicyDirection.Ingress ? TrafficDirection.Ingress : TrafficDirection.Egress;
         var classes = policies.ClassesOf(w);
-        return policies.Selecting(w, d)
-            .Where(p => p.Tier.Layer == PolicyLayer.Cni && p.Isolates(d) && p.Tier.NoMatch == NoMatchAction.Deny && classes.All(c => p.Subject.Contains(c.Index)))
+        var selecting = policies.Selecting(w, d).Where(p => p.Tier.Layer == PolicyLayer.Cni).ToList();
+        var passing = selecting.Where(p => p.Rules(d).Any(r => r.Action == RuleAction.Pass)).Select(p => p.Tier).ToHashSet();
+        return selecting
+            .Where(p => p.Isolates(d) && p.Tier.NoMatch == NoMatchAction.Deny && !passing.Contains(p.Tier) && classes.All(c => p.Subject.Contains(c.Index)))
             .Select(p => p.ToString()).Distinct(StringComparer.Ordinal).ToList();
     }
 

@@ -301,6 +301,25 @@ public sealed class PolicyRecommendationTests : IDisposable
     }
 
     [Fact]
+    public void A_Calico_tier_that_passes_traffic_on_does_not_count_as_isolating_the_workloads_it_selects()
+    {
+        // A security tier before the default tier selects every pod and passes all egress on: it denies nothing, so the
+        // workloads the default tier leaves open still get their recommendations, verified with the tier in place.
+        CopyDirectory(Samples, variant);
+        File.WriteAllText(Path.Combine(variant, "cluster-wide", "calico-security-tier.yaml"), string.Join("\n",
+            "apiVersion: projectcalico.org/v3", "kind: Tier", "metadata: {name: security}", "spec: {order: 100}", "---",
+            "apiVersion: projectcalico.org/v3", "kind: GlobalNetworkPolicy", "metadata: {name: security.pass-egress}",
+            "spec:", "  tier: security", "  order: 10", "  selector: all()", "  types: [Egress]", "  egress:", "  - action: Pass", string.Empty));
+        var engine = Load(variant);
+        var (_, recs, sink) = Recommend(engine, "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CalicoNetworkPolicy, Directions = new[] { PolicyDirection.Egress } });
+        var (_, plain, _) = Recommend(Load(Samples), "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CalicoNetworkPolicy, Directions = new[] { PolicyDirection.Egress } });
+        Assert.NotEmpty(plain);
+        Assert.Equal(plain.Select(r => r.Workload), recs.Select(r => r.Workload));
+        Assert.Contains(recs, r => r.Workload == "data/postgres-backup[CronJob]");
+        Assert.DoesNotContain(sink.Verbose, v => v.Contains("security.pass-egress", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_CNI_kind_is_refused_where_the_snapshot_does_not_run_that_CNI()
     {
         var calicoCluster = Load(Samples);
