@@ -110,7 +110,7 @@ internal sealed partial class MeshState
     /// <summary>
     /// How Istio meshes the workload: <c>sidecar</c>, <c>ambient</c>, or null, as the connectivity
     /// decides it: a real pod runs istio-proxy; a pod template asks for injection through its
-    /// namespace (istio-injection, istio.io/rev) or its own sidecar.istio.io/inject.
+    /// namespace (istio-injection, istio.io/rev) or its own labels, as Istio's injection webhook decides it.
     /// </summary>
     public string? IstioEnrolment(Workload w)
     {

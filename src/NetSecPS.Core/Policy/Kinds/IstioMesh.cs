@@ -178,19 +178,42 @@ internal sealed class IstioMesh
             return MeshMembership.None;
         }
 
-        var inject = pod.Labels.GetValueOrDefault("sidecar.istio.io/inject") ?? pod.Annotations.GetValueOrDefault("sidecar.istio.io/inject");
-        if (inject == "false")
+        return Injected(pod, nsLabels) ? MeshMembership.Sidecar : MeshMembership.None;
+    }
+
+    /// <summary>
+    /// Whether Istio's injection webhook would inject a pod created from this template, as its
+    /// MutatingWebhookConfiguration selects pods (istio/istio, charts istio-control/istio-discovery,
+    /// templates/mutatingwebhook.yaml) and the injector decides (pkg/kube/inject, injectRequired):
+    /// a namespace labelled <c>istio-injection</c> is injected only when the value is
+    /// <c>enabled</c>, whatever the pod asks ("If either label is disabled, the pod is not
+    /// injected", istio.io setup/additional-setup/sidecar-injection); a namespace labelled
+    /// <c>istio.io/rev</c> is injected; elsewhere only a pod labelled
+    /// <c>sidecar.istio.io/inject: "true"</c> or <c>istio.io/rev</c> is, since the webhook selects
+    /// pods by label. The pod's <c>sidecar.istio.io/inject</c> label (or, without it, the older
+    /// annotation) set to anything but true, yes, y or on opts the pod out. kube-system and
+    /// kube-public are never injected.
+    /// </summary>
+    private static bool Injected(PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        if (pod.Namespace is "kube-system" or "kube-public")
         {
-            return MeshMembership.None;
+            return false;
         }
 
-        if (inject == "true" || pod.Labels.ContainsKey("istio.io/rev"))
+        var label = pod.Labels.GetValueOrDefault("sidecar.istio.io/inject");
+        var asked = label ?? pod.Annotations.GetValueOrDefault("sidecar.istio.io/inject");
+        if (asked is not null && !(asked.ToLowerInvariant() is "true" or "yes" or "y" or "on"))
         {
-            return MeshMembership.Sidecar;
+            return false;
         }
 
-        var nsInjection = nsLabels.GetValueOrDefault("istio-injection");
-        return nsInjection == "enabled" || (nsInjection != "disabled" && nsLabels.ContainsKey("istio.io/rev")) ? MeshMembership.Sidecar : MeshMembership.None;
+        if (nsLabels.TryGetValue("istio-injection", out var nsInjection))
+        {
+            return nsInjection == "enabled";
+        }
+
+        return nsLabels.ContainsKey("istio.io/rev") || label == "true" || pod.Labels.ContainsKey("istio.io/rev");
     }
 
     /// <summary>The pod's service account (<c>default</c> when the spec names none).</summary>
