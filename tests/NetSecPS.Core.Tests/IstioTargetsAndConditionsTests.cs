@@ -2,7 +2,7 @@ namespace NetSecPS.Core.Tests;
 
 /// <summary>
 /// AuthorizationPolicy targetRefs (a Gateway's pods; a Service target is a waypoint's, not
-/// evaluated), ipBlocks with notIpBlocks for external callers, and when conditions: an HTTP-only
+/// evaluated), ipBlocks with notIpBlocks for external callers, notPrincipals, and when conditions: an HTTP-only
 /// key makes an ALLOW rule L7-restricted, a key that is not evaluated leaves a DENY refusing no
 /// connection and is reported. Fixture (written from the Istio documentation it cites):
 /// istio/targets-and-conditions.yaml.
@@ -49,5 +49,17 @@ public class IstioTargetsAndConditionsTests
 
         // Without a sidecar a caller has no principal: the ALLOW policy admits it on no TCP port.
         Assert.False(F.Test("203.0.113.7", "edge/app", 8080).Allowed);
+    }
+
+    [Fact]
+    public void Not_principals_matches_every_other_identity_and_every_caller_without_one()
+    {
+        Assert.True(F.Test("edge/app", "edge/client", 8080).Allowed);
+        var meshed = F.Test("edge/public-istio", "edge/client", 8080);
+        Assert.False(meshed.Allowed);
+        Assert.Equal("edge/client-deny-strangers", meshed.Policy);
+        var external = F.Test("198.51.100.1", "edge/client", 8080);
+        Assert.False(external.Allowed);
+        Assert.Equal("edge/client-deny-strangers", external.Policy);
     }
 }
