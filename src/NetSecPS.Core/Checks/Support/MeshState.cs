@@ -127,6 +127,9 @@ internal sealed partial class MeshState
         };
     }
 
+    /// <summary>True when the workload is an Istio gateway, whose TLS its Gateway servers decide, not PeerAuthentication.</summary>
+    public bool IsIstioGateway(Workload w) => istio is not null && w.Pods.Count > 0 && IstioMesh.IsGateway(w.Pods[0]);
+
     /// <summary>True when Linkerd meshes the workload: a linkerd-proxy, or (pod templates) inject annotations.</summary>
     public bool IsLinkerdMeshed(Workload w)
     {

@@ -28,7 +28,12 @@ internal sealed record MtlsSetting(string Mode, KubeObject? Source, string Level
 {
     public static MtlsSetting Default { get; } = new("PERMISSIVE", null, "default");
 
-    public string SourceText => Source is null ? "no PeerAuthentication (PERMISSIVE by default)" : $"PeerAuthentication {Source.Namespace}/{Source.Name} ({Level} level)";
+    /// <summary>The setting of an Istio gateway: PeerAuthentication configures sidecars, and a gateway's own Gateway servers decide its TLS.</summary>
+    public static MtlsSetting Gateway { get; } = new("PERMISSIVE", null, "gateway");
+
+    public string SourceText => Level == "gateway"
+        ? "an Istio gateway: PeerAuthentication does not apply to it, its Gateway servers decide TLS (not evaluated)"
+        : Source is null ? "no PeerAuthentication (PERMISSIVE by default)" : $"PeerAuthentication {Source.Namespace}/{Source.Name} ({Level} level)";
 
     public override string ToString() => $"{Mode}: {SourceText}";
 }
@@ -215,6 +220,17 @@ internal sealed class IstioMesh
 
         return nsLabels.ContainsKey("istio.io/rev") || label == "true" || pod.Labels.ContainsKey("istio.io/rev");
     }
+
+    /// <summary>
+    /// Whether the pod is an Istio gateway (ingress or egress, or a Gateway API Gateway Istio
+    /// deployed): the proxy is its main container (<c>proxy router</c>). PeerAuthentication does not
+    /// configure it ("In sidecar mode, PeerAuthentication determines whether or not mTLS is allowed
+    /// or required for connections to an Envoy proxy sidecar", istio.io reference
+    /// security/peer_authentication), nor does a Sidecar resource.
+    /// </summary>
+    public static bool IsGateway(PodInfo pod) =>
+        pod.Labels.ContainsKey("gateway.networking.k8s.io/gateway-name") || pod.Labels.GetValueOrDefault("istio") is "ingressgateway" or "egressgateway"
+        || pod.Spec?.Containers?.Any(k => k.Name == ProxyContainer && (k.Args?.Contains("router") ?? false)) == true;
 
     /// <summary>The pod's service account (<c>default</c> when the spec names none).</summary>
     public static string ServiceAccount(PodInfo pod) =>
