@@ -36,6 +36,13 @@ public class IstioTargetsAndConditionsTests
     }
 
     [Fact]
+    public void A_policy_targeting_a_gateway_class_is_reported_as_not_evaluated_for_every_gateway_of_the_class()
+    {
+        Assert.Contains(F.Engine.Undecided, u => u.Contains("AuthorizationPolicy istio-system/every-istio-gateway targets GatewayClass istio: every Gateway of that class, which is not evaluated", StringComparison.Ordinal));
+        Assert.True(F.Test("198.51.100.1", "edge/public-istio", 8080).Allowed);
+    }
+
+    [Fact]
     public void An_http_when_condition_restricts_the_allow_at_l7_and_an_unevaluated_one_leaves_the_deny_undecided()
     {
         var flow = Assert.Single(F.Engine.Flows, f => f.Source == "edge/client[Deployment]" && f.Destination == "edge/app[Deployment]");
