@@ -55,6 +55,10 @@ public class HostAndMeshTests
         Passes("MESH-001", "strict-mesh-wide.yaml");
 
     [Fact]
+    public void An_ingress_gateway_taking_external_plaintext_under_strict_mtls_passes_MESH_001() =>
+        Passes("MESH-001", "strict-mesh-with-ingress-gateway.yaml");
+
+    [Fact]
     public void A_permissive_workload_that_only_meshed_callers_can_reach_passes_MESH_001() =>
         Passes("MESH-001", "permissive-only-meshed-callers.yaml");
 

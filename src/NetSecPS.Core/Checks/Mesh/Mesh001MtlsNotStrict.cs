@@ -14,16 +14,16 @@ internal sealed class Mesh001MtlsNotStrict : Check
         Category = "Mesh",
         Frameworks = new[] { "NSA Encryption", "MITRE T1557" },
         FailsWhen = "Istio is present and an allowed flow reaches a meshed workload without mutual TLS: from a caller without a sidecar or an external address (its effective PeerAuthentication is PERMISSIVE on that port), on a port whose mode is DISABLE, or from a pod outside the snapshot that the policies let in on a port that is not STRICT.",
-        AppliesTo = "Istio-meshed workloads outside the excluded namespaces, when Istio is present.",
+        AppliesTo = "Istio-meshed workloads outside the excluded namespaces (not Istio gateways), when Istio is present.",
         Rationale = "PERMISSIVE and DISABLE accept plaintext, so a caller outside the mesh, or an attacker on the network, talks to the workload unauthenticated and unencrypted, and identity-based authorization cannot see who it is.",
         Remediation = "Set mtls.mode: STRICT for the namespace (the manifest) or the whole mesh (a PeerAuthentication named default in the root namespace), mesh the callers that send plaintext, and remove PERMISSIVE or DISABLE port-level exceptions once they are meshed.",
-        Notes = "Decided per flow, from the connectivity: each flow's mutual TLS (Get-NetSecConnectivity, property Mtls) follows the destination's effective PeerAuthentication (workload selector over namespace over the mesh root namespace, the oldest of competing policies, UNSET inheriting, portLevelMtls per port) and whether each end runs a sidecar. A PERMISSIVE workload that no plaintext caller can reach (policies admit only meshed callers) passes; the evidence names the flows that arrive in plaintext. The root namespace is MeshConfig rootNamespace, else istio-system.",
+        Notes = "Decided per flow, from the connectivity: each flow's mutual TLS (Get-NetSecConnectivity, property Mtls) follows the destination's effective PeerAuthentication (workload selector over namespace over the mesh root namespace, the oldest of competing policies, UNSET inheriting, portLevelMtls per port) and whether each end runs a sidecar. A PERMISSIVE workload that no plaintext caller can reach (policies admit only meshed callers) passes; the evidence names the flows that arrive in plaintext. The root namespace is MeshConfig rootNamespace, else istio-system. Istio gateways are not evaluated here: PeerAuthentication does not configure them, their Gateway servers decide TLS.",
     };
 
     public override bool NeedsConnectivity => true;
 
     public override IEnumerable<CheckSubject> Subjects(AuditContext context) =>
-        context.Mesh.IstioPresent ? context.EvaluatedWorkloads.Where(w => context.Mesh.IstioEnrolment(w) is not null).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
+        context.Mesh.IstioPresent ? context.EvaluatedWorkloads.Where(w => context.Mesh.IstioEnrolment(w) is not null && !context.Mesh.IsIstioGateway(w)).Select(CheckSubject.Of) : Enumerable.Empty<CheckSubject>();
 
     public override IEnumerable<Finding> Evaluate(AuditContext context)
     {
@@ -36,7 +36,7 @@ internal sealed class Mesh001MtlsNotStrict : Check
         var connectivity = context.RequireConnectivity();
         foreach (var w in context.EvaluatedWorkloads)
         {
-            if (mesh.IstioEnrolment(w) != "sidecar")
+            if (mesh.IstioEnrolment(w) != "sidecar" || mesh.IsIstioGateway(w))
             {
                 continue;
             }

@@ -12,7 +12,7 @@ internal sealed class Mesh002OutsideMesh : Check
         Severity = Severity.Medium,
         Category = "Mesh",
         Frameworks = new[] { "NSA Encryption" },
-        FailsWhen = "A mesh is present and the workload has no sidecar and no ambient enrolment (namespace label istio-injection/istio.io/rev/istio.io/dataplane-mode=ambient, pod label or annotation sidecar.istio.io/inject, linkerd.io/inject).",
+        FailsWhen = "A mesh is present and the workload has no sidecar and no ambient enrolment (namespace label istio-injection=enabled/istio.io/rev/istio.io/dataplane-mode=ambient, in a namespace without injection labels the pod label sidecar.istio.io/inject=true or istio.io/rev, linkerd.io/inject; istio-injection=disabled or a pod's sidecar.istio.io/inject=false label or annotation keeps the sidecar out).",
         AppliesTo = "Workloads outside the excluded namespaces with no pod on the host network and not part of a mesh control plane, when a mesh is present.",
         Rationale = "A workload outside the mesh sends and receives plaintext, has no workload identity for authorization policies, and forces meshed neighbours to keep PERMISSIVE mode for it; where they are STRICT its calls are refused.",
         Remediation = "Enable injection for the namespace (istio-injection=enabled, istio.io/rev, istio.io/dataplane-mode=ambient, or the linkerd.io/inject=enabled annotation) and restart the workload, or record why it must stay outside in the exceptions file.",

@@ -110,7 +110,7 @@ internal sealed partial class MeshState
     /// <summary>
     /// How Istio meshes the workload: <c>sidecar</c>, <c>ambient</c>, or null, as the connectivity
     /// decides it: a real pod runs istio-proxy; a pod template asks for injection through its
-    /// namespace (istio-injection, istio.io/rev) or its own sidecar.istio.io/inject.
+    /// namespace (istio-injection, istio.io/rev) or its own labels, as Istio's injection webhook decides it.
     /// </summary>
     public string? IstioEnrolment(Workload w)
     {
@@ -126,6 +126,9 @@ internal sealed partial class MeshState
             _ => null,
         };
     }
+
+    /// <summary>True when the workload is an Istio gateway, whose TLS its Gateway servers decide, not PeerAuthentication.</summary>
+    public bool IsIstioGateway(Workload w) => istio is not null && w.Pods.Count > 0 && IstioMesh.IsGateway(w.Pods[0]);
 
     /// <summary>True when Linkerd meshes the workload: a linkerd-proxy, or (pod templates) inject annotations.</summary>
     public bool IsLinkerdMeshed(Workload w)

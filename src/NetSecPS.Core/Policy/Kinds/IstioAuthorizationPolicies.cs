@@ -115,8 +115,8 @@ internal sealed partial class IstioPolicyKind
     /// <summary>
     /// The classes a policy applies to: by <c>selector</c> in its namespace (in every namespace
     /// from the root namespace), or by <c>targetRef(s)</c> to a Gateway (its deployed pods carry
-    /// <c>gateway.networking.k8s.io/gateway-name</c>). Waypoint targets (Service, ServiceEntry,
-    /// GatewayClass) are ambient mode: not evaluated.
+    /// <c>gateway.networking.k8s.io/gateway-name</c>). Waypoint targets (Service, ServiceEntry) are
+    /// ambient mode and a GatewayClass (in the root namespace) stands for all its Gateways: not evaluated.
     /// </summary>
     private static bool TrySubject(PolicyCompileContext context, IstioMeshModel mesh, KubeObject obj, JsonObject spec, out ClassSet subject, out string text, out bool clusterWide)
     {
@@ -153,7 +153,10 @@ internal sealed partial class IstioPolicyKind
                 }
                 else
                 {
-                    context.NoteUndecided($"AuthorizationPolicy {ns}/{obj.Name} targets {kind} {name}: a waypoint of Istio's ambient mode, which is not evaluated.");
+                    var what = kind == "GatewayClass"
+                        ? "every Gateway of that class, which is not evaluated"
+                        : "a waypoint of Istio's ambient mode, which is not evaluated";
+                    context.NoteUndecided($"AuthorizationPolicy {ns}/{obj.Name} targets {kind} {name}: {what}.");
                 }
             }
 

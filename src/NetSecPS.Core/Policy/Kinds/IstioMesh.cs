@@ -28,7 +28,12 @@ internal sealed record MtlsSetting(string Mode, KubeObject? Source, string Level
 {
     public static MtlsSetting Default { get; } = new("PERMISSIVE", null, "default");
 
-    public string SourceText => Source is null ? "no PeerAuthentication (PERMISSIVE by default)" : $"PeerAuthentication {Source.Namespace}/{Source.Name} ({Level} level)";
+    /// <summary>The setting of an Istio gateway: PeerAuthentication configures sidecars, and a gateway's own Gateway servers decide its TLS.</summary>
+    public static MtlsSetting Gateway { get; } = new("PERMISSIVE", null, "gateway");
+
+    public string SourceText => Level == "gateway"
+        ? "an Istio gateway: PeerAuthentication does not apply to it, its Gateway servers decide TLS (not evaluated)"
+        : Source is null ? "no PeerAuthentication (PERMISSIVE by default)" : $"PeerAuthentication {Source.Namespace}/{Source.Name} ({Level} level)";
 
     public override string ToString() => $"{Mode}: {SourceText}";
 }
@@ -178,20 +183,54 @@ internal sealed class IstioMesh
             return MeshMembership.None;
         }
 
-        var inject = pod.Labels.GetValueOrDefault("sidecar.istio.io/inject") ?? pod.Annotations.GetValueOrDefault("sidecar.istio.io/inject");
-        if (inject == "false")
-        {
-            return MeshMembership.None;
-        }
-
-        if (inject == "true" || pod.Labels.ContainsKey("istio.io/rev"))
-        {
-            return MeshMembership.Sidecar;
-        }
-
-        var nsInjection = nsLabels.GetValueOrDefault("istio-injection");
-        return nsInjection == "enabled" || (nsInjection != "disabled" && nsLabels.ContainsKey("istio.io/rev")) ? MeshMembership.Sidecar : MeshMembership.None;
+        return Injected(pod, nsLabels) ? MeshMembership.Sidecar : MeshMembership.None;
     }
+
+    /// <summary>
+    /// Whether Istio's injection webhook would inject a pod created from this template, as its
+    /// MutatingWebhookConfiguration selects pods (istio/istio, charts istio-control/istio-discovery,
+    /// templates/mutatingwebhook.yaml) and the injector decides (pkg/kube/inject, injectRequired):
+    /// a namespace labelled <c>istio-injection</c> is injected only when the value is
+    /// <c>enabled</c>, whatever the pod asks ("If either label is disabled, the pod is not
+    /// injected", istio.io setup/additional-setup/sidecar-injection); a namespace labelled
+    /// <c>istio.io/rev</c> is injected; elsewhere only a pod labelled
+    /// <c>sidecar.istio.io/inject: "true"</c> or <c>istio.io/rev</c> is, since the webhook selects
+    /// pods by label. The pod's <c>sidecar.istio.io/inject</c> label (or, without it, the older
+    /// annotation) set to anything but true, yes, y or on opts the pod out. kube-system and
+    /// kube-public are never injected.
+    /// </summary>
+    private static bool Injected(PodInfo pod, IReadOnlyDictionary<string, string> nsLabels)
+    {
+        if (pod.Namespace is "kube-system" or "kube-public")
+        {
+            return false;
+        }
+
+        var label = pod.Labels.GetValueOrDefault("sidecar.istio.io/inject");
+        var asked = label ?? pod.Annotations.GetValueOrDefault("sidecar.istio.io/inject");
+        if (asked is not null && !(asked.ToLowerInvariant() is "true" or "yes" or "y" or "on"))
+        {
+            return false;
+        }
+
+        if (nsLabels.TryGetValue("istio-injection", out var nsInjection))
+        {
+            return nsInjection == "enabled";
+        }
+
+        return nsLabels.ContainsKey("istio.io/rev") || label == "true" || pod.Labels.ContainsKey("istio.io/rev");
+    }
+
+    /// <summary>
+    /// Whether the pod is an Istio gateway (ingress or egress, or a Gateway API Gateway Istio
+    /// deployed): the proxy is its main container (<c>proxy router</c>). PeerAuthentication does not
+    /// configure it ("In sidecar mode, PeerAuthentication determines whether or not mTLS is allowed
+    /// or required for connections to an Envoy proxy sidecar", istio.io reference
+    /// security/peer_authentication), nor does a Sidecar resource.
+    /// </summary>
+    public static bool IsGateway(PodInfo pod) =>
+        pod.Labels.ContainsKey("gateway.networking.k8s.io/gateway-name") || pod.Labels.GetValueOrDefault("istio") is "ingressgateway" or "egressgateway"
+        || pod.Spec?.Containers?.Any(k => k.Name == ProxyContainer && (k.Args?.Contains("router") ?? false)) == true;
 
     /// <summary>The pod's service account (<c>default</c> when the spec names none).</summary>
     public static string ServiceAccount(PodInfo pod) =>

@@ -52,9 +52,11 @@ internal sealed class IstioMeshModel
             if (membership == MeshMembership.Sidecar)
             {
                 Captured[c.Index] = IstioMesh.CapturedInboundPorts(pod);
-                Mtls[c.Index] = options.IstioPeerAuthentication
-                    ? facts.PeerAuthentication(c.Namespace, c.Labels)
-                    : new EffectiveMtls(new MtlsSetting("PERMISSIVE", null, "not evaluated"), new Dictionary<int, MtlsSetting>());
+                Mtls[c.Index] = !options.IstioPeerAuthentication
+                    ? new EffectiveMtls(new MtlsSetting("PERMISSIVE", null, "not evaluated"), new Dictionary<int, MtlsSetting>())
+                    : IstioMesh.IsGateway(pod)
+                        ? new EffectiveMtls(MtlsSetting.Gateway, new Dictionary<int, MtlsSetting>())
+                        : facts.PeerAuthentication(c.Namespace, c.Labels);
             }
         }
     }

@@ -212,9 +212,7 @@ internal sealed partial class IstioPolicyKind
     }
 
     /// <summary>Istio gateways run the proxy as their main container; Sidecar resources do not configure them.</summary>
-    private static bool IsGateway(PeerClass c) =>
-        c.Labels.ContainsKey("gateway.networking.k8s.io/gateway-name") || c.Labels.GetValueOrDefault("istio") is "ingressgateway" or "egressgateway"
-        || c.Pods.Any(p => p.Spec?.Containers?.Any(k => k.Name == IstioMesh.ProxyContainer && (k.Args?.Contains("router") ?? false)) == true);
+    private static bool IsGateway(PeerClass c) => c.Pods.Any(IstioMesh.IsGateway);
 
     /// <summary>Adds what one <c>namespace/dnsName</c> host imports: pods behind matching Services, and matching ServiceEntry hosts.</summary>
     private static void Import(PolicyCompileContext context, KubeObject sidecar, string sourceNamespace, string host, List<ServiceTarget> services, List<EntryHost> entries,
