@@ -9,7 +9,7 @@ New-NetSecPolicyRecommendation writes one policy per workload and direction that
 
 Every recommendation is verified before it is returned: the engine applies it to the snapshot and checks that every observed flow policy allowed is still allowed, that DNS and the exposed paths still are, and that it closes something. A policy that would fail is not returned and a warning says why. Applied together, the recommendations are verified once more.
 
-Each PolicyRecommendation has the Namespace, the Workload, the Direction, the policy Name, the Manifest (YAML for kubectl apply, with a comment saying what it keeps and closes), ClosesPaths (how many allowed peer pairs it closes or narrows) and ClosedPaths (them as connlist lines), KeepsObserved, Allows (its rules) and Notes (DNS and Ingress kept, blocks widened).
+Each PolicyRecommendation has the Namespace, the Workload, the Direction, the policy Name (<workload>-<direction>-from-traffic; a workload name that is no valid object name is cleaned and given a short hash), the Manifest (one YAML document for kubectl apply, starting with ---, with comments saying what it keeps and closes and why each rule is there; it is written by a YAML emitter, so names and labels taken from the cluster stay strings of the policy whatever characters they hold), ClosesPaths (how many allowed peer pairs it closes or narrows) and ClosedPaths (them as connlist lines), KeepsObserved, Allows (its rules) and Notes (DNS and Ingress kept, blocks widened).
 
 -Kind chooses the kind of policy. NetworkPolicy is written today; CiliumNetworkPolicy and CalicoNetworkPolicy are refused until the engine evaluates those kinds, since a recommendation is only returned once the engine has verified it.
 '@

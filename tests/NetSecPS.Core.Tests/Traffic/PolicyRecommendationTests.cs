@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
@@ -128,24 +129,25 @@ public sealed class PolicyRecommendationTests : IDisposable
 
         var backup = byName["data/postgres-backup[CronJob] Egress"];
         Assert.Equal(("data", "postgres-backup-egress-from-traffic", PolicyRecommendationKind.NetworkPolicy), (backup.Namespace, backup.Name, backup.Kind));
-        Assert.Contains("  podSelector:\n    matchLabels:\n      app: \"postgres-backup\"\n  policyTypes:\n  - Egress\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  podSelector:\n    matchLabels:\n      app: postgres-backup\n  policyTypes:\n    - Egress\n", backup.Manifest, StringComparison.Ordinal);
         Assert.DoesNotContain("job-name", backup.Manifest, StringComparison.Ordinal);
         Assert.DoesNotContain("controller-uid", backup.Manifest, StringComparison.Ordinal);
         // The database by its stable labels and its named port; object storage by the address seen; DNS by the names CoreDNS gives its ports.
-        Assert.Contains("    - podSelector:\n        matchLabels:\n          app: \"postgres\"\n          tier: \"database\"\n    ports:\n    - protocol: TCP\n      port: postgres\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("    - ipBlock:\n        cidr: 52.95.145.10/32\n    ports:\n    - protocol: TCP\n      port: 443\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("          kubernetes.io/metadata.name: \"kube-system\"\n      podSelector:\n        matchLabels:\n          k8s-app: \"kube-dns\"\n    ports:\n    - protocol: TCP\n      port: dns-tcp\n    - protocol: UDP\n      port: dns\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("        - podSelector:\n            matchLabels:\n              app: postgres\n              tier: database\n      ports:\n        - protocol: TCP\n          port: postgres\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("        - ipBlock:\n            cidr: 52.95.145.10/32\n      ports:\n        - protocol: TCP\n          port: 443\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("              kubernetes.io/metadata.name: kube-system\n          podSelector:\n            matchLabels:\n              k8s-app: kube-dns\n      ports:\n        - protocol: TCP\n          port: dns-tcp\n        - protocol: UDP\n          port: dns\n", backup.Manifest, StringComparison.Ordinal);
         Assert.Contains("DNS kept: kube-system/coredns[Deployment] on UDP and TCP 53", backup.Notes);
         Assert.Equal(3, backup.KeepsObserved);
         Assert.Equal(backup.ClosesPaths, backup.ClosedPaths.Count);
         Assert.Contains("data/postgres-backup[CronJob] => ingress-nginx/ingress-nginx-controller[Deployment] : All Connections", backup.ClosedPaths);
         Assert.Contains("data/postgres-backup[CronJob] => kube-system/coredns[Deployment] : SCTP 1-65535,TCP 1-52,54-65535,UDP 1-52,54-65535", backup.ClosedPaths);
-        Assert.StartsWith("# Least-privilege egress for data/postgres-backup[CronJob], written by NetSecPS from the flows seen 2026-11-27 09:00 to 2026-11-27 09:55 UTC.\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.StartsWith("---\n# Least-privilege egress for data/postgres-backup[CronJob], written by NetSecPS from the flows seen 2026-11-27 09:00 to 2026-11-27 09:55 UTC.\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("# Rule 2 allows observed: data/postgres[StatefulSet].\n", backup.Manifest, StringComparison.Ordinal);
 
         // The exposed controller: its observed clients (more than 16: the block holding them), Prometheus on the named metrics port.
         var controller = byName["ingress-nginx/ingress-nginx-controller[Deployment] Ingress"];
-        Assert.Contains("        cidr: 198.51.100.0/24\n    ports:\n    - protocol: TCP\n      port: https\n", controller.Manifest, StringComparison.Ordinal);
-        Assert.Contains("      port: metrics\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains("            cidr: 198.51.100.0/24\n      ports:\n        - protocol: TCP\n          port: https\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains("          port: metrics\n", controller.Manifest, StringComparison.Ordinal);
         Assert.Contains(controller.Notes, n => n.Contains("the smallest block holding them", StringComparison.Ordinal));
 
         // The flow the log shows dropped is not kept: the cache's egress closes its path to the database.
@@ -174,7 +176,7 @@ public sealed class PolicyRecommendationTests : IDisposable
         Assert.All(recs, r => Assert.Equal(PolicyDirection.Egress, r.Direction));
         var prometheus = recs[1];
         // Prometheus reaches the node exporter at its node's address (the snapshot holds no pod addresses).
-        Assert.Contains("        cidr: 10.0.1.11/32\n    ports:\n    - protocol: TCP\n      port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
+        Assert.Contains("            cidr: 10.0.1.11/32\n      ports:\n        - protocol: TCP\n          port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
         Assert.Equal(8, prometheus.KeepsObserved);
     }
 
@@ -210,6 +212,105 @@ public sealed class PolicyRecommendationTests : IDisposable
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void Hostile_names_from_the_cluster_stay_strings_of_exactly_the_intended_policy()
+    {
+        // Namespaces, workload names and labels holding line breaks, "---" and a ClusterRoleBinding,
+        // "@", ":", "#", quotes and words YAML reads as booleans (tests/fixtures/remediations).
+        var engine = ConnectivityEngine.Build(ClusterModel.Build(ManifestSource.Read(new[] { TestPaths.Fixture("remediations", "hostile-names.yaml") })));
+        var web = engine.Model.Workloads.Single(w => w.Kind == "Deployment" && w.Name.StartsWith("web\n", StringComparison.Ordinal));
+        var db = engine.Model.Workloads.Single(w => w.Kind == "StatefulSet");
+        var app = engine.Model.Workloads.Single(w => w.Namespace == "no");
+        var file = Path.Combine(Path.GetTempPath(), $"netsecps-hostile-{Guid.NewGuid():N}.json");
+        File.WriteAllLines(file, new[]
+        {
+            HubbleFlow(World("203.0.113.10"), Of(db), 5432),
+            HubbleFlow(Of(app), Of(db), 5432),
+        });
+        try
+        {
+            var sink = new CollectingSink();
+            var analyzer = new TrafficAnalyzer(engine, sink);
+            analyzer.AddLogs(new[] { file }, FlowLogFormat.Auto);
+            var recs = new PolicyRecommender(engine, analyzer.Compare(), new RecommendationOptions(), sink).Recommend();
+            Assert.Contains(recs, r => r.Workload == web.Peer && r.Direction == PolicyDirection.Ingress);
+            Assert.Contains(recs, r => r.Workload == web.Peer && r.Direction == PolicyDirection.Egress);
+
+            // The database keeps both observed clients; the one in namespace "no" by its labels, which stay the strings "yes" and "1.10".
+            var dbIngress = Assert.Single(recs, r => r.Workload == db.Peer && r.Direction == PolicyDirection.Ingress);
+            Assert.Equal(2, dbIngress.KeepsObserved);
+            var fromApp = Assert.Single(Assert.IsType<JsonObject>(Assert.Single(YamlJsonReader.ReadDocuments(new StringReader(dbIngress.Manifest))).Root)["spec"]!["ingress"]!.AsArray(),
+                rule => rule!["from"]![0]!["namespaceSelector"] is not null)!["from"]![0]!;
+            Assert.Equal("no", fromApp["namespaceSelector"]!["matchLabels"]![ClusterModel.NamespaceNameLabel]!.GetValue<string>());
+            Assert.Equal(app.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"), fromApp["podSelector"]!["matchLabels"]!.AsObject().Select(l => $"{l.Key}={l.Value!.GetValue<string>()}"));
+            var namespaces = engine.Model.Namespaces.Keys.Append("kube-system").ToHashSet(StringComparer.Ordinal);
+            foreach (var r in recs)
+            {
+                var doc = Assert.Single(YamlJsonReader.ReadDocuments(new StringReader(r.Manifest)));
+                var policy = Assert.IsType<JsonObject>(doc.Root);
+                Assert.Equal("NetworkPolicy", policy["kind"]!.GetValue<string>());
+                Assert.Equal(r.Namespace, policy["metadata"]!["namespace"]!.GetValue<string>());
+                Assert.Equal(r.Name, policy["metadata"]!["name"]!.GetValue<string>());
+                Assert.Matches("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", r.Name);
+                Assert.Equal(r.Workload, policy["metadata"]!["annotations"]!["netsecps.io/recommended-for"]!.GetValue<string>());
+
+                // The pod selector is the workload's own labels, hostile values included, as strings.
+                var w = engine.Model.Workloads.Single(x => x.Peer == r.Workload);
+                foreach (var (key, value) in policy["spec"]!["podSelector"]!["matchLabels"]!.AsObject())
+                {
+                    Assert.Equal(w.Labels[key], value!.GetValue<string>());
+                }
+
+                // Every namespace a rule names is a namespace of the cluster, whole (or where DNS is kept).
+                foreach (var rule in policy["spec"]![r.Direction == PolicyDirection.Egress ? "egress" : "ingress"]!.AsArray())
+                {
+                    foreach (var peer in rule![r.Direction == PolicyDirection.Egress ? "to" : "from"]!.AsArray())
+                    {
+                        if (peer!["namespaceSelector"]?["matchLabels"]?[ClusterModel.NamespaceNameLabel] is { } ns)
+                        {
+                            Assert.Contains(ns.GetValue<string>(), namespaces);
+                        }
+                    }
+                }
+
+                // Read from the text as kubectl would, it is a valid NetworkPolicy.
+                Assert.NotNull(ObjectFactory.Create(policy, new SourceLocation("recommendation", 1, 1)).Object);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        static JsonObject Of(Workload w) => new()
+        {
+            ["namespace"] = w.Namespace,
+            ["pod_name"] = $"{w.Name}-0",
+            ["workloads"] = new JsonArray(new JsonObject { ["name"] = w.Name, ["kind"] = w.Kind }),
+        };
+
+        static JsonObject World(string address) => new() { ["identity"] = 2, ["labels"] = new JsonArray("reserved:world"), ["address"] = address };
+    }
+
+    /// <summary>One forwarded TCP flow in Hubble's JSON, every string escaped by the JSON writer.</summary>
+    private static string HubbleFlow(JsonObject source, JsonObject destination, int port)
+    {
+        var sourceIp = source["address"]?.GetValue<string>() ?? "10.244.1.10";
+        source.Remove("address");
+        return new JsonObject
+        {
+            ["time"] = "2026-11-27T09:00:40Z",
+            ["verdict"] = "FORWARDED",
+            ["IP"] = new JsonObject { ["source"] = sourceIp, ["destination"] = "10.244.1.20", ["ipVersion"] = "IPv4" },
+            ["l4"] = new JsonObject { ["TCP"] = new JsonObject { ["source_port"] = 40000, ["destination_port"] = port, ["flags"] = new JsonObject { ["SYN"] = true } } },
+            ["source"] = source,
+            ["destination"] = destination,
+            ["Type"] = "L3_L4",
+            ["traffic_direction"] = "INGRESS",
+            ["is_reply"] = false,
+        }.ToJsonString();
     }
 
     [Theory]
