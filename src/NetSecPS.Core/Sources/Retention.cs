@@ -26,14 +26,19 @@ internal static class Retention
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
     /// <summary>
-    /// The ConfigMaps checks read (by name, in any namespace) and the keys they read: CNI
-    /// configuration (CniState: policy enforcement and encryption) and mesh configuration
-    /// (MeshState: Istio's root namespace, Linkerd's default inbound policy). A check that reads
-    /// another ConfigMap or key must add it here.
+    /// The ConfigMaps checks and the policy model read (by name, in any namespace) and the keys
+    /// they read: CNI configuration (CniState: policy enforcement and encryption; CiliumCluster:
+    /// the agent settings that change what Cilium's policies mean) and mesh configuration
+    /// (MeshState and IstioMesh: Istio's root namespace, Linkerd's default inbound policy). Code
+    /// that reads another ConfigMap or key must add it here (RetentionTests check CiliumCluster's).
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> ConfigMapKeys { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
-        ["cilium-config"] = new[] { "enable-policy", "enable-wireguard", "enable-ipsec" },
+        ["cilium-config"] = new[]
+        {
+            "enable-policy", "enable-wireguard", "enable-ipsec", "allow-localhost", "cluster-name", "policy-cidr-match-mode",
+            "enable-node-selector-labels", "enable-sctp", "enable-host-firewall", "enable-k8s-cluster-network-policy",
+        },
         ["kube-flannel-cfg"] = new[] { "net-conf.json" },
         ["amazon-vpc-cni"] = new[] { "enable-network-policy-controller" },
         ["antrea-config"] = new[] { "antrea-agent.conf" },
