@@ -62,6 +62,18 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public void The_proxy_mode_that_marks_an_istio_gateway_is_kept_and_its_other_arguments_are_dropped()
+    {
+        // IstioSidecars tells a gateway by its istio-proxy container running "proxy router".
+        var pod = JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"gw","namespace":"edge"},
+             "spec":{"containers":[{"name":"istio-proxy","image":"istio/proxyv2:1.24.0","args":["proxy","router","--domain","edge.svc.cluster.local","--serviceCluster","PLANTED-GATEWAY-ARG"]}]}}
+            """)!.AsObject();
+        var typed = ObjectFactory.Create(pod, null).Object!.As<V1Pod>()!;
+        Assert.Equal(new[] { "router" }, typed.Spec.Containers.Single().Args);
+    }
+
+    [Fact]
     public void The_last_applied_annotation_is_dropped_and_other_annotations_stay()
     {
         var web = ReadFixture().Objects.Single(o => o.Key == "Deployment/shop/web");
