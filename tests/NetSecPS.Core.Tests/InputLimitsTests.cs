@@ -273,6 +273,25 @@ public sealed class InputLimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_socket_in_a_folder_is_skipped_with_a_warning_and_the_folder_is_read()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        WriteGood();
+        var path = Path.Combine(dir, "agent.yaml");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        var data = ReadWithin(20, dir);
+        var warning = Assert.Single(data.Diagnostics);
+        Assert.Equal((DiagnosticSeverity.Warning, "NotRegularFile", path), (warning.Severity, warning.Code, warning.File));
+        Assert.Contains("a socket", warning.Message, StringComparison.Ordinal);
+        AssertGoodFileRead(data);
+    }
+
+    [Fact]
     public void Symbolic_link_loops_end_and_every_file_is_read_once()
     {
         if (OperatingSystem.IsWindows())
