@@ -420,6 +420,11 @@ function Write-Metrics {
         [IO.File]::WriteAllText($temp, ($lines -join "`n") + "`n", [Text.UTF8Encoding]::new($false))
         [IO.File]::Move($temp, $Path, $true)
     }
+    catch {
+        # The error names the metrics file, never the temporary file it is written through.
+        $reason = $_.Exception.GetBaseException().Message.Replace($temp, $Path)
+        throw [IO.IOException]::new("Cannot write the metrics file $($Path): $reason", $_.Exception)
+    }
     finally { if (Test-Path -LiteralPath $temp) { Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue } }
 }
 

@@ -62,6 +62,18 @@ public sealed class RetentionTests : IDisposable
     }
 
     [Fact]
+    public void The_proxy_mode_that_marks_an_istio_gateway_is_kept_and_its_other_arguments_are_dropped()
+    {
+        // IstioSidecars tells a gateway by its istio-proxy container running "proxy router".
+        var pod = JsonNode.Parse("""
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"gw","namespace":"edge"},
+             "spec":{"containers":[{"name":"istio-proxy","image":"istio/proxyv2:1.24.0","args":["proxy","router","--domain","edge.svc.cluster.local","--serviceCluster","PLANTED-GATEWAY-ARG"]}]}}
+            """)!.AsObject();
+        var typed = ObjectFactory.Create(pod, null).Object!.As<V1Pod>()!;
+        Assert.Equal(new[] { "router" }, typed.Spec.Containers.Single().Args);
+    }
+
+    [Fact]
     public void The_last_applied_annotation_is_dropped_and_other_annotations_stay()
     {
         var web = ReadFixture().Objects.Single(o => o.Key == "Deployment/shop/web");
@@ -103,6 +115,60 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(new[] { key }, configMap.Data.Keys);
         Assert.Equal("kept", configMap.Data[key]);
         Assert.Null(configMap.BinaryData);
+    }
+
+    [Fact]
+    public void Every_cilium_config_setting_the_policy_model_reads_survives_the_snapshot()
+    {
+        // Each setting away from its default, so a dropped key shows as the default coming back.
+        var path = Path.Combine(dir, "cilium-config.yaml");
+        File.WriteAllText(path, """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: cilium-config
+              namespace: kube-system
+            data:
+              enable-policy: always
+              allow-localhost: policy
+              cluster-name: prod-eu
+              policy-cidr-match-mode: pods,nodes
+              enable-node-selector-labels: "true"
+              enable-sctp: "true"
+              enable-host-firewall: "true"
+              enable-k8s-cluster-network-policy: "true"
+              enable-wireguard: "true"
+              bpf-lb-sock-hostns-only: "true"
+              PLANTED-CILIUM: "dropped"
+            """);
+        var data = ManifestSource.Read(new[] { path });
+        var saved = Path.Combine(dir, "cilium.json.gz");
+        AtomicFile.Write(saved, stream => SnapshotFile.Write(data, stream));
+        foreach (var read in new[] { data, SnapshotFile.ReadFile(saved) })
+        {
+            var cilium = NetSecPS.Core.Policy.CiliumCluster.Detect(ClusterModel.Build(read))!;
+            Assert.Equal("always", cilium.EnforcementMode);
+            Assert.False(cilium.AllowsLocalhost);
+            Assert.Equal("prod-eu", cilium.ClusterName);
+            Assert.True(cilium.CidrRulesMatchPods);
+            Assert.True(cilium.CidrRulesMatchNodes);
+            Assert.True(cilium.NodeSelectorLabels);
+            Assert.True(cilium.Sctp);
+            Assert.True(cilium.HostFirewall);
+            Assert.True(cilium.EnforcesClusterNetworkPolicy);
+            Assert.Equal("true", cilium.Setting("enable-wireguard"));
+            Assert.DoesNotContain("PLANTED-CILIUM", cilium.Config.Keys);
+            Assert.DoesNotContain("bpf-lb-sock-hostns-only", cilium.Config.Keys);
+        }
+    }
+
+    [Fact]
+    public void Every_cilium_config_key_the_code_reads_is_one_the_snapshot_keeps()
+    {
+        var source = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "src", "NetSecPS.Core", "Policy", "Kinds", "CiliumCluster.cs"));
+        var read = System.Text.RegularExpressions.Regex.Matches(source, "Setting\\(\"([a-z0-9-]+)\"\\)").Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(read.Count >= 8, string.Join(", ", read));
+        Assert.Empty(read.Except(Retention.KeysKept("cilium-config")!));
     }
 
     [Fact]

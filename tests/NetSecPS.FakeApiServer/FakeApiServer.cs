@@ -160,6 +160,11 @@ public sealed class FakeApiServer : IAsyncDisposable
                 context.Response.ContentType = "text/html; charset=utf-8";
                 await context.Response.WriteAsync("<!doctype html><html><head><title>Sign in</title></head><body><form>Sign in to continue</form></body></html>").ConfigureAwait(false);
                 return (200, null);
+            case ServerPersonality.VersionOnly when path.Trim('/') != "version":
+                context.Response.StatusCode = 404;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("404 page not found\n").ConfigureAwait(false);
+                return (404, null);
         }
 
         var clientCertificate = context.Connection.ClientCertificate ?? await context.Connection.GetClientCertificateAsync(context.RequestAborted).ConfigureAwait(false);

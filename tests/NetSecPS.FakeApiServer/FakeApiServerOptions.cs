@@ -9,6 +9,8 @@ public enum ServerPersonality
     NotFoundEverywhere,
     /// <summary>A web page for every path with 200 OK (a login page, a captive portal).</summary>
     HtmlEverywhere,
+    /// <summary>A Kubernetes /version and 404 for everything else (a proxy or impostor that passes on /version only).</summary>
+    VersionOnly,
 }
 
 /// <summary>What the fake API server serves and how.</summary>

@@ -24,6 +24,19 @@ public sealed class ServerIdentityTests
     }
 
     [Fact]
+    public async Task A_server_that_answers_version_but_not_the_core_api_fails_the_read_before_listing_anything()
+    {
+        await using var h = await LiveHarness.StartAsync(configure: o => o with { Personality = ServerPersonality.VersionOnly });
+
+        var ex = await Assert.ThrowsAsync<NotKubernetesException>(() => h.CollectAsync());
+
+        Assert.Contains(h.Server.Url, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/api", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("/version", h.Server.Requests[0].Path);
+        Assert.DoesNotContain(h.Server.Requests, r => r.Path.Contains("/namespaces", StringComparison.Ordinal) || r.Path.EndsWith("/pods", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_bearer_token_is_not_sent_over_plain_HTTP_and_nothing_at_all_is_sent()
     {
         await using var h = await LiveHarness.StartAsync(configure: o => o with { PlainHttp = true });

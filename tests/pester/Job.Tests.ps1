@@ -640,6 +640,29 @@ Describe 'The job''s run ids and run folders (functions of the entry script)' {
     }
 }
 
+Describe 'The job''s metrics file (functions of the entry script)' {
+    BeforeAll {
+        . $JobScript
+        Set-StrictMode -Off
+        $ErrorActionPreference = 'Continue'
+    }
+
+    It 'names the metrics file, not its temporary file, when it cannot be written' -ForEach @(
+        @{ Case = 'its folder is gone'; Blocked = $false },
+        @{ Case = 'a folder stands where the file goes'; Blocked = $true }
+    ) {
+        $folder = Join-Path $TestDrive "metrics-$Blocked"
+        $path = Join-Path $folder 'netsec.prom'
+        if ($Blocked) { $null = New-Item -ItemType Directory -Path $path -Force }
+        $failure = $null
+        try { Write-Metrics -Path $path -Result $null -Success $false } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty -Because $Case
+        "$failure" | Should -BeLike "Cannot write the metrics file $($path):*$path*"
+        "$failure" | Should -Not -BeLike '*.tmp*'
+        if ($Blocked) { Get-ChildItem -LiteralPath $folder -Force -Filter '*.tmp' | Should -BeNullOrEmpty -Because 'the temporary file is removed' }
+    }
+}
+
 Describe 'The job end to end against a cluster (the fake API server)' {
     BeforeAll {
         $script:FakeProject = Join-Path $RepoRoot 'tests/NetSecPS.FakeApiServer/NetSecPS.FakeApiServer.csproj'

@@ -12,7 +12,7 @@ namespace NetSecPS.Core.Sources;
 /// values are dropped (cloud keys and tokens are often set there). <c>envFrom</c> keeps its
 /// references.</item>
 /// <item>Container <c>command</c> is dropped, and so are probe and lifecycle <c>exec</c> commands and
-/// HTTP header values; <c>args</c> keep only the flags a check reads (<see cref="ArgumentFlags"/>).</item>
+/// HTTP header values; <c>args</c> keep only the flags and words a check or the policy model reads (<see cref="ArgumentFlags"/>, <see cref="ArgumentWords"/>).</item>
 /// <item>The <c>kubectl.kubernetes.io/last-applied-configuration</c> annotation (a full copy of the
 /// object as applied, env values and ConfigMap data included) and <c>managedFields</c> are
 /// dropped from every object and pod template.</item>
@@ -26,14 +26,19 @@ internal static class Retention
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
     /// <summary>
-    /// The ConfigMaps checks read (by name, in any namespace) and the keys they read: CNI
-    /// configuration (CniState: policy enforcement and encryption) and mesh configuration
-    /// (MeshState: Istio's root namespace, Linkerd's default inbound policy). A check that reads
-    /// another ConfigMap or key must add it here.
+    /// The ConfigMaps checks and the policy model read (by name, in any namespace) and the keys
+    /// they read: CNI configuration (CniState: policy enforcement and encryption; CiliumCluster:
+    /// the agent settings that change what Cilium's policies mean) and mesh configuration
+    /// (MeshState and IstioMesh: Istio's root namespace, Linkerd's default inbound policy). Code
+    /// that reads another ConfigMap or key must add it here (RetentionTests check CiliumCluster's).
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> ConfigMapKeys { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
-        ["cilium-config"] = new[] { "enable-policy", "enable-wireguard", "enable-ipsec" },
+        ["cilium-config"] = new[]
+        {
+            "enable-policy", "enable-wireguard", "enable-ipsec", "allow-localhost", "cluster-name", "policy-cidr-match-mode",
+            "enable-node-selector-labels", "enable-sctp", "enable-host-firewall", "enable-k8s-cluster-network-policy",
+        },
         ["kube-flannel-cfg"] = new[] { "net-conf.json" },
         ["amazon-vpc-cni"] = new[] { "enable-network-policy-controller" },
         ["antrea-config"] = new[] { "antrea-agent.conf" },
@@ -46,6 +51,13 @@ internal static class Retention
     /// policy agent, <c>--run-firewall</c> of kube-router. Every other argument is dropped.
     /// </summary>
     public static IReadOnlyList<string> ArgumentFlags { get; } = new[] { "--enable-network-policy", "--run-firewall" };
+
+    /// <summary>
+    /// Whole arguments the policy model reads: <c>router</c>, the mode in which Istio's gateways run
+    /// their <c>istio-proxy</c> container (<c>proxy router</c>; IstioSidecars leaves gateways out of
+    /// Sidecar egress). Every other argument is dropped.
+    /// </summary>
+    public static IReadOnlyList<string> ArgumentWords { get; } = new[] { "router" };
 
     /// <summary>The keys kept of a ConfigMap of this name, or null when no check reads it.</summary>
     public static IReadOnlyList<string>? KeysKept(string name)
@@ -198,7 +210,7 @@ internal static class Retention
     }
 
     private static bool IsFlagKept(string arg) =>
-        ArgumentFlags.Any(f => arg.StartsWith(f, StringComparison.Ordinal) && (arg.Length == f.Length || arg[f.Length] is '=' or ' '));
+        ArgumentWords.Contains(arg, StringComparer.Ordinal) || ArgumentFlags.Any(f => arg.StartsWith(f, StringComparison.Ordinal) && (arg.Length == f.Length || arg[f.Length] is '=' or ' '));
 
     private static void Trim(V1Probe? liveness, V1Probe? readiness, V1Probe? startup, V1Lifecycle? lifecycle)
     {

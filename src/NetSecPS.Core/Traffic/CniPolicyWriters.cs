@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Text.Json.Nodes;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Policy;
 
@@ -10,81 +10,68 @@ namespace NetSecPS.Core.Traffic;
 /// pods by <c>toEndpoints</c>/<c>fromEndpoints</c> (another namespace by
 /// <c>k8s:io.kubernetes.pod.namespace</c>), addresses by <c>toCIDR</c>/<c>fromCIDR</c> (node
 /// addresses also by the <c>host</c> and <c>remote-node</c> entities, as Cilium identifies nodes),
-/// ports in <c>toPorts</c>.
+/// ports in <c>toPorts</c>. Built as an object, like the NetworkPolicy, and written by the same emitter.
 /// </summary>
 internal static class CiliumPolicyWriter
 {
     private const string NamespaceKey = "k8s:" + CiliumCluster.NamespaceLabel;
 
-    public static string Body(RecommendationPlan plan)
+    public static JsonObject Manifest(RecommendationPlan plan)
     {
-        var sb = new StringBuilder();
-        NetworkPolicyWriter.AppendHead(sb, plan, "cilium.io/v2", "CiliumNetworkPolicy");
-        sb.Append("spec:\n  endpointSelector:\n    matchLabels:\n");
-        foreach (var (k, v) in plan.Selector.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            sb.Append("      ").Append(k).Append(": ").Append(NetworkPolicyWriter.Q(v)).Append('\n');
-        }
-
         var egress = plan.Direction == PolicyDirection.Egress;
-        sb.Append(egress ? "  egress:\n" : "  ingress:\n");
-        if (plan.Rules.Count == 0)
-        {
-            // In Cilium an empty rule allows nothing; the section puts the endpoint in default deny.
-            sb.Append("  - {}\n");
-            return sb.ToString();
-        }
-
+        var rules = new JsonArray();
         var to = egress ? "to" : "from";
         foreach (var rule in plan.Rules)
         {
-            sb.Append("  # ").Append(rule.Why.Length > 0 ? rule.Why + ": " : string.Empty).Append(rule.Peer.Text).Append('\n');
             var peer = rule.Peer;
             if (peer.Cidrs.Count > 0)
             {
-                sb.Append("  - ").Append(to).Append("CIDR:\n");
-                foreach (var cidr in peer.Cidrs)
-                {
-                    sb.Append("    - ").Append(cidr).Append('\n');
-                }
-
-                AppendPorts(sb, rule.Ports);
+                rules.Add(WithPorts(new JsonObject { [to + "CIDR"] = new JsonArray(peer.Cidrs.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()) }, rule.Ports));
                 if (peer.Nodes)
                 {
                     // Cilium gives node addresses the host and remote-node identities, which CIDR
                     // rules do not match (unless policy-cidr-match-mode includes nodes): the
                     // entities keep the flow; the CIDR rule is what the log saw.
-                    sb.Append("  - ").Append(to).Append("Entities:\n    - host\n    - remote-node\n");
-                    AppendPorts(sb, rule.Ports);
+                    rules.Add(WithPorts(new JsonObject { [to + "Entities"] = new JsonArray("host", "remote-node") }, rule.Ports));
                 }
             }
             else
             {
-                sb.Append("  - ").Append(to).Append("Endpoints:\n");
-                AppendEndpoint(sb, peer);
-                AppendPorts(sb, rule.Ports);
+                rules.Add(WithPorts(new JsonObject { [to + "Endpoints"] = new JsonArray(Endpoint(peer)) }, rule.Ports));
             }
         }
 
-        return sb.ToString();
+        if (rules.Count == 0)
+        {
+            // In Cilium an empty rule allows nothing; the section puts the endpoint in default deny.
+            rules.Add(new JsonObject());
+        }
+
+        return NetworkPolicyWriter.Object(plan, "cilium.io/v2", "CiliumNetworkPolicy", new JsonObject
+        {
+            ["endpointSelector"] = new JsonObject { ["matchLabels"] = NetworkPolicyWriter.Labels(plan.Selector) },
+            [egress ? "egress" : "ingress"] = rules,
+        });
     }
 
-    private static void AppendPorts(StringBuilder sb, IReadOnlyList<PortSpec> ports)
+    private static JsonObject WithPorts(JsonObject rule, IReadOnlyList<PortSpec> ports)
     {
-        if (ports.Count == 0)
+        if (ports.Count > 0)
         {
-            return;
+            var list = new JsonArray();
+            foreach (var p in ports)
+            {
+                // Cilium's port is a string: a number or a port name.
+                list.Add(new JsonObject { ["port"] = p.Name ?? p.Port.ToString(CultureInfo.InvariantCulture), ["protocol"] = p.Protocol });
+            }
+
+            rule["toPorts"] = new JsonArray(new JsonObject { ["ports"] = list });
         }
 
-        sb.Append("    toPorts:\n    - ports:\n");
-        foreach (var p in ports)
-        {
-            sb.Append("      - port: ").Append(NetworkPolicyWriter.Q(p.Name ?? p.Port.ToString(CultureInfo.InvariantCulture))).Append('\n');
-            sb.Append("        protocol: ").Append(p.Protocol).Append('\n');
-        }
+        return rule;
     }
 
-    private static void AppendEndpoint(StringBuilder sb, PeerSpec peer)
+    private static JsonObject Endpoint(PeerSpec peer)
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (!peer.AllNamespaces && peer.Namespace is { } ns)
@@ -97,29 +84,20 @@ internal static class CiliumPolicyWriter
             labels[k] = v;
         }
 
-        if (labels.Count == 0 && !peer.AllNamespaces)
-        {
-            // Every endpoint of the policy's namespace.
-            sb.Append("    - {}\n");
-            return;
-        }
-
-        var first = "    - ";
+        // No labels: every endpoint of the policy's namespace.
+        var endpoint = new JsonObject();
         if (labels.Count > 0)
         {
-            sb.Append(first).Append("matchLabels:\n");
-            first = "      ";
-            foreach (var (k, v) in labels)
-            {
-                sb.Append("        ").Append(k).Append(": ").Append(NetworkPolicyWriter.Q(v)).Append('\n');
-            }
+            endpoint["matchLabels"] = NetworkPolicyWriter.Labels(labels);
         }
 
         if (peer.AllNamespaces)
         {
             // A namespaced policy's selectors stay in its namespace unless they name the namespace label.
-            sb.Append(first).Append("matchExpressions:\n      - key: ").Append(NamespaceKey).Append("\n        operator: Exists\n");
+            endpoint["matchExpressions"] = new JsonArray(new JsonObject { ["key"] = NamespaceKey, ["operator"] = "Exists" });
         }
+
+        return endpoint;
     }
 }
 
@@ -127,94 +105,95 @@ internal static class CiliumPolicyWriter
 /// Writes a plan as a Calico NetworkPolicy (projectcalico.org/v3) in the <c>default</c> tier:
 /// the workload and pod peers by Calico selectors, another namespace by
 /// <c>namespaceSelector</c>, addresses by <c>nets</c>, one Allow rule per peer and protocol.
+/// Built as an object, like the NetworkPolicy, and written by the same emitter.
 /// </summary>
 internal static class CalicoPolicyWriter
 {
-    public static string Body(RecommendationPlan plan)
+    public static JsonObject Manifest(RecommendationPlan plan)
     {
-        var sb = new StringBuilder();
-        NetworkPolicyWriter.AppendHead(sb, plan, "projectcalico.org/v3", "NetworkPolicy");
-        sb.Append("spec:\n  selector: ").Append(NetworkPolicyWriter.Q(Selector(plan.Selector))).Append('\n');
         var egress = plan.Direction == PolicyDirection.Egress;
-        sb.Append("  types:\n  - ").Append(egress ? "Egress" : "Ingress").Append('\n');
-        if (plan.Rules.Count == 0)
-        {
-            sb.Append(egress ? "  egress: []\n" : "  ingress: []\n");
-            return sb.ToString();
-        }
-
-        sb.Append(egress ? "  egress:\n" : "  ingress:\n");
+        var rules = new JsonArray();
         foreach (var rule in plan.Rules)
         {
-            sb.Append("  # ").Append(rule.Why.Length > 0 ? rule.Why + ": " : string.Empty).Append(rule.Peer.Text).Append('\n');
             var byProtocol = rule.Ports.GroupBy(p => p.Protocol).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
             if (byProtocol.Count == 0)
             {
-                sb.Append("  - action: Allow\n");
-                AppendPeer(sb, rule.Peer, egress ? "destination" : "source", null);
+                rules.Add(new JsonObject { ["action"] = "Allow", [egress ? "destination" : "source"] = Peer(rule.Peer, null) });
                 continue;
             }
 
             foreach (var group in byProtocol)
             {
-                sb.Append("  - action: Allow\n    protocol: ").Append(group.Key).Append('\n');
+                var item = new JsonObject { ["action"] = "Allow", ["protocol"] = group.Key };
                 if (egress)
                 {
-                    AppendPeer(sb, rule.Peer, "destination", group.ToList());
+                    item["destination"] = Peer(rule.Peer, group.ToList());
                 }
                 else
                 {
-                    AppendPeer(sb, rule.Peer, "source", null);
-                    sb.Append("    destination:\n");
-                    AppendPorts(sb, group.ToList());
+                    item["source"] = Peer(rule.Peer, null);
+                    item["destination"] = new JsonObject { ["ports"] = Ports(group.ToList()) };
                 }
+
+                rules.Add(item);
             }
         }
 
-        return sb.ToString();
+        return NetworkPolicyWriter.Object(plan, "projectcalico.org/v3", "NetworkPolicy", new JsonObject
+        {
+            ["selector"] = Selector(plan.Selector),
+            ["types"] = new JsonArray(egress ? "Egress" : "Ingress"),
+            [egress ? "egress" : "ingress"] = rules,
+        });
     }
 
-    private static void AppendPeer(StringBuilder sb, PeerSpec peer, string side, List<PortSpec>? ports)
+    private static JsonObject Peer(PeerSpec peer, List<PortSpec>? ports)
     {
-        sb.Append("    ").Append(side).Append(":\n");
+        var o = new JsonObject();
         if (peer.Cidrs.Count > 0)
         {
-            sb.Append("      nets:\n");
-            foreach (var cidr in peer.Cidrs)
-            {
-                sb.Append("      - ").Append(cidr).Append('\n');
-            }
+            o["nets"] = new JsonArray(peer.Cidrs.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
         }
         else
         {
             if (peer.AllNamespaces)
             {
-                sb.Append("      namespaceSelector: all()\n");
+                o["namespaceSelector"] = "all()";
             }
             else if (peer.Namespace is { } ns)
             {
-                sb.Append("      namespaceSelector: ").Append(NetworkPolicyWriter.Q($"{ClusterModel.NamespaceNameLabel} == '{ns}'")).Append('\n');
+                o["namespaceSelector"] = $"{ClusterModel.NamespaceNameLabel} == {Literal(ns)}";
             }
 
-            sb.Append("      selector: ").Append(NetworkPolicyWriter.Q(peer.PodLabels is { Count: > 0 } labels ? Selector(labels) : "all()")).Append('\n');
+            o["selector"] = peer.PodLabels is { Count: > 0 } labels ? Selector(labels) : "all()";
         }
 
         if (ports is not null)
         {
-            AppendPorts(sb, ports);
+            o["ports"] = Ports(ports);
         }
+
+        return o;
     }
 
-    private static void AppendPorts(StringBuilder sb, List<PortSpec> ports)
+    private static JsonArray Ports(List<PortSpec> ports)
     {
-        sb.Append("      ports:\n");
+        var list = new JsonArray();
         foreach (var p in ports)
         {
-            sb.Append("      - ").Append(p.Name is null ? p.Port.ToString(CultureInfo.InvariantCulture) : NetworkPolicyWriter.Q(p.Name)).Append('\n');
+            list.Add(p.Name is null ? JsonValue.Create(p.Port) : JsonValue.Create(p.Name));
         }
+
+        return list;
     }
 
-    /// <summary><c>app == 'cart' &amp;&amp; tier == 'web'</c> (label values never hold quotes).</summary>
+    /// <summary><c>app == 'cart' &amp;&amp; tier == 'web'</c>.</summary>
     private static string Selector(IReadOnlyDictionary<string, string> labels) =>
-        string.Join(" && ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key} == '{l.Value}'"));
+        string.Join(" && ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key} == {Literal(l.Value)}"));
+
+    /// <summary>
+    /// A Calico selector's string literal: in single quotes, or double quotes for a value that holds
+    /// a single quote (Calico's selector strings have no escapes; a valid label value holds neither).
+    /// </summary>
+    private static string Literal(string value) => value.Contains('\'', StringComparison.Ordinal) ? $"\"{value}\"" : $"'{value}'";
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using NetSecPS.Core.Checks.Support;
@@ -60,7 +63,7 @@ internal static class RecommendationKinds
 /// engine no longer allows at its workload), then all of them together. A policy that would cut an
 /// observed flow, DNS or an exposed path, or that closes nothing, is not returned and is reported.
 /// </remarks>
-internal sealed class PolicyRecommender
+internal sealed partial class PolicyRecommender
 {
     private static readonly HashSet<string> SystemNamespaces = new(StringComparer.Ordinal) { "kube-system", "kube-public", "kube-node-lease" };
 
@@ -107,17 +110,18 @@ internal sealed class PolicyRecommender
         }
 
         var results = new List<PolicyRecommendation>();
-        var manifests = new Dictionary<RecommendationPlan, (string Body, KubeObject Object)>();
+        var manifests = new Dictionary<RecommendationPlan, (JsonObject Manifest, KubeObject Object)>();
         foreach (var plan in plans)
         {
-            var body = NetworkPolicyWriter.Body(plan, options.Kind);
-            var obj = Parse(body, plan);
+            // Verified as read back from the text it is written as, exactly as kubectl would read it.
+            var manifest = NetworkPolicyWriter.Manifest(plan, options.Kind);
+            var obj = Parse(ManifestYaml.Emit(manifest), plan);
             if (obj is null)
             {
                 continue;
             }
 
-            manifests[plan] = (body, obj);
+            manifests[plan] = (manifest, obj);
         }
 
         var verified = new List<(RecommendationPlan Plan, IReadOnlyList<string> Closed, int Count)>();
@@ -145,7 +149,7 @@ internal sealed class PolicyRecommender
         verified = VerifyTogether(verified, manifests, cancellationToken);
         foreach (var (plan, closed, count) in verified.OrderBy(v => v.Plan.Workload.Peer, StringComparer.Ordinal).ThenBy(v => v.Plan.Direction))
         {
-            var (body, _) = manifests[plan];
+            var (manifest, _) = manifests[plan];
             results.Add(new PolicyRecommendation
             {
                 Namespace = plan.Workload.Namespace,
@@ -153,7 +157,7 @@ internal sealed class PolicyRecommender
                 Direction = plan.Direction,
                 Kind = options.Kind,
                 Name = plan.Name,
-                Manifest = Header(plan, count) + body,
+                Manifest = NetworkPolicyWriter.Write(plan, manifest, Header(plan, count)),
                 ClosesPaths = count,
                 ClosedPaths = closed,
                 KeepsObserved = plan.Keeps.Count,
@@ -476,7 +480,15 @@ internal sealed class PolicyRecommender
 
     private string UniqueName(Workload w, PolicyDirection direction, HashSet<(string?, string)> existing)
     {
-        var baseName = $"{w.Name}-{direction.ToString().ToLowerInvariant()}-from-traffic";
+        // A name the API server accepts (a DNS subdomain) and a user can use as a file name; a
+        // workload name that is not one is cleaned and gets a short hash of itself, so it stays unique.
+        var clean = w.Name;
+        if (!DnsSubdomain().IsMatch(clean))
+        {
+            clean = $"{NotNameCharacters().Replace(clean.ToLowerInvariant(), "-").Trim('-')}-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(w.Name)))[..8].ToLowerInvariant()}".TrimStart('-');
+        }
+
+        var baseName = $"{clean}-{direction.ToString().ToLowerInvariant()}-from-traffic";
         if (baseName.Length > 253)
         {
             baseName = baseName[..253].TrimEnd('-', '.');
@@ -628,7 +640,7 @@ internal sealed class PolicyRecommender
 
     /// <summary>All verified policies applied at once: every observed flow still allowed, fewer allowed connections.</summary>
     private List<(RecommendationPlan Plan, IReadOnlyList<string> Closed, int Count)> VerifyTogether(
-        List<(RecommendationPlan Plan, IReadOnlyList<string> Closed, int Count)> verified, Dictionary<RecommendationPlan, (string Body, KubeObject Object)> manifests, CancellationToken cancellationToken)
+        List<(RecommendationPlan Plan, IReadOnlyList<string> Closed, int Count)> verified, Dictionary<RecommendationPlan, (JsonObject Manifest, KubeObject Object)> manifests, CancellationToken cancellationToken)
     {
         while (verified.Count > 0)
         {
@@ -695,12 +707,20 @@ internal sealed class PolicyRecommender
         return Value(last) - Value(first) + 1;
     }
 
-    private string Header(RecommendationPlan plan, int closes)
+    private string[] Header(RecommendationPlan plan, int closes)
     {
         var s = traffic.Statistics;
         var window = s.From is { } f && s.To is { } t ? $" seen {f.UtcDateTime:yyyy-MM-dd HH:mm} to {t.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : string.Empty;
-        return string.Create(CultureInfo.InvariantCulture,
-            $"# Least-privilege {plan.Direction.ToString().ToLowerInvariant()} for {plan.Workload.Peer}, written by NetSecPS from the flows{window}.\n" +
-            $"# Verified on the snapshot: it keeps the {plan.Keeps.Count} observed paths allowed and closes {closes} allowed paths.\n");
+        return new[]
+        {
+            string.Create(CultureInfo.InvariantCulture, $"Least-privilege {plan.Direction.ToString().ToLowerInvariant()} for {plan.Workload.Peer}, written by NetSecPS from the flows{window}."),
+            string.Create(CultureInfo.InvariantCulture, $"Verified on the snapshot: it keeps the {plan.Keeps.Count} observed paths allowed and closes {closes} allowed paths."),
+        };
     }
+
+    [GeneratedRegex("[^a-z0-9-]+")]
+    private static partial Regex NotNameCharacters();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex DnsSubdomain();
 }

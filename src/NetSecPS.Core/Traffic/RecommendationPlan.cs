@@ -1,5 +1,6 @@
 using System.Globalization;
-using System.Text;
+using System.Text.Json.Nodes;
+using NetSecPS.Core.Checks.Support;
 using NetSecPS.Core.Model;
 
 namespace NetSecPS.Core.Traffic;
@@ -54,103 +55,114 @@ internal sealed class RecommendationPlan
     public List<(string From, string To, string Protocol, int Port)> MustKeep { get; } = new();
 }
 
-/// <summary>Writes a plan as a Kubernetes NetworkPolicy manifest.</summary>
+/// <summary>
+/// Writes a plan as a Kubernetes NetworkPolicy manifest: built as an object and written by
+/// <see cref="ManifestYaml"/>, so a name, namespace or label taken from the cluster can only ever
+/// be a scalar of the policy, never text that ends it or starts another document.
+/// </summary>
 internal static class NetworkPolicyWriter
 {
-    internal static string Q(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    /// <summary>The manifest of the plan in the kind asked for, without its header comment.</summary>
-    public static string Body(RecommendationPlan plan, PolicyRecommendationKind kind) => kind switch
+    /// <summary>The manifest of the plan in the kind asked for, as an object: what the engine verifies and what is written.</summary>
+    public static JsonObject Manifest(RecommendationPlan plan, PolicyRecommendationKind kind) => kind switch
     {
-        PolicyRecommendationKind.CiliumNetworkPolicy => CiliumPolicyWriter.Body(plan),
-        PolicyRecommendationKind.CalicoNetworkPolicy => CalicoPolicyWriter.Body(plan),
-        _ => Body(plan),
+        PolicyRecommendationKind.CiliumNetworkPolicy => CiliumPolicyWriter.Manifest(plan),
+        PolicyRecommendationKind.CalicoNetworkPolicy => CalicoPolicyWriter.Manifest(plan),
+        _ => Manifest(plan),
     };
 
-    /// <summary><c>apiVersion</c>, <c>kind</c> and <c>metadata</c>, the same for every kind.</summary>
-    internal static void AppendHead(StringBuilder sb, RecommendationPlan plan, string apiVersion, string kind)
+    /// <summary><c>apiVersion</c>, <c>kind</c> and <c>metadata</c>, the same for every kind, and the <paramref name="spec"/>.</summary>
+    internal static JsonObject Object(RecommendationPlan plan, string apiVersion, string kind, JsonObject spec) => new()
     {
-        sb.Append("apiVersion: ").Append(apiVersion).Append("\nkind: ").Append(kind).Append("\nmetadata:\n");
-        sb.Append("  name: ").Append(plan.Name).Append('\n');
-        sb.Append("  namespace: ").Append(plan.Workload.Namespace).Append('\n');
-        sb.Append("  labels:\n    app.kubernetes.io/managed-by: netsecps\n");
-        sb.Append("  annotations:\n    netsecps.io/recommended-for: ").Append(Q(plan.Workload.Peer)).Append('\n');
-    }
-
-    /// <summary>The manifest without its header comment: what the engine verifies and what is applied.</summary>
-    public static string Body(RecommendationPlan plan)
-    {
-        var sb = new StringBuilder();
-        AppendHead(sb, plan, "networking.k8s.io/v1", "NetworkPolicy");
-        sb.Append("spec:\n  podSelector:\n    matchLabels:\n");
-        foreach (var (k, v) in plan.Selector.OrderBy(p => p.Key, StringComparer.Ordinal))
+        ["apiVersion"] = apiVersion,
+        ["kind"] = kind,
+        ["metadata"] = new JsonObject
         {
-            sb.Append("      ").Append(k).Append(": ").Append(Q(v)).Append('\n');
-        }
+            ["name"] = plan.Name,
+            ["namespace"] = plan.Workload.Namespace,
+            ["labels"] = new JsonObject { ["app.kubernetes.io/managed-by"] = "netsecps" },
+            ["annotations"] = new JsonObject { ["netsecps.io/recommended-for"] = plan.Workload.Peer },
+        },
+        ["spec"] = spec,
+    };
 
+    /// <summary>The Kubernetes NetworkPolicy of the plan.</summary>
+    public static JsonObject Manifest(RecommendationPlan plan)
+    {
         var egress = plan.Direction == PolicyDirection.Egress;
-        sb.Append("  policyTypes:\n  - ").Append(egress ? "Egress" : "Ingress").Append('\n');
-        if (plan.Rules.Count == 0)
-        {
-            sb.Append(egress ? "  egress: []\n" : "  ingress: []\n");
-            return sb.ToString();
-        }
-
-        sb.Append(egress ? "  egress:\n" : "  ingress:\n");
+        var rules = new JsonArray();
         foreach (var rule in plan.Rules)
         {
-            sb.Append("  # ").Append(rule.Why.Length > 0 ? rule.Why + ": " : string.Empty).Append(rule.Peer.Text).Append('\n');
-            sb.Append(egress ? "  - to:\n" : "  - from:\n");
-            AppendPeer(sb, rule.Peer);
+            var item = new JsonObject { [egress ? "to" : "from"] = Peers(rule.Peer) };
             if (rule.Ports.Count > 0)
             {
-                sb.Append("    ports:\n");
+                var ports = new JsonArray();
                 foreach (var p in rule.Ports)
                 {
-                    sb.Append("    - protocol: ").Append(p.Protocol).Append('\n');
-                    sb.Append("      port: ").Append(p.Name ?? p.Port.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    ports.Add(new JsonObject { ["protocol"] = p.Protocol, ["port"] = p.Name is null ? JsonValue.Create(p.Port) : JsonValue.Create(p.Name) });
                 }
+
+                item["ports"] = ports;
             }
+
+            rules.Add(item);
         }
 
-        return sb.ToString();
+        return Object(plan, "networking.k8s.io/v1", "NetworkPolicy", new JsonObject
+        {
+            ["podSelector"] = new JsonObject { ["matchLabels"] = Labels(plan.Selector) },
+            ["policyTypes"] = new JsonArray(egress ? "Egress" : "Ingress"),
+            [egress ? "egress" : "ingress"] = rules,
+        });
     }
 
-    private static void AppendPeer(StringBuilder sb, PeerSpec peer)
+    /// <summary>The YAML document of <paramref name="manifest"/>: the comments first, then one line per rule saying why it is there.</summary>
+    public static string Write(RecommendationPlan plan, JsonObject manifest, IEnumerable<string> comments) =>
+        ManifestYaml.Emit(manifest, comments.Concat(plan.Rules.Select((r, i) => $"Rule {i + 1} allows {(r.Why.Length > 0 ? r.Why + ": " : string.Empty)}{r.Peer.Text}.")));
+
+    private static JsonArray Peers(PeerSpec peer)
     {
+        var peers = new JsonArray();
         if (peer.Cidrs.Count > 0)
         {
             foreach (var cidr in peer.Cidrs)
             {
-                sb.Append("    - ipBlock:\n        cidr: ").Append(cidr).Append('\n');
+                peers.Add(new JsonObject { ["ipBlock"] = new JsonObject { ["cidr"] = cidr } });
             }
 
-            return;
+            return peers;
         }
 
-        var first = "    - ";
+        var item = new JsonObject();
         if (peer.AllNamespaces)
         {
-            sb.Append(first).Append("namespaceSelector: {}\n");
-            first = "      ";
+            item["namespaceSelector"] = new JsonObject();
         }
         else if (peer.Namespace is { } ns)
         {
-            sb.Append(first).Append("namespaceSelector:\n        matchLabels:\n          ").Append(ClusterModel.NamespaceNameLabel).Append(": ").Append(Q(ns)).Append('\n');
-            first = "      ";
+            item["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { [ClusterModel.NamespaceNameLabel] = ns } };
         }
 
         if (peer.PodLabels is { } labels)
         {
-            sb.Append(first).Append("podSelector:\n        matchLabels:\n");
-            foreach (var (k, v) in labels.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                sb.Append("          ").Append(k).Append(": ").Append(Q(v)).Append('\n');
-            }
+            item["podSelector"] = new JsonObject { ["matchLabels"] = Labels(labels) };
         }
-        else if (first == "    - ")
+        else if (item.Count == 0)
         {
-            sb.Append(first).Append("podSelector: {}\n");
+            item["podSelector"] = new JsonObject();
         }
+
+        peers.Add(item);
+        return peers;
+    }
+
+    internal static JsonObject Labels(IReadOnlyDictionary<string, string> labels)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in labels.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            o[k] = v;
+        }
+
+        return o;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NetSecPS.Core.Connectivity;
 using NetSecPS.Core.Model;
 using NetSecPS.Core.Sources;
@@ -167,24 +168,25 @@ public sealed class PolicyRecommendationTests : IDisposable
 
         var backup = byName["data/postgres-backup[CronJob] Egress"];
         Assert.Equal(("data", "postgres-backup-egress-from-traffic", PolicyRecommendationKind.NetworkPolicy), (backup.Namespace, backup.Name, backup.Kind));
-        Assert.Contains("  podSelector:\n    matchLabels:\n      app: \"postgres-backup\"\n  policyTypes:\n  - Egress\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("  podSelector:\n    matchLabels:\n      app: postgres-backup\n  policyTypes:\n    - Egress\n", backup.Manifest, StringComparison.Ordinal);
         Assert.DoesNotContain("job-name", backup.Manifest, StringComparison.Ordinal);
         Assert.DoesNotContain("controller-uid", backup.Manifest, StringComparison.Ordinal);
         // The database by its stable labels and its named port; object storage by the address seen; DNS by the names CoreDNS gives its ports.
-        Assert.Contains("    - podSelector:\n        matchLabels:\n          app: \"postgres\"\n          tier: \"database\"\n    ports:\n    - protocol: TCP\n      port: postgres\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("    - ipBlock:\n        cidr: 52.95.145.10/32\n    ports:\n    - protocol: TCP\n      port: 443\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("          kubernetes.io/metadata.name: \"kube-system\"\n      podSelector:\n        matchLabels:\n          k8s-app: \"kube-dns\"\n    ports:\n    - protocol: TCP\n      port: dns-tcp\n    - protocol: UDP\n      port: dns\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("        - podSelector:\n            matchLabels:\n              app: postgres\n              tier: database\n      ports:\n        - protocol: TCP\n          port: postgres\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("        - ipBlock:\n            cidr: 52.95.145.10/32\n      ports:\n        - protocol: TCP\n          port: 443\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("              kubernetes.io/metadata.name: kube-system\n          podSelector:\n            matchLabels:\n              k8s-app: kube-dns\n      ports:\n        - protocol: TCP\n          port: dns-tcp\n        - protocol: UDP\n          port: dns\n", backup.Manifest, StringComparison.Ordinal);
         Assert.Contains("DNS kept: kube-system/coredns[Deployment] on UDP and TCP 53", backup.Notes);
         Assert.Equal(3, backup.KeepsObserved);
         Assert.Equal(backup.ClosesPaths, backup.ClosedPaths.Count);
         Assert.Contains("data/postgres-backup[CronJob] => ingress-nginx/ingress-nginx-controller[Deployment] : All Connections", backup.ClosedPaths);
         Assert.Contains("data/postgres-backup[CronJob] => kube-system/coredns[Deployment] : SCTP 1-65535,TCP 1-52,54-65535,UDP 1-52,54-65535", backup.ClosedPaths);
-        Assert.StartsWith("# Least-privilege egress for data/postgres-backup[CronJob], written by NetSecPS from the flows seen 2026-11-27 09:00 to 2026-11-27 09:55 UTC.\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.StartsWith("---\n# Least-privilege egress for data/postgres-backup[CronJob], written by NetSecPS from the flows seen 2026-11-27 09:00 to 2026-11-27 09:55 UTC.\n", backup.Manifest, StringComparison.Ordinal);
+        Assert.Contains("# Rule 2 allows observed: data/postgres[StatefulSet].\n", backup.Manifest, StringComparison.Ordinal);
 
         // The exposed controller: its observed clients (more than 16: the block holding them), Prometheus on the named metrics port.
         var controller = byName["ingress-nginx/ingress-nginx-controller[Deployment] Ingress"];
-        Assert.Contains("        cidr: 198.51.100.0/24\n    ports:\n    - protocol: TCP\n      port: https\n", controller.Manifest, StringComparison.Ordinal);
-        Assert.Contains("      port: metrics\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains("            cidr: 198.51.100.0/24\n      ports:\n        - protocol: TCP\n          port: https\n", controller.Manifest, StringComparison.Ordinal);
+        Assert.Contains("          port: metrics\n", controller.Manifest, StringComparison.Ordinal);
         Assert.Contains(controller.Notes, n => n.Contains("the smallest block holding them", StringComparison.Ordinal));
 
         // The flow the log shows dropped is not kept: the cache's egress closes its path to the database.
@@ -213,7 +215,7 @@ public sealed class PolicyRecommendationTests : IDisposable
         Assert.All(recs, r => Assert.Equal(PolicyDirection.Egress, r.Direction));
         var prometheus = recs[1];
         // Prometheus reaches the node exporter at its node's address (the snapshot holds no pod addresses).
-        Assert.Contains("        cidr: 10.0.1.11/32\n    ports:\n    - protocol: TCP\n      port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
+        Assert.Contains("            cidr: 10.0.1.11/32\n      ports:\n        - protocol: TCP\n          port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
         Assert.Equal(8, prometheus.KeepsObserved);
     }
 
@@ -252,25 +254,130 @@ public sealed class PolicyRecommendationTests : IDisposable
     }
 
     [Fact]
+    public void Hostile_names_from_the_cluster_stay_strings_of_exactly_the_intended_policy()
+    {
+        // Namespaces, workload names and labels holding line breaks, "---" and a ClusterRoleBinding,
+        // "@", ":", "#", quotes and words YAML reads as booleans (tests/fixtures/remediations).
+        var engine = ConnectivityEngine.Build(ClusterModel.Build(ManifestSource.Read(new[] { TestPaths.Fixture("remediations", "hostile-names.yaml") })));
+        var web = engine.Model.Workloads.Single(w => w.Kind == "Deployment" && w.Name.StartsWith("web\n", StringComparison.Ordinal));
+        var db = engine.Model.Workloads.Single(w => w.Kind == "StatefulSet");
+        var app = engine.Model.Workloads.Single(w => w.Namespace == "no");
+        var file = Path.Combine(Path.GetTempPath(), $"netsecps-hostile-{Guid.NewGuid():N}.json");
+        File.WriteAllLines(file, new[]
+        {
+            HubbleFlow(World("203.0.113.10"), Of(db), 5432),
+            HubbleFlow(Of(app), Of(db), 5432),
+        });
+        try
+        {
+            var sink = new CollectingSink();
+            var analyzer = new TrafficAnalyzer(engine, sink);
+            analyzer.AddLogs(new[] { file }, FlowLogFormat.Auto);
+            var recs = new PolicyRecommender(engine, analyzer.Compare(), new RecommendationOptions(), sink).Recommend();
+            Assert.Contains(recs, r => r.Workload == web.Peer && r.Direction == PolicyDirection.Ingress);
+            Assert.Contains(recs, r => r.Workload == web.Peer && r.Direction == PolicyDirection.Egress);
+
+            // The database keeps both observed clients; the one in namespace "no" by its labels, which stay the strings "yes" and "1.10".
+            var dbIngress = Assert.Single(recs, r => r.Workload == db.Peer && r.Direction == PolicyDirection.Ingress);
+            Assert.Equal(2, dbIngress.KeepsObserved);
+            var fromApp = Assert.Single(Assert.IsType<JsonObject>(Assert.Single(YamlJsonReader.ReadDocuments(new StringReader(dbIngress.Manifest))).Root)["spec"]!["ingress"]!.AsArray(),
+                rule => rule!["from"]![0]!["namespaceSelector"] is not null)!["from"]![0]!;
+            Assert.Equal("no", fromApp["namespaceSelector"]!["matchLabels"]![ClusterModel.NamespaceNameLabel]!.GetValue<string>());
+            Assert.Equal(app.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"), fromApp["podSelector"]!["matchLabels"]!.AsObject().Select(l => $"{l.Key}={l.Value!.GetValue<string>()}"));
+            var namespaces = engine.Model.Namespaces.Keys.Append("kube-system").ToHashSet(StringComparer.Ordinal);
+            foreach (var r in recs)
+            {
+                var doc = Assert.Single(YamlJsonReader.ReadDocuments(new StringReader(r.Manifest)));
+                var policy = Assert.IsType<JsonObject>(doc.Root);
+                Assert.Equal("NetworkPolicy", policy["kind"]!.GetValue<string>());
+                Assert.Equal(r.Namespace, policy["metadata"]!["namespace"]!.GetValue<string>());
+                Assert.Equal(r.Name, policy["metadata"]!["name"]!.GetValue<string>());
+                Assert.Matches("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", r.Name);
+                Assert.Equal(r.Workload, policy["metadata"]!["annotations"]!["netsecps.io/recommended-for"]!.GetValue<string>());
+
+                // The pod selector is the workload's own labels, hostile values included, as strings.
+                var w = engine.Model.Workloads.Single(x => x.Peer == r.Workload);
+                foreach (var (key, value) in policy["spec"]!["podSelector"]!["matchLabels"]!.AsObject())
+                {
+                    Assert.Equal(w.Labels[key], value!.GetValue<string>());
+                }
+
+                // Every namespace a rule names is a namespace of the cluster, whole (or where DNS is kept).
+                foreach (var rule in policy["spec"]![r.Direction == PolicyDirection.Egress ? "egress" : "ingress"]!.AsArray())
+                {
+                    foreach (var peer in rule![r.Direction == PolicyDirection.Egress ? "to" : "from"]!.AsArray())
+                    {
+                        if (peer!["namespaceSelector"]?["matchLabels"]?[ClusterModel.NamespaceNameLabel] is { } ns)
+                        {
+                            Assert.Contains(ns.GetValue<string>(), namespaces);
+                        }
+                    }
+                }
+
+                // Read from the text as kubectl would, it is a valid NetworkPolicy.
+                Assert.NotNull(ObjectFactory.Create(policy, new SourceLocation("recommendation", 1, 1)).Object);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        static JsonObject Of(Workload w) => new()
+        {
+            ["namespace"] = w.Namespace,
+            ["pod_name"] = $"{w.Name}-0",
+            ["workloads"] = new JsonArray(new JsonObject { ["name"] = w.Name, ["kind"] = w.Kind }),
+        };
+
+        static JsonObject World(string address) => new() { ["identity"] = 2, ["labels"] = new JsonArray("reserved:world"), ["address"] = address };
+    }
+
+    /// <summary>One forwarded TCP flow in Hubble's JSON, every string escaped by the JSON writer.</summary>
+    private static string HubbleFlow(JsonObject source, JsonObject destination, int port)
+    {
+        var sourceIp = source["address"]?.GetValue<string>() ?? "10.244.1.10";
+        source.Remove("address");
+        return new JsonObject
+        {
+            ["time"] = "2026-11-27T09:00:40Z",
+            ["verdict"] = "FORWARDED",
+            ["IP"] = new JsonObject { ["source"] = sourceIp, ["destination"] = "10.244.1.20", ["ipVersion"] = "IPv4" },
+            ["l4"] = new JsonObject { ["TCP"] = new JsonObject { ["source_port"] = 40000, ["destination_port"] = port, ["flags"] = new JsonObject { ["SYN"] = true } } },
+            ["source"] = source,
+            ["destination"] = destination,
+            ["Type"] = "L3_L4",
+            ["traffic_direction"] = "INGRESS",
+            ["is_reply"] = false,
+        }.ToJsonString();
+    }
+
+    [Fact]
     public void Cilium_and_Calico_policies_select_the_workload_its_peers_and_named_ports_in_the_CNI_own_terms()
     {
         var (_, cilium, _) = Recommend(Load(ClusterFor(PolicyRecommendationKind.CiliumNetworkPolicy)), "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CiliumNetworkPolicy });
         var backup = Assert.Single(cilium, r => r.Workload == "data/postgres-backup[CronJob]" && r.Direction == PolicyDirection.Egress);
-        Assert.Contains("spec:\n  endpointSelector:\n    matchLabels:\n      app: \"postgres-backup\"\n  egress:\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("  - toEndpoints:\n    - matchLabels:\n        app: \"postgres\"\n        tier: \"database\"\n    toPorts:\n    - ports:\n      - port: \"postgres\"\n        protocol: TCP\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("  - toCIDR:\n    - 52.95.145.10/32\n    toPorts:\n    - ports:\n      - port: \"443\"\n        protocol: TCP\n", backup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("        k8s-app: \"kube-dns\"\n        k8s:io.kubernetes.pod.namespace: \"kube-system\"\n    toPorts:\n    - ports:\n      - port: \"dns-tcp\"\n        protocol: TCP\n      - port: \"dns\"\n        protocol: UDP\n", backup.Manifest, StringComparison.Ordinal);
+        var backupPolicy = ReadBack(backup);
+        Assert.Equal("cilium.io/v2", backupPolicy["apiVersion"]!.GetValue<string>());
+        Assert.Equal("CiliumNetworkPolicy", backupPolicy["kind"]!.GetValue<string>());
+        AssertJson("""{"matchLabels":{"app":"postgres-backup"}}""", backupPolicy["spec"]!["endpointSelector"]);
+        AssertHasRule(backupPolicy, "egress", """{"toEndpoints":[{"matchLabels":{"app":"postgres","tier":"database"}}],"toPorts":[{"ports":[{"port":"postgres","protocol":"TCP"}]}]}""");
+        AssertHasRule(backupPolicy, "egress", """{"toCIDR":["52.95.145.10/32"],"toPorts":[{"ports":[{"port":"443","protocol":"TCP"}]}]}""");
+        AssertHasRule(backupPolicy, "egress", """{"toEndpoints":[{"matchLabels":{"k8s-app":"kube-dns","k8s:io.kubernetes.pod.namespace":"kube-system"}}],"toPorts":[{"ports":[{"port":"dns-tcp","protocol":"TCP"},{"port":"dns","protocol":"UDP"}]}]}""");
         // The host-network node exporter answers at its node's address, which Cilium knows as a node: by entity as well as by the address seen.
-        var prometheus = Assert.Single(cilium, r => r.Workload == "monitoring/prometheus[Deployment]" && r.Direction == PolicyDirection.Egress);
-        Assert.Contains("  - toCIDR:\n    - 10.0.1.11/32\n    toPorts:\n    - ports:\n      - port: \"9100\"\n        protocol: TCP\n  - toEntities:\n    - host\n    - remote-node\n    toPorts:\n    - ports:\n      - port: \"9100\"\n", prometheus.Manifest, StringComparison.Ordinal);
+        var prometheus = ReadBack(Assert.Single(cilium, r => r.Workload == "monitoring/prometheus[Deployment]" && r.Direction == PolicyDirection.Egress));
+        AssertHasRule(prometheus, "egress", """{"toCIDR":["10.0.1.11/32"],"toPorts":[{"ports":[{"port":"9100","protocol":"TCP"}]}]}""");
+        AssertHasRule(prometheus, "egress", """{"toEntities":["host","remote-node"],"toPorts":[{"ports":[{"port":"9100","protocol":"TCP"}]}]}""");
 
         var (_, calico, _) = Recommend(Load(Samples), "hubble-observe.json", new RecommendationOptions { Kind = PolicyRecommendationKind.CalicoNetworkPolicy });
-        var calicoBackup = Assert.Single(calico, r => r.Workload == "data/postgres-backup[CronJob]" && r.Direction == PolicyDirection.Egress);
-        Assert.Contains("spec:\n  selector: \"app == 'postgres-backup'\"\n  types:\n  - Egress\n  egress:\n", calicoBackup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("  - action: Allow\n    protocol: TCP\n    destination:\n      selector: \"app == 'postgres' && tier == 'database'\"\n      ports:\n      - \"postgres\"\n", calicoBackup.Manifest, StringComparison.Ordinal);
-        Assert.Contains("  - action: Allow\n    protocol: UDP\n    destination:\n      namespaceSelector: \"kubernetes.io/metadata.name == 'kube-system'\"\n      selector: \"k8s-app == 'kube-dns'\"\n      ports:\n      - \"dns\"\n", calicoBackup.Manifest, StringComparison.Ordinal);
-        var controller = Assert.Single(calico, r => r.Workload == "ingress-nginx/ingress-nginx-controller[Deployment]" && r.Direction == PolicyDirection.Ingress);
-        Assert.Contains("    source:\n      nets:\n      - 198.51.100.0/24\n    destination:\n      ports:\n      - \"https\"\n", controller.Manifest, StringComparison.Ordinal);
+        var calicoBackup = ReadBack(Assert.Single(calico, r => r.Workload == "data/postgres-backup[CronJob]" && r.Direction == PolicyDirection.Egress));
+        Assert.Equal("projectcalico.org/v3", calicoBackup["apiVersion"]!.GetValue<string>());
+        Assert.Equal("app == 'postgres-backup'", calicoBackup["spec"]!["selector"]!.GetValue<string>());
+        AssertJson("""["Egress"]""", calicoBackup["spec"]!["types"]);
+        AssertHasRule(calicoBackup, "egress", """{"action":"Allow","protocol":"TCP","destination":{"selector":"app == 'postgres' && tier == 'database'","ports":["postgres"]}}""");
+        AssertHasRule(calicoBackup, "egress", """{"action":"Allow","protocol":"UDP","destination":{"namespaceSelector":"kubernetes.io/metadata.name == 'kube-system'","selector":"k8s-app == 'kube-dns'","ports":["dns"]}}""");
+        var controller = ReadBack(Assert.Single(calico, r => r.Workload == "ingress-nginx/ingress-nginx-controller[Deployment]" && r.Direction == PolicyDirection.Ingress));
+        AssertHasRule(controller, "ingress", """{"action":"Allow","protocol":"TCP","source":{"nets":["198.51.100.0/24"]},"destination":{"ports":["https"]}}""");
 
         // The same workloads and directions as NetworkPolicy recommendations, each closing paths.
         var (_, plain, _) = Recommend(Load(Samples), "hubble-observe.json");
@@ -278,17 +385,34 @@ public sealed class PolicyRecommendationTests : IDisposable
         Assert.All(calico.Concat(cilium), r => Assert.True(r.ClosesPaths > 0));
     }
 
+    /// <summary>A recommendation's manifest read back as kubectl would read it: one document.</summary>
+    private static JsonObject ReadBack(PolicyRecommendation r) =>
+        Assert.IsType<JsonObject>(Assert.Single(YamlJsonReader.ReadDocuments(new StringReader(r.Manifest))).Root);
+
+    private static void AssertJson(string expected, JsonNode? actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), $"expected {expected}\nactual   {actual?.ToJsonString()}");
+
+    private static void AssertHasRule(JsonObject policy, string section, string rule)
+    {
+        var rules = policy["spec"]![section]!.AsArray();
+        var expected = JsonNode.Parse(rule);
+        Assert.True(rules.Any(r => JsonNode.DeepEquals(r, expected)), $"no {section} rule {rule} among\n{string.Join("\n", rules.Select(r => r!.ToJsonString()))}");
+    }
+
     [Theory]
-    [InlineData(PolicyRecommendationKind.NetworkPolicy, "  - from:\n    - namespaceSelector: {}\n    ports:\n")]
-    [InlineData(PolicyRecommendationKind.CiliumNetworkPolicy, "  - fromEndpoints:\n    - matchExpressions:\n      - key: k8s:io.kubernetes.pod.namespace\n        operator: Exists\n")]
-    [InlineData(PolicyRecommendationKind.CalicoNetworkPolicy, "    source:\n      namespaceSelector: all()\n      selector: \"all()\"\n")]
-    public void The_DNS_server_named_with_Namespace_keeps_every_namespace_on_port_53(PolicyRecommendationKind kind, string everyNamespace)
+    [InlineData(PolicyRecommendationKind.NetworkPolicy, "from", """{"namespaceSelector":{}}""")]
+    [InlineData(PolicyRecommendationKind.CiliumNetworkPolicy, "fromEndpoints", """{"matchExpressions":[{"key":"k8s:io.kubernetes.pod.namespace","operator":"Exists"}]}""")]
+    [InlineData(PolicyRecommendationKind.CalicoNetworkPolicy, "source", """{"namespaceSelector":"all()","selector":"all()"}""")]
+    public void The_DNS_server_named_with_Namespace_keeps_every_namespace_on_port_53(PolicyRecommendationKind kind, string peerField, string everyNamespace)
     {
         var engine = Load(ClusterFor(kind));
         var (_, recs, sink) = Recommend(engine, "hubble-observe.json", new RecommendationOptions { Kind = kind, Namespaces = new[] { "kube-system" }, Directions = new[] { PolicyDirection.Ingress } });
         var dns = Assert.Single(recs, r => r.Workload == "kube-system/coredns[Deployment]");
         Assert.Contains("DNS kept: every pod may query this DNS server on UDP and TCP 53", dns.Notes);
-        Assert.Contains(everyNamespace, dns.Manifest, StringComparison.Ordinal);
+        var expected = JsonNode.Parse(everyNamespace);
+        Assert.Contains(ReadBack(dns)["spec"]!["ingress"]!.AsArray(), rule => rule![peerField] is JsonArray peers
+            ? peers.Any(p => JsonNode.DeepEquals(p, expected))
+            : JsonNode.DeepEquals(rule[peerField], expected));
 
         // Applied: every workload that could resolve names still can, from every namespace.
         CopyDirectory(ClusterFor(kind), copy);
