@@ -6,6 +6,8 @@ var manifests = new List<string>();
 var install = new List<string>();
 string? kubeconfigOut = null;
 string? clientCertOut = null;
+string? proxyOut = null;
+string? proxyCredentials = null;
 string? token = null;
 var port = 0;
 var nodes = 3;
@@ -21,6 +23,8 @@ for (var i = 0; i < args.Length; i++)
         case "--manifests": manifests.Add(Next()); break;
         case "--kubeconfig-out": kubeconfigOut = Next(); break;
         case "--client-cert-out": clientCertOut = Next(); break;
+        case "--proxy-out": proxyOut = Next(); break;
+        case "--proxy-credentials": proxyCredentials = Next(); break;
         case "--port": port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--token": token = Next(); break;
         case "--nodes": nodes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -64,6 +68,8 @@ for (var i = 0; i < args.Length; i++)
                   --manifests <path>         manifest file or folder (repeatable)
                   --kubeconfig-out <file>    write a kubeconfig (server, CA, token) for this server
                   --client-cert-out <dir>    write client.crt and client.key (user netsecps-auditor) signed by the client CA
+                  --proxy-out <file>         start an HTTP CONNECT proxy (what kubectl's proxy-url talks to) and write its URL
+                  --proxy-credentials <u:p>  the Basic credentials the proxy asks for (written into the URL as user info)
                   --port <n>                 port on 127.0.0.1 (default: a free one)
                   --token <t>                bearer token to accept (default: random)
                   --nodes <n>                nodes to create when the manifests have none (default 3)
@@ -105,6 +111,21 @@ if (clientCertOut is not null)
     File.WriteAllText(Path.Combine(clientCertOut, "client.key"), key);
 }
 
+FakeProxy? proxy = null;
+if (proxyOut is not null)
+{
+    string? proxyUser = null, proxyPassword = null;
+    if (proxyCredentials is not null)
+    {
+        var colon = proxyCredentials.IndexOf(':', StringComparison.Ordinal);
+        (proxyUser, proxyPassword) = colon > 0 ? (proxyCredentials[..colon], proxyCredentials[(colon + 1)..]) : throw new ArgumentException("--proxy-credentials takes user:password");
+    }
+
+    proxy = FakeProxy.Start(proxyUser, proxyPassword);
+    var proxyUrl = proxyUser is null ? proxy.Url : proxy.Url.Replace("http://", "http://" + Uri.EscapeDataString(proxyUser) + ":" + Uri.EscapeDataString(proxyPassword!) + "@", StringComparison.Ordinal);
+    File.WriteAllText(proxyOut, proxyUrl);
+}
+
 if (kubeconfigOut is not null)
 {
     // Written whole, then moved, so a watcher never reads half a kubeconfig.
@@ -130,6 +151,12 @@ try
 catch (OperationCanceledException)
 {
     // Ctrl+C or SIGTERM: stop serving.
+}
+
+if (proxy is not null)
+{
+    Console.WriteLine($"proxy tunnels: {string.Join(", ", proxy.Tunnels)}");
+    await proxy.DisposeAsync();
 }
 
 await server.DisposeAsync();

@@ -140,6 +140,8 @@ public sealed class AuthenticationTests
         Assert.All(h.Server.Requests, r => Assert.Equal("system:serviceaccount:netsec-audit:netsecps", r.User));
         Assert.DoesNotContain(h.Server.Requests, r => r.Status == 401);
         Assert.Contains(h.Server.Requests, r => r.Path == "/apis/networking.k8s.io/v1/networkpolicies" && r.Status == 200);
+        Assert.DoesNotContain(first, h.AllMessages(), StringComparison.Ordinal);
+        Assert.DoesNotContain(second, h.AllMessages(), StringComparison.Ordinal);
     }
 
     [Fact]

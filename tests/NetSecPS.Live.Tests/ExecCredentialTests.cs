@@ -23,7 +23,8 @@ public sealed class ExecCredentialTests
 {
     /// <summary>
     /// A plugin that records each run (and the KUBERNETES_EXEC_INFO it got) in the harness folder,
-    /// checks its args and env, and prints "PREFIX-N" as token, N being the run number.
+    /// checks its args and env, and prints "PREFIX-N" as token, N being the run number; "{run}" in
+    /// <paramref name="expiration"/> is N too.
     /// </summary>
     private static string CountingPlugin(LiveHarness h, string apiVersion = ExecCredentialSource.V1, string expiration = "2099-01-01T00:00:00Z") =>
         h.WriteScript("plugin.sh", $$$"""
@@ -33,7 +34,7 @@ public sealed class ExecCredentialTests
             printf '%s' "$KUBERNETES_EXEC_INFO" > "$dir/exec-info-$n.json"
             [ "$1" = "--cluster name" ] && [ "$2" = "it's quoted" ] || { echo "unexpected args" >&2; exit 3; }
             [ -n "$TOKEN_PREFIX" ] || { echo "TOKEN_PREFIX missing" >&2; exit 4; }
-            printf '{"apiVersion":"{{{apiVersion}}}","kind":"ExecCredential","status":{"token":"%s-%s","expirationTimestamp":"{{{expiration}}}"}}' "$TOKEN_PREFIX" "$n"
+            printf '{"apiVersion":"{{{apiVersion}}}","kind":"ExecCredential","status":{"token":"%s-%s","expirationTimestamp":"{{{expiration.Replace("{run}", "%s", StringComparison.Ordinal)}}}"}}' "$TOKEN_PREFIX" "$n"{{{(expiration.Contains("{run}", StringComparison.Ordinal) ? " \"$n\"" : string.Empty)}}}
             """);
 
     private static string[] ExecUser(string plugin, string prefix, string apiVersion = ExecCredentialSource.V1, string interactiveMode = "Never", bool provideClusterInfo = false) =>
@@ -165,6 +166,45 @@ public sealed class ExecCredentialTests
         // 5 s before expiry is within the renewal margin: the plugin runs again.
         Assert.Equal("clock-2", renewed.BearerToken);
         Assert.Equal(2, source.Runs);
+    }
+
+    [PosixFact]
+    public async Task Against_the_API_server_the_credential_is_used_until_its_expirationTimestamp_and_the_plugin_runs_again_before_it_is_sent_expired()
+    {
+        await using var h = await LiveHarness.StartAsync();
+        var prefix = "expiring-" + Guid.NewGuid().ToString("N");
+        // Both tokens stay valid: a second run can only come from the expirationTimestamp, not from a 401.
+        h.Server.Auth.Accept(prefix + "-1", "first-credential").Accept(prefix + "-2", "second-credential");
+        var clock = new ManualClock(DateTimeOffset.Parse("2030-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var movedAt = -1;
+        h.Server.BeforeRequest = (n, path) =>
+        {
+            if (path == "/api/v1/pods" && movedAt < 0)
+            {
+                // The read reaches pods five seconds before the first credential expires (the second
+                // one the plugin gives is valid until 02:00).
+                movedAt = n;
+                clock.Now = DateTimeOffset.Parse("2030-01-01T00:59:55Z", System.Globalization.CultureInfo.InvariantCulture);
+            }
+        };
+        var kubeconfig = h.WriteKubeconfig("exec", ExecUser(CountingPlugin(h, expiration: "2030-01-01T0{run}:00:00Z"), prefix));
+
+        var data = await h.CollectAsync(o => o with { Kubeconfig = kubeconfig, MaxParallelKinds = 1, Clock = clock });
+
+        Assert.Equal(10, data.OfKind("Pod").Count());
+        Assert.Equal(2, Runs(h));
+        Assert.DoesNotContain(h.Server.Requests, r => r.Status == 401);
+        var users = h.Server.Requests.Select(r => r.User).ToList();
+        var switched = users.IndexOf("second-credential");
+        // The first credential was cached for the requests before the clock moved (discovery and the
+        // first kinds), the second one was used for every request after it.
+        Assert.True(movedAt > 5, $"the clock moved at request {movedAt}");
+        Assert.True(switched >= 5, $"the second credential was used from request {switched + 1}");
+        Assert.All(users.Take(switched), u => Assert.Equal("first-credential", u));
+        Assert.All(users.Skip(switched), u => Assert.Equal("second-credential", u));
+        Assert.Contains(h.Sink.Verbose, m => m.Contains("valid until 2030-01-01 01:00:00 UTC", StringComparison.Ordinal));
+        Assert.Contains(h.Sink.Verbose, m => m.Contains("valid until 2030-01-01 02:00:00 UTC", StringComparison.Ordinal));
+        Assert.DoesNotContain(prefix, h.AllMessages(), StringComparison.Ordinal);
     }
 
     [PosixFact]

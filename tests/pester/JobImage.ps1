@@ -452,6 +452,8 @@ exit 0
             Records   = @(if (-not $Command) { $lines | ForEach-Object { ConvertFrom-Json -InputObject $_ -AsHashtable } })
             Stderr    = [string](Get-Content -LiteralPath (Join-Path $Work "job-$i.err") -Raw)
             Arguments = $inner
+            # Holds serviceaccount/ (the token and CA the job read) and the fake API server's kubeconfig.
+            Work      = $Work
         }
     }
 }

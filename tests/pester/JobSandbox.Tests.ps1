@@ -58,12 +58,14 @@ Describe 'The job in a sandbox built from jobs/Dockerfile (bubblewrap)' {
         if ($Problem) { Set-ItResult -Skipped -Because $Problem }
     }
 
-    It 'lets nothing in the sandbox write anywhere but /reports and /tmp' {
+    It 'lets nothing in the sandbox write anywhere but /reports and /tmp, and gives it no network interface but loopback' {
         $volumes = New-PodVolumes 'probe'
-        $script = 'for d in / /opt /opt/netsecps /etc /etc/netsecps /usr /usr/share/dotnet /var/run/secrets/kubernetes.io/serviceaccount /home /reports /tmp; do if touch "$d/.probe" 2>/dev/null; then echo "writable $d"; rm -f "$d/.probe"; else echo "read-only $d"; fi; done; id -u; id -g'
+        $script = 'for d in / /opt /opt/netsecps /etc /etc/netsecps /usr /usr/share/dotnet /var/run/secrets/kubernetes.io/serviceaccount /home /reports /tmp; do if touch "$d/.probe" 2>/dev/null; then echo "writable $d"; rm -f "$d/.probe"; else echo "read-only $d"; fi; done; ' +
+            'sed -n "3,\$p" /proc/net/dev | while IFS=: read -r name rest; do echo "interface $(echo $name)"; done; id -u; id -g'
         $probe = Invoke-PodJob $volumes -Command '/bin/sh', '-c', $script
         $probe.ExitCode | Should -Be 0 -Because $probe.Stderr
         @($probe.Lines | Where-Object { $_ -like 'writable *' }) | Should -Be @('writable /reports', 'writable /tmp')
+        @($probe.Lines | Where-Object { $_ -like 'interface *' }) | Should -Be @('interface lo') -Because 'the job reaches the fake API server on loopback and nothing else'
         $probe.Lines[-2..-1] | Should -Be @($Uid, $Gid)
         # The only writable mounts are the two volumes; every other mount is read-only or remounted so.
         $binds = for ($i = 0; $i -lt $probe.Arguments.Count; $i++) { if ($probe.Arguments[$i] -eq '--bind') { $probe.Arguments[$i + 2] } }
@@ -110,6 +112,13 @@ Describe 'The job in a sandbox built from jobs/Dockerfile (bubblewrap)' {
         $metrics | Should -Contain 'netsec_scan_success 1'
         $metrics | Should -Contain "netsec_findings_by_severity{severity=`"high`"} $($done.findings['high'])"
         $metrics[-1] | Should -Be '# EOF'
+
+        # The service-account token the job authenticated with appears in nothing it printed or wrote.
+        $token = (Get-Content -LiteralPath (Join-Path $run.Work 'serviceaccount/token') -Raw).Trim()
+        $token.Length | Should -BeGreaterThan 20
+        $everything = @($run.Lines) + @($run.Stderr) + @(Get-WrittenText $volumes.Reports, $volumes.Tmp) -join "`n"
+        $everything | Should -Match 'netsec_scan_success' -Because 'the written files were read'
+        $everything | Should -Not -Match ([regex]::Escape($token))
     }
 
     It 'exits 1 on the next run when findings reach NETSEC_FAIL_ON, comparing with the baseline the first run saved' {
@@ -136,8 +145,8 @@ Describe 'The job in a sandbox built from jobs/Dockerfile (bubblewrap)' {
         (Get-Record $run 'job.end')[0].outcome | Should -Be 'scan-failed'
         Get-TreeListing $volumes.Reports | Should -Be @('netsec.prom', 'runs/')
         Get-Content (Join-Path $volumes.Reports 'netsec.prom') | Should -Contain 'netsec_scan_success 0'
-        $token = Get-Content (Join-Path (Split-Path $volumes.Reports) 'work-*/serviceaccount/token') -Raw
-        ($run.Lines -join "`n") | Should -Not -Match ([regex]::Escape($token))
+        $token = (Get-Content -LiteralPath (Join-Path $run.Work 'serviceaccount/token') -Raw).Trim()
+        @($run.Lines) + @($run.Stderr) + @(Get-WrittenText $volumes.Reports, $volumes.Tmp) -join "`n" | Should -Not -Match ([regex]::Escape($token))
     }
 
     It 'starts and scans when the runtime gives it a HOME it cannot write (HOME=/home/app, as taken from /etc/passwd)' {

@@ -64,39 +64,6 @@ BeforeAll {
         finally { $process.Dispose() }
     }
 
-    # Every text a set of written files holds: plain files as read, .json.gz inflated, workbooks
-    # unzipped, and every Flate stream of a PDF inflated (PDF text is compressed).
-    function Get-WrittenText {
-        param([string[]] $Path)
-        foreach ($file in Get-ChildItem -LiteralPath $Path -Recurse -File -Force) {
-            $bytes = [IO.File]::ReadAllBytes($file.FullName)
-            "== $($file.Name)"
-            if ($file.Name -like '*.gz') {
-                $gz = [IO.Compression.GZipStream]::new([IO.MemoryStream]::new($bytes), [IO.Compression.CompressionMode]::Decompress)
-                try { [IO.StreamReader]::new($gz).ReadToEnd() } finally { $gz.Dispose() }
-            }
-            elseif ($file.Extension -eq '.xlsx') {
-                $zip = [IO.Compression.ZipArchive]::new([IO.MemoryStream]::new($bytes))
-                try { foreach ($e in $zip.Entries) { $r = [IO.StreamReader]::new($e.Open()); try { $r.ReadToEnd() } finally { $r.Dispose() } } } finally { $zip.Dispose() }
-            }
-            elseif ($file.Extension -eq '.pdf') {
-                $latin = [Text.Encoding]::Latin1.GetString($bytes)
-                $latin
-                foreach ($m in [regex]::Matches($latin, 'stream\r?\n')) {
-                    $start = $m.Index + $m.Length
-                    $end = $latin.IndexOf('endstream', $start)
-                    if ($end -lt 0) { continue }
-                    try {
-                        $z = [IO.Compression.ZLibStream]::new([IO.MemoryStream]::new($bytes, $start, $end - $start), [IO.Compression.CompressionMode]::Decompress)
-                        try { [Text.Encoding]::Latin1.GetString(([IO.StreamReader]::new($z, [Text.Encoding]::Latin1)).ReadToEnd()) } finally { $z.Dispose() }
-                    }
-                    catch { Write-Verbose "the stream at $start is not zlib-compressed: $_" }
-                }
-            }
-            else { [Text.Encoding]::UTF8.GetString($bytes) }
-        }
-    }
-
     $script:Cluster = Start-FakeApiServer
     $script:Faulty = Start-FakeApiServer -Arguments @('--forbid', 'networking.k8s.io/networkpolicies', '--throttle', 'pods:1:1',
         '--fail', 'services:2', '--expire-continue', 'pods:1')
@@ -271,10 +238,12 @@ Describe 'A live read proves who it talks to and never leaks a credential' {
         finally { Stop-FakeApiServer $web }
     }
 
-    It 'never prints or writes the token, exec plugin output or client key, from the module or the job' -Skip:$IsWindows {
+    It 'never prints or writes a credential of any kind (token, tokenFile, exec plugin output, client key file or data, proxy password), from the module or the job' -Skip:$IsWindows {
         $token = 'exec-token-' + [guid]::NewGuid().ToString('N')
-        $server = Start-FakeApiServer -Arguments @('--token', $token, '--client-cert-out', (Join-Path ([IO.Path]::GetTempPath()) "netsecps-cc-$PID"))
         $certDir = Join-Path ([IO.Path]::GetTempPath()) "netsecps-cc-$PID"
+        $proxyFile = Join-Path ([IO.Path]::GetTempPath()) "netsecps-proxy-$PID"
+        $proxyPassword = 'proxy-pass-' + [guid]::NewGuid().ToString('N')
+        $server = Start-FakeApiServer -Arguments @('--token', $token, '--client-cert-out', $certDir, '--proxy-out', $proxyFile, '--proxy-credentials', "proxyuser:$proxyPassword")
         try {
             $dir = $server.Directory
             $caData = (Select-String -LiteralPath $server.Kubeconfig -Pattern 'certificate-authority-data:\s*(\S+)').Matches[0].Groups[1].Value
@@ -291,57 +260,76 @@ Describe 'A live read proves who it talks to and never leaks a credential' {
             chmod +x $plugin $leaky
             $keyPem = Get-Content -LiteralPath (Join-Path $certDir 'client.key') -Raw
             $keyBody = ($keyPem -split "`n")[1].Trim()
-            function Write-Kubeconfig([string] $Name, [string[]] $User) {
+            $keyData = [Convert]::ToBase64String([IO.File]::ReadAllBytes((Join-Path $certDir 'client.key')))
+            $certData = [Convert]::ToBase64String([IO.File]::ReadAllBytes((Join-Path $certDir 'client.crt')))
+            $tokenFile = Join-Path $dir 'token'
+            Set-Content -LiteralPath $tokenFile -Value $token -NoNewline
+            $proxyUrl = Get-Content -LiteralPath $proxyFile -Raw
+            $proxyUrl | Should -Match "^http://proxyuser:$proxyPassword@127\.0\.0\.1:\d+$"
+            function Write-Kubeconfig([string] $Name, [string[]] $User, [string[]] $Cluster = @()) {
                 $path = Join-Path $dir $Name
                 Set-Content -LiteralPath $path -Value (@(
-                    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: fake', '  cluster:', "    server: $url", "    certificate-authority-data: $caData",
-                    'users:', '- name: auditor', '  user:') + @($User | ForEach-Object { "    $_" }) + @(
+                    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: fake', '  cluster:', "    server: $url", "    certificate-authority-data: $caData") +
+                    @($Cluster | ForEach-Object { "    $_" }) + @('users:', '- name: auditor', '  user:') + @($User | ForEach-Object { "    $_" }) + @(
                     'contexts:', '- name: fake', '  context:', '    cluster: fake', '    user: auditor', 'current-context: fake'))
                 $path
             }
-            $exec = Write-Kubeconfig 'exec' @('exec:', '  apiVersion: client.authentication.k8s.io/v1', "  command: $plugin", '  interactiveMode: Never')
+            # One kubeconfig per way to authenticate; each holds its credential and nothing else that is secret.
+            $kubeconfigs = [ordered]@{
+                exec      = Write-Kubeconfig 'exec' @('exec:', '  apiVersion: client.authentication.k8s.io/v1', "  command: $plugin", '  interactiveMode: Never')
+                cert      = Write-Kubeconfig 'cert' @("client-certificate: $(Join-Path $certDir 'client.crt')", "client-key: $(Join-Path $certDir 'client.key')")
+                certdata  = Write-Kubeconfig 'certdata' @("client-certificate-data: $certData", "client-key-data: $keyData")
+                tokenfile = Write-Kubeconfig 'tokenfile' @("tokenFile: $tokenFile")
+                proxied   = Write-Kubeconfig -Name 'proxied' -User @("token: $token") -Cluster @("proxy-url: $proxyUrl")
+            }
             $bad = Write-Kubeconfig 'leaky' @('exec:', '  apiVersion: client.authentication.k8s.io/v1', "  command: $leaky", '  interactiveMode: Never')
-            $cert = Write-Kubeconfig 'cert' @("client-certificate: $(Join-Path $certDir 'client.crt')", "client-key: $(Join-Path $certDir 'client.key')")
 
             # The module: every stream of a scan with each credential, its reports in every format, a snapshot and a baseline.
             $written = Join-Path $dir 'written'
             $null = New-Item -ItemType Directory -Path $written
-            $streams = foreach ($kc in $exec, $cert) {
+            $streams = foreach ($name in $kubeconfigs.Keys) {
+                $kc = $kubeconfigs[$name]
                 Invoke-NetSecScan -Kubeconfig $kc -Verbose 4>&1 3>&1 2>&1 | ForEach-Object {
                     if ($_ -is [NetSecPS.ScanResult]) {
-                        $name = [IO.Path]::GetFileName($kc)
                         $_ | Export-NetSecReport -Path (Join-Path $written "$name.xlsx"), (Join-Path $written "$name.pdf"), (Join-Path $written "$name.json"),
                             (Join-Path $written "$name.csv"), (Join-Path $written "$name.sarif"), (Join-Path $written "$name.junit.xml") -Force
-                        'SCAN'
+                        "SCAN $name"
                     }
                     else { "$_" }
                 }
-                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecSnapshot -Path (Join-Path $written "$([IO.Path]::GetFileName($kc)).json.gz") -Force
-                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecBaseline -Path (Join-Path $written "$([IO.Path]::GetFileName($kc)).baseline.json") -Force
+                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecSnapshot -Path (Join-Path $written "$name.json.gz") -Force
+                Get-NetSecSnapshot -Kubeconfig $kc | Export-NetSecBaseline -Path (Join-Path $written "$name.baseline.json") -Force
             }
             $failureMessage = $null
             $failure = try { Get-NetSecSnapshot -Kubeconfig $bad -Verbose -ErrorAction Stop 4>&1 3>&1 | ForEach-Object { "$_" } } catch { $failureMessage = "$_"; "$_"; $_.Exception.ToString() }
-            # The job: a good run with the exec plugin (reports, history, metrics), and a run with the leaky plugin.
+            # The job: a good run with each credential (reports, history, metrics), and a run with the leaky plugin.
             $jobOut = Join-Path $dir 'job'
-            $good = Invoke-ComplianceJob @{ KUBECONFIG = $exec; NETSEC_OUTPUT_DIR = $jobOut; NETSEC_FORMATS = 'xlsx,pdf,json,csv,sarif,junit' }
+            $good = foreach ($name in $kubeconfigs.Keys) {
+                $formats = if ($name -eq 'exec') { 'xlsx,pdf,json,csv,sarif,junit' } else { 'json' }
+                Invoke-ComplianceJob @{ KUBECONFIG = $kubeconfigs[$name]; NETSEC_OUTPUT_DIR = (Join-Path $jobOut $name); NETSEC_FORMATS = $formats }
+            }
             $badRun = Invoke-ComplianceJob @{ KUBECONFIG = $bad; NETSEC_OUTPUT_DIR = (Join-Path $dir 'job-bad') }
 
-            ($streams | Where-Object { $_ -eq 'SCAN' }).Count | Should -Be 2
-            $good.ExitCode | Should -BeIn 0, 1 -Because $good.Stdout
+            @($streams | Where-Object { $_ -like 'SCAN *' }) | Should -Be @($kubeconfigs.Keys | ForEach-Object { "SCAN $_" })
+            $streams -join "`n" | Should -Match ([regex]::Escape("Connecting through the proxy $($proxyUrl -replace 'proxyuser:[^@]+@', '') (proxy-url of cluster 'fake').")) -Because 'the proxied read went through the proxy'
+            foreach ($run in $good) { $run.ExitCode | Should -BeIn 0, 1 -Because $run.Stdout }
             $badRun.ExitCode | Should -Be 2 -Because $badRun.Stdout
             ($badRun.Records | Where-Object { $_.event -eq 'scan.failed' }).errorId | Should -BeLike 'NetSecPS.CredentialUnavailable*'
             $failureMessage | Should -Match 'not an ExecCredential \(not JSON\)'
             $writtenText = (Get-WrittenText $written, $jobOut) -join "`n"
             $writtenText | Should -Match '"kind":\s*"Pod"' -Because 'the snapshot was written and read back'
-            $everything = @($streams) + @($failure) + @($good.Stdout, $good.Stderr, $badRun.Stdout, $badRun.Stderr, $writtenText) -join "`n"
-            foreach ($secret in $token, $leak, $keyBody) {
-                $everything | Should -Not -Match ([regex]::Escape($secret))
+            $everything = @($streams) + @($failure) + @($good | ForEach-Object { $_.Stdout; $_.Stderr }) + @($badRun.Stdout, $badRun.Stderr, $writtenText) -join "`n"
+            $secrets = [ordered]@{ 'token (exec, tokenFile, proxied)' = $token; 'plugin stderr' = $leak; 'client key' = $keyBody; 'client-key-data' = $keyData.Substring(0, 60); 'proxy password' = $proxyPassword }
+            foreach ($secret in $secrets.Keys) {
+                # Only the lines that hold it, so a failure names where it leaked.
+                @($everything -split "`n" | Where-Object { $_.Contains($secrets[$secret]) }) | Should -BeNullOrEmpty -Because "the $secret must not appear"
             }
             $badRun.Stdout + $failureMessage | Should -Not -Match '\s+at NetSecPS\.' -Because 'no .NET stack trace reaches the error or the log'
         }
         finally {
             Stop-FakeApiServer $server
             Remove-Item -LiteralPath $certDir -Recurse -Force -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $proxyFile -Force -ErrorAction SilentlyContinue
         }
     }
 }

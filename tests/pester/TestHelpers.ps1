@@ -35,3 +35,37 @@ function Invoke-FreshPwsh {
     }
     finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
 }
+
+# Every text a set of written files holds, to grep it for credentials: plain files as read,
+# .json.gz inflated, workbooks unzipped, and every Flate stream of a PDF inflated (PDF text is
+# compressed).
+function Get-WrittenText {
+    param([string[]] $Path)
+    foreach ($file in Get-ChildItem -LiteralPath $Path -Recurse -File -Force) {
+        $bytes = [IO.File]::ReadAllBytes($file.FullName)
+        "== $($file.Name)"
+        if ($file.Name -like '*.gz') {
+            $gz = [IO.Compression.GZipStream]::new([IO.MemoryStream]::new($bytes), [IO.Compression.CompressionMode]::Decompress)
+            try { [IO.StreamReader]::new($gz).ReadToEnd() } finally { $gz.Dispose() }
+        }
+        elseif ($file.Extension -eq '.xlsx') {
+            $zip = [IO.Compression.ZipArchive]::new([IO.MemoryStream]::new($bytes))
+            try { foreach ($e in $zip.Entries) { $r = [IO.StreamReader]::new($e.Open()); try { $r.ReadToEnd() } finally { $r.Dispose() } } } finally { $zip.Dispose() }
+        }
+        elseif ($file.Extension -eq '.pdf') {
+            $latin = [Text.Encoding]::Latin1.GetString($bytes)
+            $latin
+            foreach ($m in [regex]::Matches($latin, 'stream\r?\n')) {
+                $start = $m.Index + $m.Length
+                $end = $latin.IndexOf('endstream', $start)
+                if ($end -lt 0) { continue }
+                try {
+                    $z = [IO.Compression.ZLibStream]::new([IO.MemoryStream]::new($bytes, $start, $end - $start), [IO.Compression.CompressionMode]::Decompress)
+                    try { [Text.Encoding]::Latin1.GetString(([IO.StreamReader]::new($z, [Text.Encoding]::Latin1)).ReadToEnd()) } finally { $z.Dispose() }
+                }
+                catch { Write-Verbose "the stream at $start is not zlib-compressed: $_" }
+            }
+        }
+        else { [Text.Encoding]::UTF8.GetString($bytes) }
+    }
+}
