@@ -91,6 +91,12 @@ $namespacesWithoutPolicy = @($inventory | Where-Object { $_ -is [NetSecPS.Namesp
 Write-Host "   Namespaces without any NetworkPolicy: $($namespacesWithoutPolicy -join ', ')" -ForegroundColor Yellow
 $policies | Where-Object Kind -eq BaselineAdminNetworkPolicy | Format-Table Kind, Name, @{ Label = 'Rules'; Expression = { "$($_.IngressRules) in, $($_.EgressRules) out" } }, Subject -AutoSize | Show
 
+Write-Section 'Service mesh' 'Istio: PeerAuthentication (mutual TLS) and AuthorizationPolicy at the sidecars of the injected namespaces, a second layer after NetworkPolicy.'
+$injected = @($inventory | Where-Object { $_ -is [NetSecPS.NamespaceItem] -and $_.Labels['istio-injection'] -eq 'enabled' } | ForEach-Object Name)
+Write-Host "   Sidecar injection: $($injected -join ', ')" -ForegroundColor Yellow
+$inventory | Where-Object { $_.ApiVersion -like 'security.istio.io/*' } | Sort-Object Kind, Namespace, Name |
+    Format-Table Kind, Namespace, Name, @{ Label = 'What it does'; Expression = { if ($_ -is [NetSecPS.PolicyItem]) { $_.Details } else { $_.Summary } } } -AutoSize | Show
+
 Write-Section 'RBAC' 'Roles and bindings in the input; the audit will tell which let non-admins change network policy.'
 $inventory | Where-Object Kind -in Role, ClusterRole, RoleBinding, ClusterRoleBinding | Format-Table Kind, Namespace, Name, Summary -AutoSize | Show
 

@@ -78,7 +78,7 @@ public class InventoryBuilderTests
     {
         var namespaces = Inventory(Demo).OfType<NamespaceItem>().ToDictionary(n => n.Name);
         Assert.Equal(0, namespaces["ingress-nginx"].NetworkPolicies);
-        Assert.Equal(6, namespaces["shop"].NetworkPolicies);
+        Assert.Equal(7, namespaces["shop"].NetworkPolicies);
         Assert.Equal(3, namespaces["data"].Workloads);
         Assert.Equal(1, namespaces["shop"].Pods);
     }
@@ -125,7 +125,7 @@ public class InventoryBuilderTests
     {
         var items = Inventory(Demo);
         Assert.All(items.Where(i => i is not OtherItem), i => Assert.False(string.IsNullOrWhiteSpace(i.Details), i.Resource));
-        Assert.Equal("3 workloads, 6 NetworkPolicies; team=storefront,netsec.example.com/baseline=enforced",
+        Assert.Equal("3 workloads, 7 NetworkPolicies; team=storefront,netsec.example.com/baseline=enforced,istio-injection=enabled",
             items.OfType<NamespaceItem>().Single(n => n.Name == "shop").Details);
         Assert.Equal("metrics:9100/TCP; hostNetwork", items.OfType<WorkloadItem>().Single(w => w.Name == "node-exporter").Details);
         Assert.Equal("LoadBalancer 443->https/TCP; sources 203.0.113.0/24; selects app=payments-api",

@@ -24,6 +24,10 @@ public class AuditorWordingTests
 
     private static readonly Lazy<string> DemoWorkbook = new(() => TestFiles.Write(Demo.Value, "wording-demo.xlsx"));
     private static readonly Lazy<string> DemoPdf = new(() => TestFiles.Write(Demo.Value, "wording-demo.pdf"));
+    /// <summary>The Cilium demo cluster (samples/cilium-cluster), which runs no service mesh.</summary>
+    private static readonly Lazy<ScanResult> NoMesh = new(() =>
+        Scanner.Run(ManifestSource.Read(new[] { Path.Combine(TestFiles.RepoRoot, "samples", "cilium-cluster") }), new ScanOptions { Now = SampleScan.ScannedAt }, new CollectingSink()));
+
     private static readonly Lazy<string> MeshWorkbook = new(() => TestFiles.Write(Mesh.Value, "wording-mesh.xlsx"));
     private static readonly Lazy<string> MeshPdf = new(() => TestFiles.Write(Mesh.Value, "wording-mesh.pdf"));
 
@@ -223,9 +227,17 @@ public class AuditorWordingTests
         Assert.Equal((total.Cell(2).GetDouble(), total.Cell(3).GetDouble()), ((double)flows, (double)mutual));
         Assert.Contains(ws.CellsUsed(), c => c.HasHyperlink && c.GetHyperlink().InternalAddress == $"'{MeshTlsSheet.Name}'!A1");
 
+        // The demo cluster, whose Istio meshes shop and payments, states its share too.
+        var (demoFlows, demoMutual, _) = MeshCounts(Demo.Value);
+        using (var demo = new XLWorkbook(DemoWorkbook.Value))
+        {
+            Assert.StartsWith($"{demoMutual} of {demoFlows} allowed flows between workloads are mutually authenticated",
+                demo.Worksheet("Summary").CellsUsed().Single(c => c.GetString() == "Mutual TLS in the mesh").CellBelow().GetString(), StringComparison.Ordinal);
+        }
+
         // A cluster without Istio says nothing about mutual TLS.
-        using var demo = new XLWorkbook(DemoWorkbook.Value);
-        Assert.DoesNotContain(demo.Worksheet("Summary").CellsUsed(), c => c.GetString().Contains("mutual", StringComparison.OrdinalIgnoreCase));
+        using var none = new XLWorkbook(TestFiles.Write(NoMesh.Value, "wording-no-mesh.xlsx"));
+        Assert.DoesNotContain(none.Worksheet("Summary").CellsUsed(), c => c.GetString().Contains("mutual", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -243,8 +255,11 @@ public class AuditorWordingTests
             pages[summary], StringComparison.Ordinal);
         Assert.Contains($"Flows between workloads with mutual TLS {mutual} of {flows} ({share})", pages[summary], StringComparison.Ordinal);
 
-        var demo = PdfText(DemoPdf.Value);
-        Assert.DoesNotContain("Mutual TLS in the mesh", demo, StringComparison.Ordinal);
-        Assert.DoesNotContain("with mutual TLS", demo, StringComparison.Ordinal);
+        var (demoFlows, demoMutual, _) = MeshCounts(Demo.Value);
+        Assert.Contains($"Mutual TLS in the mesh: {demoMutual} of {demoFlows} allowed flows between workloads are mutually authenticated", PdfText(DemoPdf.Value), StringComparison.Ordinal);
+
+        var none = PdfText(TestFiles.Write(NoMesh.Value, "wording-no-mesh.pdf"));
+        Assert.DoesNotContain("Mutual TLS in the mesh", none, StringComparison.Ordinal);
+        Assert.DoesNotContain("with mutual TLS", none, StringComparison.Ordinal);
     }
 }

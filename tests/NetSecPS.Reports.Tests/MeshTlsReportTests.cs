@@ -30,7 +30,10 @@ public class MeshTlsReportTests
     /// <summary>A sidecar namespace, an ambient namespace and a Linkerd namespace.</summary>
     private static readonly Lazy<ScanResult> Ambient = new(() => Scan(Path.Combine(Fixtures, "checks", "MESH-002", "pass", "sidecar-ambient-and-linkerd.yaml")));
 
-    /// <summary>The demo cluster: Calico, no service mesh.</summary>
+    /// <summary>The Cilium demo cluster (samples/cilium-cluster): no service mesh.</summary>
+    private static readonly Lazy<ScanResult> NoMesh = new(() => Scan(Path.Combine(TestFiles.RepoRoot, "samples", "cilium-cluster")));
+
+    /// <summary>The demo cluster (samples/cluster): Istio sidecars in shop and payments, STRICT in payments.</summary>
     private static readonly Lazy<ScanResult> Demo = new(() => Scan(TestFiles.DemoCluster));
 
     private static readonly Lazy<string> Workbook = new(() => TestFiles.Write(Mesh.Value, "mesh-tls.xlsx"));
@@ -280,10 +283,66 @@ public class MeshTlsReportTests
         Assert.Subset(plaintext, named);
     }
 
+    /// <summary>
+    /// The demo's flows into the namespaces its mesh reaches, worked out from samples/cluster:
+    /// (flows in, mutual TLS, share, plaintext, not intercepted).
+    /// </summary>
+    private static readonly Dictionary<string, (int Flows, int Mutual, string Share, int Plaintext, int NotIntercepted)> DemoExpected = new()
+    {
+        // cart => payments-api on 8443 (PERMISSIVE on that port: automatic mTLS). Prometheus' scrape is refused (STRICT), frontend's call denied.
+        ["payments"] = (1, 1, "100.0%", 0, 0),
+
+        // frontend => cart carries mTLS; ingress-nginx => frontend and Prometheus => frontend, cart arrive in plaintext (mesh-wide PERMISSIVE).
+        ["shop"] = (4, 1, "25.0%", 3, 0),
+
+        // The sidecars of frontend, cart and payments-api reach istiod, which runs none; the debug pod (no sidecar) is not intercepted.
+        ["istio-system"] = (4, 0, "0.0%", 3, 1),
+    };
+
+    [Fact]
+    public void The_demo_s_workbook_and_pdf_show_each_namespace_s_share_of_mutually_authenticated_flows()
+    {
+        var scan = Demo.Value;
+        var flows = scan.Flows.Where(f => f.SourceKind == PeerKind.Workload && f.DestinationKind == PeerKind.Workload).ToList();
+        var mutual = flows.Count(f => f.MutuallyAuthenticated);
+        Assert.Equal(2, mutual);
+
+        using (var wb = new XLWorkbook(TestFiles.Write(scan, "mesh-tls-demo.xlsx")))
+        {
+            var rows = TableRows(wb.Worksheet(MeshTlsSheet.Name)).ToDictionary(r => r["Namespace"].GetString());
+            Assert.Equal(flows.Select(f => f.DestinationNamespace!).Distinct().Order(StringComparer.Ordinal), rows.Keys.Order(StringComparer.Ordinal));
+            foreach (var (ns, row) in rows)
+            {
+                var into = WorkloadFlowsInto(scan, ns);
+                Assert.Equal((into.Count, into.Count(f => f.MutuallyAuthenticated)), ((int)row["Flows in"].GetDouble(), (int)row["Mutual TLS"].GetDouble()));
+            }
+
+            foreach (var (ns, e) in DemoExpected)
+            {
+                var row = rows[ns];
+                Assert.Equal((e.Flows, e.Mutual, e.Share), ((int)row["Flows in"].GetDouble(), (int)row["Mutual TLS"].GetDouble(), row["Share mutual TLS"].GetDouble().ToString("0.0%", CultureInfo.InvariantCulture)));
+            }
+
+            // shop's plaintext is its callers without a sidecar; payments' one flow is PERMISSIVE on the API port, not STRICT.
+            Assert.Equal((3, 0, 1), ((int)rows["shop"]["Caller without sidecar"].GetDouble(), (int)rows["shop"]["STRICT"].GetDouble(), (int)rows["shop"]["PERMISSIVE (auto mTLS)"].GetDouble()));
+            Assert.Equal((1, 0), ((int)rows["payments"]["PERMISSIVE (auto mTLS)"].GetDouble(), (int)rows["payments"]["STRICT"].GetDouble()));
+            Assert.Equal(3, (int)rows["istio-system"]["Destination without sidecar"].GetDouble());
+        }
+
+        using var pdf = PdfDocument.Open(TestFiles.Write(scan, "mesh-tls-demo.pdf"));
+        var text = string.Join("\n", pdf.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+        Assert.Contains($"{MeshTlsSection.Title} {mutual} of {flows.Count} allowed flows between workloads are mutually authenticated", text, StringComparison.Ordinal);
+        foreach (var (ns, e) in DemoExpected)
+        {
+            Assert.Contains($"{ns} {e.Flows} {e.Mutual} {e.Share} {e.Plaintext} {e.NotIntercepted}", text, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void A_cluster_without_istio_gets_neither_the_sheet_nor_the_section()
     {
-        var scan = Demo.Value;
+        var scan = NoMesh.Value;
+        Assert.NotEmpty(scan.Flows);
         Assert.All(scan.Flows, f => Assert.Equal(MtlsState.None, f.Mtls));
         using (var wb = new XLWorkbook(TestFiles.Write(scan, "mesh-tls-none.xlsx")))
         {

@@ -96,7 +96,9 @@ Describe 'New-NetSecPolicyRecommendation' {
         # Nothing the log shows forwarded is denied now that was allowed before (external ranges are cut finer by the new ipBlocks, so they are compared by what happened to them).
         $newlyDenied = @($after | Where-Object { $_.LogVerdict -ne 'Dropped' -and (& $key) -notin $deniedBefore })
         $newlyDenied | Should -BeNullOrEmpty
-        ($after | Where-Object LogVerdict -ne 'Dropped' | ForEach-Object $key) | Should -Be @('shop/frontend[Deployment] => payments/payments-api[Deployment] : TCP 8443')
+        # Still denied: the frontend's call, and Prometheus' scrape of payments-api, which payments' STRICT mTLS refuses (no NetworkPolicy can let it in).
+        ($after | Where-Object LogVerdict -ne 'Dropped' | ForEach-Object $key) |
+            Should -Be @('shop/frontend[Deployment] => payments/payments-api[Deployment] : TCP 8443', 'monitoring/prometheus[Deployment] => payments/payments-api[Deployment] : TCP 9090')
         @(Get-NetSecConnectivity -Path $copy -WarningAction SilentlyContinue | Where-Object { $_.SourceKind -ne 'External' -and $_.DestinationKind -ne 'External' }).Count |
             Should -BeLessThan @(Get-NetSecConnectivity -Path $Cluster -WarningAction SilentlyContinue | Where-Object { $_.SourceKind -ne 'External' -and $_.DestinationKind -ne 'External' }).Count
     }
@@ -122,7 +124,8 @@ Describe 'Invoke-NetSecScan -FlowLog' {
     It 'adds the observed traffic to the result and to the workbook' {
         $scan = Invoke-NetSecScan -Path $Cluster -FlowLog $Hubble -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
         $scan.ObservedTraffic | Should -Not -BeNullOrEmpty
-        $scan.ObservedTraffic.Disagreements | Should -Be 2
+        # frontend => payments-api and redis => postgres against NetworkPolicy; Prometheus => payments-api forwarded by the CNI, refused by the sidecar (STRICT).
+        $scan.ObservedTraffic.Disagreements | Should -Be 3
         $scan.ObservedTraffic.Files | Should -Be @((Resolve-Path $Hubble).ProviderPath)
         $xlsx = Join-Path $Work 'scan.xlsx'
         $scan | Export-NetSecReport -Path $xlsx

@@ -12,7 +12,9 @@ internal static class MeshTlsSection
             return;
         }
 
-        c.Section(Title);
+        // It shares the page before it when its sentences and the table (a row per namespace and the total) fit there.
+        var needed = 60 + c.ParagraphHeight(MeshTls.Sentence(total)) + c.ParagraphHeight(MeshTls.Explanation, after: 6) + ((rows.Count + 2) * 16);
+        c.Section(Title, minSpace: Math.Max(needed, PdfReport.FlowingSectionRoom));
         c.Paragraph(MeshTls.Sentence(total));
         c.Paragraph(MeshTls.Explanation, c.Fonts.Body, c.MutedBrush, after: 6);
         ct.ThrowIfCancellationRequested();

@@ -15,11 +15,16 @@ internal static partial class PdfReport
         }
 
         var scan = view.Scan;
-        c.Section("Connectivity");
-        c.Paragraph($"The cluster allows {ReportText.Plural(scan.Flows.Count, "flow", "flows")} between peers under every policy layer it enforces. " +
+        var intro = $"The cluster allows {ReportText.Plural(scan.Flows.Count, "flow", "flows")} between peers under every policy layer it enforces. " +
             "The matrix counts them from the workloads of each row's namespace to those of each column's; {ingress-controller} is traffic that Ingresses, Routes and Gateways bring in, (external) the addresses outside the cluster. " +
-            "A row full of numbers is a namespace that can reach everything.", c.Fonts.Body, c.MutedBrush, after: 6);
-        NamespaceMatrix(c, scan.NamespaceFlows);
+            "A row full of numbers is a namespace that can reach everything.";
+
+        // The section follows the compliance tables on their last page when its title, its sentence and the whole matrix fit there.
+        var matrix = MatrixLayout.Of(c, scan.NamespaceFlows);
+        var matrixHeight = matrix is null ? 20 : matrix.Height + c.ParagraphHeight(matrix.Note, c.Fonts.SmallItalic, after: 8);
+        c.Section("Connectivity", minSpace: 60 + c.ParagraphHeight(intro, c.Fonts.Body, after: 6) + matrixHeight);
+        c.Paragraph(intro, c.Fonts.Body, c.MutedBrush, after: 6);
+        NamespaceMatrix(c, scan.NamespaceFlows, matrix);
         ct.ThrowIfCancellationRequested();
 
         c.Heading("Entry points", c.Fonts.H3);
@@ -45,31 +50,51 @@ internal static partial class PdfReport
         }));
     }
 
-    /// <summary>A grid of flow counts, source namespaces down, destinations across, shaded by count.</summary>
-    private static void NamespaceMatrix(PdfComposer c, IReadOnlyList<NamespaceFlowSummary> cells)
+    /// <summary>The namespaces a matrix shows and the size of its parts, measured before it is drawn.</summary>
+    private sealed record MatrixLayout(List<string> Names, int Namespaces, double LabelWidth, double Cell, double HeaderHeight)
     {
-        if (cells.Count == 0)
+        public double Height => HeaderHeight + (Cell * Names.Count) + 50;
+
+        public string Note => "Rows: from the workloads of the namespace. Columns: to the workloads of the namespace. A number counts the allowed flows between workload pairs. " +
+            "The grey diagonal, where row and column are the same namespace, counts the flows between workloads inside that namespace; the blue cells count flows from one namespace into another, darker the more there are." +
+            (Names.Count < Namespaces ? $" The {ReportText.Number(Names.Count)} busiest of {ReportText.Number(Namespaces)} namespaces are shown; the workbook's Flow matrix sheet holds them all." : string.Empty);
+
+        /// <summary>Null when no flow crosses between namespaces.</summary>
+        public static MatrixLayout? Of(PdfComposer c, IReadOnlyList<NamespaceFlowSummary> cells)
+        {
+            if (cells.Count == 0)
+            {
+                return null;
+            }
+
+            static int Rank(string n) => n.StartsWith('{') ? 1 : n.StartsWith('(') ? 2 : 0;
+            var volume = cells.SelectMany(x => new[] { (x.SourceNamespace, x.Flows), (x.DestinationNamespace, x.Flows) })
+                .GroupBy(x => x.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(x => x.Item2), StringComparer.Ordinal);
+            var names = volume.Keys.OrderByDescending(n => volume[n]).Take(MaxMatrixNamespaces)
+                .OrderBy(Rank).ThenBy(n => n, StringComparer.Ordinal).ToList();
+            var m = c.M(c.Fonts.Small);
+            var labelWidth = Math.Min(150, names.Max(n => m.Width(n)) + 10);
+            return new MatrixLayout(names, volume.Count, labelWidth, Math.Min(30, (PdfComposer.Width - labelWidth) / names.Count), Math.Min(130, names.Max(n => m.Width(n)) + 10));
+        }
+    }
+
+    /// <summary>A grid of flow counts, source namespaces down, destinations across, shaded by count.</summary>
+    private static void NamespaceMatrix(PdfComposer c, IReadOnlyList<NamespaceFlowSummary> cells, MatrixLayout? layout)
+    {
+        if (layout is null)
         {
             c.Paragraph("No flow is allowed between namespaces.");
             return;
         }
 
-        static int Rank(string n) => n.StartsWith('{') ? 1 : n.StartsWith('(') ? 2 : 0;
-        var volume = cells.SelectMany(x => new[] { (x.SourceNamespace, x.Flows), (x.DestinationNamespace, x.Flows) })
-            .GroupBy(x => x.Item1, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(x => x.Item2), StringComparer.Ordinal);
-        var names = volume.Keys.OrderByDescending(n => volume[n]).Take(MaxMatrixNamespaces)
-            .OrderBy(Rank).ThenBy(n => n, StringComparer.Ordinal).ToList();
+        var (names, namespaces, labelWidth, cell, headerHeight) = layout;
         var counts = cells.ToDictionary(x => (x.SourceNamespace, x.DestinationNamespace), x => x.Flows);
         // The shading scales with the busiest cell off the diagonal: flows inside a namespace are shaded apart.
         var max = Math.Max(1, cells.Where(x => x.SourceNamespace != x.DestinationNamespace).Select(x => x.Flows).DefaultIfEmpty(0).Max());
 
         var font = c.Fonts.Small;
         var m = c.M(font);
-        var labelWidth = Math.Min(150, names.Max(n => m.Width(n)) + 10);
-        var cell = Math.Min(30, (PdfComposer.Width - labelWidth) / names.Count);
-        var headerHeight = Math.Min(130, names.Max(n => m.Width(n)) + 10);
-        var height = headerHeight + (cell * names.Count) + 50;
-        c.Ensure(Math.Min(height, PdfComposer.Bottom - PdfComposer.Top));
+        c.Ensure(Math.Min(layout.Height, PdfComposer.Bottom - PdfComposer.Top));
         var g = c.G;
         var x0 = PdfComposer.Left + labelWidth;
         var y0 = c.Y + headerHeight;
@@ -126,14 +151,7 @@ internal static partial class PdfReport
 
         c.Y = y0 + (cell * names.Count) + 6;
         MatrixLegend(c, font);
-        var note = "Rows: from the workloads of the namespace. Columns: to the workloads of the namespace. A number counts the allowed flows between workload pairs. " +
-            "The grey diagonal, where row and column are the same namespace, counts the flows between workloads inside that namespace; the blue cells count flows from one namespace into another, darker the more there are.";
-        if (names.Count < volume.Count)
-        {
-            note += $" The {ReportText.Number(names.Count)} busiest of {ReportText.Number(volume.Count)} namespaces are shown; the workbook's Flow matrix sheet holds them all.";
-        }
-
-        c.Paragraph(note, c.Fonts.SmallItalic, c.MutedBrush, after: 8);
+        c.Paragraph(layout.Note, c.Fonts.SmallItalic, c.MutedBrush, after: 8);
     }
 
     /// <summary>Fill of the matrix's diagonal (flows inside one namespace): a warm grey, apart from the blue of the cells between namespaces.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using NetSecPS.Core.Baseline;
 using NetSecPS.Core.Checks;
 using NetSecPS.Core.Scanning;
@@ -16,9 +17,36 @@ public class ScoreVersionTests
         var sink = new CollectingSink();
         var old = BaselineFile.ReadFile(Fixture("demo.baseline.json"), default, sink);
         Assert.NotEmpty(old.Posture.Findings);
-        var now = PostureScan.Run(ManifestSource.Read(new[] { Path.Combine(TestPaths.RepoRoot, "samples", "cluster") }), AuditProfile.BuiltInDefault, null, new CollectingSink(), DateTimeOffset.Now);
+        var now = PostureScan.Run(DemoAsTaken(), AuditProfile.BuiltInDefault, null, new CollectingSink(), DateTimeOffset.Now);
         var drift = DriftAnalyzer.Compare(old.Posture, now);
         Assert.True(drift.Count == 0, string.Join("; ", drift.Select(d => $"{d.Category} {d.Change} {d.Subject}")));
+    }
+
+    /// <summary>
+    /// samples/cluster as it was when the baseline was taken, before Istio was added to it: the
+    /// operator's steps undone (istio-system and the Istio policies deleted, the sidecars' egress to
+    /// istiod deleted, the injection labels removed).
+    /// </summary>
+    private static ClusterData DemoAsTaken()
+    {
+        var cluster = ManifestCluster.Demo();
+        static string? Meta(JsonObject o, string key) => o["metadata"]?[key]?.GetValue<string>();
+        var istio = cluster.Objects.Where(o => Meta(o, "namespace") == "istio-system" || (o["kind"]!.GetValue<string>() == "Namespace" && Meta(o, "name") == "istio-system")
+            || o["apiVersion"]!.GetValue<string>().StartsWith("security.istio.io/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(istio);
+        foreach (var o in istio)
+        {
+            cluster.Delete(o["kind"]!.GetValue<string>(), Meta(o, "namespace"), Meta(o, "name")!);
+        }
+
+        foreach (var ns in new[] { "shop", "payments" })
+        {
+            cluster.Delete("NetworkPolicy", ns, "allow-istiod-egress");
+            cluster.Patch("Namespace", null, ns, o => Assert.True(((JsonObject)o["metadata"]!["labels"]!).Remove("istio-injection")));
+        }
+
+        cluster.Patch("Pod", "shop", "netshoot", o => Assert.True(((JsonObject)o["metadata"]!["labels"]!).Remove("sidecar.istio.io/inject")));
+        return cluster.Read();
     }
 
     [Fact]

@@ -216,7 +216,9 @@ public sealed class PolicyRecommendationTests : IDisposable
         var prometheus = recs[1];
         // Prometheus reaches the node exporter at its node's address (the snapshot holds no pod addresses).
         Assert.Contains("            cidr: 10.0.1.11/32\n      ports:\n        - protocol: TCP\n          port: 9100\n", prometheus.Manifest, StringComparison.Ordinal);
-        Assert.Equal(8, prometheus.KeepsObserved);
+        // Eight destinations observed; the scrape of payments-api is refused by payments' STRICT mTLS (Prometheus runs no
+        // sidecar), so no egress policy can keep it: seven are kept.
+        Assert.Equal(7, prometheus.KeepsObserved);
     }
 
     [Fact]
