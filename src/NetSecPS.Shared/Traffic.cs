@@ -169,7 +169,10 @@ public sealed record FlowComparison
     public long Audited { get; init; }
     /// <summary>What the log says happened to it: Forwarded, Dropped, Audit, or Mixed when it says both.</summary>
     public FlowVerdict LogVerdict { get; init; }
-    /// <summary>True when the log and the analysis disagree: denied by policy but forwarded, or allowed by policy but dropped by policy.</summary>
+    /// <summary>
+    /// True when the log and the analysis disagree: denied by policy but forwarded, or allowed by policy but dropped by policy.
+    /// A flow the mesh denies is refused by the destination's sidecar after the CNI forwarded it, so forwarded agrees with it.
+    /// </summary>
     public bool DatapathDisagrees { get; init; }
     /// <summary>The deciding layer, policy kind, policy and rule, as <c>Test-NetSecConnection -Explain</c> gives them.</summary>
     public PolicyLayer? Layer { get; init; }

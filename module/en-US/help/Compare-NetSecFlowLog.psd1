@@ -3,7 +3,7 @@
     Description = @'
 Compare-NetSecFlowLog evaluates every observed peer pair and port against every policy layer the cluster enforces (as Test-NetSecConnection does) and lists every allowed connection no flow used. It returns one FlowComparison per workload pair and port (or unused port range) with a Category:
 - ObservedAllowed: the flow was seen and policy allows it.
-- ObservedDenied: the flow was seen and policy denies it. LogVerdict says whether the log shows it Dropped; when the log says Forwarded, the analysis and the datapath disagree and DatapathDisagrees is set (a policy the snapshot does not hold, a CNI that does not enforce, a stale snapshot).
+- ObservedDenied: the flow was seen and policy denies it. LogVerdict says whether the log shows it Dropped; when the log says Forwarded, the analysis and the datapath disagree and DatapathDisagrees is set (a policy the snapshot does not hold, a CNI that does not enforce, a stale snapshot). A flow the Istio mesh denies (Layer Mesh) is no disagreement: the CNI forwards it and the destination's sidecar refuses it, which a flow log does not see.
 - UnusedAllowed: policy allows the port range and no flow used it in the log's window: what to tighten.
 - Unresolved: an end the snapshot does not hold (with the Reason), traffic from a node to its own pods, or a protocol policies do not name (ICMP).
 

@@ -450,9 +450,12 @@ internal sealed class TrafficAnalyzer
         }
 
         var category = verdict.Allowed ? TrafficCategory.ObservedAllowed : TrafficCategory.ObservedDenied;
+        // A flow log shows what the CNI's datapath did. A connection the mesh refuses was forwarded
+        // by the CNI to the destination's sidecar, which refuses it there: forwarded is what the
+        // log must show, so it does not disagree with the analysis.
         var disagrees = verdict.Allowed
             ? path.PolicyDroppedCount > 0 || path.AuditedCount > 0
-            : path.ForwardedCount > 0 && path.AuditedCount == 0;
+            : path.ForwardedCount > 0 && path.AuditedCount == 0 && verdict.Layer != PolicyLayer.Mesh;
         return Record(path, category) with
         {
             DatapathDisagrees = disagrees,
