@@ -68,7 +68,8 @@ internal static class MeshTls
 
             // Flows from outside the cluster or the ingress controller cannot carry a workload
             // certificate; counting them would measure exposure, not the mesh.
-            if (f.SourceKind != PeerKind.Workload || f.DestinationKind != PeerKind.Workload || f.DestinationNamespace is not { } ns)
+            // The proxies' own channel to istiod is infrastructure, not traffic between workloads.
+            if (f.SourceKind != PeerKind.Workload || f.DestinationKind != PeerKind.Workload || f.Mtls == MtlsState.ControlPlane || f.DestinationNamespace is not { } ns)
             {
                 continue;
             }
@@ -124,5 +125,6 @@ internal static class MeshTls
         "Not intercepted: neither end runs a sidecar, or the flow has no TCP connection (sidecars intercept TCP only). " +
         "Ambient (ztunnel) flows are not evaluated. Where a flow's ports differ, the weakest state counts. " +
         "The share counts only what the analysis verified: every flow not carried by mutual TLS counts against it. " +
-        "Flows from outside the cluster and from the ingress controller are left out: they carry no workload certificate.";
+        "Flows from outside the cluster and from the ingress controller are left out: they carry no workload certificate. " +
+        "So are the sidecars' connections to istiod on TCP 15012, which istiod secures and authenticates itself: they are the mesh's own infrastructure.";
 }

@@ -79,6 +79,14 @@ public enum MtlsState
 
     /// <summary>An end is enrolled in Istio's ambient mode (ztunnel): not evaluated.</summary>
     Ambient,
+
+    /// <summary>
+    /// A sidecar's connection to the Istio control plane (istiod in the root namespace) on TCP 15012,
+    /// the port on which istiod serves configuration and certificates over TLS and authenticates the
+    /// proxy itself. It is infrastructure, not traffic between workloads, and the reports' mutual TLS
+    /// share leaves it out.
+    /// </summary>
+    ControlPlane,
 }
 
 /// <summary>Direction of traffic relative to a workload.</summary>

@@ -61,8 +61,9 @@ public class MeshTlsReportTests
 
     private static readonly Dictionary<string, string> ExpectedShare = new() { ["bar"] = "75.0%", ["foo"] = "37.5%", ["outside"] = "0.0%" };
 
+    /// <summary>Allowed flows between workloads into <paramref name="ns"/>, the sidecars' channel to istiod (infrastructure) left out.</summary>
     private static List<Flow> WorkloadFlowsInto(ScanResult scan, string ns) => scan.Flows
-        .Where(f => f.SourceKind == PeerKind.Workload && f.DestinationKind == PeerKind.Workload && f.DestinationNamespace == ns).ToList();
+        .Where(f => f.SourceKind == PeerKind.Workload && f.DestinationKind == PeerKind.Workload && f.Mtls != MtlsState.ControlPlane && f.DestinationNamespace == ns).ToList();
 
     private static List<Dictionary<string, IXLCell>> TableRows(IXLWorksheet ws)
     {
@@ -295,17 +296,24 @@ public class MeshTlsReportTests
         // frontend => cart carries mTLS; ingress-nginx => frontend and Prometheus => frontend, cart arrive in plaintext (mesh-wide PERMISSIVE).
         ["shop"] = (4, 1, "25.0%", 3, 0),
 
-        // The sidecars of frontend, cart and payments-api reach istiod, which runs none; the debug pod (no sidecar) is not intercepted.
-        ["istio-system"] = (4, 0, "0.0%", 3, 1),
+        // The sidecars of frontend, cart and payments-api reach istiod on TCP 15012, which istiod secures itself: not counted.
+        // The debug pod (no sidecar) reaches it too, outside the mesh: not intercepted.
+        ["istio-system"] = (1, 0, "0.0%", 0, 1),
     };
 
     [Fact]
     public void The_demo_s_workbook_and_pdf_show_each_namespace_s_share_of_mutually_authenticated_flows()
     {
         var scan = Demo.Value;
-        var flows = scan.Flows.Where(f => f.SourceKind == PeerKind.Workload && f.DestinationKind == PeerKind.Workload).ToList();
+        var flows = scan.Flows.Where(f => f.SourceKind == PeerKind.Workload && f.DestinationKind == PeerKind.Workload && f.Mtls != MtlsState.ControlPlane).ToList();
         var mutual = flows.Count(f => f.MutuallyAuthenticated);
         Assert.Equal(2, mutual);
+
+        // The three sidecars' connections to istiod are its control-plane channel, each named so in its detail.
+        var controlPlane = scan.Flows.Where(f => f.Mtls == MtlsState.ControlPlane).ToList();
+        Assert.Equal(new[] { "payments/payments-api[Deployment]", "shop/cart[Deployment]", "shop/frontend[Deployment]" }, controlPlane.Select(f => f.Source).Order(StringComparer.Ordinal));
+        Assert.All(controlPlane, f => Assert.Equal(("istio-system/istiod[Deployment]", "TCP 15012"), (f.Destination, f.Connections)));
+        Assert.All(controlPlane, f => Assert.StartsWith("the Istio control plane on TCP 15012", f.MtlsDetail, StringComparison.Ordinal));
 
         using (var wb = new XLWorkbook(TestFiles.Write(scan, "mesh-tls-demo.xlsx")))
         {
@@ -326,7 +334,7 @@ public class MeshTlsReportTests
             // shop's plaintext is its callers without a sidecar; payments' one flow is PERMISSIVE on the API port, not STRICT.
             Assert.Equal((3, 0, 1), ((int)rows["shop"]["Caller without sidecar"].GetDouble(), (int)rows["shop"]["STRICT"].GetDouble(), (int)rows["shop"]["PERMISSIVE (auto mTLS)"].GetDouble()));
             Assert.Equal((1, 0), ((int)rows["payments"]["PERMISSIVE (auto mTLS)"].GetDouble(), (int)rows["payments"]["STRICT"].GetDouble()));
-            Assert.Equal(3, (int)rows["istio-system"]["Destination without sidecar"].GetDouble());
+            Assert.Equal(0, (int)rows["istio-system"]["Destination without sidecar"].GetDouble());
         }
 
         using var pdf = PdfDocument.Open(TestFiles.Write(scan, "mesh-tls-demo.pdf"));

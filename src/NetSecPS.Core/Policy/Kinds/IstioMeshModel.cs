@@ -21,6 +21,11 @@ internal sealed record MeshHostEgress(ClassSet Sources, string Host, ConnectionS
 internal sealed class IstioMeshModel
 {
     private static readonly ConnectionSet Tcp = ConnectionSet.AllPorts("TCP");
+
+    /// <summary>istiod's secure port: xDS and certificate signing over TLS, the proxy authenticated by istiod itself.</summary>
+    public const int ControlPlanePort = 15012;
+
+    private static readonly ConnectionSet ControlPlaneConnections = ConnectionSet.Port("TCP", ControlPlanePort);
     private readonly ConcurrentDictionary<(int, int, ConnectionSet), (MtlsState, string?)> pairs = new();
 
     public IstioMeshModel(IstioMesh facts, PeerClassBuilder.Result classes, ConnectivityOptions options)
@@ -32,6 +37,7 @@ internal sealed class IstioMeshModel
         Principals = new string?[count];
         Mtls = new EffectiveMtls?[count];
         Captured = new ConnectionSet[count];
+        ControlPlane = new bool[count];
         foreach (var c in classes.Classes)
         {
             Captured[c.Index] = ConnectionSet.None;
@@ -45,6 +51,7 @@ internal sealed class IstioMeshModel
             Membership[c.Index] = membership;
             if (membership == MeshMembership.None)
             {
+                ControlPlane[c.Index] = c.Namespace == facts.RootNamespace && IstioMesh.IsControlPlane(pod);
                 continue;
             }
 
@@ -75,6 +82,9 @@ internal sealed class IstioMeshModel
 
     /// <summary>Per class index: the TCP ports its sidecar intercepts inbound (none without a sidecar).</summary>
     public ConnectionSet[] Captured { get; }
+
+    /// <summary>Per class index: istiod's pods in the root namespace (no sidecar of their own).</summary>
+    public bool[] ControlPlane { get; }
 
     /// <summary>ServiceEntry hosts named by DNS that sidecars may reach (what the flows cannot list).</summary>
     public List<MeshHostEgress> HostEgress { get; } = new();
@@ -109,7 +119,7 @@ internal sealed class IstioMeshModel
     private static int Rank(MtlsState state) => state switch
     {
         MtlsState.Strict => 0,
-        MtlsState.Permissive => 1,
+        MtlsState.Permissive or MtlsState.ControlPlane => 1,
         MtlsState.Ambient => 2,
         MtlsState.None => 4,
         _ => 3,
@@ -136,7 +146,18 @@ internal sealed class IstioMeshModel
 
         if (dst == MeshMembership.None)
         {
-            return (MtlsState.DestinationWithoutSidecar, "the destination runs no sidecar");
+            var secure = d >= 0 && ControlPlane[d] && src == MeshMembership.Sidecar ? tcp.Intersect(ControlPlaneConnections) : ConnectionSet.None;
+            if (secure.IsEmpty)
+            {
+                return (MtlsState.DestinationWithoutSidecar, "the destination runs no sidecar");
+            }
+
+            // The proxy's own channel to istiod: TLS that istiod terminates and authenticates itself.
+            const string controlPlane = "the Istio control plane on TCP 15012: istiod serves configuration and certificates over TLS and authenticates the proxy itself";
+            var other = tcp.Subtract(secure);
+            return other.IsEmpty
+                ? (MtlsState.ControlPlane, controlPlane)
+                : (MtlsState.DestinationWithoutSidecar, $"{controlPlane}; {other.Format(false)} reach istiod, which runs no sidecar, in plaintext");
         }
 
         var mtls = Mtls[d]!;
