@@ -26,7 +26,7 @@ internal static class CiliumPolicyWriter
             var peer = rule.Peer;
             if (peer.Cidrs.Count > 0)
             {
-                rules.Add(WithPorts(new JsonObject { [to + "CIDR"] = new JsonArray(peer.Cidrs.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()) }, rule.Ports));
+                rules.Add(WithPorts(new JsonObject { [to + "CIDR"] = NetworkPolicyWriter.Strings(peer.Cidrs) }, rule.Ports));
                 if (peer.Nodes)
                 {
                     // Cilium gives node addresses the host and remote-node identities, which CIDR
@@ -152,7 +152,7 @@ internal static class CalicoPolicyWriter
         var o = new JsonObject();
         if (peer.Cidrs.Count > 0)
         {
-            o["nets"] = new JsonArray(peer.Cidrs.Select(c => (JsonNode)JsonValue.Create(c)).ToArray());
+            o["nets"] = NetworkPolicyWriter.Strings(peer.Cidrs);
         }
         else
         {

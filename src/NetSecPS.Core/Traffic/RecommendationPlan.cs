@@ -155,6 +155,9 @@ internal static class NetworkPolicyWriter
         return peers;
     }
 
+    /// <summary>A list of strings (addresses, CIDRs) as a JSON array.</summary>
+    internal static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+
     internal static JsonObject Labels(IReadOnlyDictionary<string, string> labels)
     {
         var o = new JsonObject();

@@ -221,6 +221,10 @@ internal sealed class IstioMesh
         return nsLabels.ContainsKey("istio.io/rev") || label == "true" || pod.Labels.ContainsKey("istio.io/rev");
     }
 
+    /// <summary>A pod of istiod, Istio's control plane (labels <c>app: istiod</c> or <c>istio: pilot</c>, as Istio's charts set them).</summary>
+    public static bool IsControlPlane(PodInfo pod) =>
+        pod.Labels.GetValueOrDefault("app") == "istiod" || pod.Labels.GetValueOrDefault("istio") == "pilot";
+
     /// <summary>
     /// Whether the pod is an Istio gateway (ingress or egress, or a Gateway API Gateway Istio
     /// deployed): the proxy is its main container (<c>proxy router</c>). PeerAuthentication does not
@@ -228,10 +232,6 @@ internal sealed class IstioMesh
     /// or required for connections to an Envoy proxy sidecar", istio.io reference
     /// security/peer_authentication), nor does a Sidecar resource.
     /// </summary>
-    /// <summary>A pod of istiod, Istio's control plane (labels <c>app: istiod</c> or <c>istio: pilot</c>, as Istio's charts set them).</summary>
-    public static bool IsControlPlane(PodInfo pod) =>
-        pod.Labels.GetValueOrDefault("app") == "istiod" || pod.Labels.GetValueOrDefault("istio") == "pilot";
-
     public static bool IsGateway(PodInfo pod) =>
         pod.Labels.ContainsKey("gateway.networking.k8s.io/gateway-name") || pod.Labels.GetValueOrDefault("istio") is "ingressgateway" or "egressgateway"
         || pod.Spec?.Containers?.Any(k => k.Name == ProxyContainer && (k.Args?.Contains("router") ?? false)) == true;

@@ -23,7 +23,7 @@ internal sealed class IstioMeshModel
     private static readonly ConnectionSet Tcp = ConnectionSet.AllPorts("TCP");
 
     /// <summary>istiod's secure port: xDS and certificate signing over TLS, the proxy authenticated by istiod itself.</summary>
-    public const int ControlPlanePort = 15012;
+    private const int ControlPlanePort = 15012;
 
     private static readonly ConnectionSet ControlPlaneConnections = ConnectionSet.Port("TCP", ControlPlanePort);
     private readonly ConcurrentDictionary<(int, int, ConnectionSet), (MtlsState, string?)> pairs = new();
@@ -153,7 +153,7 @@ internal sealed class IstioMeshModel
             }
 
             // The proxy's own channel to istiod: TLS that istiod terminates and authenticates itself.
-            const string controlPlane = "the Istio control plane on TCP 15012: istiod serves configuration and certificates over TLS and authenticates the proxy itself";
+            var controlPlane = $"the Istio control plane on TCP {ControlPlanePort}: istiod serves configuration and certificates over TLS and authenticates the proxy itself";
             var other = tcp.Subtract(secure);
             return other.IsEmpty
                 ? (MtlsState.ControlPlane, controlPlane)
